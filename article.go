@@ -1,0 +1,151 @@
+package syndicate
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// NormalizerVersion is the version of the normalization rules. Articles
+// stored by an older version are re-normalized (without bumping Updated)
+// when their source is next ingested.
+const NormalizerVersion = 1
+
+// Author is a person credited on an article or comment. Email is kept
+// private: it is stored but never republished.
+type Author struct {
+	Name  string `json:"name,omitempty"`
+	URL   string `json:"url,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// Enclosure is a media file attached to an article (podcast audio, an image).
+type Enclosure struct {
+	URL    string `json:"url"`
+	Type   string `json:"type,omitempty"`
+	Length int64  `json:"length,omitempty"`
+}
+
+// Origin is a further-upstream publisher named by a partner entry (RSS
+// <source url>, Atom <source>): the partner itself republished it.
+type Origin struct {
+	Title   string `json:"title,omitempty"`
+	FeedURL string `json:"feed_url,omitempty"`
+	SiteURL string `json:"site_url,omitempty"`
+	ID      string `json:"id,omitempty"`
+}
+
+// SourceRef is the attribution snapshot stored with an article: which
+// configured source published it first. It is refreshed on every ingest.
+type SourceRef struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	SiteURL string `json:"site_url,omitempty"`
+	FeedURL string `json:"feed_url,omitempty"` // never a file: URL
+}
+
+// Article is one normalized, sanitized partner entry with its canonical
+// source. ID and EntryID are decided at first sight and never recomputed.
+type Article struct {
+	ID           string      `json:"id"`
+	EntryID      string      `json:"entry_id,omitempty"` // "" = {base_url}/articles/{id}
+	GUID         string      `json:"guid,omitempty"`     // the partner's raw entry id
+	Source       SourceRef   `json:"source"`             // the original publisher
+	Carriers     []string    `json:"carriers"`           // every source id that lists it, original first
+	Origin       *Origin     `json:"origin,omitempty"`
+	CanonicalURL string      `json:"canonical_url"`
+	Title        string      `json:"title"`
+	Summary      string      `json:"summary,omitempty"` // plain text
+	Content      string      `json:"content,omitempty"` // sanitized HTML, without the attribution line
+	Authors      []Author    `json:"authors,omitempty"`
+	Categories   []string    `json:"categories,omitempty"` // labels; routes use Slug(label)
+	Enclosures   []Enclosure `json:"enclosures,omitempty"`
+	Image        string      `json:"image,omitempty"`
+	Language     string      `json:"language,omitempty"`
+	Rights       string      `json:"rights,omitempty"`
+	CommentsURL  string      `json:"comments_url,omitempty"` // the partner's comment feed
+	Published    time.Time   `json:"published"`
+	Updated      time.Time   `json:"updated"`
+	FirstSeen    time.Time   `json:"first_seen"`
+	Hash         string      `json:"hash"`
+	Normalizer   int         `json:"normalizer_version"`
+}
+
+// ContentHash returns the hash that decides whether an article changed
+// (DECISIONS §3): title, content, summary, link, published, authors and
+// enclosures. Categories and comment counts are deliberately left out.
+func (a *Article) ContentHash() string {
+	h := sha256.New()
+	w := func(s string) {
+		h.Write([]byte(strconv.Itoa(len(s))))
+		h.Write([]byte{':'})
+		h.Write([]byte(s))
+	}
+	w(a.Title)
+	w(a.Content)
+	w(a.Summary)
+	w(a.CanonicalURL)
+	w(a.Published.UTC().Format(time.RFC3339))
+	for _, au := range a.Authors {
+		w("a")
+		w(au.Name)
+		w(au.URL)
+		w(au.Email)
+	}
+	for _, e := range a.Enclosures {
+		w("e")
+		w(e.URL)
+		w(e.Type)
+		w(strconv.FormatInt(e.Length, 10))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// HasSource reports whether source id carries the article.
+func (a *Article) HasSource(id string) bool {
+	for _, c := range a.Carriers {
+		if c == id {
+			return true
+		}
+	}
+	return false
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// MintArticleID returns the article id for a partner entry first seen in
+// source sourceID under key (its guid, else canonical URL, else a content
+// hash). The id is URL-safe: the source id, a dash and 16 base32 characters.
+func MintArticleID(sourceID, key string) string {
+	sum := sha256.Sum256([]byte(sourceID + "\x00" + key))
+	return sourceID + "-" + idEncoding.EncodeToString(sum[:10])
+}
+
+// ShortHash returns a compact, URL-safe hash of s, used for store keys.
+func ShortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return idEncoding.EncodeToString(sum[:15])
+}
+
+// IsAbsoluteIRI reports whether s can serve as an Atom id on its own
+// (RFC 4287 §4.2.6): an http(s) URL with a host, or a tag:/urn: IRI.
+func IsAbsoluteIRI(s string) bool {
+	if s == "" || strings.ContainsAny(s, " \t\r\n<>\"") {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		return u.Host != ""
+	case "tag", "urn":
+		return u.Opaque != ""
+	}
+	return false
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"syndicate"
+)
+
+// SchemaVersion is the layout version each backend records; a backend
+// migrates older layouts at start-up.
+const SchemaVersion = 1
+
+// FeedKey names one republished feed (not a format or a page of it).
+type FeedKey string
+
+// The site-wide feeds.
+const (
+	FeedAll      FeedKey = "all"
+	FeedComments FeedKey = "comments"
+)
+
+// SourceFeed is the key of one source's article feed.
+func SourceFeed(id string) FeedKey { return FeedKey("source:" + id) }
+
+// CategoryFeed is the key of one category's article feed.
+func CategoryFeed(slug string) FeedKey { return FeedKey("category:" + slug) }
+
+// ArticleCommentsFeed is the key of one article's comment feed.
+func ArticleCommentsFeed(id string) FeedKey { return FeedKey("article:" + id) }
+
+// Split returns the kind ("all", "comments", "source", "category",
+// "article") and the id of k.
+func (k FeedKey) Split() (kind, id string) {
+	kind, id, _ = strings.Cut(string(k), ":")
+	return kind, id
+}
+
+// IsArticleFeed reports whether k lists articles (rather than comments).
+func (k FeedKey) IsArticleFeed() bool {
+	kind, _ := k.Split()
+	return kind == "all" || kind == "source" || kind == "category"
+}
+
+// FeedState is the stored version stamp of a feed. Version rises with every
+// write that changes the feed; Modified is the stored time of that write
+// (the store's creation time for a feed never written).
+type FeedState struct {
+	Version  int64     `json:"version"`
+	Modified time.Time `json:"modified"`
+}
+
+// Page is one page of a feed listing.
+type Page[T any] struct {
+	Items []T
+	Total int // items in the whole feed
+}
+
+// ArticleView is a stored article with its approved comment count, which is
+// kept beside the article so a new comment does not rewrite it.
+type ArticleView struct {
+	*syndicate.Article
+	CommentCount int
+}
+
+// Reader is what the feed server needs from a store.
+type Reader interface {
+	// Article returns one article; a syndicate.ENotFound error if unknown.
+	Article(ctx context.Context, id string) (ArticleView, error)
+	// Articles returns a page of an article feed, newest published first,
+	// then article id descending. It never loads the whole feed.
+	Articles(ctx context.Context, feed FeedKey, offset, limit int) (Page[ArticleView], error)
+	// Comments returns a page of approved comments of a comment feed
+	// (FeedComments or ArticleCommentsFeed), newest first.
+	Comments(ctx context.Context, feed FeedKey, offset, limit int) (Page[*syndicate.Comment], error)
+	// FeedStates returns the version stamps of feeds.
+	FeedStates(ctx context.Context, feeds []FeedKey) (map[FeedKey]FeedState, error)
+	// Categories returns every category label in use, keyed by slug.
+	Categories(ctx context.Context) (map[string]string, error)
+}
+
+// Watcher lets a feed cache learn of version bumps without a store round
+// trip per request.
+type Watcher interface {
+	// Watch calls fn with the keys of changed feeds until ctx ends. A nil
+	// key list means "anything may have changed" (e.g. after a reconnect).
+	Watch(ctx context.Context, fn func(changed []FeedKey))
+}
+
+// Writer takes ingest results.
+type Writer interface {
+	// ApplyIngest stores one source's normalized entries in one batch (see
+	// Apply for the rules) and bumps the versions of the feeds it changed.
+	ApplyIngest(ctx context.Context, b *Batch) (*Result, error)
+	// AddPartnerComments stores comments ingested for an article, skipping
+	// those already stored (by GUID). It returns how many were new.
+	AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error)
+}
+
+// StatusStore keeps what ingest passes leave behind per source.
+type StatusStore interface {
+	// SourceStatus returns a source's status; a zero status (with SourceID
+	// set) if none is stored.
+	SourceStatus(ctx context.Context, id string) (*syndicate.SourceStatus, error)
+	// SaveSourceStatus replaces a source's status.
+	SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus) error
+	// ArticleCount returns how many articles a source's feed lists.
+	ArticleCount(ctx context.Context, sourceID string) (int, error)
+}
+
+// Store is the whole contract a backend implements.
+type Store interface {
+	Reader
+	Watcher
+	Writer
+	StatusStore
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}

@@ -1,0 +1,543 @@
+// Package storetest is the conformance suite every store backend passes:
+// the same tests run against the embedded store and against a real Redis.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"syndicate"
+	"syndicate/store"
+)
+
+// Factory opens a fresh, empty store for one test. Reopen closes it and
+// opens the same data again (a restart); it is called at most once.
+type Factory func(t *testing.T) (s store.Store, reopen func() store.Store)
+
+var t0 = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+
+func ref(id string) syndicate.SourceRef {
+	return syndicate.SourceRef{ID: id, Name: "Source " + id, SiteURL: "https://" + id + ".example/", FeedURL: "https://" + id + ".example/feed"}
+}
+
+// art builds a normalized candidate the way ingest does.
+func art(src string, n int, published time.Time) *store.Entry {
+	a := &syndicate.Article{
+		GUID:         fmt.Sprintf("https://%s.example/a/%d", src, n),
+		EntryID:      fmt.Sprintf("https://%s.example/a/%d", src, n),
+		CanonicalURL: fmt.Sprintf("https://%s.example/a/%d", src, n),
+		Title:        fmt.Sprintf("Article %d of %s", n, src),
+		Content:      "<p>Body</p>",
+		Authors:      []syndicate.Author{{Name: "Jane Roe", Email: "jane@example.com"}},
+		Categories:   []string{"Politics"},
+		Published:    published,
+		Updated:      published,
+	}
+	a.Hash = a.ContentHash()
+	return &store.Entry{Key: a.GUID, Article: a}
+}
+
+func rehash(e *store.Entry) *store.Entry { e.Article.Hash = e.Article.ContentHash(); return e }
+
+func apply(t *testing.T, s store.Store, src string, now time.Time, entries ...*store.Entry) *store.Result {
+	t.Helper()
+	// Hand over copies: a store must not depend on the caller's pointers.
+	var cp []*store.Entry
+	for _, e := range entries {
+		a := *e.Article
+		cp = append(cp, &store.Entry{Key: e.Key, Article: &a})
+	}
+	res, err := s.ApplyIngest(t.Context(), &store.Batch{Source: ref(src), Entries: cp, Now: now})
+	if err != nil {
+		t.Fatalf("ApplyIngest(%s): %v", src, err)
+	}
+	return res
+}
+
+func list(t *testing.T, s store.Store, feed store.FeedKey, offset, limit int) ([]string, int) {
+	t.Helper()
+	p, err := s.Articles(t.Context(), feed, offset, limit)
+	if err != nil {
+		t.Fatalf("Articles(%s): %v", feed, err)
+	}
+	var ids []string
+	for _, a := range p.Items {
+		ids = append(ids, a.ID)
+	}
+	return ids, p.Total
+}
+
+func version(t *testing.T, s store.Store, feed store.FeedKey) store.FeedState {
+	t.Helper()
+	m, err := s.FeedStates(t.Context(), []store.FeedKey{feed})
+	if err != nil {
+		t.Fatalf("FeedStates: %v", err)
+	}
+	return m[feed]
+}
+
+// Run runs the whole suite.
+func Run(t *testing.T, open Factory) {
+	t.Run("NewArticles", func(t *testing.T) { testNew(t, open) })
+	t.Run("Ordering", func(t *testing.T) { testOrdering(t, open) })
+	t.Run("Unchanged", func(t *testing.T) { testUnchanged(t, open) })
+	t.Run("UpdateInPlace", func(t *testing.T) { testUpdate(t, open) })
+	t.Run("CategoriesWithoutBump", func(t *testing.T) { testCategories(t, open) })
+	t.Run("DedupeAcrossSources", func(t *testing.T) { testDedupe(t, open) })
+	t.Run("AttributionMovesToOriginal", func(t *testing.T) { testReattribute(t, open) })
+	t.Run("SameSourceSameLinkStaysTwo", func(t *testing.T) { testSameLink(t, open) })
+	t.Run("EntryIDCollision", func(t *testing.T) { testEntryIDCollision(t, open) })
+	t.Run("ConcurrentDedupe", func(t *testing.T) { testConcurrentDedupe(t, open) })
+	t.Run("SourceStatus", func(t *testing.T) { testStatus(t, open) })
+	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
+	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })
+	t.Run("Restart", func(t *testing.T) { testRestart(t, open) })
+	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open) })
+}
+
+func testNew(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	before := version(t, s, store.FeedAll)
+	res := apply(t, s, "alpha", t0, art("alpha", 1, t0), art("alpha", 2, t0.Add(time.Hour)))
+	if res.New != 2 || res.Updated != 0 || res.Unchanged != 0 {
+		t.Fatalf("result = %+v, want 2 new", res)
+	}
+	for _, f := range []store.FeedKey{store.FeedAll, store.SourceFeed("alpha"), store.CategoryFeed("politics")} {
+		if !slices.Contains(res.Changed, f) {
+			t.Errorf("Changed = %v, lacks %s", res.Changed, f)
+		}
+		if v := version(t, s, f); v.Version <= before.Version {
+			t.Errorf("%s version = %d, want > %d", f, v.Version, before.Version)
+		}
+	}
+	ids, total := list(t, s, store.FeedAll, 0, 10)
+	want := []string{syndicate.MintArticleID("alpha", "https://alpha.example/a/2"), syndicate.MintArticleID("alpha", "https://alpha.example/a/1")}
+	if !slices.Equal(ids, want) || total != 2 {
+		t.Fatalf("all feed = %v (total %d), want %v (total 2)", ids, total, want)
+	}
+	v, err := s.Article(ctx, want[1])
+	if err != nil {
+		t.Fatalf("Article: %v", err)
+	}
+	a := v.Article
+	if a.Source.ID != "alpha" || !slices.Equal(a.Carriers, []string{"alpha"}) || a.Title != "Article 1 of alpha" ||
+		!a.Published.Equal(t0) || !a.FirstSeen.Equal(t0) || a.EntryID != "https://alpha.example/a/1" || a.Normalizer != syndicate.NormalizerVersion {
+		t.Errorf("stored article = %+v", a)
+	}
+	if len(a.Authors) != 1 || a.Authors[0].Email != "jane@example.com" {
+		t.Errorf("authors = %+v, want the email kept in the store", a.Authors)
+	}
+	if n, err := s.ArticleCount(ctx, "alpha"); err != nil || n != 2 {
+		t.Errorf("ArticleCount = %d, %v; want 2", n, err)
+	}
+	cats, err := s.Categories(ctx)
+	if err != nil || cats["politics"] != "Politics" {
+		t.Errorf("Categories = %v, %v", cats, err)
+	}
+	if ids, _ := list(t, s, store.CategoryFeed("politics"), 0, 10); len(ids) != 2 {
+		t.Errorf("category feed = %v, want 2 items", ids)
+	}
+}
+
+func testOrdering(t *testing.T, open Factory) {
+	s, _ := open(t)
+	// Same published time: article id descending breaks the tie.
+	var entries []*store.Entry
+	for i := range 7 {
+		entries = append(entries, art("alpha", i, t0.Add(time.Duration(i%3)*time.Minute)))
+	}
+	old := art("alpha", 99, time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC)) // before the epoch
+	entries = append(entries, old)
+	apply(t, s, "alpha", t0, entries...)
+	var want []string
+	type item struct {
+		p  time.Time
+		id string
+	}
+	var items []item
+	for _, e := range entries {
+		items = append(items, item{e.Article.Published, syndicate.MintArticleID("alpha", e.Key)})
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		if c := b.p.Compare(a.p); c != 0 {
+			return c
+		}
+		if a.id > b.id {
+			return -1
+		}
+		return 1
+	})
+	for _, it := range items {
+		want = append(want, it.id)
+	}
+	all, total := list(t, s, store.FeedAll, 0, 100)
+	if !slices.Equal(all, want) || total != 8 {
+		t.Fatalf("order = %v, want %v", all, want)
+	}
+	// Pages are slices of that order.
+	p2, total := list(t, s, store.FeedAll, 3, 3)
+	if !slices.Equal(p2, want[3:6]) || total != 8 {
+		t.Errorf("page 2 = %v (total %d), want %v", p2, total, want[3:6])
+	}
+	past, _ := list(t, s, store.FeedAll, 8, 3)
+	if len(past) != 0 {
+		t.Errorf("page past the end = %v", past)
+	}
+	empty, total := list(t, s, store.SourceFeed("nobody"), 0, 10)
+	if len(empty) != 0 || total != 0 {
+		t.Errorf("unknown feed = %v, %d", empty, total)
+	}
+}
+
+func testUnchanged(t *testing.T, open Factory) {
+	s, _ := open(t)
+	e := art("alpha", 1, t0)
+	undated := art("alpha", 2, time.Time{})
+	undated.Article.Updated = time.Time{}
+	rehash(undated)
+	apply(t, s, "alpha", t0, e, undated)
+	v1 := version(t, s, store.FeedAll)
+	res := apply(t, s, "alpha", t0.Add(time.Hour), e, undated)
+	if res.New != 0 || res.Updated != 0 || res.Unchanged != 2 || len(res.Changed) != 0 {
+		t.Fatalf("re-ingest result = %+v, want 2 unchanged and no changed feeds", res)
+	}
+	if v2 := version(t, s, store.FeedAll); v2 != v1 {
+		t.Errorf("version moved on an unchanged re-ingest: %+v → %+v", v1, v2)
+	}
+	a, _ := s.Article(t.Context(), syndicate.MintArticleID("alpha", undated.Key))
+	if !a.Published.Equal(t0) || !a.Updated.Equal(t0) {
+		t.Errorf("undated article published=%v updated=%v, want first seen %v", a.Published, a.Updated, t0)
+	}
+}
+
+func testUpdate(t *testing.T, open Factory) {
+	s, _ := open(t)
+	e := art("alpha", 1, t0)
+	apply(t, s, "alpha", t0, e)
+	id := syndicate.MintArticleID("alpha", e.Key)
+	v1 := version(t, s, store.SourceFeed("alpha"))
+
+	changed := art("alpha", 1, t0.Add(2*time.Hour)) // the partner re-dated and retitled it
+	changed.Article.Title = "Corrected title"
+	rehash(changed)
+	later := t0.Add(3 * time.Hour)
+	res := apply(t, s, "alpha", later, changed)
+	if res.Updated != 1 || res.New != 0 || !slices.Equal(res.Written, []string{id}) {
+		t.Fatalf("result = %+v, want 1 updated", res)
+	}
+	got, _ := s.Article(t.Context(), id)
+	if got.Title != "Corrected title" || !got.Published.Equal(t0) || !got.Updated.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("after update: title=%q published=%v updated=%v; want published kept at %v and updated %v",
+			got.Title, got.Published, got.Updated, t0, t0.Add(2*time.Hour))
+	}
+	if v2 := version(t, s, store.SourceFeed("alpha")); v2.Version <= v1.Version || !v2.Modified.Equal(later) {
+		t.Errorf("version %+v → %+v, want a bump stamped %v", v1, v2, later)
+	}
+	// A change without a newer partner date is dated at the fetch.
+	silent := art("alpha", 1, t0.Add(2*time.Hour))
+	silent.Article.Content = "<p>Edited quietly</p>"
+	rehash(silent)
+	apply(t, s, "alpha", t0.Add(5*time.Hour), silent)
+	got, _ = s.Article(t.Context(), id)
+	if !got.Updated.Equal(t0.Add(5*time.Hour)) || got.Content != "<p>Edited quietly</p>" {
+		t.Errorf("silent edit: updated=%v content=%q", got.Updated, got.Content)
+	}
+	if ids, total := list(t, s, store.FeedAll, 0, 10); total != 1 || len(ids) != 1 {
+		t.Errorf("an update must not duplicate: %v", ids)
+	}
+}
+
+func testCategories(t *testing.T, open Factory) {
+	s, _ := open(t)
+	e := art("alpha", 1, t0)
+	apply(t, s, "alpha", t0, e)
+	id := syndicate.MintArticleID("alpha", e.Key)
+	e2 := art("alpha", 1, t0)
+	e2.Article.Categories = []string{"Économie"}
+	res := apply(t, s, "alpha", t0.Add(time.Hour), e2)
+	if res.Updated != 0 || res.Unchanged != 1 {
+		t.Errorf("category change counted as %+v, want unchanged (no bump of updated)", res)
+	}
+	got, _ := s.Article(t.Context(), id)
+	if !got.Updated.Equal(t0) || !slices.Equal(got.Categories, []string{"Économie"}) {
+		t.Errorf("updated=%v categories=%v", got.Updated, got.Categories)
+	}
+	if ids, _ := list(t, s, store.CategoryFeed("economie"), 0, 10); !slices.Equal(ids, []string{id}) {
+		t.Errorf("economie feed = %v", ids)
+	}
+	if ids, total := list(t, s, store.CategoryFeed("politics"), 0, 10); len(ids) != 0 || total != 0 {
+		t.Errorf("politics feed still lists %v (total %d)", ids, total)
+	}
+	cats, _ := s.Categories(t.Context())
+	if _, ok := cats["politics"]; ok || cats["economie"] != "Économie" {
+		t.Errorf("Categories = %v", cats)
+	}
+}
+
+func testDedupe(t *testing.T, open Factory) {
+	s, _ := open(t)
+	orig := art("alpha", 1, t0)
+	via := art("beta", 7, t0.Add(time.Hour))
+	via.Article.CanonicalURL = orig.Article.CanonicalURL
+	via.Article.Categories = []string{"World"}
+	rehash(via)
+	apply(t, s, "alpha", t0, orig)
+	res := apply(t, s, "beta", t0.Add(time.Hour), via)
+	if res.New != 0 {
+		t.Fatalf("second source created a new article: %+v", res)
+	}
+	all, total := list(t, s, store.FeedAll, 0, 10)
+	if total != 1 {
+		t.Fatalf("all feed = %v, want one article", all)
+	}
+	for _, src := range []string{"alpha", "beta"} {
+		ids, _ := list(t, s, store.SourceFeed(src), 0, 10)
+		if !slices.Equal(ids, all) {
+			t.Errorf("%s feed = %v, want %v", src, ids, all)
+		}
+		if n, _ := s.ArticleCount(t.Context(), src); n != 1 {
+			t.Errorf("ArticleCount(%s) = %d, want 1", src, n)
+		}
+	}
+	a, _ := s.Article(t.Context(), all[0])
+	if a.Source.ID != "alpha" || !slices.Equal(a.Carriers, []string{"alpha", "beta"}) || !a.Published.Equal(t0) {
+		t.Errorf("attribution = %s carriers %v published %v", a.Source.ID, a.Carriers, a.Published)
+	}
+	// The via source re-fetching it changes nothing.
+	if res := apply(t, s, "beta", t0.Add(2*time.Hour), via); res.Unchanged != 1 || len(res.Changed) != 0 {
+		t.Errorf("via re-fetch = %+v", res)
+	}
+}
+
+func testReattribute(t *testing.T, open Factory) {
+	s, _ := open(t)
+	// beta republished alpha's article first; alpha's own feed arrives later.
+	via := art("beta", 7, t0)
+	via.Article.CanonicalURL = "https://www.alpha.example/a/1"
+	rehash(via)
+	apply(t, s, "beta", t0, via)
+	first, _ := list(t, s, store.FeedAll, 0, 1)
+	orig := art("alpha", 1, t0.Add(-time.Hour))
+	orig.Article.CanonicalURL = "https://www.alpha.example/a/1"
+	orig.Article.Title = "The original title"
+	rehash(orig)
+	apply(t, s, "alpha", t0.Add(time.Hour), orig)
+	all, total := list(t, s, store.FeedAll, 0, 10)
+	if total != 1 || all[0] != first[0] {
+		t.Fatalf("all = %v, want the same single article %v", all, first)
+	}
+	a, _ := s.Article(t.Context(), all[0])
+	if a.Source.ID != "alpha" || a.Title != "The original title" || !a.Published.Equal(t0) || !a.Updated.Equal(t0) {
+		t.Errorf("after the original arrived: source=%s title=%q published=%v updated=%v; want alpha, its title, dates unmoved",
+			a.Source.ID, a.Title, a.Published, a.Updated)
+	}
+	if !slices.Equal(a.Carriers, []string{"alpha", "beta"}) {
+		t.Errorf("carriers = %v", a.Carriers)
+	}
+}
+
+func testSameLink(t *testing.T, open Factory) {
+	s, _ := open(t)
+	a, b := art("alpha", 1, t0), art("alpha", 2, t0)
+	b.Article.CanonicalURL = a.Article.CanonicalURL
+	rehash(b)
+	res := apply(t, s, "alpha", t0, a, b)
+	if res.New != 2 {
+		t.Errorf("two items of one source sharing a link: %+v, want 2 new", res)
+	}
+	// And the same again in a later pass.
+	c := art("alpha", 3, t0)
+	c.Article.CanonicalURL = a.Article.CanonicalURL
+	rehash(c)
+	if res := apply(t, s, "alpha", t0, a, b, c); res.New != 1 {
+		t.Errorf("third item: %+v, want 1 new", res)
+	}
+}
+
+func testEntryIDCollision(t *testing.T, open Factory) {
+	s, _ := open(t)
+	a := art("alpha", 1, t0)
+	b := art("beta", 1, t0)
+	b.Article.EntryID = a.Article.EntryID // beta reuses alpha's guid on another article
+	b.Article.GUID = a.Article.GUID
+	rehash(b)
+	apply(t, s, "alpha", t0, a)
+	apply(t, s, "beta", t0, b)
+	got, err := s.Article(t.Context(), syndicate.MintArticleID("beta", b.Key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.EntryID != "" {
+		t.Errorf("colliding entry id kept as %q, want empty ({base_url}/articles/{id})", got.EntryID)
+	}
+	got, _ = s.Article(t.Context(), syndicate.MintArticleID("alpha", a.Key))
+	if got.EntryID != a.Article.EntryID {
+		t.Errorf("first article lost its entry id: %q", got.EntryID)
+	}
+}
+
+func testConcurrentDedupe(t *testing.T, open Factory) {
+	s, _ := open(t)
+	const sources = 6
+	var wg sync.WaitGroup
+	for i := range sources {
+		wg.Go(func() {
+			src := fmt.Sprintf("src%d", i)
+			e := art(src, 1, t0)
+			e.Article.CanonicalURL = "https://shared.example/story"
+			rehash(e)
+			apply(t, s, src, t0, e)
+		})
+	}
+	wg.Wait()
+	// A writer that lost the race may join on its next pass; run one.
+	for i := range sources {
+		src := fmt.Sprintf("src%d", i)
+		e := art(src, 1, t0)
+		e.Article.CanonicalURL = "https://shared.example/story"
+		rehash(e)
+		apply(t, s, src, t0, e)
+	}
+	all, total := list(t, s, store.FeedAll, 0, 100)
+	if total != 1 || len(all) != 1 {
+		t.Fatalf("concurrent writers of one canonical URL left %d articles: %v", total, all)
+	}
+}
+
+func testStatus(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	st, err := s.SourceStatus(ctx, "alpha")
+	if err != nil || st.SourceID != "alpha" || !st.LastAttempt.IsZero() {
+		t.Fatalf("empty status = %+v, %v", st, err)
+	}
+	want := &syndicate.SourceStatus{SourceID: "alpha", LastAttempt: t0, LastError: "fetch alpha: status 503", ConsecutiveFailures: 2, ETag: `"x"`, HTTPStatus: 503}
+	if err := s.SaveSourceStatus(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SourceStatus(ctx, "alpha")
+	if err != nil || !got.LastAttempt.Equal(t0) || got.LastError != want.LastError || got.ConsecutiveFailures != 2 || got.ETag != `"x"` {
+		t.Errorf("status = %+v, %v; want %+v", got, err, want)
+	}
+}
+
+func testComments(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	e := art("alpha", 1, t0)
+	apply(t, s, "alpha", t0, e)
+	aid := syndicate.MintArticleID("alpha", e.Key)
+	vAll := version(t, s, store.FeedAll)
+	cs := []*syndicate.Comment{
+		{GUID: "c1", Author: syndicate.Author{Name: "Ann"}, Content: "first", Published: t0.Add(time.Minute)},
+		{GUID: "c2", ParentGUID: "c1", Author: syndicate.Author{Name: "Bob"}, Content: "reply", Published: t0.Add(2 * time.Minute)},
+	}
+	n, err := s.AddPartnerComments(ctx, aid, cs)
+	if err != nil || n != 2 {
+		t.Fatalf("AddPartnerComments = %d, %v; want 2", n, err)
+	}
+	n, err = s.AddPartnerComments(ctx, aid, append(cs, &syndicate.Comment{GUID: "c3", Author: syndicate.Author{Name: "Cy"}, Content: "late", Published: t0.Add(3 * time.Minute)}))
+	if err != nil || n != 1 {
+		t.Fatalf("second AddPartnerComments = %d, %v; want 1 (dedupe by guid)", n, err)
+	}
+	p, err := s.Comments(ctx, store.ArticleCommentsFeed(aid), 0, 10)
+	if err != nil || p.Total != 3 || len(p.Items) != 3 {
+		t.Fatalf("Comments = %+v, %v", p, err)
+	}
+	if p.Items[0].GUID != "c3" || p.Items[2].GUID != "c1" {
+		t.Errorf("order = %s,%s,%s; want newest first", p.Items[0].GUID, p.Items[1].GUID, p.Items[2].GUID)
+	}
+	if p.Items[1].ParentID != p.Items[2].ID || p.Items[1].ParentID == "" {
+		t.Errorf("reply parent = %q, want %q", p.Items[1].ParentID, p.Items[2].ID)
+	}
+	if p.Items[0].Status != syndicate.StatusApproved || p.Items[0].ArticleID != aid {
+		t.Errorf("comment = %+v", p.Items[0])
+	}
+	all, err := s.Comments(ctx, store.FeedComments, 0, 2)
+	if err != nil || all.Total != 3 || len(all.Items) != 2 || all.Items[0].GUID != "c3" {
+		t.Errorf("global comments = %+v, %v", all, err)
+	}
+	v, _ := s.Article(ctx, aid)
+	if v.CommentCount != 3 {
+		t.Errorf("CommentCount = %d, want 3", v.CommentCount)
+	}
+	lp, _ := s.Articles(ctx, store.FeedAll, 0, 1)
+	if lp.Items[0].CommentCount != 3 {
+		t.Errorf("listed CommentCount = %d, want 3", lp.Items[0].CommentCount)
+	}
+	if v2 := version(t, s, store.FeedAll); v2.Version <= vAll.Version {
+		t.Error("new comments did not bump the article feeds (their counts changed)")
+	}
+	if _, err := s.AddPartnerComments(ctx, "nope", cs); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("comments on an unknown article: %v, want not found", err)
+	}
+}
+
+func testWatch(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	got := make(chan []store.FeedKey, 16)
+	s.Watch(ctx, func(k []store.FeedKey) { got <- k })
+	time.Sleep(100 * time.Millisecond) // let a subscription settle
+	apply(t, s, "alpha", t0, art("alpha", 1, t0))
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case keys := <-got:
+			if keys == nil || slices.Contains(keys, store.SourceFeed("alpha")) {
+				return
+			}
+		case <-deadline:
+			t.Fatal("Watch did not report the change")
+		}
+	}
+}
+
+func testRestart(t *testing.T, open Factory) {
+	s, reopen := open(t)
+	ctx := t.Context()
+	e := art("alpha", 1, t0)
+	apply(t, s, "alpha", t0, e)
+	aid := syndicate.MintArticleID("alpha", e.Key)
+	if _, err := s.AddPartnerComments(ctx, aid, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "Ann"}, Content: "x", Published: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSourceStatus(ctx, &syndicate.SourceStatus{SourceID: "alpha", ETag: `"e"`}); err != nil {
+		t.Fatal(err)
+	}
+	v1 := version(t, s, store.FeedAll)
+	s = reopen()
+	if ids, _ := list(t, s, store.FeedAll, 0, 10); !slices.Equal(ids, []string{aid}) {
+		t.Errorf("after restart: %v", ids)
+	}
+	if v, err := s.Article(ctx, aid); err != nil || v.CommentCount != 1 {
+		t.Errorf("after restart: %+v, %v", v, err)
+	}
+	if st, _ := s.SourceStatus(ctx, "alpha"); st.ETag != `"e"` {
+		t.Errorf("status after restart = %+v", st)
+	}
+	if v2 := version(t, s, store.FeedAll); v2 != v1 {
+		t.Errorf("version after restart %+v, want %+v", v2, v1)
+	}
+	// Identity survives: the same entry is unchanged, not new.
+	if res := apply(t, s, "alpha", t0, e); res.Unchanged != 1 {
+		t.Errorf("re-ingest after restart = %+v", res)
+	}
+}
+
+func testNotFound(t *testing.T, open Factory) {
+	s, _ := open(t)
+	if _, err := s.Article(t.Context(), "missing"); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("Article(missing) = %v, want not found", err)
+	}
+	st := version(t, s, store.SourceFeed("never"))
+	if st.Version != 0 || st.Modified.IsZero() {
+		t.Errorf("state of a feed never written = %+v, want version 0 and the store's creation time", st)
+	}
+}

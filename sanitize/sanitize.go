@@ -1,0 +1,283 @@
+// Package sanitize makes partner and reader HTML safe to store and
+// republish: relative URLs become absolute, iframes survive only from
+// allowlisted hosts, and one bluemonday policy removes scripts, styles,
+// event handlers, forms, objects and non-http(s) links. It also turns HTML
+// into plain text for titles and summaries, and removes characters that
+// XML 1.0 forbids, which neither bluemonday nor encoding/xml's CDATA
+// writer does (LIBRARIES.md §1, §5).
+package sanitize
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Options configure a Policy.
+type Options struct {
+	// IframeHosts lists hosts (e.g. www.youtube.com) whose iframes are
+	// kept; a leading "." also allows every subdomain. Empty = no iframes.
+	IframeHosts []string
+}
+
+// Policy sanitizes article HTML. It is safe for concurrent use.
+type Policy struct {
+	bm          *bluemonday.Policy
+	iframeHosts []string
+}
+
+// New returns the article policy: bluemonday's UGC policy (no script,
+// style, form, object, embed, event handler, style attribute, or
+// javascript:/data: link) plus iframes from opts.IframeHosts.
+func New(opts Options) *Policy {
+	bm := bluemonday.UGCPolicy()
+	bm.RequireNoFollowOnFullyQualifiedLinks(true)
+	bm.AllowURLSchemes("http", "https", "mailto")
+	if len(opts.IframeHosts) > 0 {
+		bm.AllowElements("iframe")
+		bm.AllowAttrs("width", "height").Matching(bluemonday.Number).OnElements("iframe")
+		bm.AllowAttrs("src").OnElements("iframe")
+		bm.AllowAttrs("title").OnElements("iframe")
+		bm.AllowAttrs("allowfullscreen").OnElements("iframe")
+	}
+	var hosts []string
+	for _, h := range opts.IframeHosts {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return &Policy{bm: bm, iframeHosts: hosts}
+}
+
+// Comment returns the small policy for reader comments: p, br, a, em,
+// strong, blockquote and code, links with rel="nofollow".
+func Comment() *Policy {
+	bm := bluemonday.NewPolicy()
+	bm.AllowElements("p", "br", "em", "strong", "blockquote", "code")
+	bm.AllowAttrs("href").OnElements("a")
+	bm.AllowURLSchemes("http", "https")
+	bm.RequireParseableURLs(true)
+	bm.RequireNoFollowOnLinks(true)
+	return &Policy{bm: bm}
+}
+
+// HTML returns s made safe: URLs absolute against base (when base is an
+// absolute http(s) URL), disallowed iframes dropped, the policy applied and
+// XML-invalid characters removed.
+func (p *Policy) HTML(s string, base *url.URL) string {
+	if strings.TrimSpace(s) == "" {
+		return ""
+	}
+	s = p.bm.Sanitize(p.rewrite(s, base))
+	return strings.TrimSpace(ValidXML(s))
+}
+
+// urlAttrs are the attributes whose value is one URL.
+var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "longdesc": true, "background": true, "action": true}
+
+// rewrite makes URLs absolute and drops iframes from hosts not allowed, in
+// one tokenizer pass (cheaper than building a tree).
+func (p *Policy) rewrite(s string, base *url.URL) string {
+	if base != nil && (base.Scheme != "http" && base.Scheme != "https" || base.Host == "") {
+		base = nil
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	skipping := 0 // inside a dropped iframe
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		tok := z.Token()
+		switch tt {
+		case html.StartTagToken, html.SelfClosingTagToken:
+			if skipping > 0 {
+				continue
+			}
+			if tok.DataAtom == atom.Iframe && !p.iframeAllowed(tok, base) {
+				if tt == html.StartTagToken {
+					skipping++
+				}
+				continue
+			}
+			// srcset is not resolved: the policy drops it, as bluemonday
+			// cannot vet the URLs inside it.
+			for i, a := range tok.Attr {
+				if urlAttrs[a.Key] {
+					tok.Attr[i].Val = Resolve(base, a.Val)
+				}
+			}
+			b.WriteString(tok.String())
+		case html.EndTagToken:
+			if tok.DataAtom == atom.Iframe && skipping > 0 {
+				skipping--
+				continue
+			}
+			if skipping == 0 {
+				b.WriteString(tok.String())
+			}
+		case html.TextToken:
+			if skipping == 0 {
+				b.WriteString(tok.String())
+			}
+		}
+		// Comments and doctypes are dropped.
+	}
+	return b.String()
+}
+
+func (p *Policy) iframeAllowed(tok html.Token, base *url.URL) bool {
+	if len(p.iframeHosts) == 0 {
+		return false
+	}
+	for _, a := range tok.Attr {
+		if a.Key != "src" {
+			continue
+		}
+		u, err := url.Parse(Resolve(base, a.Val))
+		if err != nil || u.Scheme != "https" {
+			return false
+		}
+		host := strings.ToLower(u.Hostname())
+		for _, h := range p.iframeHosts {
+			if host == h || strings.HasPrefix(h, ".") && strings.HasSuffix(host, h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Resolve returns ref made absolute against base. A ref that does not parse,
+// or any ref when base is nil, is returned unchanged (the policy then
+// judges it).
+func Resolve(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if base == nil || ref == "" {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	if u.IsAbs() {
+		return ref
+	}
+	return base.ResolveReference(u).String()
+}
+
+// blockish elements end a run of words in plain text.
+var blockish = map[atom.Atom]bool{atom.P: true, atom.Br: true, atom.Div: true, atom.Li: true, atom.H1: true, atom.H2: true,
+	atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Blockquote: true, atom.Tr: true, atom.Td: true, atom.Th: true}
+
+// Text returns the plain text of an HTML fragment (or of text that may hold
+// entities): tags stripped, script and style content dropped, entities
+// decoded exactly once, whitespace collapsed, XML-invalid characters removed.
+func Text(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return collapse(ValidXML(s))
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	skip := 0
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		switch tt {
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if a == atom.Script || a == atom.Style || a == atom.Template {
+				if tt == html.StartTagToken {
+					skip++
+				} else if tt == html.EndTagToken && skip > 0 {
+					skip--
+				}
+			}
+			if blockish[a] {
+				b.WriteByte(' ')
+			}
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		}
+	}
+	return collapse(ValidXML(b.String()))
+}
+
+func collapse(s string) string {
+	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+}
+
+// Truncate shortens plain text to at most n runes, cutting at a word
+// boundary when one is near and adding "…".
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n-1]
+	cut := string(r)
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)*2/3 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:.-") + "…"
+}
+
+// EscapeText returns plain text as HTML paragraphs (for JSON Feed
+// content_text and other text-only content).
+func EscapeText(s string) string {
+	var b bytes.Buffer
+	for _, para := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		para = strings.TrimSpace(para)
+		if para == "" {
+			continue
+		}
+		b.WriteString("<p>")
+		b.WriteString(strings.ReplaceAll(html.EscapeString(para), "\n", "<br>"))
+		b.WriteString("</p>")
+	}
+	return ValidXML(b.String())
+}
+
+// ValidXML returns s as valid UTF-8 without the characters XML 1.0 forbids
+// (C0 controls other than tab, newline and carriage return; U+FFFE, U+FFFF;
+// lone surrogates).
+func ValidXML(s string) string {
+	ok := utf8.ValidString(s)
+	if ok {
+		for _, r := range s {
+			if !xmlChar(r) {
+				ok = false
+				break
+			}
+		}
+	}
+	if ok {
+		return s
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if xmlChar(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+func xmlChar(r rune) bool {
+	return r == 0x9 || r == 0xA || r == 0xD ||
+		r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD ||
+		r >= 0x10000 && r <= 0x10FFFF
+}

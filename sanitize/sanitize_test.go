@@ -1,0 +1,223 @@
+package sanitize_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"syndicate/sanitize"
+)
+
+var base, _ = url.Parse("https://partner.example/2026/11/story/")
+
+// unsafe reports why sanitized HTML is not safe, or "": it tokenizes the
+// output as a browser would and looks at every element and attribute.
+func unsafe(out string, iframes bool) string {
+	z := html.NewTokenizer(strings.NewReader(out))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return ""
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue
+		}
+		tok := z.Token()
+		switch tok.Data {
+		case "script", "style", "form", "input", "button", "object", "embed", "svg", "math", "base", "meta", "link", "frame", "frameset", "applet", "textarea", "select":
+			return "element " + tok.Data
+		case "iframe":
+			if !iframes {
+				return "iframe"
+			}
+		}
+		for _, a := range tok.Attr {
+			k := strings.ToLower(a.Key)
+			if strings.HasPrefix(k, "on") || k == "style" || k == "srcset" || k == "formaction" {
+				return "attribute " + k
+			}
+			switch k {
+			case "href", "src", "action", "background", "dynsrc", "lowsrc", "poster", "cite", "xlink:href", "data":
+				u, err := url.Parse(strings.TrimSpace(a.Val))
+				if err != nil {
+					return "unparseable url " + a.Val
+				}
+				if u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto" {
+					return "url scheme " + u.Scheme
+				}
+			}
+		}
+	}
+}
+
+// xssVectors are our own restatement of the OWASP XSS filter evasion
+// cheat sheet's families: each must come out harmless.
+var xssVectors = []string{
+	`<script>alert(1)</script>`,
+	`<SCRIPT SRC=https://xss.example/xss.js></SCRIPT>`,
+	`<IMG SRC="javascript:alert('XSS');">`,
+	`<IMG SRC=javascript:alert('XSS')>`,
+	`<IMG SRC=JaVaScRiPt:alert('XSS')>`,
+	"<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+	`<a onmouseover="alert(document.cookie)">xxs link</a>`,
+	`<IMG """><SCRIPT>alert("XSS")</SCRIPT>"\>`,
+	`<IMG SRC=# onmouseover="alert('xxs')">`,
+	`<IMG SRC= onmouseover="alert('xxs')">`,
+	`<IMG onmouseover="alert('xxs')">`,
+	`<IMG SRC=/ onerror="alert(String.fromCharCode(88,83,83))"></img>`,
+	`<img src=x onerror="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041">`,
+	`<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>`,
+	`<IMG SRC=&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72&#x74&#x28&#x27&#x58&#x53&#x53&#x27&#x29>`,
+	`<IMG SRC="jav	ascript:alert('XSS');">`,
+	`<IMG SRC="jav&#x09;ascript:alert('XSS');">`,
+	`<IMG SRC="jav&#x0A;ascript:alert('XSS');">`,
+	`<IMG SRC=" &#14;  javascript:alert('XSS');">`,
+	`<SCRIPT/XSS SRC="https://xss.example/xss.js"></SCRIPT>`,
+	`<BODY onload!#$%&()*~+-_.,:;?@[/|\]^` + "`" + `=alert("XSS")>`,
+	`<<SCRIPT>alert("XSS");//\<</SCRIPT>`,
+	`<SCRIPT SRC=//xss.example/.j>`,
+	`<IMG SRC="` + "`" + `<javascript:alert>` + "`" + `('XSS')"`,
+	`<iframe src=http://xss.example/scriptlet.html <`,
+	`\";alert('XSS');//`,
+	`</TITLE><SCRIPT>alert("XSS");</SCRIPT>`,
+	`<INPUT TYPE="IMAGE" SRC="javascript:alert('XSS');">`,
+	`<BODY BACKGROUND="javascript:alert('XSS')">`,
+	`<IMG DYNSRC="javascript:alert('XSS')">`,
+	`<IMG LOWSRC="javascript:alert('XSS')">`,
+	`<STYLE>li {list-style-image: url("javascript:alert('XSS')");}</STYLE><UL><LI>XSS</br>`,
+	`<svg/onload=alert('XSS')>`,
+	`<BODY ONLOAD=alert('XSS')>`,
+	`<BGSOUND SRC="javascript:alert('XSS');">`,
+	`<LINK REL="stylesheet" HREF="javascript:alert('XSS');">`,
+	`<STYLE>@import'https://xss.example/xss.css';</STYLE>`,
+	`<META HTTP-EQUIV="Link" Content="<https://xss.example/xss.css>; REL=stylesheet">`,
+	`<IMG STYLE="xss:expr/*XSS*/ession(alert('XSS'))">`,
+	`<META HTTP-EQUIV="refresh" CONTENT="0;url=javascript:alert('XSS');">`,
+	`<META HTTP-EQUIV="refresh" CONTENT="0;url=data:text/html base64,PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4K">`,
+	`<IFRAME SRC="javascript:alert('XSS');"></IFRAME>`,
+	`<FRAMESET><FRAME SRC="javascript:alert('XSS');"></FRAMESET>`,
+	`<TABLE BACKGROUND="javascript:alert('XSS')">`,
+	`<TD BACKGROUND="javascript:alert('XSS')">`,
+	`<DIV STYLE="background-image: url(javascript:alert('XSS'))">`,
+	`<DIV STYLE="width: expression(alert('XSS'));">`,
+	`<BASE HREF="javascript:alert('XSS');//">`,
+	`<OBJECT TYPE="text/x-scriptlet" DATA="https://xss.example/scriptlet.html"></OBJECT>`,
+	`<EMBED SRC="data:image/svg+xml;base64,PHN2ZyB4bWxuczpzdmc9Imh0dH A6Ly93d3cudzMub3JnLzIwMDAvc3ZnIiB4bWxucz0iaHR0cDovL3d3dy53My5vcmcv MjAwMC9zdmciIHhtbG5zOnhsaW5rPSJodHRwOi8vd3d3LnczLm9yZy8xOTk5L3hs aW5rIiB2ZXJzaW9uPSIxLjAiIHg9IjAiIHk9IjAiIHdpZHRoPSIxOTQiIGhlaWdodD0iMjAw IiBpZD0ieHNzIj48c2NyaXB0IHR5cGU9InRleHQvZWNtYXNjcmlwdCI+YWxlcnQoIlh TUyIpOzwvc2NyaXB0Pjwvc3ZnPg==" type="image/svg+xml" AllowScriptAccess="always"></EMBED>`,
+	`<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>`,
+	`<a href="vbscript:msgbox(1)">x</a>`,
+	`<form action="https://evil.example/"><input name=a><button>go</button></form>`,
+	`<math><mi xlink:href="javascript:alert(1)">x</mi></math>`,
+	`<!--[if gte IE 4]><SCRIPT>alert('XSS');</SCRIPT><![endif]-->`,
+	`<XSS STYLE="behavior: url(xss.htc);">`,
+	`<a href="  javascript:alert(1)">x</a>`,
+	`<a href="java&#0000115;cript:alert(1)">x</a>`,
+}
+
+func TestPolicy_HTML_XSSVectors(t *testing.T) {
+	p := sanitize.New(sanitize.Options{IframeHosts: []string{"www.youtube.com"}})
+	for i, v := range xssVectors {
+		got := p.HTML(v, base)
+		if why := unsafe(got, true); why != "" || strings.Contains(strings.ToLower(got), "<iframe") {
+			t.Errorf("vector %d survived (%s):\n in: %s\nout: %s", i, why, v, got)
+		}
+	}
+}
+
+func TestPolicy_HTML(t *testing.T) {
+	p := sanitize.New(sanitize.Options{IframeHosts: []string{"www.youtube.com", ".vimeo.com"}})
+	tests := []struct {
+		name, in   string
+		want, deny []string
+	}{
+		{"RelativeLinkAbsolute", `<a href="/2026/11/other/">x</a>`, []string{`href="https://partner.example/2026/11/other/"`}, nil},
+		{"RelativeImageAbsolute", `<img src="photo.jpg" alt="p">`, []string{`src="https://partner.example/2026/11/story/photo.jpg"`}, nil},
+		{"SrcsetDropped", `<img src="a.jpg" srcset="javascript:x 1x, /b.jpg 2x">`, []string{`src="https://partner.example/2026/11/story/a.jpg"`}, []string{"srcset"}},
+		{"HTTPSImageKept", `<img src="https://cdn.example/x.png">`, []string{`src="https://cdn.example/x.png"`}, nil},
+		{"DataImageDropped", `<img src="data:image/png;base64,AAAA">`, nil, []string{"data:"}},
+		{"AllowedIframe", `<iframe src="https://www.youtube.com/embed/xyz" width="560" height="315"></iframe>`, []string{`<iframe src="https://www.youtube.com/embed/xyz"`}, nil},
+		{"SubdomainIframe", `<iframe src="https://player.vimeo.com/video/1"></iframe>`, []string{`player.vimeo.com`}, nil},
+		{"OtherIframe", `<p>a</p><iframe src="https://evil.example/x">inner</iframe><p>b</p>`, []string{"<p>a</p>", "<p>b</p>"}, []string{"iframe", "evil", "inner"}},
+		{"HTTPIframeDropped", `<iframe src="http://www.youtube.com/embed/xyz"></iframe>`, nil, []string{"iframe"}},
+		{"ScriptGone", `<p>Hi<script>alert(1)</script></p>`, []string{"<p>Hi</p>"}, []string{"alert"}},
+		{"ControlCharsGone", "<p>a\x0bb\x00c</p>", []string{"<p>abc</p>"}, nil},
+		{"ExternalNofollow", `<a href="https://other.example/">o</a>`, []string{`rel="nofollow"`}, nil},
+		{"EntitiesKept", `<p>caf&eacute; &amp; bar</p>`, []string{"café &amp; bar"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := p.HTML(tt.in, base)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("HTML(%q) = %q, want it to contain %q", tt.in, got, w)
+				}
+			}
+			for _, d := range tt.deny {
+				if strings.Contains(got, d) {
+					t.Errorf("HTML(%q) = %q, must not contain %q", tt.in, got, d)
+				}
+			}
+		})
+	}
+}
+
+func TestPolicy_HTML_NoIframeHosts(t *testing.T) {
+	p := sanitize.New(sanitize.Options{})
+	if got := p.HTML(`<iframe src="https://www.youtube.com/embed/x"></iframe>`, base); strings.Contains(got, "iframe") {
+		t.Errorf("iframe kept without an allowlist: %q", got)
+	}
+}
+
+func TestText(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"Plain", "Hello  world\n", "Hello world"},
+		{"EntitiesOnce", "Tom &amp;amp; Jerry", "Tom &amp; Jerry"},
+		{"Entity", "Caf&eacute; &mdash; bar", "Café — bar"},
+		{"Tags", "<em>Big</em> news<br>today", "Big news today"},
+		{"Script", "a<script>alert(1)</script>b", "ab"},
+		{"Ampersand", "AT&T <News>", "AT&T"},
+		{"BlockSpacing", "<p>one</p><p>two</p>", "one two"},
+		{"Controls", "a\x01b", "ab"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sanitize.Text(tt.in); got != tt.want {
+				t.Errorf("Text(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	s := strings.Repeat("word ", 100)
+	got := sanitize.Truncate(s, 50)
+	if n := len([]rune(got)); n > 50 || !strings.HasSuffix(got, "…") {
+		t.Errorf("Truncate = %q (%d runes)", got, n)
+	}
+	if got := sanitize.Truncate("short", 50); got != "short" {
+		t.Errorf("Truncate(short) = %q", got)
+	}
+}
+
+func FuzzPolicy_HTML(f *testing.F) {
+	for _, v := range xssVectors {
+		f.Add(v, "https://partner.example/a/")
+	}
+	f.Add(`<a href="/x">y</a>`, "")
+	p := sanitize.New(sanitize.Options{IframeHosts: []string{"www.youtube.com"}})
+	f.Fuzz(func(t *testing.T, in, baseURL string) {
+		b, _ := url.Parse(baseURL)
+		got := p.HTML(in, b)
+		if why := unsafe(got, true); why != "" {
+			t.Fatalf("unsafe output (%s) for %q: %q", why, in, got)
+		}
+		if sanitize.ValidXML(got) != got {
+			t.Fatalf("XML-invalid characters in %q", got)
+		}
+		txt := sanitize.Text(in)
+		if sanitize.ValidXML(txt) != txt {
+			t.Fatalf("XML-invalid characters in text %q", txt)
+		}
+	})
+}

@@ -1,0 +1,35 @@
+# make test is the single entry point (STYLE.md "Tooling"); .ci/run calls it.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+
+.PHONY: test check fmt-check vet gotest build bench
+
+## test: gofmt check, go vet and the race-enabled test suite against a
+## private redis-server that is started and stopped around them. Every step
+## runs even if an earlier one fails (-k); the result fails if any did.
+test:
+	@./scripts/deps.sh
+	@./scripts/with-redis.sh $(MAKE) --no-print-directory -k check
+
+## check: the steps of test, against the Redis in SYNDICATE_TEST_REDIS_URL.
+check: fmt-check vet gotest
+
+fmt-check:
+	@files="$$(find . -name '*.go' -not -path './.*' -not -path '*/testdata/*' -print0 | xargs -0 -r gofmt -l)"; \
+	if [ -n "$$files" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$files"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+gotest:
+	@if [ -z "$$SYNDICATE_TEST_REDIS_URL" ]; then echo "gotest: SYNDICATE_TEST_REDIS_URL is not set; run make test (it starts a private Redis)"; exit 1; fi
+	$(GO) test -race -count=1 -shuffle=on ./...
+
+build:
+	$(GO) build -o bin/syndicate ./cmd/syndicate
+
+## bench: benchmarks only (no tests), with allocation counts.
+bench:
+	@./scripts/deps.sh
+	@./scripts/with-redis.sh $(GO) test -run='^$$' -bench=. -benchmem ./...

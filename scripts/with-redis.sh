@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# with-redis.sh COMMAND [ARG...] runs COMMAND against a private, throwaway
+# redis-server and exits with COMMAND's status.
+#
+# The server listens on a free loopback port (never 6379, so a developer's
+# own Redis is left alone), keeps nothing on disk (--save '', appendonly
+# off) and lives in a temporary directory. Its URL is exported as
+# SYNDICATE_TEST_REDIS_URL. It is stopped when this script exits, however
+# that happens (success, failure, Ctrl-C). COMMAND runs in the foreground,
+# so Ctrl-C reaches it directly; a TERM sent to this script alone takes
+# effect when COMMAND ends.
+set -euo pipefail
+
+if [ "$#" -eq 0 ]; then
+	echo "usage: $0 COMMAND [ARG...]" >&2
+	exit 2
+fi
+export PATH="/usr/local/go/bin:$PATH"
+
+if ! command -v redis-server >/dev/null 2>&1; then
+	"$(dirname "$0")/deps.sh"
+fi
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/syndicate-redis.XXXXXX")"
+pidfile="$tmp/redis.pid"
+
+stop_redis() {
+	[ -s "$pidfile" ] || return 0
+	local pid
+	pid="$(cat "$pidfile")"
+	kill "$pid" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null || true
+	rm -f "$pidfile"
+}
+cleanup() {
+	stop_redis
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# port_free reports whether nothing accepts connections on the port.
+port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# redis_ping reports whether a Redis on the port says PONG; bash's /dev/tcp
+# stands in when redis-cli is not installed.
+redis_ping() {
+	if command -v redis-cli >/dev/null 2>&1; then
+		[ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = PONG ]
+		return
+	fi
+	local reply
+	reply="$(
+		exec 2>/dev/null
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf 'PING\r\n' >&3
+		IFS= read -r -t 1 line <&3 || exit 1
+		printf '%s' "${line%$'\r'}"
+	)" || return 1
+	[ "$reply" = "+PONG" ]
+}
+
+port=""
+for _ in $(seq 20); do
+	candidate=$((20000 + RANDOM % 40000))
+	port_free "$candidate" || continue
+	redis-server --port "$candidate" --bind 127.0.0.1 --save '' --appendonly no \
+		--daemonize yes --pidfile "$pidfile" --dir "$tmp" --logfile "$tmp/redis.log" || continue
+	# Ours only when our process wrote its pid file (it does so after binding)
+	# and answers: another process may have taken the port meanwhile.
+	for _ in $(seq 100); do
+		if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && redis_ping "$candidate"; then
+			port="$candidate"
+			break 2
+		fi
+		sleep 0.05
+	done
+	stop_redis
+done
+if [ -z "$port" ]; then
+	echo "with-redis: could not start redis-server on a free port; its last log:" >&2
+	tail -n 20 "$tmp/redis.log" >&2 2>/dev/null || true
+	exit 1
+fi
+
+export SYNDICATE_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
+echo "with-redis: private redis-server at $SYNDICATE_TEST_REDIS_URL" >&2
+set +e
+"$@"
+status=$?
+set -e
+exit "$status"

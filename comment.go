@@ -25,14 +25,18 @@ type Comment struct {
 	GUID      string `json:"guid,omitempty"`      // partner's raw id, for dedupe
 	// ParentGUID is the partner's thr:in-reply-to ref; the store resolves it
 	// to ParentID (a reply to the article itself leaves both empty).
-	ParentGUID string    `json:"parent_guid,omitempty"`
-	Author     Author    `json:"author"`        // Author.Email is never published
-	URL        string    `json:"url,omitempty"` // the comment's own page, when the partner has one
-	Content    string    `json:"content"`       // sanitized HTML
-	Published  time.Time `json:"published"`
-	Status     string    `json:"status"`
-	Origin     string    `json:"origin"`
-	IP         string    `json:"ip,omitempty"` // private; kept at most comments.ip_retention
+	ParentGUID string `json:"parent_guid,omitempty"`
+	// ParentEntryID is the parent comment's emitted entry id when that is
+	// the partner's own IRI ("" = ours, derived from ParentID), recorded
+	// when the comment is stored so feeds need not load the parent.
+	ParentEntryID string    `json:"parent_entry_id,omitempty"`
+	Author        Author    `json:"author"`        // Author.Email is never published
+	URL           string    `json:"url,omitempty"` // the comment's own page, when the partner has one
+	Content       string    `json:"content"`       // sanitized HTML
+	Published     time.Time `json:"published"`
+	Status        string    `json:"status"`
+	Origin        string    `json:"origin"`
+	IP            string    `json:"ip,omitempty"` // private; kept at most comments.ip_retention
 }
 
 // SourceStatus is what the last ingest passes of a source left behind.

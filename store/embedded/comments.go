@@ -44,6 +44,9 @@ func (s *Store) AddPartnerComments(ctx context.Context, articleID string, commen
 			if c.ParentGUID != "" && c.ParentID == "" {
 				if p := ids.Get([]byte("guid:" + c.ParentGUID)); p != nil {
 					c.ParentID = string(p)
+					if syndicate.IsAbsoluteIRI(c.ParentGUID) {
+						c.ParentEntryID = c.ParentGUID
+					}
 				}
 			}
 			if c.Status == "" {

@@ -1,0 +1,153 @@
+package feeds
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+
+	gfeeds "github.com/gorilla/feeds"
+
+	"syndicate"
+	"syndicate/store"
+)
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// jsonFeed wraps gorilla's JSON feed: no deprecated author, always an
+// items array (DECISIONS §6).
+type jsonFeed struct {
+	*gfeeds.JSONFeed
+	Items []*jsonItem `json:"items"`
+}
+
+// jsonItem wraps gorilla's item with the fields it lacks.
+type jsonItem struct {
+	*gfeeds.JSONItem
+	Attachments []jsonAttachment `json:"attachments,omitempty"` // gorilla's size is int32
+	Language    string           `json:"language,omitempty"`
+	Syndication *Syndication     `json:"_syndication,omitempty"`
+}
+
+type jsonAttachment struct {
+	URL      string `json:"url"`
+	MIMEType string `json:"mime_type"`
+	Size     int64  `json:"size_in_bytes,omitempty"`
+}
+
+// Syndication is the _syndication extension object of JSON Feed items
+// (and of /articles/{id}).
+type Syndication struct {
+	ArticleID       string `json:"article_id,omitempty"`
+	SourceID        string `json:"source_id,omitempty"`
+	SourceName      string `json:"source_name,omitempty"`
+	SourceURL       string `json:"source_url,omitempty"`
+	SourceFeedURL   string `json:"source_feed_url,omitempty"`
+	CanonicalURL    string `json:"canonical_url,omitempty"`
+	CommentsFeedURL string `json:"comments_feed_url,omitempty"`
+	CommentCount    *int   `json:"comment_count,omitempty"`
+	Attribution     string `json:"attribution,omitempty"`
+	// For comments.
+	InReplyTo string `json:"in_reply_to,omitempty"`
+	ParentID  string `json:"parent_id,omitempty"`
+}
+
+func (r *Renderer) jsonRoot(doc Doc) *jsonFeed {
+	f := (&gfeeds.JSON{Feed: &gfeeds.Feed{Title: doc.Title, Link: &gfeeds.Link{Href: doc.HomeURL}, Description: doc.Description}}).JSONFeed()
+	f.FeedUrl = doc.Links.Self
+	f.NextUrl = doc.Links.Next
+	f.Language = r.site.Language
+	f.Authors = []*gfeeds.JSONAuthor{{Name: r.site.Title, Url: r.site.BaseURL + "/"}}
+	if r.site.HubURL != "" {
+		f.Hubs = []*gfeeds.JSONHub{{Type: "WebSub", Url: r.site.HubURL}}
+	}
+	return &jsonFeed{JSONFeed: f, Items: []*jsonItem{}}
+}
+
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// ArticleItem returns the JSON Feed item of an article (also the body of
+// /articles/{id}). Emails are never included.
+func (r *Renderer) ArticleItem(v store.ArticleView, sources map[string]syndicate.Source) any {
+	return r.jsonArticle(v, sources)
+}
+
+func (r *Renderer) jsonArticle(v store.ArticleView, sources map[string]syndicate.Source) *jsonItem {
+	a := v.Article
+	src := sourceOf(a, sources)
+	content := r.fullContent(a, src)
+	gi := r.gorillaItem(a, content)
+	gi.Link = &gfeeds.Link{Href: r.PageURL(a)}
+	base := (&gfeeds.JSON{Feed: &gfeeds.Feed{Items: []*gfeeds.Item{gi}}}).JSONFeed().Items[0]
+	base.ExternalUrl = r.Link(a)
+	base.Author = nil
+	base.Authors = nil
+	for _, au := range a.Authors {
+		if au.Name != "" {
+			base.Authors = append(base.Authors, &gfeeds.JSONAuthor{Name: au.Name, Url: au.URL})
+		}
+	}
+	base.Tags = a.Categories
+	base.Image = a.Image
+	pub, upd := a.Published.UTC(), a.Updated.UTC()
+	base.PublishedDate, base.ModifiedDate = &pub, &upd
+	var atts []jsonAttachment
+	for _, e := range a.Enclosures {
+		t := e.Type
+		if t == "" {
+			t = "application/octet-stream"
+		}
+		atts = append(atts, jsonAttachment{URL: e.URL, MIMEType: t, Size: e.Length})
+	}
+	n := v.CommentCount
+	return &jsonItem{
+		JSONItem:    base,
+		Attachments: atts,
+		Language:    a.Language,
+		Syndication: &Syndication{
+			ArticleID: a.ID, SourceID: src.ID, SourceName: src.Name, SourceURL: src.SiteURL,
+			SourceFeedURL: src.PublicFeedURL(), CanonicalURL: a.CanonicalURL,
+			CommentsFeedURL: r.CommentsURL(a, JSON), CommentCount: &n,
+			Attribution: r.Attribution(a, src),
+		},
+	}
+}
+
+func (r *Renderer) jsonArticles(doc Doc, items []store.ArticleView, sources map[string]syndicate.Source) ([]byte, error) {
+	f := r.jsonRoot(doc)
+	for _, v := range items {
+		f.Items = append(f.Items, r.jsonArticle(v, sources))
+	}
+	return marshalJSON(f)
+}
+
+func (r *Renderer) jsonComments(doc Doc, items []CommentItem, global bool) ([]byte, error) {
+	f := r.jsonRoot(doc)
+	for _, it := range items {
+		c := it.Comment
+		pub := c.Published.UTC()
+		ji := &gfeeds.JSONItem{
+			Id:            r.CommentEntryID(c),
+			Url:           r.commentLink(c, it.Article),
+			Title:         commentTitle(it, global),
+			ContentHTML:   c.Content,
+			PublishedDate: &pub,
+		}
+		if c.Author.Name != "" {
+			ji.Authors = []*gfeeds.JSONAuthor{{Name: c.Author.Name, Url: c.Author.URL}}
+		}
+		ref, _ := r.inReplyTo(it)
+		f.Items = append(f.Items, &jsonItem{JSONItem: ji, Syndication: &Syndication{
+			ArticleID: it.Article.ID, InReplyTo: ref, ParentID: c.ParentID,
+		}})
+	}
+	return marshalJSON(f)
+}

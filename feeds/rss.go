@@ -1,0 +1,202 @@
+package feeds
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strconv"
+	"time"
+
+	gfeeds "github.com/gorilla/feeds"
+
+	"syndicate"
+	"syndicate/store"
+)
+
+// Namespaces used in our XML.
+const (
+	nsAtom    = "http://www.w3.org/2005/Atom"
+	nsContent = "http://purl.org/rss/1.0/modules/content/"
+	nsDC      = "http://purl.org/dc/elements/1.1/"
+	nsWfw     = "http://wellformedweb.org/CommentAPI/"
+	nsSlash   = "http://purl.org/rss/1.0/modules/slash/"
+	nsThr     = "http://purl.org/syndication/thread/1.0"
+)
+
+// rssRoot wraps gorilla's channel with the namespaces we add.
+type rssRoot struct {
+	XMLName   xml.Name    `xml:"rss"`
+	Version   string      `xml:"version,attr"`
+	NSContent string      `xml:"xmlns:content,attr"`
+	NSDC      string      `xml:"xmlns:dc,attr"`
+	NSWfw     string      `xml:"xmlns:wfw,attr"`
+	NSSlash   string      `xml:"xmlns:slash,attr"`
+	NSAtom    string      `xml:"xmlns:atom,attr"`
+	Channel   *rssChannel `xml:"channel"`
+}
+
+// FeedXml implements gorilla's XmlFeed, so gorilla writes it.
+func (r *rssRoot) FeedXml() any { return r }
+
+type rssChannel struct {
+	*gfeeds.RssFeed
+	AtomLinks []atomLink `xml:"atom:link"`
+	Items     []*rssItem `xml:"item"` // shadows RssFeed.Items
+}
+
+// rssItem extends gorilla's item; same-named fields shadow the embedded
+// ones that cannot carry what RSS needs.
+type rssItem struct {
+	*gfeeds.RssItem
+	Source        *rssSource `xml:"source,omitempty"` // gorilla writes no url attribute
+	Categories    []string   `xml:"category"`         // gorilla has one at most
+	Creators      []string   `xml:"dc:creator"`
+	CommentRSS    string     `xml:"wfw:commentRss,omitempty"`
+	SlashComments *int       `xml:"slash:comments,omitempty"`
+}
+
+type rssSource struct {
+	URL  string `xml:"url,attr"`
+	Name string `xml:",chardata"`
+}
+
+// atomLink is an Atom link element, used in Atom and as atom:link in RSS.
+type atomLink struct {
+	Href   string `xml:"href,attr"`
+	Rel    string `xml:"rel,attr,omitempty"`
+	Type   string `xml:"type,attr,omitempty"`
+	Length string `xml:"length,attr,omitempty"`
+	Title  string `xml:"title,attr,omitempty"`
+	Count  *int   `xml:"thr:count,attr,omitempty"`
+}
+
+func rssDate(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }
+
+// pagingLinks returns the self, hub and RFC 5005 links of a document.
+func (r *Renderer) pagingLinks(doc Doc) []atomLink {
+	mt := doc.Format.MediaType()
+	links := []atomLink{{Href: doc.Links.Self, Rel: "self", Type: mt}}
+	for _, l := range []struct{ rel, href string }{{"first", doc.Links.First}, {"previous", doc.Links.Prev}, {"next", doc.Links.Next}, {"last", doc.Links.Last}} {
+		if l.href != "" {
+			links = append(links, atomLink{Href: l.href, Rel: l.rel, Type: mt})
+		}
+	}
+	if r.site.HubURL != "" {
+		links = append(links, atomLink{Href: r.site.HubURL, Rel: "hub"})
+	}
+	return links
+}
+
+func (r *Renderer) rssChannel(doc Doc, updated time.Time) *rssChannel {
+	f := &gfeeds.Feed{
+		Title:       doc.Title,
+		Link:        &gfeeds.Link{Href: doc.HomeURL},
+		Description: doc.Description,
+		Updated:     updated,
+		Created:     updated,
+	}
+	if f.Description == "" {
+		f.Description = doc.Title
+	}
+	ch := (&gfeeds.Rss{Feed: f}).RssFeed()
+	ch.Language = r.site.Language
+	ch.Generator = "Syndicate"
+	ch.Docs = "https://www.rssboard.org/rss-specification"
+	return &rssChannel{RssFeed: ch, AtomLinks: r.pagingLinks(doc), Items: []*rssItem{}}
+}
+
+func marshalRSS(root *rssRoot) ([]byte, error) {
+	root.Version, root.NSContent, root.NSDC, root.NSWfw, root.NSSlash, root.NSAtom = "2.0", nsContent, nsDC, nsWfw, nsSlash, nsAtom
+	var b bytes.Buffer
+	if err := gfeeds.WriteXML(root, &b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// gorillaItem converts an article to gorilla's generic item; the format
+// converters then build on what it makes.
+func (r *Renderer) gorillaItem(a *syndicate.Article, content string) *gfeeds.Item {
+	it := &gfeeds.Item{
+		Title:       a.Title,
+		Link:        &gfeeds.Link{Href: r.Link(a)},
+		Description: a.Summary,
+		Id:          r.EntryID(a),
+		Created:     a.Published.UTC(),
+		Updated:     a.Updated.UTC(),
+		Content:     content,
+	}
+	if len(a.Enclosures) > 0 {
+		e := a.Enclosures[0]
+		it.Enclosure = &gfeeds.Enclosure{Url: e.URL, Type: e.Type, Length: strconv.FormatInt(e.Length, 10)}
+		if it.Enclosure.Type == "" {
+			it.Enclosure.Type = "application/octet-stream"
+		}
+	}
+	return it
+}
+
+// permaLink is RSS guid isPermaLink (DECISIONS §1).
+func permaLink(guid, link string) string {
+	if guid == link && syndicate.ValidateHTTPURL(guid) == nil {
+		return "true"
+	}
+	return "false"
+}
+
+func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[string]syndicate.Source) ([]byte, error) {
+	var times []time.Time
+	for _, v := range items {
+		times = append(times, v.Updated)
+	}
+	ch := r.rssChannel(doc, feedUpdated(doc.Created, times...))
+	for _, v := range items {
+		a := v.Article
+		src := sourceOf(a, sources)
+		gi := r.gorillaItem(a, r.fullContent(a, src))
+		gi.IsPermaLink = permaLink(gi.Id, gi.Link.Href)
+		ri := gfeeds.Rss{Feed: &gfeeds.Feed{Items: []*gfeeds.Item{gi}}}
+		base := ri.RssFeed().Items[0]
+		base.Author = "" // RSS <author> must be an e-mail; names go in dc:creator
+		base.PubDate = rssDate(a.Published)
+		if base.Description == "" {
+			base.Description = a.Title
+		}
+		n := v.CommentCount
+		ch.Items = append(ch.Items, &rssItem{
+			RssItem:       base,
+			Source:        &rssSource{URL: src.PublicFeedURL(), Name: src.Name},
+			Categories:    a.Categories,
+			Creators:      authorNames(a),
+			CommentRSS:    r.CommentsURL(a, RSS),
+			SlashComments: &n,
+		})
+	}
+	return marshalRSS(&rssRoot{Channel: ch})
+}
+
+func (r *Renderer) rssComments(doc Doc, items []CommentItem, global bool) ([]byte, error) {
+	var times []time.Time
+	for _, it := range items {
+		times = append(times, it.Comment.Published)
+	}
+	ch := r.rssChannel(doc, feedUpdated(doc.Created, times...))
+	for _, it := range items {
+		c := it.Comment
+		link := r.commentLink(c, it.Article)
+		id := r.CommentEntryID(c)
+		ri := &gfeeds.RssItem{
+			Title:       commentTitle(it, global),
+			Link:        link,
+			Description: textOf(c.Content),
+			Content:     &gfeeds.RssContent{Content: c.Content},
+			Guid:        &gfeeds.RssGuid{Id: id, IsPermaLink: permaLink(id, link)},
+			PubDate:     rssDate(c.Published),
+		}
+		var creators []string
+		if c.Author.Name != "" {
+			creators = []string{c.Author.Name}
+		}
+		ch.Items = append(ch.Items, &rssItem{RssItem: ri, Creators: creators})
+	}
+	return marshalRSS(&rssRoot{Channel: ch})
+}

@@ -1,0 +1,452 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"syndicate"
+	"syndicate/store"
+)
+
+// Store is what the feed server reads.
+type Store interface {
+	store.Reader
+	store.Watcher
+}
+
+// Options configure a Server.
+type Options struct {
+	Renderer     *Renderer
+	Store        Store
+	DefaultLimit int           // default 30
+	MaxLimit     int           // default 100
+	CacheMaxAge  time.Duration // Cache-Control max-age
+	Logger       *slog.Logger
+	// Recheck, when > 0, forgets every known version this often, so a
+	// missed pub/sub message costs at most that much staleness (Redis).
+	Recheck time.Duration
+}
+
+// Server serves the public feeds. Create it with NewServer, give it the
+// sources with SetSources and start its watcher with Start.
+type Server struct {
+	opts Options
+	r    *Renderer
+	st   Store
+	log  *slog.Logger
+
+	mu         sync.RWMutex
+	cache      map[cacheKey]*entry
+	sources    map[string]syndicate.Source
+	sourcesGen uint64
+
+	versions *versions
+	flight   flight
+	renders  atomic.Int64
+
+	hCacheControl []string
+}
+
+// NewServer returns a Server.
+func NewServer(opts Options) *Server {
+	if opts.DefaultLimit <= 0 {
+		opts.DefaultLimit = 30
+	}
+	if opts.MaxLimit <= 0 {
+		opts.MaxLimit = 100
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{
+		opts: opts, r: opts.Renderer, st: opts.Store, log: log,
+		cache:         map[cacheKey]*entry{},
+		sources:       map[string]syndicate.Source{},
+		versions:      newVersions(),
+		hCacheControl: []string{fmt.Sprintf("public, max-age=%d", int(opts.CacheMaxAge.Seconds()))},
+	}
+}
+
+// SetSources replaces the known sources (names, attribution templates);
+// every rendered document is re-rendered on its next request.
+func (s *Server) SetSources(srcs []syndicate.Source) {
+	m := make(map[string]syndicate.Source, len(srcs))
+	for _, src := range srcs {
+		m[src.ID] = src
+	}
+	s.mu.Lock()
+	s.sources = m
+	s.sourcesGen++
+	s.mu.Unlock()
+}
+
+// Sources returns the known sources.
+func (s *Server) Sources() map[string]syndicate.Source {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sources
+}
+
+// Start subscribes to the store's change notifications until ctx ends.
+func (s *Server) Start(ctx context.Context) {
+	s.st.Watch(ctx, s.Invalidate)
+	if s.opts.Recheck > 0 {
+		go func() {
+			t := time.NewTicker(s.opts.Recheck)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					s.versions.invalidate(nil)
+				}
+			}
+		}()
+	}
+}
+
+// Invalidate marks feeds changed (nil: all of them).
+func (s *Server) Invalidate(feeds []store.FeedKey) { s.versions.invalidate(feeds) }
+
+// Renders counts documents rendered so far (tests prove cache hits with it).
+func (s *Server) Renders() int64 { return s.renders.Load() }
+
+// Routes registers the public routes on mux.
+func (s *Server) Routes(mux *http.ServeMux) {
+	for _, f := range Formats {
+		mux.HandleFunc("GET /feed."+string(f), s.handleSiteFeed(f))
+		mux.HandleFunc("GET /comments."+string(f), s.handleAllComments(f))
+	}
+	mux.HandleFunc("GET /sources/{id}/{file}", s.handleSourceFeed)
+	mux.HandleFunc("GET /categories/{slug}/{file}", s.handleCategoryFeed)
+	mux.HandleFunc("GET /articles/{id}/{file}", s.handleArticleComments)
+	mux.HandleFunc("GET /articles/{id}", s.handleArticle)
+}
+
+// fileFormat parses "feed.rss"-style names.
+func fileFormat(file, stem string) (Format, bool) {
+	ext, ok := strings.CutPrefix(file, stem+".")
+	if !ok {
+		return "", false
+	}
+	return ParseFormat(ext)
+}
+
+func notFound(w http.ResponseWriter, format string, args ...any) {
+	httpError(w, http.StatusNotFound, fmt.Sprintf(format, args...))
+}
+
+func httpError(w http.ResponseWriter, code int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Access-Control-Allow-Origin", "*")
+	w.WriteHeader(code)
+	fmt.Fprintln(w, msg)
+}
+
+func (s *Server) handleSiteFeed(f Format) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		site := s.r.Site()
+		s.serveFeed(w, r, feedSpec{
+			key: store.FeedAll, format: f, path: "/feed",
+			title: site.Title, description: site.Description,
+		})
+	}
+}
+
+func (s *Server) handleSourceFeed(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	f, ok := fileFormat(r.PathValue("file"), "feed")
+	if !ok {
+		notFound(w, "no such feed: use /sources/%s/feed.rss, feed.atom or feed.json", id)
+		return
+	}
+	src, known := s.Sources()[id]
+	if !known {
+		notFound(w, "unknown source %q", id)
+		return
+	}
+	site := s.r.Site()
+	s.serveFeed(w, r, feedSpec{
+		key: store.SourceFeed(id), format: f, path: "/sources/" + url.PathEscape(id) + "/feed",
+		title:       src.Name + " — " + site.Title,
+		description: "Articles from " + src.Name + ", republished by " + site.Title,
+	})
+}
+
+func (s *Server) handleCategoryFeed(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("slug")
+	f, ok := fileFormat(r.PathValue("file"), "feed")
+	if !ok {
+		notFound(w, "no such feed: use /categories/%s/feed.rss, feed.atom or feed.json", slug)
+		return
+	}
+	site := s.r.Site()
+	s.serveFeed(w, r, feedSpec{
+		key: store.CategoryFeed(slug), format: f, path: "/categories/" + url.PathEscape(slug) + "/feed",
+		exists: func(ctx context.Context) (string, error) {
+			cats, err := s.st.Categories(ctx)
+			if err != nil {
+				return "", err
+			}
+			label, ok := cats[slug]
+			if !ok {
+				return "", syndicate.Errorf(syndicate.ENotFound, "unknown category %q", slug)
+			}
+			return label + " — " + site.Title, nil
+		},
+		description: "Articles in this category, republished by " + site.Title,
+	})
+}
+
+func (s *Server) handleAllComments(f Format) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		site := s.r.Site()
+		s.serveFeed(w, r, feedSpec{
+			key: store.FeedComments, format: f, path: "/comments",
+			title: "Comments for " + site.Title, description: "Reader comments on articles republished by " + site.Title,
+			comments: true,
+		})
+	}
+}
+
+func (s *Server) handleArticleComments(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	f, ok := fileFormat(r.PathValue("file"), "comments")
+	if !ok {
+		notFound(w, "no such feed: use /articles/%s/comments.rss, comments.atom or comments.json", id)
+		return
+	}
+	s.serveFeed(w, r, feedSpec{
+		key: store.ArticleCommentsFeed(id), format: f, path: "/articles/" + url.PathEscape(id) + "/comments",
+		comments: true,
+		exists: func(ctx context.Context) (string, error) {
+			v, err := s.st.Article(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return "Comments on: " + v.Title, nil
+		},
+		description: "Comments on an article republished by " + s.r.Site().Title,
+	})
+}
+
+func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
+	v, err := s.st.Article(r.Context(), r.PathValue("id"))
+	if err != nil {
+		if syndicate.ErrorKind(err) == syndicate.ENotFound {
+			notFound(w, "unknown article %q", r.PathValue("id"))
+			return
+		}
+		s.log.Error("read article", "article_id", r.PathValue("id"), "error", err)
+		httpError(w, http.StatusServiceUnavailable, "the store is unavailable; try again shortly")
+		return
+	}
+	body, err := marshalJSON(s.r.ArticleItem(v, s.Sources()))
+	if err != nil {
+		s.log.Error("render article", "article_id", v.ID, "error", err)
+		httpError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h["Cache-Control"] = s.hCacheControl
+	w.Write(body)
+}
+
+// feedSpec says which feed a request is for and how to title it.
+type feedSpec struct {
+	key         store.FeedKey
+	format      Format
+	path        string // URL path without the extension
+	title       string
+	description string
+	comments    bool
+	// exists, if set, checks the feed exists (on a cache miss) and
+	// returns its title.
+	exists func(ctx context.Context) (string, error)
+}
+
+// params are a request's paging parameters.
+type params struct{ page, limit int }
+
+func (s *Server) parseParams(q url.Values) (params, error) {
+	p := params{page: 1, limit: s.opts.DefaultLimit}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > s.opts.MaxLimit {
+			return p, fmt.Errorf("limit must be a whole number from 1 to %d", s.opts.MaxLimit)
+		}
+		p.limit = n
+	}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return p, fmt.Errorf("page must be a whole number from 1")
+		}
+		p.page = n
+	}
+	return p, nil
+}
+
+// pageURL builds a document URL, omitting default values (DECISIONS §6).
+func (s *Server) pageURL(spec feedSpec, page, limit int) string {
+	u := s.r.Site().BaseURL + spec.path + "." + string(spec.format)
+	var q []string
+	if limit != s.opts.DefaultLimit {
+		q = append(q, "limit="+strconv.Itoa(limit))
+	}
+	if page != 1 {
+		q = append(q, "page="+strconv.Itoa(page))
+	}
+	if len(q) > 0 {
+		u += "?" + strings.Join(q, "&")
+	}
+	return u
+}
+
+var errPastEnd = errors.New("page past the end")
+
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec) {
+	p, err := s.parseParams(r.URL.Query())
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	k := cacheKey{feed: spec.key, format: spec.format, page: p.page, limit: p.limit}
+	s.mu.RLock()
+	e := s.cache[k]
+	gen := s.sourcesGen
+	s.mu.RUnlock()
+	if e != nil && e.sourcesGen == gen {
+		if v, known, _ := s.versions.get(spec.key); known && v == e.version {
+			s.respond(w, r, e)
+			return
+		}
+	}
+	e2, err := s.flight.do(k, func() (*entry, error) { return s.load(r.Context(), spec, p, k, e, gen) })
+	switch {
+	case err == nil:
+		s.respond(w, r, e2)
+	case errors.Is(err, errPastEnd):
+		notFound(w, "page %d is past the end of this feed", p.page)
+	case syndicate.ErrorKind(err) == syndicate.ENotFound:
+		notFound(w, "%s", syndicate.ErrorMessage(err))
+	case e != nil:
+		// Stale-if-error: the store is away, the last good copy serves.
+		s.log.Warn("serving a stale feed", "feed", string(spec.key), "error", err)
+		s.respond(w, r, e)
+	default:
+		s.log.Error("render feed", "feed", string(spec.key), "error", err)
+		httpError(w, http.StatusServiceUnavailable, "this feed is unavailable right now; try again shortly")
+	}
+}
+
+// load refreshes a document on a cache miss: one version read from the
+// store; a render only when the version moved.
+func (s *Server) load(ctx context.Context, spec feedSpec, p params, k cacheKey, old *entry, gen uint64) (*entry, error) {
+	_, _, token := s.versions.get(spec.key)
+	states, err := s.st.FeedStates(ctx, []store.FeedKey{spec.key})
+	if err != nil {
+		return nil, err
+	}
+	state := states[spec.key]
+	s.versions.set(spec.key, state.Version, token)
+	if old != nil && old.version == state.Version && old.sourcesGen == gen {
+		return old, nil
+	}
+	if spec.exists != nil {
+		title, err := spec.exists(ctx)
+		if err != nil {
+			return nil, err
+		}
+		spec.title = title
+	}
+	body, err := s.render(ctx, spec, p, state)
+	if err != nil {
+		return nil, err
+	}
+	e := newEntry(spec.key, state.Version, gen, spec.format, body, state.Modified)
+	s.mu.Lock()
+	s.cache[k] = e
+	s.mu.Unlock()
+	return e, nil
+}
+
+func (s *Server) render(ctx context.Context, spec feedSpec, p params, state store.FeedState) ([]byte, error) {
+	s.renders.Add(1)
+	offset := (p.page - 1) * p.limit
+	doc := Doc{
+		Format: spec.format, ID: s.pageURL(feedSpec{path: spec.path, format: Atom}, 1, s.opts.DefaultLimit),
+		Title: spec.title, Description: spec.description, HomeURL: s.r.Site().BaseURL + "/", Created: state.Modified,
+	}
+	links := func(total int) error {
+		last := max(1, (total+p.limit-1)/p.limit)
+		if p.page > last {
+			return errPastEnd
+		}
+		doc.Links = Links{Self: s.pageURL(spec, p.page, p.limit), First: s.pageURL(spec, 1, p.limit), Last: s.pageURL(spec, last, p.limit)}
+		if p.page > 1 {
+			doc.Links.Prev = s.pageURL(spec, p.page-1, p.limit)
+		}
+		if p.page < last {
+			doc.Links.Next = s.pageURL(spec, p.page+1, p.limit)
+		}
+		return nil
+	}
+	if !spec.comments {
+		pg, err := s.st.Articles(ctx, spec.key, offset, p.limit)
+		if err != nil {
+			return nil, err
+		}
+		if err := links(pg.Total); err != nil {
+			return nil, err
+		}
+		return s.r.ArticleFeed(doc, pg.Items, s.Sources())
+	}
+	pg, err := s.st.Comments(ctx, spec.key, offset, p.limit)
+	if err != nil {
+		return nil, err
+	}
+	if err := links(pg.Total); err != nil {
+		return nil, err
+	}
+	items := make([]CommentItem, 0, len(pg.Items))
+	arts := map[string]*syndicate.Article{}
+	for _, c := range pg.Items {
+		a, ok := arts[c.ArticleID]
+		if !ok {
+			v, err := s.st.Article(ctx, c.ArticleID)
+			if err != nil {
+				if syndicate.ErrorKind(err) == syndicate.ENotFound {
+					continue
+				}
+				return nil, err
+			}
+			a = v.Article
+			arts[c.ArticleID] = a
+		}
+		items = append(items, CommentItem{Comment: c, Article: a})
+	}
+	if kind, id := spec.key.Split(); kind == "article" {
+		if a, ok := arts[id]; ok {
+			doc.HomeURL = s.r.PageURL(a)
+		} else if v, err := s.st.Article(ctx, id); err == nil {
+			doc.HomeURL = s.r.PageURL(v.Article)
+		}
+	}
+	return s.r.CommentFeed(doc, items, spec.key == store.FeedComments)
+}

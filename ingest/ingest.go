@@ -1,0 +1,282 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"syndicate"
+	"syndicate/ingest/fetch"
+	"syndicate/ingest/normalize"
+	"syndicate/ingest/parse"
+	"syndicate/sanitize"
+	"syndicate/store"
+)
+
+// Store is what ingest needs from storage.
+type Store interface {
+	ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result, error)
+	SourceStatus(ctx context.Context, id string) (*syndicate.SourceStatus, error)
+	SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus) error
+	ArticleCount(ctx context.Context, sourceID string) (int, error)
+}
+
+// Statuses of one source's pass, as `syndicate ingest` prints them.
+const (
+	StatusOK          = "ok"
+	StatusNotModified = "not-modified"
+	StatusFailed      = "failed"
+	StatusDisabled    = "disabled"
+)
+
+// Backoff bounds after consecutive failures.
+const (
+	BackoffBase = time.Minute
+	BackoffMax  = 6 * time.Hour
+)
+
+// Options configure an Ingester.
+type Options struct {
+	Fetcher     *fetch.Fetcher
+	Policy      *sanitize.Policy
+	StripParams []string
+	// Concurrency caps sources fetched at once in RunAll; default 16.
+	Concurrency int
+	Now         func() time.Time
+	Logger      *slog.Logger
+	// OnChange, if set, is called after a pass that changed feeds.
+	OnChange func(ctx context.Context, changed []store.FeedKey)
+}
+
+// Ingester runs ingest passes. It is safe for concurrent use.
+type Ingester struct {
+	store Store
+	opts  Options
+	log   *slog.Logger
+	sem   chan struct{} // global fetch concurrency
+}
+
+// New returns an Ingester writing to st.
+func New(st Store, opts Options) *Ingester {
+	if opts.Fetcher == nil {
+		opts.Fetcher = fetch.New(fetch.Options{})
+	}
+	if opts.Policy == nil {
+		opts.Policy = sanitize.New(sanitize.Options{})
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 16
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Ingester{store: st, opts: opts, log: log, sem: make(chan struct{}, opts.Concurrency)}
+}
+
+// Summary is the outcome of one source's pass.
+type Summary struct {
+	SourceID  string
+	Status    string
+	HTTP      int
+	New       int
+	Updated   int
+	Unchanged int
+	Duration  time.Duration
+	Err       error
+	Changed   []store.FeedKey
+}
+
+// String formats s as `syndicate ingest` prints it (DECISIONS §10).
+func (s Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "id=%s status=%s http=%d new=%d updated=%d unchanged=%d duration=%s",
+		s.SourceID, s.Status, s.HTTP, s.New, s.Updated, s.Unchanged, s.Duration.Round(time.Millisecond))
+	if s.Err != nil {
+		fmt.Fprintf(&b, " error=%s", strconv.Quote(s.Err.Error()))
+	}
+	return b.String()
+}
+
+// RunAll ingests every enabled source and returns the summaries in the
+// order of srcs. force skips our own failure backoff (but not a partner's
+// Retry-After, nor a 410 disable).
+func (in *Ingester) RunAll(ctx context.Context, srcs []syndicate.Source, force bool) []Summary {
+	out := make([]Summary, len(srcs))
+	var wg sync.WaitGroup
+	for i, src := range srcs {
+		if !src.Enabled {
+			out[i] = Summary{SourceID: src.ID, Status: StatusDisabled, Err: errors.New("disabled in the configuration")}
+			continue
+		}
+		wg.Go(func() { out[i] = in.Run(ctx, src, force) })
+	}
+	wg.Wait()
+	return out
+}
+
+// Run ingests one source now and records its status; at most
+// Options.Concurrency runs fetch at once. A failure is in the Summary,
+// never a panic or a lost article.
+func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (sum Summary) {
+	sum = Summary{SourceID: src.ID}
+	select {
+	case in.sem <- struct{}{}:
+		defer func() { <-in.sem }()
+	case <-ctx.Done():
+		sum.Status, sum.Err = StatusFailed, ctx.Err()
+		return sum
+	}
+	start := in.opts.Now()
+	log := in.log.With("source_id", src.ID)
+	defer func() {
+		if r := recover(); r != nil {
+			sum.Status, sum.Err = StatusFailed, fmt.Errorf("internal error: %v", r)
+			log.Error("ingest panicked", "panic", r)
+		}
+		sum.Duration = in.opts.Now().Sub(start)
+	}()
+
+	st, err := in.store.SourceStatus(ctx, src.ID)
+	if err != nil {
+		sum.Status, sum.Err = StatusFailed, fmt.Errorf("read status: %w", err)
+		return sum
+	}
+	if st.FeedURL != src.URL {
+		// A new URL in the config starts afresh: validators, backoff,
+		// redirects and disables belonged to the old one (DECISIONS §11).
+		st = &syndicate.SourceStatus{SourceID: src.ID, FeedURL: src.URL}
+	}
+	if st.Disabled != "" {
+		sum.Status, sum.Err = StatusDisabled, errors.New(st.Disabled)
+		return sum
+	}
+	if start.Before(st.RetryAfter) {
+		sum.Status, sum.Err = StatusFailed, fmt.Errorf("partner asked us to wait until %s (Retry-After)", st.RetryAfter.UTC().Format(time.RFC3339))
+		return sum
+	}
+	if !force && start.Before(st.BackoffUntil) {
+		sum.Status, sum.Err = StatusFailed, fmt.Errorf("backing off after %d failures until %s", st.ConsecutiveFailures, st.BackoffUntil.UTC().Format(time.RFC3339))
+		return sum
+	}
+
+	st.LastAttempt = start
+	in.pass(ctx, src, st, &sum, log)
+	st.Duration = in.opts.Now().Sub(start).Round(time.Millisecond).String()
+	st.LastStatus = sum.Status
+	if sum.Err != nil {
+		st.LastError = sum.Err.Error()
+	}
+	if n, err := in.store.ArticleCount(ctx, src.ID); err == nil {
+		st.ArticleCount = n
+	}
+	if err := in.store.SaveSourceStatus(ctx, st); err != nil && sum.Err == nil {
+		sum.Status, sum.Err = StatusFailed, fmt.Errorf("save status: %w", err)
+	}
+	switch {
+	case sum.Status == StatusFailed:
+		log.Warn("ingest failed", "error", sum.Err, "http", sum.HTTP, "consecutive_failures", st.ConsecutiveFailures)
+	default:
+		log.Info("ingested", "status", sum.Status, "http", sum.HTTP, "new", sum.New, "updated", sum.Updated, "unchanged", sum.Unchanged)
+	}
+	if len(sum.Changed) > 0 && in.opts.OnChange != nil {
+		in.opts.OnChange(ctx, sum.Changed)
+	}
+	return sum
+}
+
+// pass fetches, parses, normalizes and stores, filling sum and st.
+func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicate.SourceStatus, sum *Summary, log *slog.Logger) {
+	fail := func(err error) {
+		sum.Status, sum.Err = StatusFailed, err
+		st.ConsecutiveFailures++
+		st.BackoffUntil = in.opts.Now().Add(backoff(st.ConsecutiveFailures))
+	}
+	target := src.URL
+	if st.PermanentURL != "" {
+		target = st.PermanentURL
+	}
+	resp, err := in.opts.Fetcher.Fetch(ctx, fetch.Request{URL: target, ETag: st.ETag, LastModified: st.LastModified, AllowFile: src.Managed == syndicate.ManagedConfig})
+	if resp != nil {
+		sum.HTTP = resp.Status
+		st.HTTPStatus = resp.Status
+	}
+	if err != nil {
+		var se *fetch.StatusError
+		if errors.As(err, &se) {
+			switch se.Code {
+			case http.StatusGone:
+				st.Disabled = fmt.Sprintf("410 Gone from %s at %s: the partner removed this feed; change its URL to re-enable", target, in.opts.Now().UTC().Format(time.RFC3339))
+				sum.Status, sum.Err = StatusDisabled, errors.New(st.Disabled)
+				return
+			case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+				if se.RetryAfter > 0 {
+					st.RetryAfter = in.opts.Now().Add(min(se.RetryAfter, 7*24*time.Hour))
+				}
+			}
+		}
+		fail(fmt.Errorf("fetch %s: %w", target, err))
+		return
+	}
+	if resp.PermanentURL != "" && resp.PermanentURL != target {
+		log.Info("partner feed moved permanently", "from", target, "to", resp.PermanentURL)
+		st.PermanentURL = resp.PermanentURL
+	}
+	st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	if resp.NotModified {
+		sum.Status = StatusNotModified
+		st.LastSuccess = in.opts.Now()
+		st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, ""
+		return
+	}
+	st.Bytes = int64(len(resp.Body))
+	feed, err := parse.Parse(resp.Body, resp.ContentType)
+	if err != nil {
+		st.ETag, st.LastModified = "", "" // make the next fetch unconditional
+		fail(fmt.Errorf("parse %s: %w", target, err))
+		return
+	}
+	feedURL := resp.FinalURL
+	if syndicate.IsFileURL(feedURL) {
+		feedURL = src.SiteURL
+	}
+	norm := normalize.Normalize(feed, src, normalize.Options{
+		FeedURL: feedURL, Now: in.opts.Now(), StripParams: in.opts.StripParams, Policy: in.opts.Policy,
+	})
+	for _, p := range norm.Problems {
+		log.Warn("partner entry problem", "problem", p)
+	}
+	st.TTLAdvice = norm.TTLAdvice
+	st.ItemsSeen = len(norm.Entries)
+	res, err := in.store.ApplyIngest(ctx, &store.Batch{Source: src.Ref(), Entries: norm.Entries, Now: in.opts.Now().UTC().Truncate(time.Second)})
+	if err != nil {
+		st.ETag, st.LastModified = "", ""
+		fail(err)
+		return
+	}
+	sum.Status = StatusOK
+	sum.New, sum.Updated, sum.Unchanged, sum.Changed = res.New, res.Updated, res.Unchanged, res.Changed
+	st.ItemsNew, st.ItemsUpdated = res.New, res.Updated
+	st.LastSuccess = in.opts.Now()
+	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, ""
+}
+
+// backoff is exponential with full jitter in its upper half, capped.
+func backoff(failures int) time.Duration {
+	d := BackoffBase
+	for i := 1; i < failures && d < BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, BackoffMax)
+	return d/2 + rand.N(d/2+1)
+}

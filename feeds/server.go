@@ -450,3 +450,10 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 	}
 	return s.r.CommentFeed(doc, items, spec.key == store.FeedComments)
 }
+
+// Cached returns how many rendered documents the cache holds.
+func (s *Server) Cached() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.cache)
+}

@@ -36,8 +36,10 @@ type Policy struct {
 // style, form, object, embed, event handler, style attribute, or
 // javascript:/data: link) plus iframes from opts.IframeHosts.
 func New(opts Options) *Policy {
+	// Partner articles are editorial, not user content: their links (and
+	// the attribution link back to the partner) stay followable.
 	bm := bluemonday.UGCPolicy()
-	bm.RequireNoFollowOnFullyQualifiedLinks(true)
+	bm.RequireNoFollowOnLinks(false)
 	bm.AllowURLSchemes("http", "https", "mailto")
 	if len(opts.IframeHosts) > 0 {
 		bm.AllowElements("iframe")

@@ -142,7 +142,7 @@ func TestPolicy_HTML(t *testing.T) {
 		{"HTTPIframeDropped", `<iframe src="http://www.youtube.com/embed/xyz"></iframe>`, nil, []string{"iframe"}},
 		{"ScriptGone", `<p>Hi<script>alert(1)</script></p>`, []string{"<p>Hi</p>"}, []string{"alert"}},
 		{"ControlCharsGone", "<p>a\x0bb\x00c</p>", []string{"<p>abc</p>"}, nil},
-		{"ExternalNofollow", `<a href="https://other.example/">o</a>`, []string{`rel="nofollow"`}, nil},
+		{"ExternalLinkFollowable", `<a href="https://other.example/">o</a>`, []string{`<a href="https://other.example/">o</a>`}, []string{"nofollow"}},
 		{"EntitiesKept", `<p>caf&eacute; &amp; bar</p>`, []string{"café &amp; bar"}, nil},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"log/slog"
+	"net/url"
+	"text/template"
+
+	"syndicate/config"
+	"syndicate/feeds"
+	"syndicate/ingest"
+	"syndicate/ingest/fetch"
+	"syndicate/sanitize"
+)
+
+func userAgent(cfg *config.Config) string {
+	if cfg.Ingest.UserAgent != "" {
+		return cfg.Ingest.UserAgent
+	}
+	return "Syndicate/" + Version + " (+" + cfg.BaseURL + ")"
+}
+
+// newIngester copies what ingest needs out of the configuration.
+func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize.Policy, log *slog.Logger) *ingest.Ingester {
+	var proxy *url.URL
+	if cfg.Ingest.ProxyURL != "" {
+		proxy, _ = url.Parse(cfg.Ingest.ProxyURL) // validated by config
+	}
+	f := fetch.New(fetch.Options{
+		Timeout:      cfg.Ingest.Timeout,
+		MaxBytes:     cfg.Ingest.MaxBodyBytes,
+		UserAgent:    userAgent(cfg),
+		AllowPrivate: cfg.Ingest.AllowPrivateNetworks,
+		Proxy:        proxy,
+		PerHost:      cfg.Ingest.PerHost,
+	})
+	return ingest.New(st, ingest.Options{
+		Fetcher:     f,
+		Policy:      policy,
+		StripParams: cfg.Ingest.StripParams,
+		Concurrency: cfg.Ingest.Concurrency,
+		Now:         m.Now,
+		Logger:      log,
+	})
+}
+
+func newPolicy(cfg *config.Config) *sanitize.Policy {
+	return sanitize.New(sanitize.Options{IframeHosts: cfg.Sanitize.IframeHosts})
+}
+
+// newRenderer copies the site description out of the configuration.
+func newRenderer(cfg *config.Config, policy *sanitize.Policy) *feeds.Renderer {
+	site := feeds.Site{
+		BaseURL:     cfg.BaseURL,
+		Title:       cfg.Site.Title,
+		Description: cfg.Site.Description,
+		Language:    cfg.Site.Language,
+		HubURL:      cfg.WebSub.HubURL,
+	}
+	if cfg.Site.ArticleURL != "" {
+		site.ArticleURL = template.Must(template.New("article_url").Parse(cfg.Site.ArticleURL)) // validated by config
+	}
+	return feeds.NewRenderer(site, policy)
+}

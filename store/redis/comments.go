@@ -82,7 +82,13 @@ func (s *Store) addPartnerComments(ctx context.Context, articleID string, commen
 		c.ArticleID = articleID
 		c.ID = store.PartnerCommentID(articleID, c.GUID)
 		if c.ParentGUID != "" && c.ParentID == "" {
-			c.ParentID = ids[c.ParentGUID]
+			if p := ids[c.ParentGUID]; p != "" {
+				c.ParentID = p
+				// The parent's emitted entry id, so feeds need not load it.
+				if syndicate.IsAbsoluteIRI(c.ParentGUID) {
+					c.ParentEntryID = c.ParentGUID
+				}
+			}
 		}
 		if c.Status == "" {
 			c.Status = syndicate.StatusApproved

@@ -54,7 +54,8 @@
 //
 // # Watching
 //
-// After a write the changed feed keys are published on P:changes. Watch
+// After a write the changed feed keys are published on P:changes, and the
+// writing process's own watchers are told before the write returns. Watch
 // subscribes and calls fn(nil) after every (re)subscription, because
 // messages sent while disconnected are lost; the feed cache also re-checks
 // versions every few seconds (DECISIONS §5).

@@ -50,6 +50,10 @@ type Store struct {
 	closing context.Context
 	close   context.CancelFunc
 	wg      sync.WaitGroup
+
+	mu       sync.Mutex
+	watchers map[int]func([]store.FeedKey) // this process's Watch callbacks
+	nextW    int
 }
 
 var _ store.Store = (*Store)(nil)
@@ -78,12 +82,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	closing, cancel := context.WithCancel(context.Background())
 	s := &Store{
-		rdb:     spec.client(),
-		k:       keys{p: opts.Prefix},
-		now:     opts.Now,
-		log:     opts.Logger,
-		closing: closing,
-		close:   cancel,
+		rdb:      spec.client(),
+		k:        keys{p: opts.Prefix},
+		now:      opts.Now,
+		log:      opts.Logger,
+		closing:  closing,
+		close:    cancel,
+		watchers: map[int]func([]store.FeedKey){},
 	}
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		s.Close()
@@ -302,9 +307,11 @@ func (s *Store) bump(ctx context.Context, p goredis.Pipeliner, feeds []store.Fee
 	}
 }
 
-// publish tells every Watch of every replica which feeds changed. The
-// versions are already bumped, so a lost message only delays the news until
-// the feed cache's next version check: it is logged, not returned.
+// publish tells every Watch which feeds changed: this process's at once,
+// before the write returns (so a request that follows a write here sees
+// it), and every other process's through the changes channel. The versions
+// are already bumped, so a lost message only delays the news until the
+// feed cache's next version check: it is logged, not returned.
 func (s *Store) publish(ctx context.Context, feeds []store.FeedKey) {
 	if len(feeds) == 0 {
 		return
@@ -316,15 +323,31 @@ func (s *Store) publish(ctx context.Context, feeds []store.FeedKey) {
 	if err := s.rdb.Publish(ctx, s.k.changes(), payload).Err(); err != nil {
 		s.log.Warn("redis publish of feed changes failed", "channel", s.k.changes(), "error", err)
 	}
+	s.mu.Lock()
+	fns := make([]func([]store.FeedKey), 0, len(s.watchers))
+	for _, fn := range s.watchers {
+		fns = append(fns, fn)
+	}
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(feeds)
+	}
 }
 
 // Watch calls fn with the keys of changed feeds, from this and every other
 // process sharing the Redis, until ctx ends or the store closes. After
 // every (re)subscription it calls fn(nil): messages sent while
-// disconnected are lost, so anything may have changed. Watch returns once
-// the first subscription is confirmed, or after a second if Redis is away
-// (the subscription keeps retrying in the background).
+// disconnected are lost, so anything may have changed. A write made
+// through this Store is reported twice, at once and when its message comes
+// back; fn may be called from several goroutines. Watch returns once the
+// first subscription is confirmed, or after a second if Redis is away (the
+// subscription keeps retrying in the background).
 func (s *Store) Watch(ctx context.Context, fn func(changed []store.FeedKey)) {
+	s.mu.Lock()
+	id := s.nextW
+	s.nextW++
+	s.watchers[id] = fn
+	s.mu.Unlock()
 	ps := s.rdb.Subscribe(ctx, s.k.changes())
 	ch := ps.ChannelWithSubscriptions()
 	ready := make(chan struct{})
@@ -332,6 +355,11 @@ func (s *Store) Watch(ctx context.Context, fn func(changed []store.FeedKey)) {
 	go func() {
 		defer s.wg.Done()
 		defer ps.Close()
+		defer func() {
+			s.mu.Lock()
+			delete(s.watchers, id)
+			s.mu.Unlock()
+		}()
 		first := true
 		for {
 			select {

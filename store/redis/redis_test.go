@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,12 +174,15 @@ func TestOpen_ConfigWarning(t *testing.T) {
 func TestStore_Watch(t *testing.T) {
 	url := MustRedisURL(t)
 	prefix := MustPrefix(t, url)
-	// The client name lets the test find and kill its own subscription.
-	s := MustOpen(t, redis.Options{URL: url + "?client_name=" + prefix, Prefix: prefix})
-	defer s.Close()
+	writer := MustOpen(t, redis.Options{URL: url, Prefix: prefix})
+	defer writer.Close()
+	// A second replica; its client name lets the test find and kill its
+	// subscription.
+	replica := MustOpen(t, redis.Options{URL: url + "?client_name=" + prefix, Prefix: prefix})
+	defer replica.Close()
 	ctx, cancel := context.WithCancel(t.Context())
 	got := make(chan []store.FeedKey, 16)
-	s.Watch(ctx, func(k []store.FeedKey) { got <- k })
+	replica.Watch(ctx, func(k []store.FeedKey) { got <- k })
 	next := func(what string) []store.FeedKey {
 		t.Helper()
 		select {
@@ -192,12 +196,13 @@ func TestStore_Watch(t *testing.T) {
 	if k := next("subscribing"); k != nil {
 		t.Fatalf("first call = %v, want nil (anything may have changed)", k)
 	}
-	// A write is reported with its feeds (storetest accepts a nil call too,
-	// so it is checked here).
+
+	// Another replica's write arrives with its feeds (storetest accepts a
+	// nil call too, so delivery is checked here).
 	src := syndicate.SourceRef{ID: "alpha", Name: "Alpha", SiteURL: "https://alpha.example/"}
 	a := &syndicate.Article{GUID: "g1", CanonicalURL: "https://alpha.example/1", Title: "One", Published: time.Unix(1_800_000_000, 0)}
 	a.Hash = a.ContentHash()
-	res, err := s.ApplyIngest(t.Context(), &store.Batch{Source: src, Entries: []*store.Entry{{Key: "g1", Article: a}}, Now: a.Published})
+	res, err := writer.ApplyIngest(t.Context(), &store.Batch{Source: src, Entries: []*store.Entry{{Key: "g1", Article: a}}, Now: a.Published})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,5 +246,32 @@ func TestStore_Watch(t *testing.T) {
 	case k := <-got:
 		t.Errorf("Watch called with %v after its context ended", k)
 	default:
+	}
+}
+
+func TestStore_WatchOwnWrites(t *testing.T) {
+	url := MustRedisURL(t)
+	s := MustOpen(t, redis.Options{URL: url, Prefix: MustPrefix(t, url)})
+	defer s.Close()
+	var mu sync.Mutex
+	var calls [][]store.FeedKey
+	s.Watch(t.Context(), func(k []store.FeedKey) {
+		mu.Lock()
+		calls = append(calls, k)
+		mu.Unlock()
+	})
+	src := syndicate.SourceRef{ID: "alpha", Name: "Alpha"}
+	a := &syndicate.Article{GUID: "g1", CanonicalURL: "https://alpha.example/1", Title: "One", Published: time.Unix(1_800_000_000, 0)}
+	a.Hash = a.ContentHash()
+	res, err := s.ApplyIngest(t.Context(), &store.Batch{Source: src, Entries: []*store.Entry{{Key: "g1", Article: a}}, Now: a.Published})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reported before ApplyIngest returned: a request that follows a write
+	// on this replica must not be served from a stale cache.
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.ContainsFunc(calls, func(k []store.FeedKey) bool { return slices.Equal(k, res.Changed) }) {
+		t.Errorf("calls when ApplyIngest returned = %v, want one with %v", calls, res.Changed)
 	}
 }

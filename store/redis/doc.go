@@ -22,8 +22,9 @@
 //	                                     category:SLUG): member article id, score published
 //	                                     (Unix seconds); for FEED = comments: member
 //	                                     "articleID/commentID", score the comment's published
-//	P:{f:FEED}:version           hash    v (counter, HINCRBY), modified (Unix seconds) of the
-//	                                     last write that changed FEED (any feed, incl. article:ID)
+//	P:{f:FEED}:version           hash    v (counter), modified (Unix seconds, never moves back)
+//	                                     of the last write that changed FEED (any feed, incl.
+//	                                     article:ID); both set by one Lua script on this key
 //	P:{s:ID}:guids               hash    the source's entry key → article id
 //	P:{s:ID}:tombstones          set     ShortHash of entry keys pruned or taken down
 //	P:{s:ID}:status              string  the source's status as JSON
@@ -47,7 +48,7 @@
 // store.Apply decides what an ingest writes. Reads and claims are one
 // pipeline each; the commit is three: articles, then their indexes, then
 // the source's entry keys and the version bumps. Every step is idempotent
-// (SET, ZADD, HSETNX, SET NX), so a write cut short is completed by the
+// (SET, ZADD, HSETNX, SET NX) but the version bump, so a write cut short is completed by the
 // next pass, and a replica never sees an index naming an unwritten article
 // nor a version bump ahead of its indexes. Concurrent writers of one
 // canonical URL end with one article: the SET NX claim decides.

@@ -297,13 +297,25 @@ func (s *Store) FeedStates(ctx context.Context, feeds []store.FeedKey) (map[stor
 	return out, nil
 }
 
+// bumpScript raises a feed's version and moves its modified time forward,
+// never back, even when a writer's clock is behind the last one's: clients
+// revalidate with If-Modified-Since against it. One key, so Cluster-safe.
+var bumpScript = goredis.NewScript(`
+local v = redis.call("HINCRBY", KEYS[1], "v", 1)
+local m = redis.call("HGET", KEYS[1], "modified")
+if not m or tonumber(ARGV[1]) > tonumber(m) then
+	redis.call("HSET", KEYS[1], "modified", ARGV[1])
+end
+return v
+`)
+
 // bump queues the version bumps of feeds: the counter rises and the
-// modified time is set to now, in seconds.
+// modified time becomes now, in seconds, unless it is already later.
 func (s *Store) bump(ctx context.Context, p goredis.Pipeliner, feeds []store.FeedKey, now time.Time) {
 	sec := now.UTC().Truncate(time.Second).Unix()
 	for _, f := range feeds {
-		p.HIncrBy(ctx, s.k.version(f), "v", 1)
-		p.HSet(ctx, s.k.version(f), "modified", sec)
+		// EVAL, not EVALSHA: a pipeline cannot fall back on NOSCRIPT.
+		bumpScript.Eval(ctx, p, []string{s.k.version(f)}, sec)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"os"
 	"slices"
@@ -273,5 +274,29 @@ func TestStore_WatchOwnWrites(t *testing.T) {
 	defer mu.Unlock()
 	if !slices.ContainsFunc(calls, func(k []store.FeedKey) bool { return slices.Equal(k, res.Changed) }) {
 		t.Errorf("calls when ApplyIngest returned = %v, want one with %v", calls, res.Changed)
+	}
+}
+
+func TestStore_ModifiedNeverBackwards(t *testing.T) {
+	url := MustRedisURL(t)
+	s := MustOpen(t, redis.Options{URL: url, Prefix: MustPrefix(t, url)})
+	defer s.Close()
+	t1 := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	ingest := func(n int, now time.Time) {
+		t.Helper()
+		a := &syndicate.Article{GUID: fmt.Sprint(n), CanonicalURL: fmt.Sprintf("https://alpha.example/%d", n), Title: "T", Published: t1}
+		a.Hash = a.ContentHash()
+		if _, err := s.ApplyIngest(t.Context(), &store.Batch{Source: syndicate.SourceRef{ID: "alpha"}, Entries: []*store.Entry{{Key: a.GUID, Article: a}}, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ingest(1, t1)
+	ingest(2, t1.Add(-time.Hour)) // a writer whose clock is behind
+	st, err := s.FeedStates(t.Context(), []store.FeedKey{store.FeedAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st[store.FeedAll]; got.Version != 2 || !got.Modified.Equal(t1) {
+		t.Errorf("state = %+v, want version 2 modified %v", got, t1)
 	}
 }

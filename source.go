@@ -85,7 +85,34 @@ func ValidateHTTPURL(raw string) error {
 	if u.Host == "" {
 		return fmt.Errorf("%q has no host", raw)
 	}
+	if i := strings.IndexFunc(raw, notURIChar); i >= 0 {
+		return fmt.Errorf("%q contains %q, which is not allowed in a URL: percent-encode it", raw, raw[i:i+1])
+	}
 	return nil
+}
+
+// notURIChar reports characters that may not appear unencoded in a URI
+// (RFC 3986 §2): controls, space, and "<>\^`{|} and non-ASCII.
+func notURIChar(r rune) bool {
+	return r <= ' ' || r >= 0x7f || strings.ContainsRune("\"<>\\^`{|}", r)
+}
+
+// EscapeURIChars percent-encodes the bytes of s that may not appear in a
+// URI, leaving everything else (including existing escapes) as it is.
+func EscapeURIChars(s string) string {
+	if strings.IndexFunc(s, notURIChar) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 func unwrapURLError(err error) error {

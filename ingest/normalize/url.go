@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"syndicate"
 )
 
 // DefaultStripParams are the tracking parameters always removed from
@@ -55,7 +57,7 @@ func Canonical(raw string, base *url.URL, strip []string) (string, error) {
 		u.Path = "/"
 		u.RawPath = ""
 	}
-	u.RawQuery = stripQuery(u.RawQuery, strip)
+	u.RawQuery = syndicate.EscapeURIChars(stripQuery(u.RawQuery, strip))
 	u.ForceQuery = false
 	return u.String(), nil
 }
@@ -125,5 +127,6 @@ func absHTTP(raw string, base *url.URL) *url.URL {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil
 	}
+	u.RawQuery = syndicate.EscapeURIChars(u.RawQuery)
 	return u
 }

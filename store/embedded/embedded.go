@@ -289,7 +289,11 @@ func bump(tx *bolt.Tx, feeds []store.FeedKey, now time.Time) error {
 			st = &store.FeedState{}
 		}
 		st.Version++
-		st.Modified = now.UTC().Truncate(time.Second)
+		// Never backwards, even when a writer's clock is behind: clients
+		// revalidate with If-Modified-Since against it.
+		if t := now.UTC().Truncate(time.Second); t.After(st.Modified) {
+			st.Modified = t
+		}
 		if err := putJSON(b, []byte(f), st); err != nil {
 			return err
 		}

@@ -57,7 +57,9 @@ func entry(src string, n int, published time.Time, mod func(*syndicate.Article))
 	return &store.Entry{Key: a.GUID, Article: a}
 }
 
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n/10)) + string(rune('0'+n%10))) }
+func itoa(n int) string {
+	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n/10)) + string(rune('0'+n%10)))
+}
 
 func srcRef(id string) syndicate.SourceRef {
 	for _, s := range sources {
@@ -408,7 +410,9 @@ func TestServer_Conditional(t *testing.T) {
 	})
 }
 
-func itoa64(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0)) + func() string { return fmtInt(n) }() }
+func itoa64(n int) string {
+	return strings.TrimSpace(strings.Repeat(" ", 0)) + func() string { return fmtInt(n) }()
+}
 
 func fmtInt(n int) string {
 	if n == 0 {

@@ -47,11 +47,15 @@
 //
 // store.Apply decides what an ingest writes. Reads and claims are one
 // pipeline each; the commit is three: articles, then their indexes, then
-// the source's entry keys and the version bumps. Every step is idempotent
-// (SET, ZADD, HSETNX, SET NX) but the version bump, so a write cut short is completed by the
-// next pass, and a replica never sees an index naming an unwritten article
-// nor a version bump ahead of its indexes. Concurrent writers of one
-// canonical URL end with one article: the SET NX claim decides.
+// the source's entry keys and the version bumps. Every write but the bump
+// is idempotent (SET, ZADD, HSETNX, SET NX), and a repeated bump only costs
+// a re-render, so a write cut short is completed by the next pass. A
+// replica never sees an index naming an unwritten article, nor a version
+// bump ahead of its indexes. Concurrent writers of one canonical URL end
+// with one article: the SET NX claim decides. Concurrent writers of one
+// existing article (two sources joining it at once) are last-writer-wins
+// on its JSON; a carrier dropped that way is restored by its source's
+// next pass.
 //
 // # Watching
 //

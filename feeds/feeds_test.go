@@ -5,11 +5,13 @@ import (
 	"compress/gzip"
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -377,7 +379,7 @@ func TestServer_Conditional(t *testing.T) {
 			switch {
 			case tt.status == 304 && len(b) != 0:
 				t.Errorf("304 with a body")
-			case tt.method == "HEAD" && (len(b) != 0 || r.Header.Get("Content-Length") != itoa64(len(full))):
+			case tt.method == "HEAD" && (len(b) != 0 || r.Header.Get("Content-Length") != strconv.Itoa(len(full))):
 				t.Errorf("HEAD: body %d bytes, Content-Length %s", len(b), r.Header.Get("Content-Length"))
 			case tt.status == 200 && tt.method == "GET" && !bytes.Equal(b, full):
 				t.Errorf("body differs")
@@ -408,22 +410,6 @@ func TestServer_Conditional(t *testing.T) {
 			t.Error("gzip;q=0 still got gzip")
 		}
 	})
-}
-
-func itoa64(n int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0)) + func() string { return fmtInt(n) }()
-}
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
 }
 
 // TestServer_CachedWithoutRendering proves an unchanged feed is served from

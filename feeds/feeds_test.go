@@ -59,9 +59,7 @@ func entry(src string, n int, published time.Time, mod func(*syndicate.Article))
 	return &store.Entry{Key: a.GUID, Article: a}
 }
 
-func itoa(n int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n/10)) + string(rune('0'+n%10)))
-}
+func itoa(n int) string { return fmt.Sprintf("%02d", n) }
 
 func srcRef(id string) syndicate.SourceRef {
 	for _, s := range sources {

@@ -224,7 +224,14 @@ func Apply(ctx context.Context, tx IngestTx, b *Batch) (*Result, error) {
 			continue
 		}
 		if ownerID, ok := owners[e.Article.CanonicalURL]; ok {
-			if owner := current(ownerID); owner != nil && !owner.HasSource(src) {
+			owner := current(ownerID)
+			if owner == nil && ownerID != syndicate.MintArticleID(src, e.Key) {
+				// Claimed by a writer that has not written the article yet
+				// (or died between claim and commit): the next pass joins it.
+				res.Unchanged++
+				continue
+			}
+			if owner != nil && !owner.HasSource(src) {
 				ws.GUIDs[e.Key] = ownerID
 				update(owner, e)
 				continue

@@ -34,6 +34,14 @@ func (s *Store) AddPartnerComments(ctx context.Context, articleID string, commen
 		if err != nil {
 			return err
 		}
+		// New comments' ids are known up front, so a reply listed before
+		// its parent (feeds list newest first) still finds it.
+		batch := map[string]bool{}
+		for _, in := range comments {
+			if in.GUID != "" {
+				batch[in.GUID] = true
+			}
+		}
 		for _, in := range comments {
 			if in.GUID == "" || ids.Get([]byte("guid:"+in.GUID)) != nil {
 				continue
@@ -44,9 +52,11 @@ func (s *Store) AddPartnerComments(ctx context.Context, articleID string, commen
 			if c.ParentGUID != "" && c.ParentID == "" {
 				if p := ids.Get([]byte("guid:" + c.ParentGUID)); p != nil {
 					c.ParentID = string(p)
-					if syndicate.IsAbsoluteIRI(c.ParentGUID) {
-						c.ParentEntryID = c.ParentGUID
-					}
+				} else if batch[c.ParentGUID] {
+					c.ParentID = store.PartnerCommentID(articleID, c.ParentGUID)
+				}
+				if c.ParentID != "" && syndicate.IsAbsoluteIRI(c.ParentGUID) {
+					c.ParentEntryID = c.ParentGUID
 				}
 			}
 			if c.Status == "" {

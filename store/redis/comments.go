@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -64,23 +65,33 @@ func (s *Store) addPartnerComments(ctx context.Context, articleID string, commen
 	if err != nil {
 		return 0, fmt.Errorf("article %s: %w", articleID, err)
 	}
-	ids := map[string]string{} // guid → comment id, stored or new in this call
+	stored := map[string]string{} // guid → comment id already stored
 	if known != nil {
 		for i, v := range known.Val() {
 			if id, ok := v.(string); ok {
-				ids[guids[i]] = id
+				stored[guids[i]] = id
 			}
+		}
+	}
+	// New comments' ids are known up front, so a reply listed before its
+	// parent (feeds list newest first) still finds it.
+	ids := maps.Clone(stored)
+	for _, in := range comments {
+		if in.GUID != "" && ids[in.GUID] == "" {
+			ids[in.GUID] = store.PartnerCommentID(articleID, in.GUID)
 		}
 	}
 
 	var fresh []*syndicate.Comment
+	seen := map[string]bool{}
 	for _, in := range comments {
-		if in.GUID == "" || ids[in.GUID] != "" {
+		if in.GUID == "" || stored[in.GUID] != "" || seen[in.GUID] {
 			continue
 		}
+		seen[in.GUID] = true
 		c := *in
 		c.ArticleID = articleID
-		c.ID = store.PartnerCommentID(articleID, c.GUID)
+		c.ID = ids[c.GUID]
 		if c.ParentGUID != "" && c.ParentID == "" {
 			if p := ids[c.ParentGUID]; p != "" {
 				c.ParentID = p
@@ -96,7 +107,6 @@ func (s *Store) addPartnerComments(ctx context.Context, articleID string, commen
 		if c.Origin == "" {
 			c.Origin = syndicate.CommentPartner
 		}
-		ids[c.GUID] = c.ID
 		fresh = append(fresh, &c)
 	}
 	if len(fresh) == 0 {

@@ -473,6 +473,26 @@ func testComments(t *testing.T, open Factory) {
 	if v2 := version(t, s, store.FeedAll); v2.Version <= vAll.Version {
 		t.Error("new comments did not bump the article feeds (their counts changed)")
 	}
+	// Partner feeds list newest first: a reply may come before its parent.
+	n, err = s.AddPartnerComments(ctx, aid, []*syndicate.Comment{
+		{GUID: "r3", ParentGUID: "https://alpha.example/c/r1", Author: syndicate.Author{Name: "Third"}, Content: "x", Published: t0.Add(6 * time.Minute)},
+		{GUID: "r2", ParentGUID: "r1", Author: syndicate.Author{Name: "Late"}, Content: "reply", Published: t0.Add(5 * time.Minute)},
+		{GUID: "https://alpha.example/c/r1", Author: syndicate.Author{Name: "Early"}, Content: "parent", Published: t0.Add(4 * time.Minute)},
+	})
+	if err != nil || n != 3 {
+		t.Fatalf("AddPartnerComments = %d, %v", n, err)
+	}
+	p, _ = s.Comments(ctx, store.ArticleCommentsFeed(aid), 0, 3)
+	byGUID := map[string]*syndicate.Comment{}
+	for _, c := range p.Items {
+		byGUID[c.GUID] = c
+	}
+	if r3 := byGUID["r3"]; r3 == nil || r3.ParentID != store.PartnerCommentID(aid, "https://alpha.example/c/r1") || r3.ParentEntryID != "https://alpha.example/c/r1" {
+		t.Errorf("reply listed before its parent: %+v", r3)
+	}
+	if r2 := byGUID["r2"]; r2 == nil || r2.ParentID != "" {
+		t.Errorf("a reply whose parent guid is unknown must be a reply to the article: %+v", r2)
+	}
 	if _, err := s.AddPartnerComments(ctx, "nope", cs); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("comments on an unknown article: %v, want not found", err)
 	}
@@ -490,7 +510,9 @@ func testWatch(t *testing.T, open Factory) {
 	for {
 		select {
 		case keys := <-got:
-			if keys == nil || slices.Contains(keys, store.SourceFeed("alpha")) {
+			// nil ("anything may have changed") alone does not count: the
+			// change itself must be delivered.
+			if slices.Contains(keys, store.SourceFeed("alpha")) {
 				return
 			}
 		case <-deadline:

@@ -1,0 +1,167 @@
+package syndicate_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"syndicate"
+)
+
+func TestSlug(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Politics", "politics"},
+		{"Économie & Finances", "economie-finances"},
+		{"  U.S. News  ", "u-s-news"},
+		{"São Paulo", "sao-paulo"},
+		{"---", ""},
+		{"日本", ""},
+		{"Covid-19", "covid-19"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := syndicate.Slug(tt.in); got != tt.want {
+				t.Errorf("Slug(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMintArticleID(t *testing.T) {
+	a := syndicate.MintArticleID("westernjournal", "https://x.example/?p=1")
+	if a != syndicate.MintArticleID("westernjournal", "https://x.example/?p=1") {
+		t.Error("not stable")
+	}
+	if a == syndicate.MintArticleID("other", "https://x.example/?p=1") || a == syndicate.MintArticleID("westernjournal", "https://x.example/?p=2") {
+		t.Error("collides")
+	}
+	if !strings.HasPrefix(a, "westernjournal-") || strings.ContainsAny(a, "/?#%+= ") {
+		t.Errorf("id %q is not URL-safe", a)
+	}
+}
+
+func TestIsAbsoluteIRI(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"https://a.example/p/1", true},
+		{"http://a.example/?p=1", true},
+		{"tag:a.example,2026:1", true},
+		{"urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66", true},
+		{"42", false},
+		{"/relative", false},
+		{"https:///nohost", false},
+		{"javascript:alert(1)", false},
+		{"https://a.example/with space", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := syndicate.IsAbsoluteIRI(tt.in); got != tt.want {
+			t.Errorf("IsAbsoluteIRI(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSource_Validate(t *testing.T) {
+	ok := syndicate.Source{ID: "wj", Name: "WJ", URL: "https://wj.example/feed/", SiteURL: "https://wj.example/"}
+	tests := []struct {
+		name      string
+		mod       func(*syndicate.Source)
+		allowFile bool
+		field     string
+	}{
+		{"OK", func(*syndicate.Source) {}, false, ""},
+		{"BadID", func(s *syndicate.Source) { s.ID = "Bad_ID" }, false, "id"},
+		{"DashEdge", func(s *syndicate.Source) { s.ID = "-a" }, false, "id"},
+		{"NoName", func(s *syndicate.Source) { s.Name = " " }, false, "name"},
+		{"FTP", func(s *syndicate.Source) { s.URL = "ftp://wj.example/feed" }, false, "url"},
+		{"NoHost", func(s *syndicate.Source) { s.URL = "https:///feed" }, false, "url"},
+		{"QuoteInURL", func(s *syndicate.Source) { s.URL = `https://wj.example/"feed"` }, false, "url"},
+		{"FileRefused", func(s *syndicate.Source) { s.URL = "file:feeds/a.xml" }, false, "url"},
+		{"FileAllowed", func(s *syndicate.Source) { s.URL = "file:feeds/a.xml" }, true, ""},
+		{"FileNeedsSite", func(s *syndicate.Source) { s.URL = "file:/a.xml"; s.SiteURL = "" }, true, "site_url"},
+		{"BadTemplate", func(s *syndicate.Source) { s.Attribution = "{{.Nope}}" }, false, "attribution"},
+		{"UnclosedTemplate", func(s *syndicate.Source) { s.Attribution = "{{.SourceName" }, false, "attribution"},
+		{"EmptyCategory", func(s *syndicate.Source) { s.Categories = []string{"ok", "!!"} }, false, "categories[1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := ok
+			tt.mod(&s)
+			errs := s.Validate(tt.allowFile)
+			if tt.field == "" {
+				if len(errs) != 0 {
+					t.Errorf("Validate = %v, want no errors", errs)
+				}
+				return
+			}
+			if len(errs) != 1 || errs[0].Field != tt.field || errs[0].Kind != syndicate.EInvalid {
+				t.Errorf("Validate = %v, want one error on %s", errs, tt.field)
+			}
+		})
+	}
+}
+
+func TestFilePath(t *testing.T) {
+	for in, want := range map[string]string{"file:rel/a.xml": "rel/a.xml", "file:/abs/a.xml": "/abs/a.xml", "file:///abs/a.xml": "/abs/a.xml", "file://host/a.xml": "", "file:/a%20b.xml": "/a b.xml"} {
+		if got := syndicate.FilePath(in); got != want {
+			t.Errorf("FilePath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestArticle_ContentHash(t *testing.T) {
+	base := syndicate.Article{Title: "T", Content: "<p>c</p>", CanonicalURL: "https://a.example/1", Published: time.Unix(0, 0)}
+	h := base.ContentHash()
+	same := base
+	same.Categories = []string{"x"} // categories do not count
+	if same.ContentHash() != h {
+		t.Error("categories changed the hash")
+	}
+	for name, mod := range map[string]func(*syndicate.Article){
+		"Title":     func(a *syndicate.Article) { a.Title = "U" },
+		"Content":   func(a *syndicate.Article) { a.Content = "<p>d</p>" },
+		"Link":      func(a *syndicate.Article) { a.CanonicalURL = "https://a.example/2" },
+		"Published": func(a *syndicate.Article) { a.Published = time.Unix(60, 0) },
+		"Author":    func(a *syndicate.Article) { a.Authors = []syndicate.Author{{Name: "x"}} },
+		"Enclosure": func(a *syndicate.Article) { a.Enclosures = []syndicate.Enclosure{{URL: "https://a.example/x.mp3"}} },
+		// Field boundaries are length-prefixed: moving text between
+		// fields changes the hash.
+		"Boundary": func(a *syndicate.Article) { a.Title = "T<p>c"; a.Content = "</p>" },
+	} {
+		a := base
+		mod(&a)
+		if a.ContentHash() == h {
+			t.Errorf("%s change kept the hash", name)
+		}
+	}
+}
+
+func TestErrorKinds(t *testing.T) {
+	err := syndicate.Errorf(syndicate.ENotFound, "article %q not found", "x")
+	wrapped := errors.Join(errors.New("ctx"), err)
+	if !errors.Is(wrapped, syndicate.ErrNotFound) || syndicate.ErrorKind(wrapped) != syndicate.ENotFound {
+		t.Errorf("kind lost through wrapping: %v", wrapped)
+	}
+	if syndicate.ErrorKind(errors.New("boom")) != syndicate.EInternal || syndicate.ErrorMessage(errors.New("secret detail")) != "internal error" {
+		t.Error("unknown errors must be internal with a bland message")
+	}
+	if syndicate.ErrorKind(nil) != "" {
+		t.Error("nil has a kind")
+	}
+}
+
+func TestParseAttribution(t *testing.T) {
+	tpl, err := syndicate.ParseAttribution(syndicate.DefaultAttribution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	tpl.Execute(&b, syndicate.AttributionData{SourceName: `AT&T <News>`, CanonicalURL: `https://a.example/?q="x"&y=1`})
+	want := `A previous version of this article was published on <a href="https://a.example/?q=%22x%22&amp;y=1">AT&amp;T &lt;News&gt;</a>.`
+	if b.String() != want {
+		t.Errorf("got  %s\nwant %s", b.String(), want)
+	}
+}

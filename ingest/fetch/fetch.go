@@ -82,9 +82,17 @@ func New(opts Options) *Fetcher {
 // NewTransport returns an HTTP transport whose dialer refuses non-public
 // addresses unless allowPrivate, and which uses proxy only when given.
 func NewTransport(allowPrivate bool, proxy *url.URL) *http.Transport {
+	if allowPrivate {
+		return newTransport(nil, proxy)
+	}
+	return newTransport(IsPublic, proxy)
+}
+
+// newTransport builds the transport; a nil isPublic allows every address.
+func newTransport(isPublic func(net.IP) bool, proxy *url.URL) *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	if !allowPrivate {
-		d.Control = guardControl
+	if isPublic != nil {
+		d.Control = guardControl(isPublic)
 	}
 	tr := &http.Transport{
 		DialContext:           d.DialContext,
@@ -112,18 +120,21 @@ func (e *PrivateAddressError) Error() string {
 	return fmt.Sprintf("refusing to connect to non-public address %s (set ingest.allow_private_networks: true to allow it)", e.Addr)
 }
 
-// guardControl runs after DNS resolution, on the address actually dialled,
-// so DNS rebinding and redirects to private hosts are caught too.
-func guardControl(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
+// guardControl returns a dialer Control function. It runs after DNS
+// resolution, on the address actually dialled, so DNS rebinding and
+// redirects to private hosts are caught too.
+func guardControl(isPublic func(net.IP) bool) func(network, address string, _ syscall.RawConn) error {
+	return func(network, address string, _ syscall.RawConn) error {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return err
+		}
+		ip := net.ParseIP(host)
+		if ip == nil || !isPublic(ip) {
+			return &PrivateAddressError{Addr: host}
+		}
+		return nil
 	}
-	ip := net.ParseIP(host)
-	if ip == nil || !IsPublic(ip) {
-		return &PrivateAddressError{Addr: host}
-	}
-	return nil
 }
 
 var blocked = func() []*net.IPNet {
@@ -132,7 +143,9 @@ var blocked = func() []*net.IPNet {
 		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
 		"192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
 		"224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
-		"::/128", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
+		// ::/96 (IPv4-compatible, deprecated) and ::ffff:0:0:0/96
+		// (IPv4-translated) embed an IPv4 address the way mapped forms do.
+		"::/96", "::ffff:0:0:0/96", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
 	} {
 		_, n, err := net.ParseCIDR(c)
 		if err != nil {
@@ -196,6 +209,10 @@ func (e *StatusError) Error() string {
 // ErrTooLarge reports a body over the cap.
 var ErrTooLarge = errors.New("response body too large")
 
+// ErrTimeout reports a fetch that did not finish (connect, headers and
+// body) within Options.Timeout.
+var ErrTimeout = errors.New("timed out")
+
 // Fetch gets req.URL. Non-2xx answers other than 304 are *StatusError.
 func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	if syndicate.IsFileURL(req.URL) {
@@ -249,6 +266,14 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		out.NotModified = true
+		// RFC 9110 §15.4.5 asks a 304 to repeat the validators, but many
+		// servers omit them; the ones we sent are still current.
+		if out.ETag == "" {
+			out.ETag = req.ETag
+		}
+		if out.LastModified == "" {
+			out.LastModified = req.LastModified
+		}
 		return out, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
@@ -271,7 +296,7 @@ func (f *Fetcher) explain(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: over %d bytes (ingest.max_body_bytes)", ErrTooLarge, f.opts.MaxBytes)
 	}
 	if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("timed out after %s (ingest.timeout)", f.opts.Timeout)
+		return fmt.Errorf("%w after %s (ingest.timeout)", ErrTimeout, f.opts.Timeout)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {

@@ -47,17 +47,20 @@ type Scheduler struct {
 	mu      sync.Mutex
 	entries map[string]entry
 	locks   map[string]*sync.Mutex
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // runs and start-up checks in flight
+	active  int            // the same count, readable (under mu) by Stop
+	started bool
 	stopped bool
 }
 
 type entry struct {
-	id   cron.EntryID
-	src  syndicate.Source
-	spec string
+	id    cron.EntryID
+	src   syndicate.Source
+	spec  string
+	sched cron.Schedule
 }
 
-// New returns a stopped Scheduler.
+// New returns a Scheduler that is not started yet.
 func New(opts Options) *Scheduler {
 	log := opts.Logger
 	if log == nil {
@@ -86,7 +89,8 @@ func (s *Scheduler) spec(src syndicate.Source) string {
 
 // Set makes the entries match srcs: new sources are added, removed or
 // disabled ones dropped, and changed ones replaced. It returns the first
-// schedule that does not parse (the others are still applied).
+// schedule that does not parse; the others are still applied, and a source
+// whose new schedule does not parse keeps its current entry unchanged.
 func (s *Scheduler) Set(srcs []syndicate.Source) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -98,13 +102,12 @@ func (s *Scheduler) Set(srcs []syndicate.Source) error {
 		}
 		want[src.ID] = true
 		spec := s.spec(src)
-		if old, ok := s.entries[src.ID]; ok {
-			if old.spec == spec && sameSource(old.src, src) {
-				continue
-			}
-			s.cron.Remove(old.id)
-			delete(s.entries, src.ID)
+		old, had := s.entries[src.ID]
+		if had && old.spec == spec && sameSource(old.src, src) {
+			continue
 		}
+		// Parse before removing the old entry: a bad edit must not stop
+		// a source that was being ingested.
 		sched, err := ParseSchedule(spec)
 		if err != nil {
 			if firstErr == nil {
@@ -112,9 +115,11 @@ func (s *Scheduler) Set(srcs []syndicate.Source) error {
 			}
 			continue
 		}
-		src := src
+		if had {
+			s.cron.Remove(old.id)
+		}
 		id := s.cron.Schedule(sched, cron.FuncJob(func() { s.run(src) }))
-		s.entries[src.ID] = entry{id: id, src: src, spec: spec}
+		s.entries[src.ID] = entry{id: id, src: src, spec: spec, sched: sched}
 	}
 	for id, e := range s.entries {
 		if !want[id] {
@@ -129,32 +134,53 @@ func sameSource(a, b syndicate.Source) bool {
 	return fmt.Sprint(a) == fmt.Sprint(b)
 }
 
-// Start starts the cron loop and the start-up runs.
+// Start starts the cron loop and the start-up runs. It does nothing if
+// the Scheduler was already started or has been stopped: a cron loop
+// restarted after Stop would never be stopped.
 func (s *Scheduler) Start() {
-	s.cron.Start()
 	s.mu.Lock()
-	var srcs []syndicate.Source
-	for _, e := range s.entries {
-		srcs = append(srcs, e.src)
+	defer s.mu.Unlock()
+	if s.started || s.stopped {
+		return
 	}
-	s.mu.Unlock()
-	for _, src := range srcs {
+	s.started = true
+	s.cron.Start()
+	for _, e := range s.entries {
+		s.active++
 		s.wg.Add(1)
 		go func() {
-			defer s.wg.Done()
-			if s.opts.SkipStartup != nil {
-				if sched, err := ParseSchedule(s.spec(src)); err == nil && s.opts.SkipStartup(s.ctx, src, Interval(sched, time.Now())) {
-					s.log.Debug("start-up run skipped: recent success", "source_id", src.ID)
-					return
-				}
+			defer s.end()
+			if s.opts.SkipStartup != nil && s.opts.SkipStartup(s.ctx, e.src, Interval(e.sched, time.Now().In(s.opts.Location))) {
+				s.log.Debug("start-up run skipped: recent success", "source_id", e.src.ID)
+				return
 			}
-			s.run(src)
+			s.run(e.src)
 		}()
 	}
 }
 
-// RunNow runs one source's job now (unless it is already running) and
-// waits for it. It reports whether the job ran.
+// begin counts a run in flight, unless the Scheduler is stopped.
+func (s *Scheduler) begin() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return false
+	}
+	s.active++
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Scheduler) end() {
+	s.mu.Lock()
+	s.active--
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// RunNow runs one source's job now (unless it is already running or the
+// Scheduler is stopped) and waits for it. It reports whether the job ran,
+// which it did even if it panicked.
 func (s *Scheduler) RunNow(src syndicate.Source) bool {
 	return s.run(src)
 }
@@ -171,15 +197,11 @@ func (s *Scheduler) lock(id string) *sync.Mutex {
 }
 
 // run executes the job for src unless a run of src is in progress.
-func (s *Scheduler) run(src syndicate.Source) bool {
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
+func (s *Scheduler) run(src syndicate.Source) (ran bool) {
+	if !s.begin() {
 		return false
 	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
+	defer s.end()
 	l := s.lock(src.ID)
 	if !l.TryLock() {
 		s.log.Info("run skipped: the previous run is still going", "source_id", src.ID)
@@ -191,23 +213,32 @@ func (s *Scheduler) run(src syndicate.Source) bool {
 			s.log.Error("ingest job panicked", "source_id", src.ID, "panic", r)
 		}
 	}()
+	ran = true // even if the job panics
 	s.opts.Job(s.ctx, src)
 	return true
 }
 
-// NextRun returns when a source runs next (zero if not scheduled).
+// NextRun returns when a source runs next: its entry's next tick, or
+// before Start its schedule's next tick. It is zero for a source that is
+// not scheduled and after Stop.
 func (s *Scheduler) NextRun(id string) time.Time {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	e, ok := s.entries[id]
-	s.mu.Unlock()
-	if !ok {
+	switch {
+	case !ok || s.stopped:
 		return time.Time{}
+	case !s.started:
+		// cron fills in Next only once its loop runs.
+		return e.sched.Next(time.Now().In(s.opts.Location))
 	}
 	return s.cron.Entry(e.id).Next
 }
 
 // Stop stops scheduling and waits for running jobs until ctx ends; then
-// it cancels them and waits for them to return.
+// it cancels them, waits for them to return, and returns an error wrapping
+// ctx.Err(). No run starts after Stop, and a stopped Scheduler cannot be
+// started again.
 func (s *Scheduler) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopped = true
@@ -217,13 +248,20 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	go func() { s.wg.Wait(); close(done) }()
 	select {
 	case <-done:
-		s.cancel()
-		return nil
 	case <-ctx.Done():
+		// Both cases may be ready (an expired ctx, or a run ending at
+		// the deadline): report an error only if a run was cut short.
+		s.mu.Lock()
+		busy := s.active > 0
+		s.mu.Unlock()
 		s.cancel()
 		<-done
-		return fmt.Errorf("ingest runs cut short at shutdown: %w", ctx.Err())
+		if busy {
+			return fmt.Errorf("ingest runs cut short at shutdown: %w", ctx.Err())
+		}
 	}
+	s.cancel()
+	return nil
 }
 
 // cronLogger adapts cron's logger to slog.

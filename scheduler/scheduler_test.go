@@ -599,3 +599,116 @@ func TestScheduler_RunNow(t *testing.T) {
 		})
 	}
 }
+
+// Bug: a job that panicked made RunNow report false, as if a run had
+// been in progress.
+func TestScheduler_RunNow_PanicReportedAsNotRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := newRecorder(func(context.Context, syndicate.Source) { panic("boom") })
+		never := func(context.Context, syndicate.Source, time.Duration) bool { return true }
+		s := MustStart(t, scheduler.Options{SkipStartup: never}, rec, src("a", "@hourly"))
+		if !s.RunNow(src("a", "@hourly")) {
+			t.Error("RunNow of a job that ran and panicked = false, want true")
+		}
+		if n := rec.Count("a"); n != 1 {
+			t.Errorf("%d runs, want 1", n)
+		}
+	})
+}
+
+// Bug: Set removed a source's entry before parsing its new schedule, so
+// a bad edit stopped the source altogether.
+func TestScheduler_Set_BadScheduleDropsSource(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := newRecorder(nil)
+		s := MustStart(t, scheduler.Options{}, rec, src("a", "@every 1m"))
+		synctest.Wait()
+		rec.Reset()
+		if err := s.Set([]syndicate.Source{src("a", "61 * * * *")}); err == nil || !strings.Contains(err.Error(), "source a") {
+			t.Fatalf("Set with a bad schedule: error = %v, want one naming source a", err)
+		}
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if n := rec.Count("a"); n != 10 {
+			t.Errorf("%d runs in 10m after a rejected schedule change, want 10 on the old schedule", n)
+		}
+		if next := s.NextRun("a"); next.IsZero() {
+			t.Error("NextRun = zero after a rejected schedule change, want the old schedule's next tick")
+		}
+	})
+}
+
+// Bug: with ctx already done, Stop's select could pick ctx.Done over
+// the finished wait and report runs cut short when none was running.
+func TestScheduler_Stop_ExpiredContextIdleReportsError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		never := func(context.Context, syndicate.Source, time.Duration) bool { return true }
+		s := MustStart(t, scheduler.Options{SkipStartup: never}, newRecorder(nil), src("a", "@hourly"))
+		synctest.Wait() // the start-up check is done
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := s.Stop(ctx); err != nil {
+			t.Errorf("Stop(expired ctx) with no run in progress = %v, want nil", err)
+		}
+	})
+}
+
+// Bug: Start after Stop restarted cron's loop, which nothing stopped
+// again (synctest reports the leaked goroutine as a deadlock).
+func TestScheduler_Start_AfterStopLeaksCron(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := newRecorder(nil)
+		s := scheduler.New(scheduler.Options{Job: rec.Job})
+		if err := s.Set([]syndicate.Source{src("a", "@every 1m")}); err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		if err := s.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		rec.Reset()
+		s.Start() // must not restart cron: nothing would ever stop it
+		time.Sleep(5 * time.Minute)
+		synctest.Wait()
+		if n := rec.Count("a"); n != 0 {
+			t.Errorf("%d runs after Start following Stop, want 0", n)
+		}
+	})
+}
+
+// Bug: a second Start repeated every start-up run.
+func TestScheduler_Start_TwiceRepeatsStartupRuns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := newRecorder(nil)
+		s := MustStart(t, scheduler.Options{}, rec, src("a", "@hourly"))
+		synctest.Wait()
+		s.Start()
+		synctest.Wait()
+		if n := rec.Count("a"); n != 1 {
+			t.Errorf("%d start-up runs after Start twice, want 1", n)
+		}
+	})
+}
+
+// Bug: NextRun was zero before Start (cron fills in Next only in its
+// loop) and a stale instant after Stop.
+func TestScheduler_NextRun_ZeroBeforeStartStaleAfterStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := scheduler.New(scheduler.Options{Job: newRecorder(nil).Job})
+		if err := s.Set([]syndicate.Source{src("a", "@every 15m")}); err != nil {
+			t.Fatal(err)
+		}
+		want := time.Date(2000, 1, 1, 0, 15, 0, 0, time.UTC)
+		if got := s.NextRun("a"); !got.Equal(want) {
+			t.Errorf("NextRun before Start = %v, want %v", got, want)
+		}
+		s.Start()
+		if err := s.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.NextRun("a"); !got.IsZero() {
+			t.Errorf("NextRun after Stop = %v, want zero", got)
+		}
+	})
+}

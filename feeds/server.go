@@ -321,7 +321,11 @@ func (s *Server) pageURL(spec feedSpec, page, limit int) string {
 var errPastEnd = errors.New("page past the end")
 
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec) {
-	p, err := s.parseParams(r.URL.Query())
+	p := params{page: 1, limit: s.opts.DefaultLimit}
+	var err error
+	if r.URL.RawQuery != "" {
+		p, err = s.parseParams(r.URL.Query())
+	}
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err.Error())
 		return

@@ -65,6 +65,9 @@ type Store struct {
 	// DataDir holds the embedded store's file (default "./data", relative
 	// to the working directory).
 	DataDir string `yaml:"data_dir"`
+	// RedisPrefix starts every Redis key (default "syn"), so several sites
+	// (or test runs) can share one Redis. No braces: they are hash tags.
+	RedisPrefix string `yaml:"redis_prefix"`
 }
 
 // Ingest configures fetching and normalizing partner feeds.
@@ -234,7 +237,7 @@ func Default() *Config {
 		Listen:  ":8080",
 		BaseURL: "http://localhost:8080",
 		Site:    Site{Title: "Syndicate", Language: "en"},
-		Store:   Store{DataDir: "./data"},
+		Store:   Store{DataDir: "./data", RedisPrefix: "syn"},
 		Ingest: Ingest{
 			DefaultSchedule: "@every 15m",
 			Timeout:         20 * time.Second,

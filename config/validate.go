@@ -83,6 +83,9 @@ func (l *loader) validate(c *Config, dir string) {
 		l.check("site.article_url", checkArticleURL(c.Site.ArticleURL))
 	}
 
+	if c.Store.RedisPrefix == "" || strings.ContainsAny(c.Store.RedisPrefix, "{} \t\r\n") {
+		l.problem("store.redis_prefix", "%q must be non-empty, without braces or spaces", c.Store.RedisPrefix)
+	}
 	if c.Store.RedisURL != "" {
 		l.check("store.redis_url", checkRedisURL(c.Store.RedisURL))
 	} else if strings.TrimSpace(c.Store.DataDir) == "" {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // partner serves testdata/wordpress.rss with its own URL filled in.
@@ -40,6 +41,12 @@ func partner(t *testing.T) *httptest.Server {
 // writeConfig writes a config with one source at feedURL and returns its path.
 func writeConfig(t *testing.T, feedURL string, extra string) (path, dataDir string) {
 	t.Helper()
+	return writeConfigStore(t, feedURL, extra, "")
+}
+
+// writeConfigStore is writeConfig with extra lines in the store section.
+func writeConfigStore(t *testing.T, feedURL, extra, storeExtra string) (path, dataDir string) {
+	t.Helper()
 	dir := t.TempDir()
 	dataDir = filepath.Join(dir, "data")
 	cfg := fmt.Sprintf(`listen: "127.0.0.1:0"
@@ -48,7 +55,7 @@ site:
   title: "Example News"
 store:
   data_dir: %q
-ingest:
+%singest:
   allow_private_networks: true
   timeout: 5s
 log:
@@ -59,7 +66,7 @@ sources:
     url: %q
     site_url: "https://partner.example/"
     categories: ["Local"]
-%s`, dataDir, feedURL, extra)
+%s`, dataDir, storeExtra, feedURL, extra)
 	path = filepath.Join(dir, "syndicate.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -149,11 +156,41 @@ func getFeed(t *testing.T, url string) *gofeed.Feed {
 	return f
 }
 
+// redisStore returns config lines that put the store on the test Redis
+// under a fresh key prefix, and removes those keys afterwards.
+func redisStore(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("SYNDICATE_TEST_REDIS_URL")
+	if url == "" {
+		t.Fatal("SYNDICATE_TEST_REDIS_URL is not set: run `make test` (it starts a private Redis) or set SYNDICATE_TEST_REDIS_URL")
+	}
+	prefix := fmt.Sprintf("e2e%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		opts, err := goredis.ParseURL(url)
+		if err != nil {
+			return
+		}
+		c := goredis.NewClient(opts)
+		defer c.Close()
+		ctx := context.Background()
+		iter := c.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+	})
+	return fmt.Sprintf("  redis_url: %q\n  redis_prefix: %q\n", url, prefix)
+}
+
 // TestServe_EndToEnd: a WordPress-style partner → scheduled start-up
-// ingest → our HTTP feeds → parsed back with gofeed.
+// ingest → our HTTP feeds → parsed back with gofeed, on both stores.
 func TestServe_EndToEnd(t *testing.T) {
+	t.Run("Embedded", func(t *testing.T) { testEndToEnd(t, "") })
+	t.Run("Redis", func(t *testing.T) { testEndToEnd(t, redisStore(t)) })
+}
+
+func testEndToEnd(t *testing.T, storeExtra string) {
 	p := partner(t)
-	cfg, _ := writeConfig(t, p.URL+"/feed/", "")
+	cfg, _ := writeConfigStore(t, p.URL+"/feed/", "", storeExtra)
 	base, errb, stop := startServe(t, cfg)
 
 	var feed *gofeed.Feed

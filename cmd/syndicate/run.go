@@ -213,7 +213,7 @@ type backend interface {
 // openStore opens Redis when configured, else the embedded store.
 func (m *Main) openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, lockTimeout time.Duration) (backend, bool, error) {
 	if cfg.Store.RedisURL != "" {
-		s, err := redis.Open(ctx, redis.Options{URL: cfg.Store.RedisURL, Now: m.Now, Logger: log})
+		s, err := redis.Open(ctx, redis.Options{URL: cfg.Store.RedisURL, Prefix: cfg.Store.RedisPrefix, Now: m.Now, Logger: log})
 		if err != nil {
 			return nil, true, err
 		}

@@ -1,8 +1,9 @@
 // Package parse turns a fetched body into a gofeed feed, keeping the
 // original typed feed (gofeed drops RSS <source>, Atom rel="replies" and
 // <source> from its universal model), and fixing the charset cases gofeed
-// alone gets wrong: an encoding given only in the HTTP Content-Type, and
-// undeclared legacy bytes.
+// alone gets wrong: an encoding given only in the HTTP Content-Type,
+// undeclared or mislabelled legacy bytes, UTF-8 labelled as a legacy
+// charset, UTF-16, and JSON that is not UTF-8.
 package parse
 
 import (
@@ -15,28 +16,36 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	jsonfeed "github.com/mmcdole/gofeed/json"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/transform"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // ErrNotAFeed is returned for bodies that are no RSS, Atom or JSON Feed.
 var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 
-var prologEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+var prologEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
 
 // Parse parses body, served with the given Content-Type ("" for files).
+// It fails with ErrNotAFeed (and says what the body looks like) when the
+// body is empty, an HTML page or anything else that is no feed, and with a
+// parse error when a feed is broken.
 func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
+	body, utf16 := fromUTF16(body)
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrNotAFeed)
 	}
-	if trimmed[0] == '<' {
-		var err error
-		if body, err = toUTF8(body, contentType); err != nil {
-			return nil, err
-		}
+	switch trimmed[0] {
+	case '<':
+		body = xmlToUTF8(body, contentType, utf16)
+	case '{', '[':
+		body = toUTF8(body, contentType)
 	}
 	p := gofeed.NewParser()
 	p.KeepOriginalFeed = true
@@ -45,54 +54,256 @@ func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
 	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 	f, err := p.Parse(bytes.NewReader(body))
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-		return nil, fmt.Errorf("%w (%s)", ErrNotAFeed, sniff(trimmed))
+		return nil, notAFeed(bytes.TrimLeft(body, " \t\r\n"))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("parse feed: %w", err)
 	}
+	if jf, ok := f.OriginalFeed().(*jsonfeed.Feed); ok && !strings.Contains(jf.Version, "jsonfeed.org/version") && len(f.Items) == 0 {
+		// gofeed takes any JSON object for a JSON Feed: an API error
+		// body would pass as an empty feed.
+		return nil, fmt.Errorf("%w: JSON without a JSON Feed version or items (%s)", ErrNotAFeed, sniff(trimmed))
+	}
 	return f, nil
 }
 
-// toUTF8 converts an XML body whose prolog declares no encoding: by the
-// Content-Type charset when there is one, else from windows-1252 when the
-// bytes are not UTF-8. A declared encoding is left to the XML decoder, so
-// it is never decoded twice.
-func toUTF8(body []byte, contentType string) ([]byte, error) {
+// fromUTF16 converts a UTF-16 body (with a byte order mark, or starting
+// with "<" in either byte order) to UTF-8 and reports whether it did.
+func fromUTF16(body []byte) ([]byte, bool) {
+	var dec *encoding.Decoder
+	switch {
+	case bytes.HasPrefix(body, []byte{0xff, 0xfe}), bytes.HasPrefix(body, []byte{'<', 0, '?', 0}):
+		dec = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+		if body[0] == '<' {
+			dec = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()
+		}
+	case bytes.HasPrefix(body, []byte{0xfe, 0xff}), bytes.HasPrefix(body, []byte{0, '<', 0, '?'}):
+		dec = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
+		if body[0] == 0 {
+			dec = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder()
+		}
+	default:
+		return body, false
+	}
+	out, err := dec.Bytes(body)
+	if err != nil {
+		return body, false
+	}
+	return out, true
+}
+
+// xmlToUTF8 returns an XML body as UTF-8 whose prolog, if it declares an
+// encoding, declares UTF-8, so that the XML decoder never decodes it again.
+// Which encoding the bytes are in:
+//
+//   - bytes that are valid UTF-8 with some non-ASCII are UTF-8, whatever
+//     the prolog or the Content-Type claims: a legacy label on them is a
+//     stale server default or CMS setting, and decoding would give "CrÃ¨me";
+//   - pure ASCII is UTF-8 too, unless labelled with a 7-bit encoding such
+//     as ISO-2022-JP;
+//   - otherwise the legacy encoding the prolog declares, else the one the
+//     Content-Type names (RFC 7303 prefers the header, but the prolog is
+//     written with the content, and a header that contradicts it is
+//     usually a server default);
+//   - otherwise (undeclared, labelled UTF-8 but not, or an unknown label)
+//     the valid UTF-8 runs are kept and each invalid byte is read as
+//     windows-1252, which is what such feeds almost always are (and a
+//     superset of printable ISO-8859-1).
+func xmlToUTF8(body []byte, contentType string, converted bool) []byte {
+	label, _ := declaredEncoding(body)
+	header := headerCharset(contentType)
+	switch {
+	case converted:
+		// Already UTF-8 (it was UTF-16).
+	case utf8.Valid(body):
+		if !hasNonASCII(body) {
+			for _, l := range []string{label, header} {
+				if sevenBit(l) && decodable(l) {
+					body = decodeLabel(body, l)
+					break
+				}
+			}
+		}
+	case decodable(label) && !wide(label):
+		body = decodeLabel(body, label)
+	case decodable(header) && !wide(header):
+		body = decodeLabel(body, header)
+	default:
+		body = repairUTF8(body)
+	}
+	label, at := declaredEncoding(body)
+	if label == "" || isUTF8(label) {
+		return body
+	}
+	out := make([]byte, 0, len(body))
+	out = append(out, body[:at[0]]...)
+	out = append(out, "UTF-8"...)
+	return append(out, body[at[1]:]...)
+}
+
+// toUTF8 makes a JSON body UTF-8 (RFC 8259 §8.1 requires it; partners
+// still send windows-1252): valid UTF-8 stays, else the Content-Type
+// charset decodes it, else invalid bytes are read as windows-1252.
+func toUTF8(body []byte, contentType string) []byte {
+	if utf8.Valid(body) {
+		return body
+	}
+	if label := headerCharset(contentType); decodable(label) {
+		return decodeLabel(body, label)
+	}
+	return repairUTF8(body)
+}
+
+// declaredEncoding returns the encoding label of the XML prolog and the
+// label's byte offsets, or "" when none is declared.
+func declaredEncoding(body []byte) (string, [2]int) {
 	head := body
 	if len(head) > 512 {
 		head = head[:512]
 	}
-	if m := prologEncoding.FindSubmatch(head); m != nil {
-		enc := strings.ToLower(string(m[1]))
-		if (enc == "utf-8" || enc == "utf8") && !utf8.Valid(body) {
-			// Declared UTF-8 but not: the usual mislabelled windows-1252.
-			out, _, err := transform.Bytes(charmap.Windows1252.NewDecoder(), body)
-			return out, err
-		}
-		return body, nil
+	m := prologEncoding.FindSubmatchIndex(head)
+	if m == nil {
+		return "", [2]int{}
 	}
-	label := ""
+	return strings.ToLower(string(head[m[2]:m[3]])), [2]int{m[2], m[3]}
+}
+
+func headerCharset(contentType string) string {
 	if _, params, err := mime.ParseMediaType(contentType); err == nil {
-		label = strings.ToLower(params["charset"])
+		return strings.ToLower(strings.TrimSpace(params["charset"]))
 	}
-	switch {
-	case label != "" && label != "utf-8" && label != "utf8":
-		r, err := charset.NewReaderLabel(label, bytes.NewReader(body))
-		if err != nil {
-			return nil, fmt.Errorf("unknown charset %q in Content-Type", label)
-		}
-		var buf bytes.Buffer
-		if _, err := buf.ReadFrom(r); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", label, err)
-		}
-		return buf.Bytes(), nil
-	case !utf8.Valid(body):
-		// Undeclared and not UTF-8: windows-1252 is what such feeds
-		// almost always are (and a superset of printable ISO-8859-1).
-		out, _, err := transform.Bytes(charmap.Windows1252.NewDecoder(), body)
-		return out, err
+	return ""
+}
+
+func isUTF8(label string) bool {
+	return label == "utf-8" || label == "utf8" || label == "unicode-1-1-utf-8"
+}
+
+// decodable reports whether label names a legacy encoding we can decode.
+func decodable(label string) bool {
+	if label == "" || isUTF8(label) {
+		return false
 	}
-	return body, nil
+	e, _ := charset.Lookup(label)
+	return e != nil
+}
+
+// wide reports whether label names an encoding in which "<" is not the
+// byte '<' (UTF-16, UTF-32): a body that starts with '<' is not in it.
+func wide(label string) bool {
+	for _, p := range []string{"utf-16", "utf16", "utf-32", "utf32", "ucs-2", "ucs-4", "iso-10646-ucs", "unicode"} {
+		if strings.HasPrefix(label, p) && !isUTF8(label) {
+			return true
+		}
+	}
+	return false
+}
+
+// sevenBit reports whether label names an escape-based encoding whose
+// bytes are all ASCII but whose text is not (ISO-2022-*, HZ).
+func sevenBit(label string) bool {
+	for _, p := range []string{"iso-2022", "csiso2022", "hz-gb"} {
+		if strings.HasPrefix(label, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeLabel(body []byte, label string) []byte {
+	e, _ := charset.Lookup(label)
+	if e == nil {
+		return repairUTF8(body)
+	}
+	out, err := e.NewDecoder().Bytes(body)
+	if err != nil {
+		return repairUTF8(body)
+	}
+	return out
+}
+
+func hasNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// repairUTF8 keeps the valid UTF-8 of b and reads every byte that is not
+// part of a valid sequence as windows-1252.
+func repairUTF8(b []byte) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+len(b)/8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			out = utf8.AppendRune(out, charmap.Windows1252.DecodeByte(b[0]))
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
+}
+
+// notAFeed explains what a body that is no feed looks like.
+func notAFeed(b []byte) error {
+	if isHTML(b) {
+		if href := feedLink(b); href != "" {
+			return fmt.Errorf("%w: an HTML page, which links a feed at %q: use that URL (%s)", ErrNotAFeed, href, sniff(b))
+		}
+		return fmt.Errorf("%w: an HTML page (%s)", ErrNotAFeed, sniff(b))
+	}
+	return fmt.Errorf("%w (%s)", ErrNotAFeed, sniff(b))
+}
+
+var htmlStart = regexp.MustCompile(`(?i)^(?:\s|<\?xml[^>]*>|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])`)
+
+func isHTML(b []byte) bool {
+	if len(b) > 1024 {
+		b = b[:1024]
+	}
+	return htmlStart.Match(b)
+}
+
+// feedLink returns the href of the page's first feed autodiscovery link
+// (<link rel="alternate" type="application/rss+xml" ...>), if any.
+func feedLink(b []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(b))
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			if tok.DataAtom == atom.Body {
+				return ""
+			}
+			if tok.DataAtom != atom.Link {
+				continue
+			}
+			var rel, typ, href string
+			for _, a := range tok.Attr {
+				switch a.Key {
+				case "rel":
+					rel = strings.ToLower(a.Val)
+				case "type":
+					typ = strings.ToLower(a.Val)
+				case "href":
+					href = strings.TrimSpace(a.Val)
+				}
+			}
+			if href != "" && strings.Contains(rel, "alternate") &&
+				(strings.Contains(typ, "rss") || strings.Contains(typ, "atom") || strings.Contains(typ, "feed+json")) {
+				return href
+			}
+		}
+	}
 }
 
 func sniff(b []byte) string {

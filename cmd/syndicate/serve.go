@@ -109,7 +109,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	case err := <-serveErr:
 		return fmt.Errorf("http server: %w", err)
 	}
-	log.Info("shutting down", "timeout", cfg.HTTP.ShutdownTimeout)
+	log.Info("shutting down", "timeout", cfg.HTTP.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -109,12 +109,29 @@ type StatusStore interface {
 	ArticleCount(ctx context.Context, sourceID string) (int, error)
 }
 
+// FetchState is what a later conditional GET of a URL needs.
+type FetchState struct {
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	Checked      time.Time `json:"checked,omitzero"`
+}
+
+// FetchStates keeps conditional-GET validators of secondary fetches (an
+// article's comment feed), by a caller-chosen key.
+type FetchStates interface {
+	// FetchState returns the stored state; a zero state if none.
+	FetchState(ctx context.Context, key string) (FetchState, error)
+	// SaveFetchState replaces the state of key.
+	SaveFetchState(ctx context.Context, key string, st FetchState) error
+}
+
 // Store is the whole contract a backend implements.
 type Store interface {
 	Reader
 	Watcher
 	Writer
 	StatusStore
+	FetchStates
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.

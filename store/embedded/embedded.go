@@ -44,6 +44,7 @@ var (
 	bCategories = []byte("categories")
 	bComments   = []byte("comments") // nested per article: SortKey(published, cid) → comment
 	bCommentIDs = []byte("comment_ids")
+	bFetch      = []byte("fetch_state")
 )
 
 // Store is the bbolt-backed store.
@@ -95,7 +96,7 @@ func Open(dir string, opts Options) (*Store, error) {
 
 func (s *Store) init(now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bArticles, bGUIDs, bTombs, bURLs, bEntryIDs, bIndexes, bCounts, bVersions, bStatus, bCategories, bComments, bCommentIDs} {
+		for _, b := range [][]byte{bMeta, bArticles, bGUIDs, bTombs, bURLs, bEntryIDs, bIndexes, bCounts, bVersions, bStatus, bCategories, bComments, bCommentIDs, bFetch} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("init embedded store: %w", err)
 			}
@@ -362,4 +363,22 @@ func (s *Store) ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result,
 	}
 	s.notify(res.Changed)
 	return res, nil
+}
+
+// FetchState returns the stored validators of key.
+func (s *Store) FetchState(ctx context.Context, key string) (store.FetchState, error) {
+	var st store.FetchState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v, err := getJSON[store.FetchState](tx.Bucket(bFetch), []byte(key))
+		if v != nil {
+			st = *v
+		}
+		return err
+	})
+	return st, err
+}
+
+// SaveFetchState replaces the validators of key.
+func (s *Store) SaveFetchState(ctx context.Context, key string, st store.FetchState) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bFetch), []byte(key), st) })
 }

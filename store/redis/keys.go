@@ -42,6 +42,10 @@ func (k keys) index(f store.FeedKey) string {
 
 func (k keys) version(f store.FeedKey) string { return k.p + ":{f:" + string(f) + "}:version" }
 
+func (k keys) fetch(key string) string {
+	return k.p + ":{x:" + syndicate.ShortHash(key) + "}:fetch"
+}
+
 func (k keys) guids(sourceID string) string { return k.p + ":{s:" + sourceID + "}:guids" }
 func (k keys) tombs(sourceID string) string { return k.p + ":{s:" + sourceID + "}:tombstones" }
 func (k keys) status(sourceID string) string {

@@ -465,6 +465,34 @@ func (s *Store) SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus
 	return nil
 }
 
+// FetchState returns the stored validators of key.
+func (s *Store) FetchState(ctx context.Context, key string) (store.FetchState, error) {
+	raw, err := s.rdb.Get(ctx, s.k.fetch(key)).Result()
+	if errors.Is(err, goredis.Nil) {
+		return store.FetchState{}, nil
+	}
+	if err != nil {
+		return store.FetchState{}, fmt.Errorf("fetch state %s: %w", key, err)
+	}
+	st, err := decode[store.FetchState](raw)
+	if err != nil {
+		return store.FetchState{}, fmt.Errorf("fetch state %s: %w", key, err)
+	}
+	return *st, nil
+}
+
+// SaveFetchState replaces the validators of key.
+func (s *Store) SaveFetchState(ctx context.Context, key string, st store.FetchState) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if err := s.rdb.Set(ctx, s.k.fetch(key), data, 0).Err(); err != nil {
+		return fmt.Errorf("save fetch state %s: %w", key, err)
+	}
+	return nil
+}
+
 // ArticleCount returns how many articles a source's feed lists.
 func (s *Store) ArticleCount(ctx context.Context, sourceID string) (int, error) {
 	n, err := s.rdb.ZCard(ctx, s.k.index(store.SourceFeed(sourceID))).Result()

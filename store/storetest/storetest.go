@@ -93,6 +93,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("EntryIDCollision", func(t *testing.T) { testEntryIDCollision(t, open) })
 	t.Run("ConcurrentDedupe", func(t *testing.T) { testConcurrentDedupe(t, open) })
 	t.Run("SourceStatus", func(t *testing.T) { testStatus(t, open) })
+	t.Run("FetchState", func(t *testing.T) { testFetchState(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
 	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })
 	t.Run("Restart", func(t *testing.T) { testRestart(t, open) })
@@ -561,5 +562,23 @@ func testNotFound(t *testing.T, open Factory) {
 	st := version(t, s, store.SourceFeed("never"))
 	if st.Version != 0 || st.Modified.IsZero() {
 		t.Errorf("state of a feed never written = %+v, want version 0 and the store's creation time", st)
+	}
+}
+
+func testFetchState(t *testing.T, open Factory) {
+	s, reopen := open(t)
+	ctx := t.Context()
+	st, err := s.FetchState(ctx, "comments:a1")
+	if err != nil || st != (store.FetchState{}) {
+		t.Fatalf("empty state = %+v, %v", st, err)
+	}
+	want := store.FetchState{ETag: `"abc"`, LastModified: "Fri, 20 Nov 2026 09:30:00 GMT", Checked: t0}
+	if err := s.SaveFetchState(ctx, "comments:a1", want); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen()
+	got, err := s.FetchState(ctx, "comments:a1")
+	if err != nil || got.ETag != want.ETag || got.LastModified != want.LastModified || !got.Checked.Equal(t0) {
+		t.Errorf("state after restart = %+v, %v; want %+v", got, err, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +54,11 @@ type Options struct {
 	Logger      *slog.Logger
 	// OnChange, if set, is called after a pass that changed feeds.
 	OnChange func(ctx context.Context, changed []store.FeedKey)
+	// CommentsWindow is how long after publication an article's comment
+	// feed is re-polled (sources with comments: true); default 72h.
+	CommentsWindow time.Duration
+	// MaxCommentFeeds caps comment feeds fetched per source per pass.
+	MaxCommentFeeds int
 }
 
 // Ingester runs ingest passes. It is safe for concurrent use.
@@ -77,6 +83,9 @@ func New(st Store, opts Options) *Ingester {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.CommentsWindow <= 0 {
+		opts.CommentsWindow = 72 * time.Hour
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -95,6 +104,7 @@ type Summary struct {
 	Duration  time.Duration
 	Err       error
 	Changed   []store.FeedKey
+	written   []string // ids of new and updated articles
 }
 
 // String formats s as `syndicate ingest` prints it (DECISIONS §10).
@@ -189,6 +199,12 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 	default:
 		log.Info("ingested", "status", sum.Status, "http", sum.HTTP, "new", sum.New, "updated", sum.Updated, "unchanged", sum.Unchanged)
 	}
+	if src.Comments && (sum.Status == StatusOK || sum.Status == StatusNotModified) {
+		if cs, ok := in.store.(CommentStore); ok {
+			_, changed := in.pollComments(ctx, cs, src, sum.written, log)
+			sum.Changed = mergeKeys(sum.Changed, changed)
+		}
+	}
 	if len(sum.Changed) > 0 && in.opts.OnChange != nil {
 		in.opts.OnChange(ctx, sum.Changed)
 	}
@@ -265,7 +281,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		return
 	}
 	sum.Status = StatusOK
-	sum.New, sum.Updated, sum.Unchanged, sum.Changed = res.New, res.Updated, res.Unchanged, res.Changed
+	sum.New, sum.Updated, sum.Unchanged, sum.Changed, sum.written = res.New, res.Updated, res.Unchanged, res.Changed, res.Written
 	st.ItemsNew, st.ItemsUpdated = res.New, res.Updated
 	st.LastSuccess = in.opts.Now()
 	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, ""
@@ -279,4 +295,14 @@ func backoff(failures int) time.Duration {
 	}
 	d = min(d, BackoffMax)
 	return d/2 + rand.N(d/2+1)
+}
+
+// mergeKeys returns a with the keys of b it lacks.
+func mergeKeys(a, b []store.FeedKey) []store.FeedKey {
+	for _, k := range b {
+		if !slices.Contains(a, k) {
+			a = append(a, k)
+		}
+	}
+	return a
 }

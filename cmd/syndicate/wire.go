@@ -40,6 +40,9 @@ func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize
 		Concurrency: cfg.Ingest.Concurrency,
 		Now:         m.Now,
 		Logger:      log,
+
+		CommentsWindow:  cfg.Ingest.CommentsWindow,
+		MaxCommentFeeds: cfg.Ingest.MaxCommentFeeds,
 	})
 }
 

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: test check fmt-check vet gotest build bench
+.PHONY: test check fmt-check vet gotest build bench bench-serve bench-ingest
 
 ## test: gofmt check, go vet and the race-enabled test suite against a
 ## private redis-server that is started and stopped around them. Every step
@@ -33,3 +33,14 @@ build:
 bench:
 	@./scripts/deps.sh
 	@./scripts/with-redis.sh $(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## bench-serve: wrk load on a cached 50-item feed, both stores, with the Go
+## and nginx floors in the same run (needs ../shared/bench).
+bench-serve:
+	@./scripts/deps.sh
+	@./scripts/bench-serve.sh both
+
+## bench-ingest: 1,000 sources x 50 items, two passes, against the
+## fetch+parse floor (needs ../shared/bench).
+bench-ingest:
+	@./scripts/bench-ingest.sh

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bench-serve.sh [embedded|redis|both]: the serving load run of the
+# README's performance section. Serves a cached 50-item feed (the kit's
+# perf-feed-50.xml as a file: source) and runs the kit's serve-bench with
+# wrk against it, against the reference Go server (same bytes, precomputed)
+# and nginx (gzip_static) in the same run, for a 200, a gzip 200 and a 304.
+# Only the printed ratios mean anything on a shared machine.
+set -euo pipefail
+export PATH="/usr/local/go/bin:$PATH"
+top="$(cd "$(dirname "$0")/.." && pwd)"
+kit="${BENCH_KIT:-$top/../shared/bench}"
+[ -d "$kit" ] || { echo "bench-serve: no benchmark kit at $kit (set BENCH_KIT)" >&2; exit 2; }
+which="${1:-both}"
+tmp="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+(cd "$top" && go build -o "$tmp/syndicate" ./cmd/syndicate)
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+run() { # $1 = store name, $2 = extra store config
+	local port; port="$(freeport)"
+	cat >"$tmp/$1.yaml" <<YAML
+listen: "127.0.0.1:$port"
+base_url: "http://127.0.0.1:$port"
+store:
+  data_dir: "$tmp/data-$1"
+$2
+feeds: {default_limit: 50}
+log: {level: warn}
+sources:
+  - id: perf
+    name: "Perf Partner"
+    url: "file:$kit/samples/perf-feed-50.xml"
+    site_url: "https://perf.example/"
+YAML
+	"$tmp/syndicate" serve --config "$tmp/$1.yaml" >"$tmp/$1.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		[ "$(curl -s "http://127.0.0.1:$port/feed.rss" | grep -c '<item>' || true)" -ge 1 ] && break
+		sleep 0.1
+	done
+	echo "== $1 store"
+	"$kit/serve-bench" -d "${BENCH_SECONDS:-5}" -n "${BENCH_RUNS:-3}" --vs-go --vs-nginx "http://127.0.0.1:$port" /feed.rss
+}
+
+if [ "$which" = embedded ] || [ "$which" = both ]; then
+	run embedded ""
+fi
+if [ "$which" = redis ] || [ "$which" = both ]; then
+	rport="$(freeport)"
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+		--pidfile "$tmp/redis.pid" --dir "$tmp" --logfile "$tmp/redis.log"
+	for _ in $(seq 50); do [ -s "$tmp/redis.pid" ] && break; sleep 0.1; done
+	pids+=("$(cat "$tmp/redis.pid")")
+	run redis "  redis_url: \"redis://127.0.0.1:$rport/0\""
+fi

@@ -48,8 +48,9 @@ type Result struct {
 type IngestTx interface {
 	// GUIDs maps a source's entry keys to the article ids they were stored as.
 	GUIDs(ctx context.Context, sourceID string, keys []string) (map[string]string, error)
-	// Tombstoned reports which keys belong to articles pruned or taken down.
-	Tombstoned(ctx context.Context, sourceID string, keys []string) (map[string]bool, error)
+	// Tombstoned reports which of the articles a source's keys map to were
+	// pruned or taken down for that source (they must not come back).
+	Tombstoned(ctx context.Context, sourceID string, ids []string) (map[string]bool, error)
 	// URLOwners maps canonical URLs to the article ids that own them.
 	URLOwners(ctx context.Context, urls []string) (map[string]string, error)
 	// Articles loads stored articles; missing ids are absent from the map.
@@ -116,7 +117,8 @@ func (w ArticleWrite) IndexDiff() (add, remove []FeedKey) {
 // Apply stores a batch through tx with the rules of DECISIONS §1–3:
 //
 //   - an entry key seen before maps to the same article, whose id is never
-//     re-minted; a key tombstoned by retention or takedown is skipped;
+//     re-minted; an article tombstoned for the source by retention or a
+//     takedown is skipped;
 //   - a new key whose canonical URL another source already owns joins that
 //     article as a carrier (two items of one source sharing a link stay
 //     two); attribution moves to this source only when it is more
@@ -143,16 +145,15 @@ func Apply(ctx context.Context, tx IngestTx, b *Batch) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("look up entry keys: %w", err)
 	}
-	var unknown, urls []string
+	var known, urls []string
 	for _, e := range entries {
-		if _, ok := guids[e.Key]; !ok {
-			unknown = append(unknown, e.Key)
-			if e.Article.CanonicalURL != "" {
-				urls = append(urls, e.Article.CanonicalURL)
-			}
+		if id, ok := guids[e.Key]; ok {
+			known = append(known, id)
+		} else if e.Article.CanonicalURL != "" {
+			urls = append(urls, e.Article.CanonicalURL)
 		}
 	}
-	tombs, err := tx.Tombstoned(ctx, src, unknown)
+	tombs, err := tx.Tombstoned(ctx, src, known)
 	if err != nil {
 		return nil, fmt.Errorf("look up tombstones: %w", err)
 	}
@@ -209,6 +210,10 @@ func Apply(ctx context.Context, tx IngestTx, b *Batch) (*Result, error) {
 
 	for _, e := range entries {
 		if id, ok := guids[e.Key]; ok {
+			if tombs[id] {
+				res.Unchanged++ // pruned or taken down: the partner still lists it
+				continue
+			}
 			if old := current(id); old != nil {
 				update(old, e)
 				continue
@@ -217,10 +222,6 @@ func Apply(ctx context.Context, tx IngestTx, b *Batch) (*Result, error) {
 			// editor without a tombstone): store it again under its id.
 			fresh = append(fresh, newArticle(id, e, b))
 			freshKeys[id] = e.Key
-			continue
-		}
-		if tombs[e.Key] {
-			res.Unchanged++
 			continue
 		}
 		if ownerID, ok := owners[e.Article.CanonicalURL]; ok {
@@ -466,4 +467,17 @@ func unionFold(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// Detach removes source src from article a (retention): it returns the
+// article to keep without src, or deleteIt when no other source carries
+// it. The original publisher keeps its attribution either way.
+func Detach(a *syndicate.Article, src string) (n *syndicate.Article, deleteIt bool) {
+	rest := slices.DeleteFunc(slices.Clone(a.Carriers), func(c string) bool { return c == src })
+	if len(rest) == 0 {
+		return nil, true
+	}
+	c := *a
+	c.Carriers = rest
+	return &c, false
 }

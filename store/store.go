@@ -125,8 +125,26 @@ type FetchStates interface {
 	SaveFetchState(ctx context.Context, key string, st FetchState) error
 }
 
+// PruneResult summarizes one Prune.
+type PruneResult struct {
+	Deleted  int // articles no other source carried, deleted with their comments
+	Detached int // articles kept for other sources, no longer in this source's feed
+	Changed  []FeedKey
+}
+
+// Pruner applies retention (ingest.retention).
+type Pruner interface {
+	// Prune detaches a source from its articles beyond the newest keep and
+	// from those published before cutoff (zero: no age limit). An article
+	// no other source carries is deleted with its comments; each pruned
+	// article is tombstoned for the source, so a partner that still lists
+	// it does not bring it back.
+	Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*PruneResult, error)
+}
+
 // Store is the whole contract a backend implements.
 type Store interface {
+	Pruner
 	Reader
 	Watcher
 	Writer

@@ -35,15 +35,15 @@ func (t *ingestTx) GUIDs(ctx context.Context, sourceID string, keys []string) (m
 	return out, nil
 }
 
-func (t *ingestTx) Tombstoned(ctx context.Context, sourceID string, keys []string) (map[string]bool, error) {
+func (t *ingestTx) Tombstoned(ctx context.Context, sourceID string, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	b, _ := t.sub(bTombs, sourceID, false)
 	if b == nil {
 		return out, nil
 	}
-	for _, k := range keys {
-		if b.Get([]byte(syndicate.ShortHash(k))) != nil {
-			out[k] = true
+	for _, id := range ids {
+		if b.Get([]byte(id)) != nil {
+			out[id] = true
 		}
 	}
 	return out, nil

@@ -26,7 +26,8 @@
 //	                                     of the last write that changed FEED (any feed, incl.
 //	                                     article:ID); both set by one Lua script on this key
 //	P:{s:ID}:guids               hash    the source's entry key → article id
-//	P:{s:ID}:tombstones          set     ShortHash of entry keys pruned or taken down
+//	P:{s:ID}:tombstones          set     ids of articles pruned or taken down for the source
+//	                                     (its entry keys stay in P:{s:ID}:guids)
 //	P:{s:ID}:status              string  the source's status as JSON
 //	P:{u:HASH}:owner             string  canonical URL claim: article id (SET NX);
 //	                                     HASH = syndicate.ShortHash(canonical URL)

@@ -47,22 +47,22 @@ func (t *ingestTx) GUIDs(ctx context.Context, sourceID string, keys []string) (m
 	return out, nil
 }
 
-func (t *ingestTx) Tombstoned(ctx context.Context, sourceID string, keys []string) (map[string]bool, error) {
+func (t *ingestTx) Tombstoned(ctx context.Context, sourceID string, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	if len(keys) == 0 {
+	if len(ids) == 0 {
 		return out, nil
 	}
-	hashes := make([]any, len(keys))
-	for i, k := range keys {
-		hashes[i] = syndicate.ShortHash(k)
+	members := make([]any, len(ids))
+	for i, id := range ids {
+		members[i] = id
 	}
-	found, err := t.s.rdb.SMIsMember(ctx, t.s.k.tombs(sourceID), hashes...).Result()
+	found, err := t.s.rdb.SMIsMember(ctx, t.s.k.tombs(sourceID), members...).Result()
 	if err != nil {
 		return nil, err
 	}
 	for i, f := range found {
 		if f {
-			out[keys[i]] = true
+			out[ids[i]] = true
 		}
 	}
 	return out, nil

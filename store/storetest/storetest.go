@@ -94,6 +94,8 @@ func Run(t *testing.T, open Factory) {
 	t.Run("ConcurrentDedupe", func(t *testing.T) { testConcurrentDedupe(t, open) })
 	t.Run("SourceStatus", func(t *testing.T) { testStatus(t, open) })
 	t.Run("FetchState", func(t *testing.T) { testFetchState(t, open) })
+	t.Run("Retention", func(t *testing.T) { testRetention(t, open) })
+	t.Run("RetentionShared", func(t *testing.T) { testRetentionShared(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
 	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })
 	t.Run("Restart", func(t *testing.T) { testRestart(t, open) })
@@ -580,5 +582,98 @@ func testFetchState(t *testing.T, open Factory) {
 	got, err := s.FetchState(ctx, "comments:a1")
 	if err != nil || got.ETag != want.ETag || got.LastModified != want.LastModified || !got.Checked.Equal(t0) {
 		t.Errorf("state after restart = %+v, %v; want %+v", got, err, want)
+	}
+}
+
+func testRetention(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	var entries []*store.Entry
+	for i := range 5 {
+		entries = append(entries, art("alpha", i, t0.Add(time.Duration(i)*time.Hour)))
+	}
+	apply(t, s, "alpha", t0, entries...)
+	oldest := syndicate.MintArticleID("alpha", entries[0].Key)
+	if _, err := s.AddPartnerComments(ctx, oldest, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	v1 := version(t, s, store.FeedAll)
+	res, err := s.Prune(ctx, "alpha", 3, time.Time{}, t0.Add(10*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Deleted != 2 || res.Detached != 0 || !slices.Contains(res.Changed, store.FeedAll) || !slices.Contains(res.Changed, store.FeedComments) {
+		t.Errorf("Prune = %+v, want 2 deleted, all and comments feeds changed", res)
+	}
+	if v2 := version(t, s, store.FeedAll); v2.Version <= v1.Version {
+		t.Error("pruning did not bump the feed version")
+	}
+	ids, total := list(t, s, store.SourceFeed("alpha"), 0, 10)
+	if total != 3 || len(ids) != 3 || ids[2] != syndicate.MintArticleID("alpha", entries[2].Key) {
+		t.Errorf("after keep=3: %v (total %d)", ids, total)
+	}
+	if _, total := list(t, s, store.CategoryFeed("politics"), 0, 10); total != 3 {
+		t.Errorf("category feed total = %d, want 3", total)
+	}
+	if _, err := s.Article(ctx, oldest); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("pruned article still readable: %v", err)
+	}
+	if p, _ := s.Comments(ctx, store.FeedComments, 0, 10); p.Total != 0 || len(p.Items) != 0 {
+		t.Errorf("comments of a pruned article remain: %+v", p)
+	}
+	// The partner still lists them: they do not come back.
+	if res := apply(t, s, "alpha", t0.Add(11*time.Hour), entries...); res.New != 0 {
+		t.Errorf("re-ingest after pruning = %+v, want nothing new", res)
+	}
+	if _, total := list(t, s, store.SourceFeed("alpha"), 0, 10); total != 3 {
+		t.Errorf("pruned articles came back: total %d", total)
+	}
+	// By age: everything published before t0+4h goes.
+	res, err = s.Prune(ctx, "alpha", 100, t0.Add(4*time.Hour), t0.Add(12*time.Hour))
+	if err != nil || res.Deleted != 2 {
+		t.Errorf("Prune by age = %+v, %v; want 2 deleted", res, err)
+	}
+	if _, total := list(t, s, store.FeedAll, 0, 10); total != 1 {
+		t.Errorf("all feed total = %d, want 1", total)
+	}
+	// A freed canonical URL can be stored again by another source.
+	again := art("gamma", 9, t0)
+	again.Article.CanonicalURL = entries[0].Article.CanonicalURL
+	rehash(again)
+	if res := apply(t, s, "gamma", t0.Add(13*time.Hour), again); res.New != 1 {
+		t.Errorf("another source's copy of a pruned URL = %+v, want new", res)
+	}
+}
+
+func testRetentionShared(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	orig := art("alpha", 1, t0)
+	via := art("beta", 1, t0)
+	via.Article.CanonicalURL = orig.Article.CanonicalURL
+	rehash(via)
+	apply(t, s, "alpha", t0, orig)
+	apply(t, s, "beta", t0, via)
+	id := syndicate.MintArticleID("alpha", orig.Key)
+	res, err := s.Prune(ctx, "beta", 0, time.Time{}, t0.Add(time.Hour))
+	if err != nil || res.Detached != 1 || res.Deleted != 0 {
+		t.Fatalf("Prune(beta) = %+v, %v; want 1 detached", res, err)
+	}
+	if _, total := list(t, s, store.SourceFeed("beta"), 0, 10); total != 0 {
+		t.Errorf("beta still lists %d", total)
+	}
+	if ids, _ := list(t, s, store.FeedAll, 0, 10); !slices.Equal(ids, []string{id}) {
+		t.Errorf("shared article gone from the site feed: %v", ids)
+	}
+	v, _ := s.Article(ctx, id)
+	if !slices.Equal(v.Carriers, []string{"alpha"}) || v.Source.ID != "alpha" {
+		t.Errorf("carriers = %v source %s", v.Carriers, v.Source.ID)
+	}
+	if n, _ := s.ArticleCount(ctx, "beta"); n != 0 {
+		t.Errorf("beta article_count = %d", n)
+	}
+	apply(t, s, "beta", t0.Add(2*time.Hour), via)
+	if _, total := list(t, s, store.SourceFeed("beta"), 0, 10); total != 0 {
+		t.Error("beta re-joined an article pruned from it")
 	}
 }

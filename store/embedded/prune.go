@@ -1,0 +1,169 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"syndicate"
+	"syndicate/store"
+)
+
+// Prune applies retention to one source in one transaction.
+func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
+	res := &store.PruneResult{}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		feed := store.SourceFeed(sourceID)
+		idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
+		if idx == nil {
+			return nil
+		}
+		over := count(tx, feed) - keep
+		var ids []string
+		c := idx.Cursor()
+		i := 0
+		// Oldest first: the overflow, then whatever is past the cutoff.
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if i < over || !cutoff.IsZero() && store.SortKeyTime(k).Before(cutoff) {
+				ids = append(ids, string(v))
+				i++
+				continue
+			}
+			break
+		}
+		changed := map[store.FeedKey]bool{}
+		tombs, err := tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(sourceID))
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
+			if err != nil {
+				return err
+			}
+			if err := tombs.Put([]byte(id), nil); err != nil {
+				return err
+			}
+			if a == nil {
+				// An index entry without its article: drop the entry.
+				if err := indexDeleteValue(tx, feed, []byte(id)); err != nil {
+					return err
+				}
+				continue
+			}
+			for _, k := range store.Feeds(a) {
+				changed[k] = true
+			}
+			n, del := store.Detach(a, sourceID)
+			if del {
+				if err := deleteArticle(tx, a, changed); err != nil {
+					return err
+				}
+				res.Deleted++
+				continue
+			}
+			if err := putJSON(tx.Bucket(bArticles), []byte(id), n); err != nil {
+				return err
+			}
+			_, remove := store.ArticleWrite{Old: a, New: n}.IndexDiff()
+			for _, f := range remove {
+				if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
+					return err
+				}
+			}
+			res.Detached++
+		}
+		for k := range changed {
+			res.Changed = append(res.Changed, k)
+		}
+		slices.Sort(res.Changed)
+		return bump(tx, res.Changed, now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
+	}
+	s.notify(res.Changed)
+	return res, nil
+}
+
+// deleteArticle removes an article, its index entries, its comments and
+// the claims it holds, noting the feeds that changed.
+func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]bool) error {
+	for _, f := range store.Feeds(a) {
+		if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
+			return err
+		}
+	}
+	if cb := tx.Bucket(bComments).Bucket([]byte(a.ID)); cb != nil {
+		err := cb.ForEach(func(k, v []byte) error {
+			c, err := getJSON[syndicate.Comment](cb, k)
+			if err != nil || c == nil || c.Status != syndicate.StatusApproved {
+				return err
+			}
+			changed[store.FeedComments] = true
+			return indexDelete(tx, store.FeedComments, store.SortKey(c.Published, string(commentRef(a.ID, c.ID))))
+		})
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bComments).DeleteBucket([]byte(a.ID)); err != nil {
+			return err
+		}
+	}
+	if tx.Bucket(bCommentIDs).Bucket([]byte(a.ID)) != nil {
+		if err := tx.Bucket(bCommentIDs).DeleteBucket([]byte(a.ID)); err != nil {
+			return err
+		}
+	}
+	cf := store.ArticleCommentsFeed(a.ID)
+	if tx.Bucket(bIndexes).Bucket([]byte(cf)) != nil {
+		if err := tx.Bucket(bIndexes).DeleteBucket([]byte(cf)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bCounts).Delete([]byte(cf)); err != nil {
+		return err
+	}
+	changed[cf] = true
+	for _, claim := range []struct {
+		bucket []byte
+		key    string
+	}{{bURLs, a.CanonicalURL}, {bEntryIDs, a.EntryID}} {
+		if claim.key == "" {
+			continue
+		}
+		b := tx.Bucket(claim.bucket)
+		if bytes.Equal(b.Get([]byte(claim.key)), []byte(a.ID)) {
+			if err := b.Delete([]byte(claim.key)); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Bucket(bArticles).Delete([]byte(a.ID))
+}
+
+// indexDeleteValue removes the entries of a feed index whose value is v
+// (a slow scan, for repairs only).
+func indexDeleteValue(tx *bolt.Tx, feed store.FeedKey, v []byte) error {
+	b := tx.Bucket(bIndexes).Bucket([]byte(feed))
+	if b == nil {
+		return nil
+	}
+	var keys [][]byte
+	b.ForEach(func(k, val []byte) error {
+		if bytes.Equal(val, v) {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	})
+	for _, k := range keys {
+		if err := indexDelete(tx, feed, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

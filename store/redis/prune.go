@@ -1,0 +1,160 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"syndicate"
+	"syndicate/store"
+)
+
+// Prune applies retention to one source. The tombstones are written
+// first, so a concurrent or later ingest of the source never brings a
+// pruned article back; then articles are detached or deleted (each write
+// idempotent, so an interrupted prune is finished by the next one).
+func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
+	res, err := s.prune(ctx, sourceID, keep, cutoff, now)
+	if err != nil {
+		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
+	}
+	s.publish(ctx, res.Changed)
+	return res, nil
+}
+
+func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
+	res := &store.PruneResult{}
+	idx := s.k.index(store.SourceFeed(sourceID))
+	n, err := s.rdb.ZCard(ctx, idx).Result()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if over := n - int64(keep); over > 0 {
+		// Oldest first: ascending score, then ascending member.
+		ids, err = s.rdb.ZRange(ctx, idx, 0, over-1).Result()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !cutoff.IsZero() {
+		old, err := s.rdb.ZRangeByScore(ctx, idx, &goredis.ZRangeBy{Min: "-inf", Max: "(" + strconv.FormatInt(cutoff.Unix(), 10)}).Result()
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range old {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return res, nil
+	}
+	members := make([]any, len(ids))
+	for i, id := range ids {
+		members[i] = id
+	}
+	if err := s.rdb.SAdd(ctx, s.k.tombs(sourceID), members...).Err(); err != nil {
+		return nil, err
+	}
+	arts, err := (&ingestTx{s: s}).Articles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	changed := map[store.FeedKey]bool{}
+	var deleted []*syndicate.Article
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, id := range ids {
+			a := arts[id]
+			if a == nil {
+				p.ZRem(ctx, idx, id) // an index entry without its article
+				continue
+			}
+			for _, k := range store.Feeds(a) {
+				changed[k] = true
+			}
+			kept, del := store.Detach(a, sourceID)
+			if del {
+				deleted = append(deleted, a)
+				continue
+			}
+			data, err := json.Marshal(kept)
+			if err != nil {
+				return err
+			}
+			p.Set(ctx, s.k.article(id), data, 0)
+			_, remove := store.ArticleWrite{Old: a, New: kept}.IndexDiff()
+			for _, f := range remove {
+				p.ZRem(ctx, s.k.index(f), id)
+			}
+			res.Detached++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range deleted {
+		if err := s.deleteArticle(ctx, a, changed); err != nil {
+			return nil, err
+		}
+		res.Deleted++
+	}
+	for k := range changed {
+		res.Changed = append(res.Changed, k)
+	}
+	slices.Sort(res.Changed)
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		s.bump(ctx, p, res.Changed, now)
+		return nil
+	})
+	return res, err
+}
+
+// deleteArticle removes an article from its indexes, then its comments and
+// the claims it holds, then the article itself (a reader never finds an
+// index entry whose article is gone for long: GETs of missing articles are
+// skipped).
+func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, changed map[store.FeedKey]bool) error {
+	refs, err := s.rdb.ZRange(ctx, s.k.comments(a.ID), 0, -1).Result()
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return err
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, f := range store.Feeds(a) {
+			p.ZRem(ctx, s.k.index(f), a.ID)
+		}
+		for _, cid := range refs {
+			p.ZRem(ctx, s.k.index(store.FeedComments), commentRef(a.ID, cid))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(refs) > 0 {
+		changed[store.FeedComments] = true
+	}
+	changed[store.ArticleCommentsFeed(a.ID)] = true
+	// Claims are released only if still ours (compare-and-delete).
+	for _, key := range []string{s.k.urlOwner(a.CanonicalURL), s.k.entryIDOwner(a.EntryID)} {
+		if err := releaseScript.Run(ctx, s.rdb, []string{key}, a.ID).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+			return err
+		}
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		p.Del(ctx, s.k.comments(a.ID), s.k.commentData(a.ID), s.k.commentGUIDs(a.ID), s.k.article(a.ID))
+		return nil
+	})
+	return err
+}
+
+// releaseScript deletes KEYS[1] when it holds ARGV[1].
+var releaseScript = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -27,6 +28,8 @@ type Store interface {
 	SourceStatus(ctx context.Context, id string) (*syndicate.SourceStatus, error)
 	SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus) error
 	ArticleCount(ctx context.Context, sourceID string) (int, error)
+	store.Pruner
+	CommentStore
 }
 
 // Statuses of one source's pass, as `syndicate ingest` prints them.
@@ -59,6 +62,12 @@ type Options struct {
 	CommentsWindow time.Duration
 	// MaxCommentFeeds caps comment feeds fetched per source per pass.
 	MaxCommentFeeds int
+	// RetainItems keeps at most this many newest articles per source
+	// (ingest.retention.max_items_per_source); 0 = no limit.
+	RetainItems int
+	// RetainFor prunes articles published longer ago
+	// (ingest.retention.max_age); 0 = no limit.
+	RetainFor time.Duration
 }
 
 // Ingester runs ingest passes. It is safe for concurrent use.
@@ -182,6 +191,13 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 
 	st.LastAttempt = start
 	in.pass(ctx, src, st, &sum, log)
+	if sum.Status == StatusOK || sum.Status == StatusNotModified {
+		if src.Comments {
+			_, changed := in.pollComments(ctx, in.store, src, sum.written, log)
+			sum.Changed = mergeKeys(sum.Changed, changed)
+		}
+		sum.Changed = mergeKeys(sum.Changed, in.retain(ctx, src, log))
+	}
 	st.Duration = in.opts.Now().Sub(start).Round(time.Millisecond).String()
 	st.LastStatus = sum.Status
 	if sum.Err != nil {
@@ -198,12 +214,6 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 		log.Warn("ingest failed", "error", sum.Err, "http", sum.HTTP, "consecutive_failures", st.ConsecutiveFailures)
 	default:
 		log.Info("ingested", "status", sum.Status, "http", sum.HTTP, "new", sum.New, "updated", sum.Updated, "unchanged", sum.Unchanged)
-	}
-	if src.Comments && (sum.Status == StatusOK || sum.Status == StatusNotModified) {
-		if cs, ok := in.store.(CommentStore); ok {
-			_, changed := in.pollComments(ctx, cs, src, sum.written, log)
-			sum.Changed = mergeKeys(sum.Changed, changed)
-		}
 	}
 	if len(sum.Changed) > 0 && in.opts.OnChange != nil {
 		in.opts.OnChange(ctx, sum.Changed)
@@ -305,4 +315,30 @@ func mergeKeys(a, b []store.FeedKey) []store.FeedKey {
 		}
 	}
 	return a
+}
+
+// retain applies retention to a source after a good pass. Pruning never
+// follows a failed pass: a failing partner never loses its articles.
+func (in *Ingester) retain(ctx context.Context, src syndicate.Source, log *slog.Logger) []store.FeedKey {
+	if in.opts.RetainItems <= 0 && in.opts.RetainFor <= 0 {
+		return nil
+	}
+	keep := in.opts.RetainItems
+	if keep <= 0 {
+		keep = math.MaxInt32
+	}
+	var cutoff time.Time
+	now := in.opts.Now()
+	if in.opts.RetainFor > 0 {
+		cutoff = now.Add(-in.opts.RetainFor)
+	}
+	res, err := in.store.Prune(ctx, src.ID, keep, cutoff, now)
+	if err != nil {
+		log.Error("retention failed", "error", err)
+		return nil
+	}
+	if res.Deleted+res.Detached > 0 {
+		log.Info("retention pruned articles", "deleted", res.Deleted, "detached", res.Detached)
+	}
+	return res.Changed
 }

@@ -43,6 +43,8 @@ func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize
 
 		CommentsWindow:  cfg.Ingest.CommentsWindow,
 		MaxCommentFeeds: cfg.Ingest.MaxCommentFeeds,
+		RetainItems:     cfg.Ingest.Retention.MaxItemsPerSource,
+		RetainFor:       cfg.Ingest.Retention.MaxAge,
 	})
 }
 

@@ -132,6 +132,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /categories/{slug}/{file}", s.handleCategoryFeed)
 	mux.HandleFunc("GET /articles/{id}/{file}", s.handleArticleComments)
 	mux.HandleFunc("GET /articles/{id}", s.handleArticle)
+	mux.HandleFunc("GET /{$}", s.handleIndex)
+	mux.HandleFunc("GET /feeds.opml", s.handleOPML)
 }
 
 // fileFormat parses "feed.rss"-style names.

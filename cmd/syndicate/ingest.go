@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"syndicate"
+	"syndicate/feeds"
 	"syndicate/ingest"
+	"syndicate/store"
 	"syndicate/store/embedded"
+	"syndicate/websub"
 )
 
 func (m *Main) ingest(ctx context.Context, args []string) int {
@@ -48,13 +52,20 @@ func (m *Main) ingest(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	defer st.Close()
-	in := m.newIngester(cfg, st, newPolicy(cfg), log)
+	in := m.newIngester(cfg, st, newPolicy(cfg), log, nil)
 	code = exitOK
+	var changed []store.FeedKey
 	for _, sum := range in.RunAll(ctx, srcs, true) {
 		fmt.Fprintln(m.Stdout, sum.String())
 		if sum.Status == ingest.StatusFailed {
 			code = exitFailed
 		}
+		changed = append(changed, sum.Changed...)
+	}
+	if cfg.WebSub.HubURL != "" && len(changed) > 0 {
+		slices.Sort(changed)
+		pub := websub.New(websub.Options{HubURL: cfg.WebSub.HubURL, UserAgent: userAgent(cfg), Logger: log})
+		pub.PublishNow(ctx, feeds.TopicURLs(cfg.BaseURL, slices.Compact(changed)))
 	}
 	return code
 }

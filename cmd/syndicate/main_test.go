@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -370,5 +371,63 @@ func TestVersionAndUsage(t *testing.T) {
 	m, _, errb = testMain(nil)
 	if code := m.Run(t.Context(), []string{"serve", "--help"}); code != 0 || !strings.Contains(errb.String(), "-config") {
 		t.Errorf("serve --help: %d %q", code, errb.String())
+	}
+}
+
+// hubRecorder is an httptest WebSub hub that records publish pings.
+type hubRecorder struct {
+	mu     sync.Mutex
+	topics []string
+}
+
+func (h *hubRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	if r.Form.Get("hub.mode") == "publish" {
+		h.mu.Lock()
+		h.topics = append(h.topics, r.Form["hub.url"]...)
+		h.mu.Unlock()
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *hubRecorder) got() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := append([]string(nil), h.topics...)
+	slices.Sort(out)
+	return out
+}
+
+func TestWebSub_PingsExactlyTheChangedFeeds(t *testing.T) {
+	p := partner(t)
+	hub := &hubRecorder{}
+	hs := httptest.NewServer(hub)
+	t.Cleanup(hs.Close)
+	cfg, _ := writeConfig(t, p.URL+"/feed/", "")
+	raw, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append([]byte(fmt.Sprintf("websub:\n  hub_url: %q\n", hs.URL+"/hub")), raw...), 0o644)
+
+	base, errb, _ := startServe(t, cfg)
+	want := []string{}
+	for _, path := range []string{"/feed", "/sources/partner/feed", "/categories/politics/feed", "/categories/local/feed"} {
+		for _, ext := range []string{"rss", "atom", "json"} {
+			want = append(want, "https://feeds.example.com"+path+"."+ext)
+		}
+	}
+	slices.Sort(want)
+	deadline := time.Now().Add(15 * time.Second)
+	for !slices.Equal(hub.got(), want) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := hub.got(); !slices.Equal(got, want) {
+		t.Fatalf("hub got\n%v\nwant\n%v\nlog: %s", got, want, errb.String())
+	}
+	// Every feed advertises the hub and itself.
+	raw2 := rawGet(t, base+"/feed.atom")
+	if !strings.Contains(raw2, `<link href="`+hs.URL+`/hub" rel="hub">`) || !strings.Contains(raw2, `rel="self"`) {
+		t.Error("the Atom feed lacks rel=hub / rel=self")
+	}
+	if !strings.Contains(rawGet(t, base+"/feed.json"), `"hubs"`) {
+		t.Error("the JSON Feed lacks hubs")
 	}
 }

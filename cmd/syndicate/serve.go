@@ -18,6 +18,7 @@ import (
 	"syndicate/scheduler"
 	"syndicate/store"
 	"syndicate/store/embedded"
+	"syndicate/websub"
 )
 
 func (m *Main) serve(ctx context.Context, args []string) int {
@@ -66,7 +67,13 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	defer stopWatch()
 	fsrv.Start(watchCtx)
 
-	in := m.newIngester(cfg, st, policy, log)
+	var onChange func(context.Context, []store.FeedKey)
+	if cfg.WebSub.HubURL != "" {
+		pub := websub.New(websub.Options{HubURL: cfg.WebSub.HubURL, UserAgent: userAgent(cfg), Logger: log})
+		go pub.Run(watchCtx)
+		onChange = func(_ context.Context, changed []store.FeedKey) { pub.Notify(feeds.TopicURLs(cfg.BaseURL, changed)) }
+	}
+	in := m.newIngester(cfg, st, policy, log, onChange)
 	sched := scheduler.New(scheduler.Options{
 		Job:             func(ctx context.Context, src syndicate.Source) { in.Run(ctx, src, false) },
 		DefaultSchedule: cfg.Ingest.DefaultSchedule,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/url"
 	"text/template"
@@ -10,6 +11,7 @@ import (
 	"syndicate/ingest"
 	"syndicate/ingest/fetch"
 	"syndicate/sanitize"
+	"syndicate/store"
 )
 
 func userAgent(cfg *config.Config) string {
@@ -20,7 +22,7 @@ func userAgent(cfg *config.Config) string {
 }
 
 // newIngester copies what ingest needs out of the configuration.
-func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize.Policy, log *slog.Logger) *ingest.Ingester {
+func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize.Policy, log *slog.Logger, onChange func(context.Context, []store.FeedKey)) *ingest.Ingester {
 	var proxy *url.URL
 	if cfg.Ingest.ProxyURL != "" {
 		proxy, _ = url.Parse(cfg.Ingest.ProxyURL) // validated by config
@@ -45,6 +47,7 @@ func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize
 		MaxCommentFeeds: cfg.Ingest.MaxCommentFeeds,
 		RetainItems:     cfg.Ingest.Retention.MaxItemsPerSource,
 		RetainFor:       cfg.Ingest.Retention.MaxAge,
+		OnChange:        onChange,
 	})
 }
 

@@ -98,7 +98,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
-{{range .Feeds}}{{$f := .}}{{range $.Formats}}<link rel="alternate" type="{{.MediaType}}" title="{{$f.Title}} ({{.}})" href="{{$.Base}}{{$f.Path}}.{{.}}">
+{{range .Feeds}}{{$f := .}}{{range $.Formats}}<link rel="alternate" {{index $.Types .}} title="{{$f.Title}} ({{.}})" href="{{$.Base}}{{$f.Path}}.{{.}}">
 {{end}}{{end}}<style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}li{margin:.4rem 0}a{color:#0645ad}.fmt a{margin-right:.6rem;font-size:.9rem}
@@ -115,6 +115,17 @@ h1{font-size:1.6rem}li{margin:.4rem 0}a{color:#0645ad}.fmt a{margin-right:.6rem;
 </html>
 `))
 
+// linkTypes are the type attributes of autodiscovery links, written as
+// is: html/template would escape the '+' of the media types as &#43;,
+// which naive autodiscovery code does not decode.
+var linkTypes = func() map[Format]template.HTMLAttr {
+	m := map[Format]template.HTMLAttr{}
+	for _, f := range Formats {
+		m[f] = template.HTMLAttr(`type="` + f.MediaType() + `"`)
+	}
+	return m
+}()
+
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	feeds, err := s.listings(r)
 	if err != nil {
@@ -130,7 +141,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	err = indexPage.Execute(w, map[string]any{
 		"Lang": site.Language, "Title": site.Title, "Description": site.Description,
-		"Base": site.BaseURL, "Feeds": feeds, "Formats": Formats,
+		"Base": site.BaseURL, "Feeds": feeds, "Formats": Formats, "Types": linkTypes,
 	})
 	if err != nil {
 		s.log.Warn("index page write", "error", err)
@@ -143,7 +154,6 @@ type opmlDoc struct {
 	Version string      `xml:"version,attr"`
 	Title   string      `xml:"head>title"`
 	Owner   string      `xml:"head>ownerName,omitempty"`
-	Docs    string      `xml:"head>docs"`
 	Body    []opmlEntry `xml:"body>outline"`
 }
 
@@ -163,7 +173,7 @@ func (s *Server) handleOPML(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	site := s.r.Site()
-	doc := opmlDoc{Version: "2.0", Title: site.Title + " — feeds", Owner: site.Title, Docs: "http://opml.org/spec2.opml"}
+	doc := opmlDoc{Version: "2.0", Title: site.Title + " — feeds", Owner: site.Title}
 	for _, f := range feeds {
 		doc.Body = append(doc.Body, opmlEntry{Text: f.Title, Title: f.Title, Type: "rss", XMLURL: site.BaseURL + f.Path + ".rss", HTMLURL: f.Home})
 	}

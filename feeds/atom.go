@@ -109,6 +109,7 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 		if e.Summary != nil && e.Summary.Content == "" {
 			e.Summary = nil
 		}
+		e.Rights = a.Rights
 		n := v.CommentCount
 		links := []atomLink{
 			{Href: r.Link(a), Rel: "alternate", Type: "text/html"},

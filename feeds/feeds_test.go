@@ -92,6 +92,7 @@ func newFixture(t *testing.T, populate bool) *fixture {
 			entry("westernjournal", 1, t0, func(a *syndicate.Article) {
 				a.Enclosures = []syndicate.Enclosure{{URL: "https://cdn.westernjournal.example/ep1.mp3", Type: "audio/mpeg", Length: 123456}}
 				a.Authors = append(a.Authors, syndicate.Author{Name: "John Doe", URL: "https://www.westernjournal.example/author/jd"})
+				a.Rights = "© 2026 The Western Journal"
 			}),
 			entry("westernjournal", 2, t0.Add(time.Hour), func(a *syndicate.Article) {
 				a.Updated = t0.Add(3 * time.Hour)
@@ -107,6 +108,10 @@ func newFixture(t *testing.T, populate bool) *fixture {
 		}
 		_, err = st.ApplyIngest(ctx, &store.Batch{Source: srcRef("att"), Now: t0, Entries: []*store.Entry{
 			entry("att", 1, t0.Add(30*time.Minute), func(a *syndicate.Article) { a.Categories = []string{"Business"} }),
+			// att also republishes one of westernjournal's: one article, two carriers.
+			entry("att", 2, t0.Add(4*time.Hour), func(a *syndicate.Article) {
+				a.CanonicalURL = "https://www.westernjournal.example/2026/11/story-02/"
+			}),
 		}})
 		if err != nil {
 			t.Fatal(err)

@@ -45,6 +45,8 @@ type Syndication struct {
 	CanonicalURL    string `json:"canonical_url,omitempty"`
 	CommentsFeedURL string `json:"comments_feed_url,omitempty"`
 	CommentCount    *int   `json:"comment_count,omitempty"`
+	// Via lists the other sources that carry the article.
+	Via []string `json:"via,omitempty"`
 	Attribution     string `json:"attribution,omitempty"`
 	// For comments.
 	InReplyTo string `json:"in_reply_to,omitempty"`
@@ -115,7 +117,7 @@ func (r *Renderer) jsonArticle(v store.ArticleView, sources map[string]syndicate
 		Syndication: &Syndication{
 			ArticleID: a.ID, SourceID: src.ID, SourceName: src.Name, SourceURL: src.SiteURL,
 			SourceFeedURL: src.PublicFeedURL(), CanonicalURL: a.CanonicalURL,
-			CommentsFeedURL: r.CommentsURL(a, JSON), CommentCount: &n,
+			CommentsFeedURL: r.CommentsURL(a, JSON), CommentCount: &n, Via: via(a),
 			Attribution: r.Attribution(a, src),
 		},
 	}
@@ -150,4 +152,15 @@ func (r *Renderer) jsonComments(doc Doc, items []CommentItem, global bool) ([]by
 		}})
 	}
 	return marshalJSON(f)
+}
+
+// via returns the carriers of a other than its original publisher.
+func via(a *syndicate.Article) []string {
+	var out []string
+	for _, c := range a.Carriers {
+		if c != a.Source.ID {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -63,4 +63,8 @@ type SourceStatus struct {
 	Disabled            string    `json:"disabled,omitempty"` // reason, e.g. 410 Gone
 	TTLAdvice           string    `json:"ttl_advice,omitempty"`
 	ArticleCount        int       `json:"article_count"`
+	// Normalizer is the NormalizerVersion of the last good pass: when the
+	// rules change, the validators are dropped so the next fetch is full
+	// and every entry is normalized again (without bumping updated).
+	Normalizer int `json:"normalizer_version,omitempty"`
 }

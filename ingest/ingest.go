@@ -228,6 +228,9 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		st.ConsecutiveFailures++
 		st.BackoffUntil = in.opts.Now().Add(backoff(st.ConsecutiveFailures))
 	}
+	if st.Normalizer != syndicate.NormalizerVersion {
+		st.ETag, st.LastModified = "", "" // new rules: fetch in full once
+	}
 	target := src.URL
 	if st.PermanentURL != "" {
 		target = st.PermanentURL
@@ -291,6 +294,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		return
 	}
 	sum.Status = StatusOK
+	st.Normalizer = syndicate.NormalizerVersion
 	sum.New, sum.Updated, sum.Unchanged, sum.Changed, sum.written = res.New, res.Updated, res.Unchanged, res.Changed, res.Written
 	st.ItemsNew, st.ItemsUpdated = res.New, res.Updated
 	st.LastSuccess = in.opts.Now()

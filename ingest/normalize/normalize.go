@@ -21,6 +21,7 @@ import (
 	"github.com/mmcdole/gofeed/rss"
 
 	"syndicate"
+	"syndicate/ingest/parse"
 	"syndicate/sanitize"
 	"syndicate/store"
 )
@@ -77,12 +78,12 @@ func Normalize(f *gofeed.Feed, src syndicate.Source, opts Options) *Result {
 	if l := absHTTP(f.Link, feedURL); l != nil {
 		linkBase = l
 	}
-	res := &Result{Title: sanitize.Text(f.Title), TTLAdvice: ttlAdvice(f)}
+	res := &Result{Title: plainText(f.Title), TTLAdvice: ttlAdvice(f)}
 	n := &normalizer{f: f, src: src, opts: opts, linkBase: linkBase}
 	for i, it := range f.Items {
-		e, problem := n.item(i, it)
-		if problem != "" {
-			res.Problems = append(res.Problems, fmt.Sprintf("item %d: %s", i, problem))
+		e, problems := n.item(i, it)
+		for _, p := range problems {
+			res.Problems = append(res.Problems, fmt.Sprintf("item %d: %s", i, p))
 		}
 		if e != nil {
 			res.Entries = append(res.Entries, e)
@@ -116,9 +117,9 @@ func (n *normalizer) originals(i int) (*rss.Item, *atom.Entry, *jsonfeed.Item) {
 	return nil, nil, nil
 }
 
-func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, string) {
+func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
 	ri, ae, ji := n.originals(i)
-	var problem string
+	var problems []string
 	guid := strings.TrimSpace(it.GUID)
 	link := strings.TrimSpace(it.Link)
 	if link == "" && guid != "" && absHTTP(guid, nil) != nil && (ri == nil || ri.GUID == nil || ri.GUID.IsPermalink != "false") {
@@ -128,14 +129,19 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, string) {
 	if link != "" {
 		c, err := Canonical(link, n.linkBase, n.opts.StripParams)
 		if err != nil {
-			problem = err.Error()
+			problems = append(problems, err.Error())
 		} else {
 			canonical = c
 		}
 	}
+	// Content URLs resolve against xml:base, else the canonical URL
+	// (SPEC "Links and URLs"); gofeed applies Atom's xml:base itself.
 	contentBase := n.linkBase
 	if c := absHTTP(canonical, nil); c != nil {
 		contentBase = c
+	}
+	if b := absHTTP(it.Custom[parse.BaseKey], nil); b != nil {
+		contentBase = b
 	}
 
 	a := &syndicate.Article{GUID: guid, CanonicalURL: canonical}
@@ -143,22 +149,25 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, string) {
 	if ji != nil && ji.ContentHTML == "" && ji.ContentText != "" {
 		rawContent = sanitize.EscapeText(ji.ContentText)
 	}
+	if ae != nil && ae.Content != nil && ae.Content.Src == "" && atomText(ae.Content.Type) {
+		rawContent = sanitize.EscapeText(ae.Content.Value)
+	}
 	rawSummary := it.Description
 	if strings.TrimSpace(rawContent) == "" {
 		rawContent, rawSummary = rawSummary, ""
 	}
 	a.Content = n.opts.Policy.HTML(rawContent, contentBase)
-	if s := sanitize.Text(rawSummary); s != "" {
+	if s := plainText(rawSummary); s != "" {
 		a.Summary = sanitize.Truncate(s, PartnerSummaryLength)
 	} else {
-		a.Summary = sanitize.Truncate(sanitize.Text(a.Content), SummaryLength)
+		a.Summary = sanitize.Truncate(plainText(a.Content), SummaryLength)
 	}
-	a.Title = sanitize.Text(it.Title)
+	a.Title = plainText(it.Title)
 	if a.Title == "" {
 		a.Title = sanitize.Truncate(a.Summary, DerivedTitleLength)
 	}
 	if a.Title == "" && a.Content == "" && canonical == "" {
-		return nil, "no title, content or link: skipped"
+		return nil, append(problems, "no title, content or link: skipped")
 	}
 
 	a.Authors = n.authors(it, ae, ji)
@@ -173,24 +182,30 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, string) {
 	if ji != nil && ji.Language != "" {
 		a.Language = ji.Language
 	}
-	a.Rights = sanitize.Text(n.f.Copyright)
+	a.Rights = plainText(n.f.Copyright)
 	if ae != nil && ae.Rights != "" {
-		a.Rights = sanitize.Text(ae.Rights)
+		a.Rights = plainText(ae.Rights)
 	}
 	a.CommentsURL = commentsURL(it, ae, contentBase)
 	a.Origin = origin(ri, ae)
 
-	// Dates: the hash sees the partner's own values, so an undated entry
-	// does not look changed on every fetch; then fall back and clamp.
-	var published, updated time.Time
-	if it.PublishedParsed != nil {
-		published = it.PublishedParsed.UTC().Truncate(time.Second)
-	}
-	if it.UpdatedParsed != nil { // also dc:date
-		updated = it.UpdatedParsed.UTC().Truncate(time.Second)
-	}
+	// Dates (DECISIONS §3): the hash sees the partner's own published
+	// date, before any fallback, so an entry dated only by <updated> (or
+	// not at all) does not look changed whenever that moves; then fall
+	// back (published → dc:date → updated → first_seen, which the store
+	// fills) and clamp dates in the future.
+	published, updated, dateProblems := partnerDates(it, ri, ae, ji)
+	problems = append(problems, dateProblems...)
 	a.Published = published
+	if ae != nil {
+		// gofeed already put <updated> in for a missing <published>.
+		a.Published = time.Time{}
+		if ae.PublishedParsed != nil {
+			a.Published = ae.PublishedParsed.UTC().Truncate(time.Second)
+		}
+	}
 	a.Hash = a.ContentHash()
+	a.Published = published
 	if a.Published.IsZero() {
 		a.Published = updated // zero too: the store uses first_seen
 	}
@@ -217,13 +232,58 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, string) {
 	if syndicate.IsAbsoluteIRI(guid) {
 		a.EntryID = guid
 	}
-	return &store.Entry{Key: key, Article: a}, problem
+	return &store.Entry{Key: key, Article: a}, problems
+}
+
+// partnerDates returns the entry's published date (gofeed: pubDate, else
+// dc:date, else Atom <published>, else <updated> in Atom) and updated date
+// (dc:date or atom:updated in RSS, <updated> in Atom, date_modified in
+// JSON), in UTC to the second, with a problem for each date the partner
+// wrote but nobody can read.
+func partnerDates(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *jsonfeed.Item) (published, updated time.Time, problems []string) {
+	if it.PublishedParsed != nil {
+		published = it.PublishedParsed.UTC().Truncate(time.Second)
+	}
+	if it.UpdatedParsed != nil {
+		updated = it.UpdatedParsed.UTC().Truncate(time.Second)
+	}
+	bad := func(kind, raw string) {
+		problems = append(problems, fmt.Sprintf("unparseable %s date %q", kind, strings.TrimSpace(raw)))
+	}
+	switch {
+	case ri != nil:
+		if strings.TrimSpace(ri.PubDate) != "" && ri.PubDateParsed == nil {
+			bad("published", ri.PubDate)
+		}
+	case ae != nil:
+		if strings.TrimSpace(ae.Published) != "" && ae.PublishedParsed == nil {
+			bad("published", ae.Published)
+		}
+	case ji != nil:
+		if strings.TrimSpace(ji.DatePublished) != "" && it.PublishedParsed == nil {
+			bad("published", ji.DatePublished)
+		}
+	}
+	if strings.TrimSpace(it.Updated) != "" && it.UpdatedParsed == nil {
+		bad("updated", it.Updated)
+	}
+	return published, updated, problems
+}
+
+// atomText reports whether an Atom text construct of this type is plain
+// text (RFC 4287 §3.1.1: the default), also in Atom 0.3's MIME form.
+func atomText(typ string) bool {
+	switch strings.ToLower(strings.TrimSpace(typ)) {
+	case "", "text", "text/plain":
+		return true
+	}
+	return false
 }
 
 func (n *normalizer) authors(it *gofeed.Item, ae *atom.Entry, ji *jsonfeed.Item) []syndicate.Author {
 	var out []syndicate.Author
 	add := func(name, email, uri string) {
-		name = sanitize.Text(name)
+		name = plainText(name)
 		email = strings.TrimSpace(email)
 		if name == "" && email == "" {
 			return
@@ -286,7 +346,7 @@ func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry) []string {
 	for _, l := range labels {
 		// WordPress and others sometimes pack several into one: "a, b".
 		for _, part := range strings.Split(l, ",") {
-			part = sanitize.Text(part)
+			part = plainText(part)
 			s := syndicate.Slug(part)
 			if s == "" || seen[s] {
 				continue
@@ -354,14 +414,14 @@ func extValue(e ext.Extensions, ns, name string) string {
 func origin(ri *rss.Item, ae *atom.Entry) *syndicate.Origin {
 	switch {
 	case ri != nil && ri.Source != nil && (ri.Source.URL != "" || ri.Source.Title != ""):
-		o := &syndicate.Origin{Title: sanitize.Text(ri.Source.Title)}
+		o := &syndicate.Origin{Title: plainText(ri.Source.Title)}
 		if u := absHTTP(ri.Source.URL, nil); u != nil {
 			o.FeedURL = u.String()
 		}
 		return o
 	case ae != nil && ae.Source != nil:
 		s := ae.Source
-		o := &syndicate.Origin{Title: sanitize.Text(s.Title), ID: strings.TrimSpace(s.ID)}
+		o := &syndicate.Origin{Title: plainText(s.Title), ID: strings.TrimSpace(s.ID)}
 		for _, l := range s.Links {
 			u := absHTTP(l.Href, nil)
 			if u == nil {

@@ -2,8 +2,12 @@ package normalize
 
 import (
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
+
+	"golang.org/x/net/idna"
 
 	"syndicate"
 )
@@ -17,8 +21,14 @@ var DefaultStripParams = []string{"utm_*", "fbclid", "gclid", "dclid", "msclkid"
 // against base when relative, http(s) only, scheme and host lower-cased,
 // default port and fragment dropped, tracking parameters removed, every
 // other query parameter kept in its order and spelling.
+//
+// As browsers do (WHATWG URL), tabs and newlines inside raw are removed; an
+// internationalized host becomes its ASCII (punycode) form; characters a
+// URI may not hold are percent-encoded. It fails on an empty, unparseable
+// or non-http(s) link, a relative link without a base, and a bad host or
+// port.
 func Canonical(raw string, base *url.URL, strip []string) (string, error) {
-	raw = strings.TrimSpace(raw)
+	raw = strings.TrimSpace(stripTabsAndNewlines(raw))
 	if raw == "" {
 		return "", fmt.Errorf("empty link")
 	}
@@ -36,11 +46,14 @@ func Canonical(raw string, base *url.URL, strip []string) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", fmt.Errorf("link %q is not http(s)", raw)
 	}
-	host := strings.ToLower(u.Hostname())
-	if host == "" {
-		return "", fmt.Errorf("link %q has no host", raw)
+	host, err := canonicalHost(u.Hostname())
+	if err != nil {
+		return "", fmt.Errorf("link %q: %v", raw, err)
 	}
 	port := u.Port()
+	if n, err := strconv.Atoi(port); port != "" && (err != nil || n > 65535) {
+		return "", fmt.Errorf("link %q has a bad port", raw)
+	}
 	if port == "80" && u.Scheme == "http" || port == "443" && u.Scheme == "https" {
 		port = ""
 	}
@@ -60,6 +73,56 @@ func Canonical(raw string, base *url.URL, strip []string) (string, error) {
 	u.RawQuery = syndicate.EscapeURIChars(stripQuery(u.RawQuery, strip))
 	u.ForceQuery = false
 	return u.String(), nil
+}
+
+// canonicalHost lower-cases a host and turns an internationalized name
+// into its ASCII form (UTS #46, as browsers look it up), so that both
+// spellings of one host give one canonical URL.
+func canonicalHost(host string) (string, error) {
+	if host == "" {
+		return "", fmt.Errorf("no host")
+	}
+	if strings.Contains(host, ":") { // IPv6, perhaps with a zone
+		addr, _, _ := strings.Cut(host, "%")
+		if net.ParseIP(addr) == nil {
+			return "", fmt.Errorf("bad host %q", host)
+		}
+		return strings.ToLower(host), nil
+	}
+	h := host
+	for i := 0; i < len(host); i++ {
+		if host[i] >= 0x80 {
+			var err error
+			if h, err = idna.Lookup.ToASCII(host); err != nil {
+				return "", fmt.Errorf("bad host %q", host)
+			}
+			break
+		}
+	}
+	h = strings.ToLower(h)
+	// RFC 3986 lets a host hold sub-delimiters and quotes; no DNS name or
+	// IPv4 address does, and they would make the URL unsafe to publish.
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return "", fmt.Errorf("bad host %q", host)
+		}
+	}
+	return h, nil
+}
+
+// stripTabsAndNewlines removes ASCII tab, LF and CR anywhere in s, as the
+// WHATWG URL parser does: partners wrap long links across lines.
+func stripTabsAndNewlines(s string) string {
+	if !strings.ContainsAny(s, "\t\r\n") {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\r' || r == '\n' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func stripQuery(q string, strip []string) string {
@@ -110,7 +173,7 @@ func unwrap(err error) error {
 // absHTTP parses raw as an absolute http(s) URL, resolving it against base
 // when relative; nil when that is impossible.
 func absHTTP(raw string, base *url.URL) *url.URL {
-	raw = strings.TrimSpace(raw)
+	raw = strings.TrimSpace(stripTabsAndNewlines(raw))
 	if raw == "" {
 		return nil
 	}

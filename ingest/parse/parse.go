@@ -8,9 +8,11 @@ package parse
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"mime"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -24,6 +26,12 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 )
+
+// BaseKey is the key in an RSS item's Custom map that holds the xml:base
+// in scope for the item (resolved, when it can be, against enclosing
+// ones). gofeed resolves RSS item links against xml:base but not the HTML
+// of descriptions and content, which SPEC resolves against it too.
+const BaseKey = "syndicate:xml:base"
 
 // ErrNotAFeed is returned for bodies that are no RSS, Atom or JSON Feed.
 var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
@@ -58,6 +66,9 @@ func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("parse feed: %w", err)
+	}
+	if f.FeedType == "rss" && bytes.Contains(body, []byte("xml:base")) {
+		annotateXMLBase(f, body)
 	}
 	if jf, ok := f.OriginalFeed().(*jsonfeed.Feed); ok && !strings.Contains(jf.Version, "jsonfeed.org/version") && len(f.Items) == 0 {
 		// gofeed takes any JSON object for a JSON Feed: an API error
@@ -248,6 +259,73 @@ func repairUTF8(b []byte) []byte {
 		b = b[size:]
 	}
 	return out
+}
+
+// annotateXMLBase records in each RSS item's Custom[BaseKey] the xml:base
+// in scope at the item, from a second, token-only pass over the document
+// (only made when the document mentions xml:base). Items are matched by
+// position as gofeed orders them: those in <channel>, then those at the
+// root (RSS 1.0); on any mismatch nothing is recorded.
+func annotateXMLBase(f *gofeed.Feed, body []byte) {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = false
+	d.Entity = xml.HTMLEntity
+	type frame struct {
+		name string
+		base *url.URL
+	}
+	var stack []frame
+	var inChannel, atRoot []*url.URL
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			var base *url.URL
+			if len(stack) > 0 {
+				base = stack[len(stack)-1].base
+			}
+			for _, a := range t.Attr {
+				if a.Name.Space == "xml" && a.Name.Local == "base" {
+					if u, err := url.Parse(strings.TrimSpace(a.Value)); err == nil {
+						if base != nil {
+							u = base.ResolveReference(u)
+						}
+						base = u
+					}
+				}
+			}
+			name := strings.ToLower(t.Name.Local)
+			if name == "item" {
+				switch {
+				case len(stack) == 2 && stack[1].name == "channel":
+					inChannel = append(inChannel, base)
+				case len(stack) == 1:
+					atRoot = append(atRoot, base)
+				}
+			}
+			stack = append(stack, frame{name: name, base: base})
+		case xml.EndElement:
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	bases := append(inChannel, atRoot...)
+	if len(bases) != len(f.Items) {
+		return
+	}
+	for i, it := range f.Items {
+		if bases[i] == nil || !bases[i].IsAbs() {
+			continue
+		}
+		if it.Custom == nil {
+			it.Custom = map[string]string{}
+		}
+		it.Custom[BaseKey] = bases[i].String()
+	}
 }
 
 // notAFeed explains what a body that is no feed looks like.

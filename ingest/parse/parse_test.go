@@ -284,3 +284,28 @@ func TestParse_UnknownCharset(t *testing.T) {
 		}
 	}
 }
+
+// gofeed resolves RSS links against xml:base but not content; Parse
+// records the base in scope for each item.
+func TestParse_XMLBaseRecorded(t *testing.T) {
+	body := `<?xml version="1.0"?><rss version="2.0" xml:base="https://a.example/root/"><channel xml:base="chan/">` +
+		`<item><title>1</title></item><item xml:base="https://b.example/x/"><title>2</title></item>` +
+		`<item xml:base="file:///etc/"><title>3</title></item><item xml:base="../up/"><title>4</title></item></channel></rss>`
+	f, err := parse.Parse([]byte(body), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://a.example/root/chan/", "https://b.example/x/", "file:///etc/", "https://a.example/root/up/"}
+	for i, it := range f.Items {
+		if got := it.Custom[parse.BaseKey]; got != want[i] {
+			t.Errorf("item %d: base %q, want %q", i, got, want[i])
+		}
+	}
+	plain, err := parse.Parse([]byte(`<rss version="2.0"><channel><item><title>1</title></item></channel></rss>`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := plain.Items[0].Custom[parse.BaseKey]; ok {
+		t.Error("a base recorded for a feed without xml:base")
+	}
+}

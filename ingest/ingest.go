@@ -257,12 +257,18 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		fail(fmt.Errorf("fetch %s: %w", target, err))
 		return
 	}
-	if resp.PermanentURL != "" && resp.PermanentURL != target {
-		log.Info("partner feed moved permanently", "from", target, "to", resp.PermanentURL)
-		st.PermanentURL = resp.PermanentURL
+	// A permanent redirect is adopted only once a feed (or a 304) came
+	// from its target: an expired domain 301s to a parking page, and the
+	// configured URL must stay in use until the partner is back.
+	moved := func() {
+		if resp.PermanentURL != "" && resp.PermanentURL != target {
+			log.Info("partner feed moved permanently", "from", target, "to", resp.PermanentURL)
+			st.PermanentURL = resp.PermanentURL
+		}
 	}
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	if resp.NotModified {
+		moved()
 		sum.Status = StatusNotModified
 		st.LastSuccess = in.opts.Now()
 		st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, ""
@@ -294,6 +300,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		return
 	}
 	sum.Status = StatusOK
+	moved()
 	st.Normalizer = syndicate.NormalizerVersion
 	sum.New, sum.Updated, sum.Unchanged, sum.Changed, sum.written = res.New, res.Updated, res.Unchanged, res.Changed, res.Written
 	st.ItemsNew, st.ItemsUpdated = res.New, res.Updated

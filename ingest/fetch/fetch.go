@@ -46,8 +46,9 @@ type Options struct {
 
 // Fetcher performs bounded fetches. It is safe for concurrent use.
 type Fetcher struct {
-	opts   Options
-	client *http.Client
+	opts     Options
+	client   *http.Client
+	isPublic func(net.IP) bool // nil: private addresses allowed
 
 	mu    sync.Mutex
 	hosts map[string]chan struct{}
@@ -70,11 +71,14 @@ func New(opts Options) *Fetcher {
 	if opts.UserAgent == "" {
 		opts.UserAgent = "Syndicate"
 	}
+	f := &Fetcher{opts: opts, hosts: map[string]chan struct{}{}}
+	if !opts.AllowPrivate {
+		f.isPublic = IsPublic
+	}
 	tr := opts.Transport
 	if tr == nil {
-		tr = NewTransport(opts.AllowPrivate, opts.Proxy)
+		tr = newTransport(f.isPublic, opts.Proxy)
 	}
-	f := &Fetcher{opts: opts, hosts: map[string]chan struct{}{}}
 	f.client = &http.Client{Transport: tr, CheckRedirect: f.checkRedirect}
 	return f
 }
@@ -89,13 +93,29 @@ func NewTransport(allowPrivate bool, proxy *url.URL) *http.Transport {
 }
 
 // newTransport builds the transport; a nil isPublic allows every address.
+//
+// The operator's proxy is trusted: its own address, typically private, is
+// exempt from the guard. Through a proxy the dialer never sees a partner's
+// address, so Fetch checks each target (and redirect) before asking.
 func newTransport(isPublic func(net.IP) bool, proxy *url.URL) *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	dial := d.DialContext
 	if isPublic != nil {
-		d.Control = guardControl(isPublic)
+		guarded := *d
+		guarded.Control = guardControl(isPublic)
+		dial = guarded.DialContext
+		if proxy != nil {
+			proxyAddr := proxyAddress(proxy)
+			dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if addr == proxyAddr {
+					return d.DialContext(ctx, network, addr)
+				}
+				return guarded.DialContext(ctx, network, addr)
+			}
+		}
 	}
 	tr := &http.Transport{
-		DialContext:           d.DialContext,
+		DialContext:           dial,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          200,
 		MaxIdleConnsPerHost:   4,
@@ -108,6 +128,49 @@ func newTransport(isPublic func(net.IP) bool, proxy *url.URL) *http.Transport {
 		tr.Proxy = http.ProxyURL(proxy)
 	}
 	return tr
+}
+
+// proxyAddress is the host:port the transport dials for proxy.
+func proxyAddress(proxy *url.URL) string {
+	port := proxy.Port()
+	if port == "" {
+		switch proxy.Scheme {
+		case "https":
+			port = "443"
+		case "socks5", "socks5h":
+			port = "1080"
+		default:
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(proxy.Hostname(), port)
+}
+
+// checkTarget refuses a URL whose host is or resolves to a non-public
+// address. It runs only when a proxy makes the dial-time guard blind to
+// partners; resolving here and again at the proxy leaves a DNS-rebinding
+// window that only the proxy's own policy can close.
+func (f *Fetcher) checkTarget(ctx context.Context, u *url.URL) error {
+	if f.isPublic == nil || f.opts.Proxy == nil {
+		return nil
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		if !f.isPublic(ip) {
+			return &PrivateAddressError{Addr: host}
+		}
+		return nil
+	}
+	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return fmt.Errorf("resolve %s: %w", host, err)
+	}
+	for _, a := range addrs {
+		if !f.isPublic(a.IP) {
+			return &PrivateAddressError{Addr: a.IP.String()}
+		}
+	}
+	return nil
 }
 
 // PrivateAddressError is returned when a fetch would connect to an address
@@ -245,6 +308,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	if req.LastModified != "" {
 		hreq.Header.Set("If-Modified-Since", req.LastModified)
 	}
+	if err := f.checkTarget(ctx, hreq.URL); err != nil {
+		return nil, err
+	}
 	perm := &permanence{all: true}
 	hreq = hreq.WithContext(context.WithValue(ctx, permKey{}, perm))
 	resp, err := f.client.Do(hreq)
@@ -334,6 +400,9 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 		if v.URL.String() == req.URL.String() {
 			return fmt.Errorf("redirect loop at %s", req.URL.Redacted())
 		}
+	}
+	if err := f.checkTarget(req.Context(), req.URL); err != nil {
+		return err
 	}
 	if p, ok := req.Context().Value(permKey{}).(*permanence); ok && req.Response != nil {
 		p.hops++

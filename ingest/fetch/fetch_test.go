@@ -669,6 +669,44 @@ func TestFetch_Proxy(t *testing.T) {
 	}
 }
 
+// The operator's proxy is trusted even on a private address (a corporate
+// egress proxy usually is), while partners reached through it are still
+// checked: the target and every redirect, before the proxy is asked.
+func TestFetch_ProxyTrustedTargetsGuarded(t *testing.T) {
+	var mu sync.Mutex
+	var asked []string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.Host+r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "http://10.1.2.3/feed", http.StatusFound)
+			return
+		}
+		io.WriteString(w, feedBody)
+	}))
+	t.Cleanup(proxy.Close)
+	pu, _ := url.Parse(proxy.URL)
+	f := fetch.New(fetch.Options{Proxy: pu}) // private networks not allowed
+
+	got, err := f.Fetch(t.Context(), fetch.Request{URL: "http://93.184.215.14/feed"})
+	if err != nil || string(got.Body) != feedBody {
+		t.Fatalf("through the proxy: %v", err)
+	}
+	for _, target := range []string{"http://10.1.2.3/feed", "http://[::ffff:127.0.0.1]/feed", "http://93.184.215.14/moved"} {
+		_, err := f.Fetch(t.Context(), fetch.Request{URL: target})
+		var pe *fetch.PrivateAddressError
+		if !errors.As(err, &pe) {
+			t.Errorf("%s: err = %v, want *PrivateAddressError", target, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"93.184.215.14/feed", "93.184.215.14/moved"}; strings.Join(asked, " ") != strings.Join(want, " ") {
+		t.Errorf("the proxy was asked for %v, want %v", asked, want)
+	}
+}
+
 func TestFetch_Headers(t *testing.T) {
 	var ua, accept string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

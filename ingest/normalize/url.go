@@ -57,13 +57,7 @@ func Canonical(raw string, base *url.URL, strip []string) (string, error) {
 	if port == "80" && u.Scheme == "http" || port == "443" && u.Scheme == "https" {
 		port = ""
 	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port != "" {
-		host += ":" + port
-	}
-	u.Host = host
+	u.Host = joinHostPort(host, port)
 	u.User = nil
 	u.Fragment, u.RawFragment = "", ""
 	if u.Path == "" {
@@ -171,7 +165,8 @@ func unwrap(err error) error {
 }
 
 // absHTTP parses raw as an absolute http(s) URL, resolving it against base
-// when relative; nil when that is impossible.
+// when relative, with its host in canonical form and no user info; nil
+// when that is impossible.
 func absHTTP(raw string, base *url.URL) *url.URL {
 	raw = strings.TrimSpace(stripTabsAndNewlines(raw))
 	if raw == "" {
@@ -190,6 +185,27 @@ func absHTTP(raw string, base *url.URL) *url.URL {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil
 	}
+	host, err := canonicalHost(u.Hostname())
+	if err != nil {
+		return nil
+	}
+	port := u.Port()
+	if n, err := strconv.Atoi(port); port != "" && (err != nil || n > 65535) {
+		return nil
+	}
+	u.Host = joinHostPort(host, port)
+	u.User = nil
 	u.RawQuery = syndicate.EscapeURIChars(u.RawQuery)
 	return u
+}
+
+// joinHostPort is net.JoinHostPort that leaves out an empty port.
+func joinHostPort(host, port string) string {
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return host
 }

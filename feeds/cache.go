@@ -61,7 +61,7 @@ type cacheKey struct {
 // process knows. Watch events mark a feed unknown; the next request asks
 // the store once and everything after is served without a round trip.
 type versions struct {
-	mu  sync.Mutex
+	mu  sync.RWMutex
 	m   map[store.FeedKey]*vstate
 	gen uint64 // bumped by InvalidateAll, for keys first seen afterwards
 }
@@ -78,8 +78,8 @@ func newVersions() *versions {
 
 // get returns the known version of feed and a token to pass to set.
 func (v *versions) get(feed store.FeedKey) (version int64, known bool, token uint64) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	v.mu.RLock()
+	defer v.mu.RUnlock()
 	s, ok := v.m[feed]
 	if !ok {
 		return 0, false, v.gen

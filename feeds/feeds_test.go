@@ -78,7 +78,7 @@ type fixture struct {
 	aid  string // the article with comments
 }
 
-func newFixture(t *testing.T, populate bool) *fixture {
+func newFixture(t testing.TB, populate bool) *fixture {
 	t.Helper()
 	st, err := embedded.Open(t.TempDir(), embedded.Options{Now: func() time.Time { return created }})
 	if err != nil {

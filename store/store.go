@@ -142,8 +142,35 @@ type Pruner interface {
 	Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*PruneResult, error)
 }
 
+// SourcesChanged is the key Watch reports when the API-managed sources
+// changed (it names no feed): every replica reloads them.
+const SourcesChanged FeedKey = "sources"
+
+// SourceStore keeps the sources created through the admin API (sources of
+// the config file live in the file).
+type SourceStore interface {
+	// Sources returns the API sources, ordered by id.
+	Sources(ctx context.Context) ([]syndicate.Source, error)
+	// PutSource stores src. With create set it fails with a
+	// syndicate.EConflict error when the id exists; without, with
+	// syndicate.ENotFound when it does not.
+	PutSource(ctx context.Context, src syndicate.Source, create bool) error
+	// DeleteSource removes an API source's definition, its status and its
+	// entry keys and tombstones (its articles are pruned by the caller
+	// first); syndicate.ENotFound when unknown.
+	DeleteSource(ctx context.Context, id string) error
+}
+
+// Secrets keeps process-shared random secrets (e.g. the admin session
+// signing key), created on first use, so every replica agrees.
+type Secrets interface {
+	Secret(ctx context.Context, name string) ([]byte, error)
+}
+
 // Store is the whole contract a backend implements.
 type Store interface {
+	SourceStore
+	Secrets
 	Pruner
 	Reader
 	Watcher

@@ -34,6 +34,8 @@
 //	P:{e:HASH}:owner             string  entry id claim: article id (SET NX);
 //	                                     HASH = syndicate.ShortHash(entry id)
 //	P:categories                 hash    category slug → label (first label seen, HSETNX)
+//	P:sources                    hash    source id → source JSON (sources created through the API)
+//	P:secrets                    hash    name → random secret (HSETNX: every replica agrees)
 //	P:changes                    channel PUBLISH of a JSON list of changed feed keys
 //
 // # Order and paging

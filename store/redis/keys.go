@@ -46,6 +46,9 @@ func (k keys) fetch(key string) string {
 	return k.p + ":{x:" + syndicate.ShortHash(key) + "}:fetch"
 }
 
+func (k keys) sources() string { return k.p + ":sources" }
+func (k keys) secrets() string { return k.p + ":secrets" }
+
 func (k keys) guids(sourceID string) string { return k.p + ":{s:" + sourceID + "}:guids" }
 func (k keys) tombs(sourceID string) string { return k.p + ":{s:" + sourceID + "}:tombstones" }
 func (k keys) status(sourceID string) string {

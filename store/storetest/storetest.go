@@ -95,6 +95,8 @@ func Run(t *testing.T, open Factory) {
 	t.Run("SourceStatus", func(t *testing.T) { testStatus(t, open) })
 	t.Run("FetchState", func(t *testing.T) { testFetchState(t, open) })
 	t.Run("Retention", func(t *testing.T) { testRetention(t, open) })
+	t.Run("Sources", func(t *testing.T) { testSources(t, open) })
+	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("RetentionShared", func(t *testing.T) { testRetentionShared(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
 	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })
@@ -675,5 +677,72 @@ func testRetentionShared(t *testing.T, open Factory) {
 	apply(t, s, "beta", t0.Add(2*time.Hour), via)
 	if _, total := list(t, s, store.SourceFeed("beta"), 0, 10); total != 0 {
 		t.Error("beta re-joined an article pruned from it")
+	}
+}
+
+func testSources(t *testing.T, open Factory) {
+	s, reopen := open(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	changed := make(chan struct{}, 16)
+	s.Watch(ctx, func(k []store.FeedKey) {
+		if slices.Contains(k, store.SourcesChanged) {
+			changed <- struct{}{}
+		}
+	})
+	time.Sleep(100 * time.Millisecond)
+	b := syndicate.Source{ID: "bravo", Name: "Bravo", URL: "https://bravo.example/feed", Enabled: true, Managed: syndicate.ManagedAPI}
+	a := syndicate.Source{ID: "alpha", Name: "Alpha", URL: "https://alpha.example/feed", Categories: []string{"x"}, Enabled: true, Managed: syndicate.ManagedAPI}
+	for _, src := range []syndicate.Source{b, a} {
+		if err := s.PutSource(ctx, src, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		t.Error("Watch did not report SourcesChanged")
+	}
+	if err := s.PutSource(ctx, a, true); syndicate.ErrorKind(err) != syndicate.EConflict {
+		t.Errorf("creating a duplicate = %v, want conflict", err)
+	}
+	if err := s.PutSource(ctx, syndicate.Source{ID: "nope"}, false); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("replacing an unknown source = %v, want not found", err)
+	}
+	a.Name = "Alpha Renamed"
+	if err := s.PutSource(ctx, a, false); err != nil {
+		t.Fatal(err)
+	}
+	s.SaveSourceStatus(ctx, &syndicate.SourceStatus{SourceID: "bravo", ETag: `"x"`})
+	s = reopen()
+	got, err := s.Sources(ctx)
+	if err != nil || len(got) != 2 || got[0].ID != "alpha" || got[0].Name != "Alpha Renamed" || got[1].ID != "bravo" || !slices.Equal(got[0].Categories, []string{"x"}) {
+		t.Fatalf("Sources = %+v, %v", got, err)
+	}
+	if err := s.DeleteSource(ctx, "bravo"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSource(ctx, "bravo"); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("second delete = %v", err)
+	}
+	if st, _ := s.SourceStatus(ctx, "bravo"); st.ETag != "" {
+		t.Error("a deleted source's status remains")
+	}
+	if got, _ := s.Sources(ctx); len(got) != 1 {
+		t.Errorf("after delete: %+v", got)
+	}
+}
+
+func testSecrets(t *testing.T, open Factory) {
+	s, reopen := open(t)
+	a, err := s.Secret(t.Context(), "session")
+	if err != nil || len(a) < 32 {
+		t.Fatalf("Secret = %x, %v", a, err)
+	}
+	s = reopen()
+	b, _ := s.Secret(t.Context(), "session")
+	c, _ := s.Secret(t.Context(), "other")
+	if string(a) != string(b) || string(a) == string(c) {
+		t.Error("secrets must persist and differ by name")
 	}
 }

@@ -46,8 +46,8 @@ type Syndication struct {
 	CommentsFeedURL string `json:"comments_feed_url,omitempty"`
 	CommentCount    *int   `json:"comment_count,omitempty"`
 	// Via lists the other sources that carry the article.
-	Via []string `json:"via,omitempty"`
-	Attribution     string `json:"attribution,omitempty"`
+	Via         []string `json:"via,omitempty"`
+	Attribution string   `json:"attribution,omitempty"`
 	// For comments.
 	InReplyTo string `json:"in_reply_to,omitempty"`
 	ParentID  string `json:"parent_id,omitempty"`

@@ -409,9 +409,11 @@ func merge(old *syndicate.Article, e *Entry, b *Batch) (*syndicate.Article, bool
 	}
 	n.Source = src
 	n.Categories = in.Categories
-	if in.Hash == old.Hash {
+	if in.Hash == old.Hash || old.Normalizer < syndicate.NormalizerVersion {
+		// New rules change the normalized text (and so its hash) without
+		// the partner changing anything: re-normalize, never re-date.
 		if old.Normalizer < syndicate.NormalizerVersion {
-			adopt() // new rules, same partner data: re-normalize silently
+			adopt()
 		}
 		return &n, false
 	}

@@ -4,6 +4,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"syndicate"
+	"syndicate/feeds"
+	"syndicate/store"
 )
 
 // BenchmarkServer_Cached measures serving an unchanged feed from the
@@ -47,3 +51,29 @@ type discard struct {
 func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(code int)        { d.code = code }
+
+// BenchmarkRender measures rendering a page of the site feed in each
+// format (what a cache miss costs).
+func BenchmarkRender(b *testing.B) {
+	f := newFixture(b, true)
+	page, err := f.st.Articles(b.Context(), store.FeedAll, 0, 30)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil)
+	srcs := map[string]syndicate.Source{}
+	for _, s := range sources {
+		srcs[s.ID] = s
+	}
+	for _, format := range feeds.Formats {
+		b.Run(string(format), func(b *testing.B) {
+			doc := feeds.Doc{Format: format, ID: base + "/feed.atom", Title: "Example News", HomeURL: base + "/", Links: feeds.Links{Self: base + "/feed." + string(format)}}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.ArticleFeed(doc, page.Items, srcs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

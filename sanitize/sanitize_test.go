@@ -221,3 +221,13 @@ func FuzzPolicy_HTML(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkPolicy_HTML(b *testing.B) {
+	p := sanitize.New(sanitize.Options{IframeHosts: []string{"www.youtube.com"}})
+	in := strings.Repeat(`<p>Some <a href="/rel/link">linked</a> text with <img src="photo.jpg" alt="x"> and <script>alert(1)</script><em>emphasis</em>.</p>`, 12)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p.HTML(in, base)
+	}
+}

@@ -4,7 +4,7 @@
 // stop that lets in-flight runs finish within a deadline.
 //
 // It does not use cron's job chains: per-source locking is done here with
-// a TryLock, which avoids v3.0.1's Recover/SkipIfStillRunning ordering
+// a one-slot channel, which avoids v3.0.1's Recover/SkipIfStillRunning ordering
 // trap (LIBRARIES.md §4).
 package scheduler
 
@@ -46,7 +46,7 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	entries map[string]entry
-	locks   map[string]*sync.Mutex
+	locks   map[string]chan struct{} // per source, capacity 1: held while it runs
 	wg      sync.WaitGroup // runs and start-up checks in flight
 	active  int            // the same count, readable (under mu) by Stop
 	started bool
@@ -76,7 +76,7 @@ func New(opts Options) *Scheduler {
 		ctx:     ctx,
 		cancel:  cancel,
 		entries: map[string]entry{},
-		locks:   map[string]*sync.Mutex{},
+		locks:   map[string]chan struct{}{},
 	}
 }
 
@@ -185,12 +185,12 @@ func (s *Scheduler) RunNow(src syndicate.Source) bool {
 	return s.run(src)
 }
 
-func (s *Scheduler) lock(id string) *sync.Mutex {
+func (s *Scheduler) lock(id string) chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, ok := s.locks[id]
 	if !ok {
-		l = &sync.Mutex{}
+		l = make(chan struct{}, 1)
 		s.locks[id] = l
 	}
 	return l
@@ -203,11 +203,13 @@ func (s *Scheduler) run(src syndicate.Source) (ran bool) {
 	}
 	defer s.end()
 	l := s.lock(src.ID)
-	if !l.TryLock() {
+	select {
+	case l <- struct{}{}:
+	default:
 		s.log.Info("run skipped: the previous run is still going", "source_id", src.ID)
 		return false
 	}
-	defer l.Unlock()
+	defer func() { <-l }()
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("ingest job panicked", "source_id", src.ID, "panic", r)
@@ -216,6 +218,22 @@ func (s *Scheduler) run(src syndicate.Source) (ran bool) {
 	ran = true // even if the job panics
 	s.opts.Job(s.ctx, src)
 	return true
+}
+
+// Exclusive runs fn for source id once no run of it is in progress (an
+// editor's refresh waits for a scheduled run instead of racing it), and
+// keeps scheduled runs of id from starting meanwhile. It fails when ctx
+// ends first.
+func (s *Scheduler) Exclusive(ctx context.Context, id string, fn func(ctx context.Context)) error {
+	l := s.lock(id)
+	select {
+	case l <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("source %s is busy: %w", id, ctx.Err())
+	}
+	defer func() { <-l }()
+	fn(ctx)
+	return nil
 }
 
 // NextRun returns when a source runs next: its entry's next tick, or

@@ -1,0 +1,253 @@
+package admin
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"syndicate"
+)
+
+// Token is an admin bearer token; Name goes in audit lines, never Value.
+type Token struct {
+	Name, Value string
+}
+
+// API is the editors' JSON API under /api.
+type API struct {
+	svc    *Service
+	tokens []Token
+	log    *slog.Logger
+	title  string
+}
+
+// NewAPI returns the API. With no tokens the API is disabled: every
+// request gets 403 (never an open API).
+func NewAPI(svc *Service, tokens []Token, siteTitle string, log *slog.Logger) *API {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if len(tokens) == 0 {
+		log.Warn("the admin API and page are disabled: no admin token is configured (admin.tokens or SYNDICATE_ADMIN_TOKEN)")
+	}
+	return &API{svc: svc, tokens: tokens, log: log, title: siteTitle}
+}
+
+// Routes registers the API's routes on mux.
+func (a *API) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /api/sources", a.auth(a.handleList))
+	mux.Handle("POST /api/sources", a.auth(a.handleCreate))
+	mux.Handle("GET /api/sources/{id}", a.auth(a.handleGet))
+	mux.Handle("PUT /api/sources/{id}", a.auth(a.handleReplace))
+	mux.Handle("DELETE /api/sources/{id}", a.auth(a.handleDelete))
+	mux.Handle("POST /api/sources/{id}/refresh", a.auth(a.handleRefresh))
+	mux.Handle("GET /api/sources.opml", a.auth(a.handleExport))
+	mux.Handle("POST /api/sources.opml", a.auth(a.handleImport))
+}
+
+// statusOf maps error kinds to HTTP status codes, in one place.
+var statusOf = map[string]int{
+	syndicate.EInvalid:      http.StatusBadRequest,
+	syndicate.EUnauthorized: http.StatusUnauthorized,
+	syndicate.EForbidden:    http.StatusForbidden,
+	syndicate.ENotFound:     http.StatusNotFound,
+	syndicate.EConflict:     http.StatusConflict,
+	syndicate.EUnavailable:  http.StatusServiceUnavailable,
+}
+
+// writeError writes {"error","field"} with the status of err's kind; an
+// unknown error is a 500 with a bland message, its detail logged.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	kind := syndicate.ErrorKind(err)
+	code, ok := statusOf[kind]
+	if !ok {
+		code = http.StatusInternalServerError
+		a.log.Error("admin api", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	body := map[string]string{"error": syndicate.ErrorMessage(err)}
+	var e *syndicate.Error
+	if errors.As(err, &e) && e.Field != "" {
+		body["field"] = e.Field
+	}
+	if code == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="syndicate"`)
+	}
+	writeJSON(w, code, body)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+type whoKey struct{}
+
+// who returns the name of the token that authenticated the request.
+func who(ctx context.Context) string {
+	s, _ := ctx.Value(whoKey{}).(string)
+	return s
+}
+
+// Authenticate returns the name of the token value matches, comparing in
+// constant time against every token.
+func (a *API) Authenticate(value string) (string, bool) {
+	h := sha256.Sum256([]byte(value))
+	name, found := "", 0
+	for _, t := range a.tokens {
+		th := sha256.Sum256([]byte(t.Value))
+		if subtle.ConstantTimeCompare(h[:], th[:]) == 1 {
+			name, found = t.Name, 1
+		}
+	}
+	return name, found == 1 && value != ""
+}
+
+// Enabled reports whether any token is configured.
+func (a *API) Enabled() bool { return len(a.tokens) > 0 }
+
+func (a *API) auth(h func(http.ResponseWriter, *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.Enabled() {
+			a.writeError(w, r, syndicate.Errorf(syndicate.EForbidden, "the admin API is disabled: configure admin.tokens or SYNDICATE_ADMIN_TOKEN"))
+			return
+		}
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		name, ok := a.Authenticate(strings.TrimSpace(token))
+		if !strings.EqualFold(scheme, "Bearer") || !ok {
+			a.writeError(w, r, syndicate.Errorf(syndicate.EUnauthorized, "a valid bearer token is required (Authorization: Bearer TOKEN)"))
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), whoKey{}, name)))
+	})
+}
+
+const maxBody = 1 << 20
+
+// decode reads a JSON body strictly: unknown fields and trailing data are
+// errors that say where.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		var me *http.MaxBytesError
+		switch {
+		case errors.As(err, &se):
+			return syndicate.FieldError("body", "malformed JSON at byte %d: %v", se.Offset, se)
+		case errors.As(err, &te):
+			return syndicate.FieldError(te.Field, "must be %s, not %s", te.Type, te.Value)
+		case errors.As(err, &me):
+			return syndicate.FieldError("body", "larger than %d bytes", maxBody)
+		case errors.Is(err, io.EOF):
+			return syndicate.FieldError("body", "empty: a JSON object is required")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return syndicate.FieldError(f, "unknown field")
+		}
+		return syndicate.FieldError("body", "%v", err)
+	}
+	if dec.More() {
+		return syndicate.FieldError("body", "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func (a *API) handleList(w http.ResponseWriter, r *http.Request) {
+	list, err := a.svc.List(r.Context())
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sources": list})
+}
+
+func (a *API) handleGet(w http.ResponseWriter, r *http.Request) {
+	v, err := a.svc.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (a *API) handleCreate(w http.ResponseWriter, r *http.Request) {
+	var in Input
+	if err := decode(r, &in); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	v, err := a.svc.Create(r.Context(), who(r.Context()), in.Source())
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/sources/"+v.ID)
+	writeJSON(w, http.StatusCreated, v)
+}
+
+func (a *API) handleReplace(w http.ResponseWriter, r *http.Request) {
+	var in Input
+	if err := decode(r, &in); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	v, err := a.svc.Replace(r.Context(), who(r.Context()), r.PathValue("id"), in.Source())
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
+	if err := a.svc.Delete(r.Context(), who(r.Context()), r.PathValue("id")); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) handleRefresh(w http.ResponseWriter, r *http.Request) {
+	sum, err := a.svc.Refresh(r.Context(), who(r.Context()), r.PathValue("id"))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sum)
+}
+
+func (a *API) handleExport(w http.ResponseWriter, r *http.Request) {
+	b, err := a.svc.ExportOPML(r.Context(), a.title+" — sources")
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="sources.opml"`)
+	w.Write(b)
+}
+
+func (a *API) handleImport(w http.ResponseWriter, r *http.Request) {
+	rep, err := a.svc.ImportOPML(r.Context(), who(r.Context()), http.MaxBytesReader(w, r.Body, 4*maxBody))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	code := http.StatusOK
+	if len(rep.Imported) > 0 {
+		code = http.StatusCreated
+	}
+	writeJSON(w, code, rep)
+}
+

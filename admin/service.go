@@ -1,0 +1,354 @@
+// Package admin is the editors' surface: a Service that creates, edits,
+// disables, deletes, refreshes, imports and exports sources with full
+// validation and an audit line per change, and the bearer-token JSON API
+// and the /admin web page built on it.
+//
+// Sources from the config file are read-only here (409); sources created
+// through the API live in the store and take effect in the scheduler and
+// the feeds at once, on every replica (store.SourcesChanged).
+package admin
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"syndicate"
+	"syndicate/scheduler"
+	"syndicate/store"
+)
+
+// Store is what the admin surface needs from storage.
+type Store interface {
+	store.SourceStore
+	store.StatusStore
+	store.Pruner
+	store.Secrets
+}
+
+// Summary is the outcome of a refresh, as `syndicate ingest` reports it.
+type Summary struct {
+	SourceID  string `json:"id"`
+	Status    string `json:"status"`
+	HTTP      int    `json:"http"`
+	New       int    `json:"new"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Duration  string `json:"duration"`
+	Error     string `json:"error,omitempty"`
+}
+
+// Runtime is the running server the admin surface drives: it ingests one
+// source now, tells when a source runs next, and applies the source set.
+type Runtime interface {
+	Refresh(ctx context.Context, src syndicate.Source) Summary
+	NextRun(id string) time.Time
+	// Apply makes the scheduler and the feeds use srcs (all sources).
+	Apply(srcs []syndicate.Source)
+}
+
+// Options configure a Service.
+type Options struct {
+	Store           Store
+	Runtime         Runtime
+	ConfigSources   []syndicate.Source // from the config file, read-only
+	DefaultSchedule string
+	Logger          *slog.Logger
+	Now             func() time.Time
+}
+
+// Service holds the editors' operations.
+type Service struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// NewService returns a Service.
+func NewService(opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{opts: opts, log: log}
+}
+
+// SourceView is a source with where it is managed and its status.
+type SourceView struct {
+	syndicate.Source
+	Status Status `json:"status"`
+}
+
+// Status is the source status editors see (SPEC "Source status").
+type Status struct {
+	LastAttempt         *time.Time `json:"last_attempt"`
+	LastSuccess         *time.Time `json:"last_success"`
+	LastError           string     `json:"last_error"`
+	LastStatus          string     `json:"last_status,omitempty"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	NextRun             *time.Time `json:"next_run"`
+	ArticleCount        int        `json:"article_count"`
+	ETag                string     `json:"etag"`
+	LastModified        string     `json:"last_modified"`
+	HTTPStatus          int        `json:"http_status,omitempty"`
+	Bytes               int64      `json:"bytes,omitempty"`
+	ItemsSeen           int        `json:"items_seen"`
+	ItemsNew            int        `json:"items_new"`
+	ItemsUpdated        int        `json:"items_updated"`
+	Duration            string     `json:"duration,omitempty"`
+	PermanentURL        string     `json:"permanent_url,omitempty"`
+	RetryAfter          *time.Time `json:"retry_after,omitempty"`
+	BackoffUntil        *time.Time `json:"backoff_until,omitempty"`
+	Disabled            string     `json:"disabled_reason,omitempty"`
+	TTLAdvice           string     `json:"ttl_advice,omitempty"`
+}
+
+func tp(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// All returns every source, config-file ones first, then API ones by id.
+func (s *Service) All(ctx context.Context) ([]syndicate.Source, error) {
+	api, err := s.opts.Store.Sources(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read sources: %w", err)
+	}
+	out := slices.Clone(s.opts.ConfigSources)
+	for _, src := range api {
+		if s.configSource(src.ID) == nil { // the config file wins an id clash
+			out = append(out, src)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) configSource(id string) *syndicate.Source {
+	for i := range s.opts.ConfigSources {
+		if s.opts.ConfigSources[i].ID == id {
+			return &s.opts.ConfigSources[i]
+		}
+	}
+	return nil
+}
+
+// Reload applies the current source set to the runtime.
+func (s *Service) Reload(ctx context.Context) error {
+	all, err := s.All(ctx)
+	if err != nil {
+		return err
+	}
+	s.opts.Runtime.Apply(all)
+	return nil
+}
+
+func (s *Service) view(ctx context.Context, src syndicate.Source) (SourceView, error) {
+	st, err := s.opts.Store.SourceStatus(ctx, src.ID)
+	if err != nil {
+		return SourceView{}, err
+	}
+	n, err := s.opts.Store.ArticleCount(ctx, src.ID)
+	if err != nil {
+		return SourceView{}, err
+	}
+	v := SourceView{Source: src}
+	if src.Managed == "" {
+		v.Managed = syndicate.ManagedAPI
+	}
+	if st.FeedURL != "" && st.FeedURL != src.URL {
+		st = &syndicate.SourceStatus{} // belongs to an earlier URL
+	}
+	v.Status = Status{
+		LastAttempt: tp(st.LastAttempt), LastSuccess: tp(st.LastSuccess), LastError: st.LastError, LastStatus: st.LastStatus,
+		ConsecutiveFailures: st.ConsecutiveFailures, ArticleCount: n, ETag: st.ETag, LastModified: st.LastModified,
+		HTTPStatus: st.HTTPStatus, Bytes: st.Bytes, ItemsSeen: st.ItemsSeen, ItemsNew: st.ItemsNew, ItemsUpdated: st.ItemsUpdated,
+		Duration: st.Duration, PermanentURL: st.PermanentURL, RetryAfter: tp(st.RetryAfter), BackoffUntil: tp(st.BackoffUntil),
+		Disabled: st.Disabled, TTLAdvice: st.TTLAdvice,
+	}
+	if src.Enabled && st.Disabled == "" {
+		v.Status.NextRun = tp(s.opts.Runtime.NextRun(src.ID))
+	}
+	return v, nil
+}
+
+// List returns every source with its status.
+func (s *Service) List(ctx context.Context) ([]SourceView, error) {
+	all, err := s.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SourceView, 0, len(all))
+	for _, src := range all {
+		v, err := s.view(ctx, src)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Get returns one source with its status.
+func (s *Service) Get(ctx context.Context, id string) (SourceView, error) {
+	src, err := s.find(ctx, id)
+	if err != nil {
+		return SourceView{}, err
+	}
+	return s.view(ctx, src)
+}
+
+func (s *Service) find(ctx context.Context, id string) (syndicate.Source, error) {
+	all, err := s.All(ctx)
+	if err != nil {
+		return syndicate.Source{}, err
+	}
+	for _, src := range all {
+		if src.ID == id {
+			return src, nil
+		}
+	}
+	return syndicate.Source{}, syndicate.Errorf(syndicate.ENotFound, "no source %q", id)
+}
+
+// Input is a source as editors submit it. Enabled defaults to true.
+type Input struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	URL         string   `json:"url"`
+	SiteURL     string   `json:"site_url"`
+	Schedule    string   `json:"schedule"`
+	Attribution string   `json:"attribution"`
+	Categories  []string `json:"categories"`
+	Comments    bool     `json:"comments"`
+	Enabled     *bool    `json:"enabled"`
+}
+
+// Source converts in to a domain source managed by the API.
+func (in Input) Source() syndicate.Source {
+	src := syndicate.Source{
+		ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name), URL: strings.TrimSpace(in.URL),
+		SiteURL: strings.TrimSpace(in.SiteURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
+		Comments: in.Comments, Enabled: in.Enabled == nil || *in.Enabled, Managed: syndicate.ManagedAPI,
+	}
+	for _, c := range in.Categories {
+		if c = strings.TrimSpace(c); c != "" {
+			src.Categories = append(src.Categories, c)
+		}
+	}
+	return src
+}
+
+// Validate checks an API source: every field (file: refused), its
+// schedule, and that its id is free. It returns the first problem as an
+// EInvalid error with its field, and all of them.
+func (s *Service) Validate(src syndicate.Source) []*syndicate.Error {
+	errs := src.Validate(false)
+	if src.Schedule != "" {
+		if _, err := scheduler.ParseSchedule(src.Schedule); err != nil {
+			errs = append(errs, syndicate.FieldError("schedule", "%v", err))
+		}
+	}
+	return errs
+}
+
+func firstError(errs []*syndicate.Error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs[0]
+}
+
+// Create adds an API source. It fails with EInvalid (with the field),
+// or EConflict when the id is taken (by the config file or the API).
+func (s *Service) Create(ctx context.Context, who string, src syndicate.Source) (SourceView, error) {
+	src.Managed = syndicate.ManagedAPI
+	if err := firstError(s.Validate(src)); err != nil {
+		return SourceView{}, err
+	}
+	if s.configSource(src.ID) != nil {
+		return SourceView{}, &syndicate.Error{Kind: syndicate.EConflict, Field: "id", Message: fmt.Sprintf("source %q is defined in the config file", src.ID)}
+	}
+	if err := s.opts.Store.PutSource(ctx, src, true); err != nil {
+		return SourceView{}, err
+	}
+	s.audit(who, "source.create", src.ID, "url", src.URL)
+	if err := s.Reload(ctx); err != nil {
+		return SourceView{}, err
+	}
+	return s.view(ctx, src)
+}
+
+// errConfigManaged says why a config-file source cannot change here.
+func errConfigManaged(id string) error {
+	return syndicate.Errorf(syndicate.EConflict, "source %q is managed by the config file (managed: config): edit the file instead; it can still be refreshed", id)
+}
+
+// Replace replaces an API source.
+func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Source) (SourceView, error) {
+	if src.ID == "" {
+		src.ID = id
+	}
+	if src.ID != id {
+		return SourceView{}, syndicate.FieldError("id", "%q does not match the source in the URL (%q); ids cannot change", src.ID, id)
+	}
+	if s.configSource(id) != nil {
+		return SourceView{}, errConfigManaged(id)
+	}
+	src.Managed = syndicate.ManagedAPI
+	if err := firstError(s.Validate(src)); err != nil {
+		return SourceView{}, err
+	}
+	if err := s.opts.Store.PutSource(ctx, src, false); err != nil {
+		return SourceView{}, err
+	}
+	s.audit(who, "source.replace", id, "url", src.URL, "enabled", src.Enabled)
+	if err := s.Reload(ctx); err != nil {
+		return SourceView{}, err
+	}
+	return s.view(ctx, src)
+}
+
+// Delete removes an API source. Its articles go with it (the partnership
+// ended): those only it carried are deleted with their comments, shared
+// ones stay under their other sources. Documented in the README.
+func (s *Service) Delete(ctx context.Context, who, id string) error {
+	if s.configSource(id) != nil {
+		return errConfigManaged(id)
+	}
+	if _, err := s.find(ctx, id); err != nil {
+		return err
+	}
+	res, err := s.opts.Store.Prune(ctx, id, 0, time.Time{}, s.opts.Now())
+	if err != nil {
+		return err
+	}
+	if err := s.opts.Store.DeleteSource(ctx, id); err != nil {
+		return err
+	}
+	s.audit(who, "source.delete", id, "articles_deleted", res.Deleted, "articles_kept_for_other_sources", res.Detached)
+	return s.Reload(ctx)
+}
+
+// Refresh ingests one source now (config-file ones too).
+func (s *Service) Refresh(ctx context.Context, who, id string) (Summary, error) {
+	src, err := s.find(ctx, id)
+	if err != nil {
+		return Summary{}, err
+	}
+	src.Enabled = true // asked for by name
+	sum := s.opts.Runtime.Refresh(ctx, src)
+	s.audit(who, "source.refresh", id, "status", sum.Status)
+	return sum, nil
+}
+
+func (s *Service) audit(who, action, id string, kv ...any) {
+	s.log.Info("audit", append([]any{"who", who, "action", action, "source_id", id}, kv...)...)
+}

@@ -250,4 +250,3 @@ func (a *API) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, code, rep)
 }
-

@@ -47,8 +47,8 @@ type Scheduler struct {
 	mu      sync.Mutex
 	entries map[string]entry
 	locks   map[string]chan struct{} // per source, capacity 1: held while it runs
-	wg      sync.WaitGroup // runs and start-up checks in flight
-	active  int            // the same count, readable (under mu) by Stop
+	wg      sync.WaitGroup           // runs and start-up checks in flight
+	active  int                      // the same count, readable (under mu) by Stop
 	started bool
 	stopped bool
 }

@@ -120,6 +120,16 @@ func (s *Scheduler) Set(srcs []syndicate.Source) error {
 		}
 		id := s.cron.Schedule(sched, cron.FuncJob(func() { s.run(src) }))
 		s.entries[src.ID] = entry{id: id, src: src, spec: spec, sched: sched}
+		if s.started && !s.stopped && (!had || old.src.URL != src.URL) {
+			// A source added (or enabled, or pointed elsewhere) while
+			// running is fetched now, as at start-up, not at its next tick.
+			s.active++
+			s.wg.Add(1)
+			go func() {
+				defer s.end()
+				s.run(src)
+			}()
+		}
 	}
 	for id, e := range s.entries {
 		if !want[id] {

@@ -335,7 +335,7 @@ func TestScheduler_Set(t *testing.T) {
 		before   []syndicate.Source
 		after    []syndicate.Source
 		err      string            // in Set(after)'s error
-		wantRuns map[string]int    // ticks in the 10 minutes after Set(after)
+		wantRuns map[string]int    // runs in the 10 minutes after Set(after): ticks, plus one at once for a source added or pointed elsewhere
 		wantNext map[string]string // NextRun at 00:10 as HH:MM, "" for zero
 		wantURL  map[string]string // the source the last run was given
 	}{
@@ -343,7 +343,7 @@ func TestScheduler_Set(t *testing.T) {
 			name:     "Add",
 			before:   []syndicate.Source{src("a", "@every 1m")},
 			after:    []syndicate.Source{src("a", "@every 1m"), src("b", "*/5 * * * *")},
-			wantRuns: map[string]int{"a": 10, "b": 2},
+			wantRuns: map[string]int{"a": 10, "b": 3},
 			wantNext: map[string]string{"a": "00:11", "b": "00:15"},
 		},
 		{
@@ -382,7 +382,7 @@ func TestScheduler_Set(t *testing.T) {
 				s.URL = "https://a.example/new"
 				return s
 			}()},
-			wantRuns: map[string]int{"a": 10},
+			wantRuns: map[string]int{"a": 11},
 			wantNext: map[string]string{"a": "00:11"},
 			wantURL:  map[string]string{"a": "https://a.example/new"},
 		},
@@ -398,7 +398,7 @@ func TestScheduler_Set(t *testing.T) {
 			before:   []syndicate.Source{src("a", "@every 1m")},
 			after:    []syndicate.Source{src("a", "@every 1m"), src("b", "61 * * * *"), src("c", "*/5 * * * *")},
 			err:      "source b",
-			wantRuns: map[string]int{"a": 10, "b": 0, "c": 2},
+			wantRuns: map[string]int{"a": 10, "b": 0, "c": 3},
 			wantNext: map[string]string{"a": "00:11", "b": "", "c": "00:15"},
 		},
 	}

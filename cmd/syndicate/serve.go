@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"syndicate"
+	"syndicate/admin"
 	"syndicate/config"
 	"syndicate/feeds"
 	"syndicate/ingest"
@@ -51,7 +53,6 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	}
 	defer st.Close()
 
-	srcs := cfg.DomainSources()
 	policy := newPolicy(cfg)
 	fsrv := feeds.NewServer(feeds.Options{
 		Renderer:     newRenderer(cfg, policy),
@@ -62,7 +63,6 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		Logger:       log,
 		Recheck:      recheck(onRedis),
 	})
-	fsrv.SetSources(srcs)
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	fsrv.Start(watchCtx)
@@ -80,12 +80,30 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		Logger:          log,
 		SkipStartup:     skipRecent(st),
 	})
-	if err := sched.Set(srcs); err != nil {
-		return err // validated by config; only a bug gets here
+	svc := admin.NewService(admin.Options{
+		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv}, ConfigSources: cfg.DomainSources(),
+		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now,
+	})
+	srcs, err := svc.All(ctx)
+	if err != nil {
+		return err
 	}
+	if err := sched.Set(srcs); err != nil {
+		return err // validated by config and API; only a bug gets here
+	}
+	fsrv.SetSources(srcs)
+	// Sources edited through another replica's API reach this one too.
+	st.Watch(watchCtx, func(changed []store.FeedKey) {
+		if changed == nil || slices.Contains(changed, store.SourcesChanged) {
+			if err := svc.Reload(watchCtx); err != nil {
+				log.Error("reload sources", "error", err)
+			}
+		}
+	})
 
 	mux := http.NewServeMux()
 	fsrv.Routes(mux)
+	admin.NewAPI(svc, adminTokens(cfg), cfg.Site.Title, log).Routes(mux)
 	healthRoutes(mux, st, fsrv)
 	srv := &http.Server{
 		Handler:           withRecover(withRequestLog(mux, log), log),

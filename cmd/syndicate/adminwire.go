@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"syndicate"
+	"syndicate/admin"
+	"syndicate/config"
+	"syndicate/feeds"
+	"syndicate/ingest"
+	"syndicate/scheduler"
+)
+
+// server is the running server as the admin surface sees it (admin.Runtime).
+type server struct {
+	in    *ingest.Ingester
+	sched *scheduler.Scheduler
+	feeds *feeds.Server
+}
+
+var _ admin.Runtime = (*server)(nil)
+
+// Refresh ingests src now, after any scheduled run of it in progress.
+func (r *server) Refresh(ctx context.Context, src syndicate.Source) admin.Summary {
+	var sum ingest.Summary
+	if err := r.sched.Exclusive(ctx, src.ID, func(ctx context.Context) { sum = r.in.Run(ctx, src, true) }); err != nil {
+		return admin.Summary{SourceID: src.ID, Status: ingest.StatusFailed, Error: err.Error()}
+	}
+	out := admin.Summary{SourceID: sum.SourceID, Status: sum.Status, HTTP: sum.HTTP, New: sum.New, Updated: sum.Updated,
+		Unchanged: sum.Unchanged, Duration: sum.Duration.Round(time.Millisecond).String()}
+	if sum.Err != nil {
+		out.Error = sum.Err.Error()
+	}
+	return out
+}
+
+func (r *server) NextRun(id string) time.Time { return r.sched.NextRun(id) }
+
+// Apply makes the scheduler and the feeds use srcs. A bad schedule can
+// only come from a bug (both the config and the API validate them).
+func (r *server) Apply(srcs []syndicate.Source) {
+	r.sched.Set(srcs)
+	r.feeds.SetSources(srcs)
+}
+
+func adminTokens(cfg *config.Config) []admin.Token {
+	var out []admin.Token
+	for _, t := range cfg.Admin.Tokens {
+		out = append(out, admin.Token{Name: t.Name, Value: t.Token})
+	}
+	return out
+}

@@ -293,14 +293,14 @@ func errConfigManaged(id string) error {
 
 // Replace replaces an API source.
 func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Source) (SourceView, error) {
+	if s.configSource(id) != nil {
+		return SourceView{}, errConfigManaged(id)
+	}
 	if src.ID == "" {
 		src.ID = id
 	}
 	if src.ID != id {
 		return SourceView{}, syndicate.FieldError("id", "%q does not match the source in the URL (%q); ids cannot change", src.ID, id)
-	}
-	if s.configSource(id) != nil {
-		return SourceView{}, errConfigManaged(id)
 	}
 	src.Managed = syndicate.ManagedAPI
 	if err := firstError(s.Validate(src)); err != nil {

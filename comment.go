@@ -1,6 +1,9 @@
 package syndicate
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Comment statuses. Only approved comments are published and counted;
 // partner comments are approved on arrival.
@@ -37,6 +40,14 @@ type Comment struct {
 	Status        string    `json:"status"`
 	Origin        string    `json:"origin"`
 	IP            string    `json:"ip,omitempty"` // private; kept at most comments.ip_retention
+	// Depth is the reply depth of a local comment (0 = to the article).
+	Depth int `json:"depth,omitempty"`
+}
+
+// EmailKey is how a commenter's e-mail is remembered (auto-approval of
+// known commenters) without keeping the address itself.
+func EmailKey(email string) string {
+	return ShortHash("email\x00" + strings.ToLower(strings.TrimSpace(email)))
 }
 
 // SourceStatus is what the last ingest passes of a source left behind.

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"strings"
 	"time"
 
@@ -167,8 +169,37 @@ type Secrets interface {
 	Secret(ctx context.Context, name string) ([]byte, error)
 }
 
+// LocalComments keeps comments submitted by readers here, with their
+// moderation state (only approved ones are published and counted).
+type LocalComments interface {
+	// AddComment stores a reader's comment on c.ArticleID with a new id.
+	// A ParentID must name a comment of the same article, at most maxDepth
+	// replies deep (EInvalid with field parent_id otherwise); an unknown
+	// article is ENotFound. An approved comment is published at once.
+	AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, error)
+	// Comment returns a comment by id (local or partner).
+	Comment(ctx context.Context, id string) (*syndicate.Comment, error)
+	// CommentsByStatus lists local comments in a status, newest first.
+	CommentsByStatus(ctx context.Context, status string, offset, limit int) (Page[*syndicate.Comment], error)
+	// SetCommentStatus moves a comment to pending, approved or spam,
+	// publishing or unpublishing it.
+	SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, error)
+	// DeleteComment removes a comment (its replies stay, still naming it).
+	DeleteComment(ctx context.Context, id string) error
+	// KnownCommenter reports whether an e-mail (syndicate.EmailKey) has an
+	// approved comment.
+	KnownCommenter(ctx context.Context, emailKey string) (bool, error)
+	// Hit counts one event under key in a fixed window of the given length
+	// (rate limits shared by every replica) and returns the count so far
+	// and when the window ends.
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error)
+	// PurgeCommentIPs forgets the IP of local comments published before t.
+	PurgeCommentIPs(ctx context.Context, before time.Time) (int, error)
+}
+
 // Store is the whole contract a backend implements.
 type Store interface {
+	LocalComments
 	SourceStore
 	Secrets
 	Pruner
@@ -182,3 +213,15 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// NewCommentID mints the id of a local comment: "c" and 20 random base32
+// characters (URL-safe, unguessable).
+func NewCommentID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "c" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))[:20]
+}
+
+// StatusQueue is the index key of local comments in one moderation status
+// (not a feed).
+func StatusQueue(status string) FeedKey { return FeedKey("cstatus:" + status) }

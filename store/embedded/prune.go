@@ -101,11 +101,25 @@ func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]
 	if cb := tx.Bucket(bComments).Bucket([]byte(a.ID)); cb != nil {
 		err := cb.ForEach(func(k, v []byte) error {
 			c, err := getJSON[syndicate.Comment](cb, k)
-			if err != nil || c == nil || c.Status != syndicate.StatusApproved {
+			if err != nil || c == nil {
 				return err
 			}
+			key := store.SortKey(c.Published, string(commentRef(a.ID, c.ID)))
+			if c.Origin == syndicate.CommentLocal {
+				if err := indexDelete(tx, store.StatusQueue(c.Status), key); err != nil {
+					return err
+				}
+				if lb := tx.Bucket(bLocal); lb != nil {
+					if err := lb.Delete([]byte(c.ID)); err != nil {
+						return err
+					}
+				}
+			}
+			if c.Status != syndicate.StatusApproved {
+				return nil
+			}
 			changed[store.FeedComments] = true
-			return indexDelete(tx, store.FeedComments, store.SortKey(c.Published, string(commentRef(a.ID, c.ID))))
+			return indexDelete(tx, store.FeedComments, key)
 		})
 		if err != nil {
 			return err

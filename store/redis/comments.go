@@ -168,7 +168,7 @@ func (s *Store) addPartnerComments(ctx context.Context, articleID string, commen
 func (s *Store) Comments(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[*syndicate.Comment], error) {
 	var p store.Page[*syndicate.Comment]
 	kind, articleID := feed.Split()
-	if kind != "comments" && kind != "article" {
+	if kind != "comments" && kind != "article" && kind != "cstatus" {
 		return p, syndicate.Errorf(syndicate.EInvalid, "%s is not a comment feed", feed)
 	}
 	total, members, err := s.page(ctx, feed, offset, limit)
@@ -183,7 +183,7 @@ func (s *Store) Comments(ctx context.Context, feed store.FeedKey, offset, limit 
 	_, err = s.rdb.Pipelined(ctx, func(pl goredis.Pipeliner) error {
 		for i, m := range members {
 			aid, cid := articleID, m
-			if kind == "comments" {
+			if kind != "article" { // "articleID/commentID" members
 				var ok bool
 				if aid, cid, ok = strings.Cut(m, "/"); !ok {
 					return fmt.Errorf("bad comment ref %q in %s", m, feed)

@@ -47,7 +47,12 @@ func (k keys) fetch(key string) string {
 }
 
 func (k keys) sources() string { return k.p + ":sources" }
-func (k keys) secrets() string { return k.p + ":secrets" }
+
+// commentArticle maps local comment ids to their article ids.
+func (k keys) commentArticle() string { return k.p + ":comment_article" }
+func (k keys) known() string          { return k.p + ":known_commenters" }
+func (k keys) rate(key string) string { return k.p + ":{r:" + syndicate.ShortHash(key) + "}:rate" }
+func (k keys) secrets() string        { return k.p + ":secrets" }
 
 func (k keys) guids(sourceID string) string { return k.p + ":{s:" + sourceID + "}:guids" }
 func (k keys) tombs(sourceID string) string { return k.p + ":{s:" + sourceID + "}:tombstones" }

@@ -127,12 +127,22 @@ func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, changed
 	if err != nil && !errors.Is(err, goredis.Nil) {
 		return err
 	}
+	all, err := s.rdb.HGetAll(ctx, s.k.commentData(a.ID)).Result()
+	if err != nil {
+		return err
+	}
 	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for _, f := range store.Feeds(a) {
 			p.ZRem(ctx, s.k.index(f), a.ID)
 		}
 		for _, cid := range refs {
 			p.ZRem(ctx, s.k.index(store.FeedComments), commentRef(a.ID, cid))
+		}
+		for cid, raw := range all {
+			if c, err := decode[syndicate.Comment](raw); err == nil && c.Origin == syndicate.CommentLocal {
+				p.ZRem(ctx, s.k.index(store.StatusQueue(c.Status)), commentRef(a.ID, cid))
+				p.HDel(ctx, s.k.commentArticle(), cid)
+			}
 		}
 		return nil
 	})

@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -97,6 +98,8 @@ func Run(t *testing.T, open Factory) {
 	t.Run("Retention", func(t *testing.T) { testRetention(t, open) })
 	t.Run("Sources", func(t *testing.T) { testSources(t, open) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
+	t.Run("LocalComments", func(t *testing.T) { testLocalComments(t, open) })
+	t.Run("RateLimit", func(t *testing.T) { testHit(t, open) })
 	t.Run("RetentionShared", func(t *testing.T) { testRetentionShared(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
 	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })
@@ -744,5 +747,125 @@ func testSecrets(t *testing.T, open Factory) {
 	c, _ := s.Secret(t.Context(), "other")
 	if string(a) != string(b) || string(a) == string(c) {
 		t.Error("secrets must persist and differ by name")
+	}
+}
+
+func testLocalComments(t *testing.T, open Factory) {
+	s, reopen := open(t)
+	ctx := t.Context()
+	e := art("alpha", 1, t0)
+	apply(t, s, "alpha", t0, e)
+	aid := syndicate.MintArticleID("alpha", e.Key)
+	if _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: "nope", Content: "x"}, 5); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("comment on an unknown article: %v", err)
+	}
+	pending, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "Ann", Email: "Ann@Example.com"},
+		Content: "<p>hello</p>", Published: t0.Add(time.Minute), Status: syndicate.StatusPending, IP: "192.0.2.7"}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending.ID == "" || pending.Origin != syndicate.CommentLocal || pending.Depth != 0 {
+		t.Fatalf("stored = %+v", pending)
+	}
+	v1 := version(t, s, store.ArticleCommentsFeed(aid))
+	if p, _ := s.Comments(ctx, store.ArticleCommentsFeed(aid), 0, 10); p.Total != 0 {
+		t.Error("a pending comment was published")
+	}
+	q, err := s.CommentsByStatus(ctx, syndicate.StatusPending, 0, 10)
+	if err != nil || q.Total != 1 || q.Items[0].ID != pending.ID || q.Items[0].IP != "192.0.2.7" {
+		t.Fatalf("pending queue = %+v, %v", q, err)
+	}
+	if known, _ := s.KnownCommenter(ctx, syndicate.EmailKey("ann@example.com")); known {
+		t.Error("known before any approval")
+	}
+	got, err := s.SetCommentStatus(ctx, pending.ID, syndicate.StatusApproved)
+	if err != nil || got.Status != syndicate.StatusApproved {
+		t.Fatalf("approve = %+v, %v", got, err)
+	}
+	if v2 := version(t, s, store.ArticleCommentsFeed(aid)); v2.Version <= v1.Version {
+		t.Error("approval did not bump the comment feed")
+	}
+	if p, _ := s.Comments(ctx, store.ArticleCommentsFeed(aid), 0, 10); p.Total != 1 {
+		t.Errorf("approved comment not published: %d", p.Total)
+	}
+	if v, _ := s.Article(ctx, aid); v.CommentCount != 1 {
+		t.Errorf("count = %d", v.CommentCount)
+	}
+	if known, _ := s.KnownCommenter(ctx, syndicate.EmailKey(" ann@example.com ")); !known {
+		t.Error("an approved commenter is not known")
+	}
+	// Threading: reply, reply to reply, depth cap, another article's parent.
+	r1, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: pending.ID, Author: syndicate.Author{Name: "Bob"}, Content: "r1", Published: t0.Add(2 * time.Minute), Status: syndicate.StatusApproved}, 2)
+	if err != nil || r1.Depth != 1 {
+		t.Fatalf("reply = %+v, %v", r1, err)
+	}
+	r2, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r1.ID, Content: "r2", Published: t0.Add(3 * time.Minute), Status: syndicate.StatusApproved}, 2)
+	if err != nil || r2.Depth != 2 {
+		t.Fatalf("reply to reply = %+v, %v", r2, err)
+	}
+	if _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r2.ID, Content: "r3", Published: t0, Status: syndicate.StatusApproved}, 2); !isField(err, "parent_id") {
+		t.Errorf("too deep = %v, want an invalid parent_id", err)
+	}
+	other := art("alpha", 2, t0)
+	apply(t, s, "alpha", t0, other)
+	oid := syndicate.MintArticleID("alpha", other.Key)
+	if _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: oid, ParentID: pending.ID, Content: "x", Published: t0}, 5); !isField(err, "parent_id") {
+		t.Errorf("parent from another article = %v", err)
+	}
+	// Spam, delete, persistence, IP purge.
+	if _, err := s.SetCommentStatus(ctx, r2.ID, syndicate.StatusSpam); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Comments(ctx, store.FeedComments, 0, 10); p.Total != 2 {
+		t.Errorf("global feed after spam = %d, want 2", p.Total)
+	}
+	if err := s.DeleteComment(ctx, r1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Comment(ctx, r1.ID); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("deleted comment readable: %v", err)
+	}
+	if err := s.DeleteComment(ctx, r1.ID); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("second delete = %v", err)
+	}
+	s = reopen()
+	if c, err := s.Comment(ctx, pending.ID); err != nil || c.Status != syndicate.StatusApproved || c.Author.Email != "Ann@Example.com" {
+		t.Errorf("after restart = %+v, %v", c, err)
+	}
+	if q, _ := s.CommentsByStatus(ctx, syndicate.StatusSpam, 0, 10); q.Total != 1 || q.Items[0].ID != r2.ID {
+		t.Errorf("spam queue = %+v", q)
+	}
+	if n, err := s.PurgeCommentIPs(ctx, t0.Add(90*time.Second)); err != nil || n != 1 {
+		t.Errorf("PurgeCommentIPs = %d, %v", n, err)
+	}
+	if c, _ := s.Comment(ctx, pending.ID); c.IP != "" {
+		t.Error("IP kept past retention")
+	}
+}
+
+func isField(err error, field string) bool {
+	var e *syndicate.Error
+	return errors.As(err, &e) && e.Kind == syndicate.EInvalid && e.Field == field
+}
+
+func testHit(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	now := time.Now()
+	for i := 1; i <= 3; i++ {
+		n, reset, err := s.Hit(ctx, "ip:192.0.2.1", time.Minute, now)
+		if err != nil || n != i || reset.Before(now) || reset.After(now.Add(time.Minute+time.Second)) {
+			t.Fatalf("hit %d = %d %v %v", i, n, reset, err)
+		}
+	}
+	if n, _, _ := s.Hit(ctx, "ip:192.0.2.2", time.Minute, now); n != 1 {
+		t.Errorf("other key = %d", n)
+	}
+	if n, _, _ := s.Hit(ctx, "ip:192.0.2.3", 50*time.Millisecond, now); n != 1 {
+		t.Errorf("short window = %d", n)
+	}
+	time.Sleep(120 * time.Millisecond)
+	if n, _, _ := s.Hit(ctx, "ip:192.0.2.3", 50*time.Millisecond, time.Now()); n != 1 {
+		t.Errorf("after the window = %d, want a fresh count", n)
 	}
 }

@@ -34,6 +34,7 @@ type Config struct {
 	WebSub   WebSub   `yaml:"websub"`
 	Admin    Admin    `yaml:"admin"`
 	Sanitize Sanitize `yaml:"sanitize"`
+	Comments Comments `yaml:"comments"`
 	Log      Log      `yaml:"log"`
 	HTTP     HTTP     `yaml:"http"`
 	// Sources are the partner feeds defined in the file, as written
@@ -163,6 +164,40 @@ type Sanitize struct {
 	IframeHosts []string `yaml:"iframe_hosts"`
 }
 
+// Comments configures reader comments (POST /articles/{id}/comments).
+type Comments struct {
+	// Enabled accepts reader comments (default true).
+	Enabled bool `yaml:"enabled"`
+	// AutoApprove publishes new comments at once: none (all wait for an
+	// editor), known (authors with an approved comment; the default), all.
+	AutoApprove string `yaml:"auto_approve"`
+	// MaxLength bounds the body in characters (default 10000).
+	MaxLength int `yaml:"max_length"`
+	// MaxAuthorLength bounds the author name (default 100).
+	MaxAuthorLength int `yaml:"max_author_length"`
+	// MaxLinks is the most links a comment may carry (default 3).
+	MaxLinks int `yaml:"max_links"`
+	// MaxDepth is how deep replies may nest (default 5).
+	MaxDepth int `yaml:"max_depth"`
+	// RateLimit comments per client IP per RateWindow (defaults 5, 10m);
+	// beyond it, 429 with Retry-After. The counters are in the store, so
+	// the limit holds across replicas.
+	RateLimit  int           `yaml:"rate_limit"`
+	RateWindow time.Duration `yaml:"rate_window"`
+	// CloseAfter closes comments on articles published longer ago
+	// (default 720h; 0 never closes).
+	CloseAfter time.Duration `yaml:"close_after"`
+	// IPRetention is how long commenter IPs are kept (default 720h).
+	IPRetention time.Duration `yaml:"ip_retention"`
+	// Honeypot is a form field humans leave empty (default "homepage").
+	Honeypot string `yaml:"honeypot"`
+	// MaxBodyBytes bounds the request body (default 65536).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// AllowedOrigins may POST comments cross-origin (CORS) and be the
+	// target of a form's redirect field; the site's own origin always may.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+}
+
 // Log configures logging.
 type Log struct {
 	// Format is auto, text or json (default auto: JSON when stderr is not
@@ -250,6 +285,11 @@ func Default() *Config {
 		},
 		Feeds: Feeds{DefaultLimit: 30, MaxLimit: 100, CacheMaxAge: 300 * time.Second},
 		Log:   Log{Format: "auto", Level: "info"},
+		Comments: Comments{
+			Enabled: true, AutoApprove: "known", MaxLength: 10000, MaxAuthorLength: 100, MaxLinks: 3, MaxDepth: 5,
+			RateLimit: 5, RateWindow: 10 * time.Minute, CloseAfter: 720 * time.Hour, IPRetention: 720 * time.Hour,
+			Honeypot: "homepage", MaxBodyBytes: 64 << 10,
+		},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       10 * time.Second,

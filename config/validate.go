@@ -83,6 +83,30 @@ func (l *loader) validate(c *Config, dir string) {
 		l.check("site.article_url", checkArticleURL(c.Site.ArticleURL))
 	}
 
+	if !oneOf(c.Comments.AutoApprove, "none", "known", "all") {
+		l.problem("comments.auto_approve", "%q must be none, known or all", c.Comments.AutoApprove)
+	}
+	l.atLeast("comments.max_length", c.Comments.MaxLength, 1)
+	l.atLeast("comments.max_author_length", c.Comments.MaxAuthorLength, 1)
+	l.atLeast("comments.max_links", c.Comments.MaxLinks, 0)
+	l.atLeast("comments.max_depth", c.Comments.MaxDepth, 0)
+	l.atLeast("comments.rate_limit", c.Comments.RateLimit, 1)
+	l.positive("comments.rate_window", c.Comments.RateWindow)
+	l.positive("comments.ip_retention", c.Comments.IPRetention)
+	if c.Comments.CloseAfter < 0 {
+		l.problem("comments.close_after", "must not be negative (0 never closes)")
+	}
+	if c.Comments.MaxBodyBytes < 1024 {
+		l.problem("comments.max_body_bytes", "must be at least 1024")
+	}
+	if strings.TrimSpace(c.Comments.Honeypot) == "" {
+		l.problem("comments.honeypot", "is required")
+	}
+	for i, o := range c.Comments.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			l.check(fmt.Sprintf("comments.allowed_origins[%d]", i), err)
+		}
+	}
 	if c.Store.RedisPrefix == "" || strings.ContainsAny(c.Store.RedisPrefix, "{} \t\r\n") {
 		l.problem("store.redis_prefix", "%q must be non-empty, without braces or spaces", c.Store.RedisPrefix)
 	}
@@ -364,3 +388,12 @@ var (
 	// an optional port.
 	hostPattern = regexp.MustCompile(`^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$`)
 )
+
+// checkOrigin accepts a web origin: scheme://host[:port], nothing else.
+func checkOrigin(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin such as https://news.example", raw)
+	}
+	return nil
+}

@@ -25,6 +25,7 @@ type API struct {
 	tokens []Token
 	log    *slog.Logger
 	title  string
+	mod    Moderator
 }
 
 // NewAPI returns the API. With no tokens the API is disabled: every
@@ -49,6 +50,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/sources/{id}/refresh", a.auth(a.handleRefresh))
 	mux.Handle("GET /api/sources.opml", a.auth(a.handleExport))
 	mux.Handle("POST /api/sources.opml", a.auth(a.handleImport))
+	a.moderationRoutes(mux)
 }
 
 // statusOf maps error kinds to HTTP status codes, in one place.

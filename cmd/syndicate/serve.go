@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,7 +104,18 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 
 	mux := http.NewServeMux()
 	fsrv.Routes(mux)
-	admin.NewAPI(svc, adminTokens(cfg), cfg.Site.Title, log).Routes(mux)
+	api := admin.NewAPI(svc, adminTokens(cfg), cfg.Site.Title, log)
+	csvc, err := m.commentRoutes(mux, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	api.SetModerator(csvc)
+	api.Routes(mux)
+	admin.NewPage(admin.PageOptions{
+		Service: svc, API: api, Store: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
+		Logger: log, SiteTitle: cfg.Site.Title, Now: m.Now,
+	}).Routes(mux)
+	go purgeIPs(watchCtx, st, cfg.Comments.IPRetention, log)
 	healthRoutes(mux, st, fsrv)
 	srv := &http.Server{
 		Handler:           withRecover(withRequestLog(mux, log), log),

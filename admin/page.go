@@ -1,0 +1,971 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"syndicate"
+	"syndicate/store"
+)
+
+// The page's templates and stylesheet, built into the binary.
+//
+//go:embed templates
+var templateFS embed.FS
+
+const (
+	sessionCookie = "syndicate_admin"       // the signed session
+	loginCookie   = "syndicate_admin_login" // the login form's CSRF nonce
+	flashCookie   = "syndicate_admin_flash" // one message for the next page
+	cookiePath    = "/admin"
+
+	// SessionSecret names the store secret that signs sessions, CSRF
+	// tokens and flash messages, shared by every replica (DECISIONS §11).
+	SessionSecret = "admin-session"
+
+	defaultSessionTTL = 12 * time.Hour
+	loginFormTTL      = time.Hour
+	flashTTL          = time.Minute
+	maxFormBytes      = 64 << 10
+)
+
+// PageOptions configure the editors' web page.
+type PageOptions struct {
+	Service *Service
+	// API authenticates the login form with the same tokens as /api; with
+	// no token configured the page is disabled (403), never open.
+	API *API
+	// Store keeps the signing secret (SessionSecret).
+	Store store.Secrets
+	// Secure marks cookies Secure even on plain-HTTP requests: set it when
+	// base_url is https and TLS ends at a proxy. Requests that arrive over
+	// TLS always get Secure cookies.
+	Secure    bool
+	Logger    *slog.Logger
+	SiteTitle string
+	// SessionTTL is how long a login lasts; 12h if zero.
+	SessionTTL time.Duration
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+}
+
+// Page is the editors' web page under /admin: a server-rendered list of
+// sources with their health and forms to add, edit, disable, delete and
+// refresh them, behind a login with the admin tokens. Every change goes
+// through the Service, which audits it under the token's name.
+//
+// Sessions are stateless: the cookie holds the token's name, an expiry and
+// a random session id, signed with HMAC-SHA256 under a secret kept in the
+// store, so any replica accepts it and the token itself never leaves the
+// login form. Each POST form carries a CSRF token derived from the session
+// id, and cross-origin POSTs are refused from their Origin, Referer or
+// Sec-Fetch-Site headers before anything else is read.
+type Page struct {
+	opts PageOptions
+	log  *slog.Logger
+	tmpl map[string]*template.Template
+	css  []byte
+
+	mu     sync.Mutex
+	secret []byte // cached: it never changes once created
+}
+
+// NewPage returns the page. It panics if its embedded templates do not
+// parse, which only a broken build can cause.
+func NewPage(opts PageOptions) *Page {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = defaultSessionTTL
+	}
+	if opts.SiteTitle == "" {
+		opts.SiteTitle = "Syndicate"
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Page{opts: opts, log: log}
+	p.tmpl = p.parseTemplates()
+	css, err := fs.ReadFile(templateFS, "templates/admin.css")
+	if err != nil {
+		panic(err)
+	}
+	p.css = css
+	return p
+}
+
+// Routes registers the page's routes on mux.
+func (p *Page) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin/static/admin.css", p.handleCSS)
+	mux.HandleFunc("GET /admin/{$}", p.handleSlash)
+	mux.HandleFunc("GET /admin/login", p.handleLoginForm)
+	mux.HandleFunc("POST /admin/login", p.handleLogin)
+	mux.Handle("POST /admin/logout", p.auth(p.handleLogout))
+	mux.Handle("GET /admin", p.auth(p.handleIndex))
+	mux.Handle("GET /admin/sources.opml", p.auth(p.handleExport))
+	mux.Handle("POST /admin/sources", p.auth(p.handleCreate))
+	mux.Handle("GET /admin/sources/{id}/edit", p.auth(p.handleEditForm))
+	mux.Handle("POST /admin/sources/{id}", p.auth(p.handleReplace))
+	mux.Handle("POST /admin/sources/{id}/enable", p.auth(p.handleEnable))
+	mux.Handle("POST /admin/sources/{id}/disable", p.auth(p.handleDisable))
+	mux.Handle("GET /admin/sources/{id}/delete", p.auth(p.handleDeleteConfirm))
+	mux.Handle("POST /admin/sources/{id}/delete", p.auth(p.handleDelete))
+	mux.Handle("POST /admin/sources/{id}/refresh", p.auth(p.handleRefresh))
+}
+
+// ---- sessions, CSRF and flash messages ----
+
+// session is what the session cookie carries.
+type session struct {
+	Name    string    // the admin token's name (audit "who")
+	Expires time.Time // second precision
+	ID      string    // random; the CSRF token derives from it
+}
+
+var b64 = base64.RawURLEncoding
+
+func (p *Page) key(ctx context.Context) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.secret != nil {
+		return p.secret, nil
+	}
+	k, err := p.opts.Store.Secret(ctx, SessionSecret)
+	if err != nil {
+		return nil, fmt.Errorf("read the admin session secret: %w", err)
+	}
+	if len(k) < 16 {
+		return nil, fmt.Errorf("the admin session secret is too short (%d bytes)", len(k))
+	}
+	p.secret = k
+	return k, nil
+}
+
+// sign returns the HMAC-SHA256 of data under key, separated by purpose so
+// that a value signed for one use (a flash message) is never valid for
+// another (a session).
+func sign(key []byte, purpose, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}
+
+// signed returns data with its signature appended: DATA.SIG.
+func signed(key []byte, purpose, data string) string {
+	return data + "." + b64.EncodeToString(sign(key, purpose, data))
+}
+
+// verify returns the data of a DATA.SIG value whose signature is good,
+// comparing in constant time.
+func verify(key []byte, purpose, value string) (string, bool) {
+	i := strings.LastIndexByte(value, '.')
+	if i < 0 {
+		return "", false
+	}
+	sig, err := b64.DecodeString(value[i+1:])
+	if err != nil {
+		return "", false
+	}
+	data := value[:i]
+	return data, hmac.Equal(sig, sign(key, purpose, data))
+}
+
+func randomID() string {
+	b := make([]byte, 18)
+	rand.Read(b)
+	return b64.EncodeToString(b)
+}
+
+func (s session) encode(key []byte) string {
+	data := "v1." + b64.EncodeToString([]byte(s.Name)) + "." + strconv.FormatInt(s.Expires.Unix(), 10) + "." + s.ID
+	return signed(key, "session", data)
+}
+
+func decodeSession(key []byte, value string) (session, bool) {
+	data, ok := verify(key, "session", value)
+	if !ok {
+		return session{}, false
+	}
+	parts := strings.Split(data, ".")
+	if len(parts) != 4 || parts[0] != "v1" || parts[3] == "" {
+		return session{}, false
+	}
+	name, err := b64.DecodeString(parts[1])
+	if err != nil {
+		return session{}, false
+	}
+	exp, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return session{}, false
+	}
+	return session{Name: string(name), Expires: time.Unix(exp, 0), ID: parts[3]}, true
+}
+
+// csrfToken is the form token of a session: an HMAC of its random id, so
+// a page of one session cannot post for another.
+func csrfToken(key []byte, s session) string {
+	return b64.EncodeToString(sign(key, "csrf", s.ID))
+}
+
+// loginToken is the login form's CSRF token, tied to the nonce cookie set
+// with the form (there is no session yet).
+func loginToken(key []byte, nonce string) string {
+	return b64.EncodeToString(sign(key, "login-csrf", nonce))
+}
+
+func tokenEqual(got, want string) bool {
+	return got != "" && hmac.Equal([]byte(got), []byte(want))
+}
+
+// tokenNamed reports whether a token called name is still configured, so
+// that removing a token from the config ends its sessions.
+func tokenNamed(a *API, name string) bool {
+	for _, t := range a.tokens {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// readSession returns the request's valid session, if it has one. The
+// error is only about the store (no secret), never about the cookie.
+func (p *Page) readSession(r *http.Request) (session, bool, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return session{}, false, nil
+	}
+	key, err := p.key(r.Context())
+	if err != nil {
+		return session{}, false, err
+	}
+	s, ok := decodeSession(key, c.Value)
+	if !ok || !p.opts.Now().Before(s.Expires) || !tokenNamed(p.opts.API, s.Name) {
+		return session{}, false, nil
+	}
+	return s, true, nil
+}
+
+func (p *Page) secure(r *http.Request) bool { return p.opts.Secure || r.TLS != nil }
+
+// setCookie sets an HttpOnly, SameSite=Strict cookie under /admin; maxAge
+// < 0 deletes it.
+func (p *Page) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
+	c := &http.Cookie{
+		Name: name, Value: value, Path: cookiePath,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: p.secure(r),
+	}
+	if maxAge < 0 {
+		c.MaxAge = -1
+		c.Expires = time.Unix(1, 0)
+	} else {
+		c.MaxAge = int(maxAge / time.Second)
+		c.Expires = p.opts.Now().Add(maxAge)
+	}
+	http.SetCookie(w, c)
+}
+
+// flash is a one-time message shown on the next page.
+type flash struct {
+	Kind    string // ok or error
+	Message string
+}
+
+func (p *Page) setFlash(w http.ResponseWriter, r *http.Request, kind, msg string) {
+	key, err := p.key(r.Context())
+	if err != nil {
+		return // the message is a courtesy; the change itself is done
+	}
+	exp := strconv.FormatInt(p.opts.Now().Add(flashTTL).Unix(), 10)
+	data := b64.EncodeToString([]byte(kind+"\n"+msg)) + "." + exp
+	p.setCookie(w, r, flashCookie, signed(key, "flash", data), flashTTL)
+}
+
+// takeFlash returns the pending message, if any, and clears it.
+func (p *Page) takeFlash(w http.ResponseWriter, r *http.Request) *flash {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return nil
+	}
+	p.setCookie(w, r, flashCookie, "", -1)
+	key, err := p.key(r.Context())
+	if err != nil {
+		return nil
+	}
+	data, ok := verify(key, "flash", c.Value)
+	if !ok {
+		return nil
+	}
+	msg, exp, ok := strings.Cut(data, ".")
+	if !ok {
+		return nil
+	}
+	if t, err := strconv.ParseInt(exp, 10, 64); err != nil || p.opts.Now().Unix() > t {
+		return nil
+	}
+	raw, err := b64.DecodeString(msg)
+	if err != nil {
+		return nil
+	}
+	kind, text, _ := strings.Cut(string(raw), "\n")
+	return &flash{Kind: kind, Message: text}
+}
+
+var crossOrigin = http.NewCrossOriginProtection()
+
+// sameOrigin refuses cross-origin form posts: Sec-Fetch-Site and Origin
+// (stdlib CrossOriginProtection), then, for browsers that send neither,
+// a Referer naming another host. Requests with none of them are not from
+// a browser form and are left to the CSRF token.
+func sameOrigin(r *http.Request) bool {
+	if crossOrigin.Check(r) != nil {
+		return false
+	}
+	if r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "" {
+		return true
+	}
+	if ref := r.Header.Get("Referer"); ref != "" {
+		u, err := url.Parse(ref)
+		return err == nil && strings.EqualFold(u.Host, r.Host)
+	}
+	return true
+}
+
+// parseForm reads a POST form of bounded size.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	return r.ParseForm()
+}
+
+// auth wraps a handler that needs a session. Without one, GETs and POSTs
+// alike go to the login form and nothing is done. POSTs must also come
+// from this origin and carry the session's CSRF token.
+func (p *Page) auth(h func(http.ResponseWriter, *http.Request, session)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !p.opts.API.Enabled() {
+			p.renderDisabled(w, r)
+			return
+		}
+		if r.Method == http.MethodPost && !sameOrigin(r) {
+			p.renderError(w, r, http.StatusForbidden, "Cross-site request refused", "This form was posted from another site. Open the admin page directly and try again.")
+			return
+		}
+		s, ok, err := p.readSession(r)
+		if err != nil {
+			p.log.Error("admin page: session secret", "error", err)
+			p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "The store does not answer; try again shortly.")
+			return
+		}
+		if !ok {
+			if _, err := r.Cookie(sessionCookie); err == nil {
+				p.setCookie(w, r, sessionCookie, "", -1)
+				p.setFlash(w, r, "error", "Your session has expired; sign in again.")
+			}
+			http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			if err := parseForm(w, r); err != nil {
+				p.renderError(w, r, http.StatusBadRequest, "Bad form", "The form could not be read.")
+				return
+			}
+			key, err := p.key(r.Context())
+			if err != nil || !tokenEqual(r.PostForm.Get("csrf"), csrfToken(key, s)) {
+				p.renderError(w, r, http.StatusForbidden, "Form expired", "This form is out of date or was not sent by this page. Reload the page and try again.")
+				return
+			}
+		}
+		h(w, r, s)
+	})
+}
+
+// ---- rendering ----
+
+// base is what every page's layout shows.
+type base struct {
+	Title     string
+	SiteTitle string
+	Who       string
+	CSRF      string
+	Flash     *flash
+}
+
+func (p *Page) base(r *http.Request, s session, title string) base {
+	b := base{Title: title, SiteTitle: p.opts.SiteTitle, Who: s.Name}
+	if s.ID != "" {
+		if key, err := p.key(r.Context()); err == nil {
+			b.CSRF = csrfToken(key, s)
+		}
+	}
+	return b
+}
+
+func (p *Page) parseTemplates() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"ago":   p.ago,
+		"until": p.until,
+		"iso":   iso,
+		"stamp": stamp,
+		"join":  strings.Join,
+	}
+	common := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/form.html"))
+	out := map[string]*template.Template{}
+	for _, name := range []string{"index", "login", "edit", "delete", "error"} {
+		t := template.Must(template.Must(common.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
+		out[name] = t
+	}
+	return out
+}
+
+// securityHeaders keep the page out of frames and caches and allow only
+// its own stylesheet: there is no script on it at all.
+func securityHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+}
+
+func (p *Page) render(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
+	var buf bytes.Buffer
+	if err := p.tmpl[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		p.log.Error("admin page: render", "template", name, "path", r.URL.Path, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	securityHeaders(w)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+type errorData struct {
+	base
+	Code    int
+	Message string
+}
+
+func (p *Page) renderError(w http.ResponseWriter, r *http.Request, code int, title, msg string) {
+	p.render(w, r, code, "error", errorData{base: base{Title: title, SiteTitle: p.opts.SiteTitle}, Code: code, Message: msg})
+}
+
+func (p *Page) renderDisabled(w http.ResponseWriter, r *http.Request) {
+	p.renderError(w, r, http.StatusForbidden, "Admin disabled",
+		"The admin page and API are disabled because no admin token is configured. Set admin.tokens in the config file or SYNDICATE_ADMIN_TOKEN, then restart.")
+}
+
+// renderServiceError shows a Service error on its own page with the
+// status of its kind (the API's table); unknown errors are logged.
+func (p *Page) renderServiceError(w http.ResponseWriter, r *http.Request, err error) {
+	code, ok := statusOf[syndicate.ErrorKind(err)]
+	if !ok {
+		code = http.StatusInternalServerError
+		p.log.Error("admin page", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	title := http.StatusText(code)
+	switch code {
+	case http.StatusConflict:
+		title = "Not allowed"
+	case http.StatusNotFound:
+		title = "No such source"
+	}
+	p.renderError(w, r, code, title, upperFirst(syndicate.ErrorMessage(err)))
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func (p *Page) handleCSS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(p.css)
+}
+
+func (p *Page) handleSlash(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/admin", http.StatusMovedPermanently)
+}
+
+// ---- login and logout ----
+
+type loginData struct {
+	base
+	Error string
+}
+
+func (p *Page) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	if !p.opts.API.Enabled() {
+		p.renderDisabled(w, r)
+		return
+	}
+	if _, ok, _ := p.readSession(r); ok {
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		return
+	}
+	p.renderLogin(w, r, http.StatusOK, "")
+}
+
+// renderLogin shows the login form with a fresh CSRF nonce.
+func (p *Page) renderLogin(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	key, err := p.key(r.Context())
+	if err != nil {
+		p.log.Error("admin page: session secret", "error", err)
+		p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "The store does not answer; try again shortly.")
+		return
+	}
+	nonce := randomID()
+	p.setCookie(w, r, loginCookie, nonce, loginFormTTL)
+	d := loginData{base: base{Title: "Sign in", SiteTitle: p.opts.SiteTitle, CSRF: loginToken(key, nonce)}, Error: msg}
+	d.Flash = p.takeFlash(w, r)
+	p.render(w, r, code, "login", d)
+}
+
+func (p *Page) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if !p.opts.API.Enabled() {
+		p.renderDisabled(w, r)
+		return
+	}
+	if !sameOrigin(r) {
+		p.renderError(w, r, http.StatusForbidden, "Cross-site request refused", "This form was posted from another site. Open the admin page directly and try again.")
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		p.renderError(w, r, http.StatusBadRequest, "Bad form", "The form could not be read.")
+		return
+	}
+	key, err := p.key(r.Context())
+	if err != nil {
+		p.log.Error("admin page: session secret", "error", err)
+		p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "The store does not answer; try again shortly.")
+		return
+	}
+	nonce, err := r.Cookie(loginCookie)
+	if err != nil || !tokenEqual(r.PostForm.Get("csrf"), loginToken(key, nonce.Value)) {
+		p.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired or was not sent by this page. Please try again.")
+		return
+	}
+	name, ok := p.opts.API.Authenticate(strings.TrimSpace(r.PostForm.Get("token")))
+	if !ok {
+		p.log.Warn("admin page: sign-in refused", "remote_addr", remoteHost(r))
+		p.renderLogin(w, r, http.StatusUnauthorized, "That token is not valid.")
+		return
+	}
+	s := session{Name: name, Expires: p.opts.Now().Add(p.opts.SessionTTL).Truncate(time.Second), ID: randomID()}
+	p.setCookie(w, r, sessionCookie, s.encode(key), p.opts.SessionTTL)
+	p.setCookie(w, r, loginCookie, "", -1)
+	p.log.Info("audit", "who", name, "action", "session.login", "remote_addr", remoteHost(r))
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func remoteHost(r *http.Request) string {
+	h, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return h
+}
+
+func (p *Page) handleLogout(w http.ResponseWriter, r *http.Request, s session) {
+	p.setCookie(w, r, sessionCookie, "", -1)
+	p.log.Info("audit", "who", s.Name, "action", "session.logout")
+	p.setFlash(w, r, "ok", "Signed out.")
+	http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+}
+
+// ---- the sources page ----
+
+// sourceForm is the add/edit form as the editor typed it, kept verbatim
+// so that a form with an error comes back as it was sent.
+type sourceForm struct {
+	ID, Name, URL, SiteURL, Schedule, Attribution, Categories string
+	Comments, Enabled                                         bool
+}
+
+func formFromRequest(r *http.Request) sourceForm {
+	f := r.PostForm
+	return sourceForm{
+		ID: f.Get("id"), Name: f.Get("name"), URL: f.Get("url"), SiteURL: f.Get("site_url"),
+		Schedule: f.Get("schedule"), Attribution: f.Get("attribution"), Categories: f.Get("categories"),
+		Comments: f.Get("comments") != "", Enabled: f.Get("enabled") != "",
+	}
+}
+
+func formOf(src syndicate.Source) sourceForm {
+	return sourceForm{
+		ID: src.ID, Name: src.Name, URL: src.URL, SiteURL: src.SiteURL, Schedule: src.Schedule,
+		Attribution: src.Attribution, Categories: strings.Join(src.Categories, ", "),
+		Comments: src.Comments, Enabled: src.Enabled,
+	}
+}
+
+// source converts the form through Input, as the API does.
+func (f sourceForm) source() syndicate.Source {
+	enabled := f.Enabled
+	return Input{
+		ID: f.ID, Name: f.Name, URL: f.URL, SiteURL: f.SiteURL, Schedule: f.Schedule,
+		Attribution: f.Attribution, Categories: strings.Split(f.Categories, ","),
+		Comments: f.Comments, Enabled: &enabled,
+	}.Source()
+}
+
+// fieldErrors maps a form field to what is wrong with it; "" holds the
+// problems that belong to no field.
+type fieldErrors map[string]string
+
+func (fe fieldErrors) add(err error) {
+	var e *syndicate.Error
+	field := ""
+	if errors.As(err, &e) {
+		field = e.Field
+	}
+	// categories[2] is about the categories box.
+	if i := strings.IndexByte(field, '['); i > 0 {
+		field = field[:i]
+	}
+	switch field {
+	case "id", "name", "url", "site_url", "schedule", "attribution", "categories", "comments", "enabled":
+	default:
+		field = ""
+	}
+	msg := upperFirst(syndicate.ErrorMessage(err))
+	if fe[field] != "" {
+		msg = fe[field] + " " + msg
+	}
+	fe[field] = msg
+}
+
+// check validates src as the Service will and returns every problem.
+func (p *Page) check(src syndicate.Source) fieldErrors {
+	fe := fieldErrors{}
+	for _, e := range p.opts.Service.Validate(src) {
+		fe.add(e)
+	}
+	return fe
+}
+
+// row is one source as the list shows it.
+type row struct {
+	SourceView
+	State, StateLabel string
+}
+
+// health classifies a source for its badge.
+func health(v SourceView) (state, label string) {
+	switch {
+	case !v.Enabled:
+		return "disabled", "Disabled"
+	case v.Status.Disabled != "":
+		return "stopped", "Stopped"
+	case v.Status.ConsecutiveFailures > 0:
+		return "failing", "Failing"
+	case v.Status.LastSuccess != nil:
+		return "ok", "Healthy"
+	}
+	return "pending", "Not fetched yet"
+}
+
+type indexData struct {
+	base
+	Sources                                []row
+	Healthy, Failing, Disabled, Pending    int
+	Form                                   sourceForm
+	Errors                                 fieldErrors
+	OpenForm, Editing                      bool
+	DefaultSchedule, DefaultAttribution    string
+	FormAction, FormTitle, FormSubmitLabel string
+}
+
+func (p *Page) handleIndex(w http.ResponseWriter, r *http.Request, s session) {
+	p.renderIndex(w, r, s, http.StatusOK, sourceForm{Enabled: true}, nil)
+}
+
+func (p *Page) renderIndex(w http.ResponseWriter, r *http.Request, s session, code int, form sourceForm, errs fieldErrors) {
+	list, err := p.opts.Service.List(r.Context())
+	if err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	}
+	d := indexData{
+		base: p.base(r, s, "Sources"), Form: form, Errors: errs, OpenForm: len(errs) > 0,
+		DefaultSchedule: p.opts.Service.opts.DefaultSchedule, DefaultAttribution: syndicate.DefaultAttribution,
+		FormAction: "/admin/sources", FormTitle: "Add a source", FormSubmitLabel: "Add source",
+	}
+	d.Flash = p.takeFlash(w, r)
+	for _, v := range list {
+		st, label := health(v)
+		switch st {
+		case "ok":
+			d.Healthy++
+		case "failing", "stopped":
+			d.Failing++
+		case "disabled":
+			d.Disabled++
+		default:
+			d.Pending++
+		}
+		d.Sources = append(d.Sources, row{SourceView: v, State: st, StateLabel: label})
+	}
+	p.render(w, r, code, "index", d)
+}
+
+// statusFor is the status of a form that comes back with errors.
+func statusFor(err error) int {
+	if code, ok := statusOf[syndicate.ErrorKind(err)]; ok {
+		return code
+	}
+	return http.StatusInternalServerError
+}
+
+func (p *Page) handleCreate(w http.ResponseWriter, r *http.Request, s session) {
+	form := formFromRequest(r)
+	src := form.source()
+	if errs := p.check(src); len(errs) > 0 {
+		p.renderIndex(w, r, s, http.StatusBadRequest, form, errs)
+		return
+	}
+	v, err := p.opts.Service.Create(r.Context(), s.Name, src)
+	if err != nil {
+		p.formError(w, r, err)
+		errs := fieldErrors{}
+		errs.add(err)
+		p.renderIndex(w, r, s, statusFor(err), form, errs)
+		return
+	}
+	p.setFlash(w, r, "ok", fmt.Sprintf("Added %s (%s). Press Refresh to fetch it now, or wait for its schedule.", v.ID, v.Name))
+	http.Redirect(w, r, "/admin#source-"+v.ID, http.StatusSeeOther)
+}
+
+// formError logs a Service error that is our fault, not the editor's.
+func (p *Page) formError(w http.ResponseWriter, r *http.Request, err error) {
+	if _, ok := statusOf[syndicate.ErrorKind(err)]; !ok {
+		p.log.Error("admin page", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+}
+
+type editData struct {
+	base
+	Source                                 SourceView
+	Form                                   sourceForm
+	Errors                                 fieldErrors
+	DefaultSchedule, DefaultAttribution    string
+	FormAction, FormTitle, FormSubmitLabel string
+	Editing                                bool
+}
+
+// editable returns the API source id names, or the error page's reason.
+func (p *Page) editable(ctx context.Context, id string) (SourceView, error) {
+	v, err := p.opts.Service.Get(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	if v.Managed == syndicate.ManagedConfig {
+		return v, errConfigManaged(id)
+	}
+	return v, nil
+}
+
+func (p *Page) handleEditForm(w http.ResponseWriter, r *http.Request, s session) {
+	v, err := p.editable(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	}
+	p.renderEdit(w, r, s, http.StatusOK, v, formOf(v.Source), nil)
+}
+
+func (p *Page) renderEdit(w http.ResponseWriter, r *http.Request, s session, code int, v SourceView, form sourceForm, errs fieldErrors) {
+	p.render(w, r, code, "edit", editData{
+		base: p.base(r, s, "Edit "+v.ID), Source: v, Form: form, Errors: errs,
+		DefaultSchedule: p.opts.Service.opts.DefaultSchedule, DefaultAttribution: syndicate.DefaultAttribution,
+		FormAction: "/admin/sources/" + v.ID, FormTitle: "Edit " + v.Name, FormSubmitLabel: "Save changes", Editing: true,
+	})
+}
+
+func (p *Page) handleReplace(w http.ResponseWriter, r *http.Request, s session) {
+	v, err := p.editable(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	}
+	form := formFromRequest(r)
+	form.ID = v.ID // ids cannot change; the form shows it read-only
+	src := form.source()
+	if errs := p.check(src); len(errs) > 0 {
+		p.renderEdit(w, r, s, http.StatusBadRequest, v, form, errs)
+		return
+	}
+	if _, err := p.opts.Service.Replace(r.Context(), s.Name, v.ID, src); err != nil {
+		p.formError(w, r, err)
+		errs := fieldErrors{}
+		errs.add(err)
+		p.renderEdit(w, r, s, statusFor(err), v, form, errs)
+		return
+	}
+	p.setFlash(w, r, "ok", fmt.Sprintf("Saved %s.", v.ID))
+	http.Redirect(w, r, "/admin#source-"+v.ID, http.StatusSeeOther)
+}
+
+func (p *Page) handleEnable(w http.ResponseWriter, r *http.Request, s session) {
+	p.setEnabled(w, r, s, true)
+}
+
+func (p *Page) handleDisable(w http.ResponseWriter, r *http.Request, s session) {
+	p.setEnabled(w, r, s, false)
+}
+
+// setEnabled replaces the source with Enabled flipped, through the
+// Service (validated and audited like any edit).
+func (p *Page) setEnabled(w http.ResponseWriter, r *http.Request, s session, enabled bool) {
+	v, err := p.editable(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	}
+	src := v.Source
+	src.Enabled = enabled
+	if _, err := p.opts.Service.Replace(r.Context(), s.Name, v.ID, src); err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	}
+	msg := "Disabled %s: it is no longer fetched; its articles stay published."
+	if enabled {
+		msg = "Enabled %s: it is fetched on its schedule again."
+	}
+	p.setFlash(w, r, "ok", fmt.Sprintf(msg, v.ID))
+	http.Redirect(w, r, "/admin#source-"+v.ID, http.StatusSeeOther)
+}
+
+type deleteData struct {
+	base
+	Source SourceView
+}
+
+func (p *Page) handleDeleteConfirm(w http.ResponseWriter, r *http.Request, s session) {
+	v, err := p.editable(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "delete", deleteData{base: p.base(r, s, "Delete "+v.ID), Source: v})
+}
+
+func (p *Page) handleDelete(w http.ResponseWriter, r *http.Request, s session) {
+	id := r.PathValue("id")
+	if err := p.opts.Service.Delete(r.Context(), s.Name, id); err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	}
+	p.setFlash(w, r, "ok", fmt.Sprintf("Deleted %s.", id))
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func (p *Page) handleRefresh(w http.ResponseWriter, r *http.Request, s session) {
+	id := r.PathValue("id")
+	sum, err := p.opts.Service.Refresh(r.Context(), s.Name, id)
+	if err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	}
+	kind, msg := "ok", fmt.Sprintf("Refreshed %s: %s", id, sum.Status)
+	switch {
+	case sum.Error != "":
+		kind, msg = "error", msg+": "+sum.Error
+	case sum.Status == "ok":
+		msg += fmt.Sprintf(", %d new, %d updated", sum.New, sum.Updated)
+	}
+	p.setFlash(w, r, kind, msg)
+	http.Redirect(w, r, "/admin#source-"+id, http.StatusSeeOther)
+}
+
+func (p *Page) handleExport(w http.ResponseWriter, r *http.Request, s session) {
+	b, err := p.opts.Service.ExportOPML(r.Context(), p.opts.SiteTitle+" — sources")
+	if err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="sources.opml"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b)
+}
+
+// ---- template helpers ----
+
+func (p *Page) ago(t *time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	d := p.opts.Now().Sub(*t)
+	if d < 0 {
+		return "in " + span(-d)
+	}
+	if d < time.Minute {
+		return "just now"
+	}
+	return span(d) + " ago"
+}
+
+func (p *Page) until(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	d := t.Sub(p.opts.Now())
+	if d < time.Minute {
+		return "due now"
+	}
+	return "in " + span(d)
+}
+
+// span says a duration the way people do: 5 min, 3 h, 2 days.
+func span(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+}
+
+func iso(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func stamp(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+}

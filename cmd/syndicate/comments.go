@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"syndicate/comments"
+	"syndicate/config"
+	"syndicate/store"
+)
+
+// commentRoutes wires reader comments: the public endpoint (or a 403 when
+// comments are off) and the service the admin API moderates through.
+func (m *Main) commentRoutes(mux *http.ServeMux, cfg *config.Config, st store.Store, log *slog.Logger) (*comments.Service, error) {
+	c := cfg.Comments
+	svc := comments.NewService(comments.Options{
+		Store: st, AutoApprove: c.AutoApprove, MaxLength: c.MaxLength, MaxAuthorLength: c.MaxAuthorLength,
+		MaxLinks: c.MaxLinks, MaxDepth: c.MaxDepth, RateLimit: c.RateLimit, RateWindow: c.RateWindow,
+		CloseAfter: c.CloseAfter, Now: m.Now, Logger: log,
+	})
+	if !c.Enabled {
+		mux.HandleFunc("POST /articles/{id}/comments", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"error": "comments are disabled on this site"}` + "\n"))
+		})
+		return svc, nil
+	}
+	proxies, err := comments.ParsePrefixes(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return nil, err // validated by config
+	}
+	comments.NewHandler(svc, comments.HandlerOptions{
+		BaseURL: cfg.BaseURL, AllowedOrigins: c.AllowedOrigins, Honeypot: c.Honeypot,
+		MaxBodyBytes: c.MaxBodyBytes, TrustedProxies: proxies, Logger: log,
+	}).Routes(mux)
+	return svc, nil
+}
+
+// purgeIPs forgets commenter IPs older than the retention, hourly.
+func purgeIPs(ctx context.Context, st store.LocalComments, retention time.Duration, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := st.PurgeCommentIPs(ctx, time.Now().Add(-retention)); err != nil {
+			log.Warn("purge commenter IPs", "error", err)
+		} else if n > 0 {
+			log.Info("purged commenter IPs", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

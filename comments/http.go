@@ -1,0 +1,301 @@
+package comments
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"syndicate"
+)
+
+// HandlerOptions configure the public comment endpoint.
+type HandlerOptions struct {
+	BaseURL        string   // the site's own origin may always post
+	AllowedOrigins []string // comments.allowed_origins
+	Honeypot       string   // the form field humans leave empty
+	MaxBodyBytes   int64
+	// TrustedProxies are the peers whose X-Forwarded-For is believed;
+	// none by default.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+}
+
+// Handler serves POST /articles/{id}/comments.
+type Handler struct {
+	svc     *Service
+	opts    HandlerOptions
+	origins map[string]bool
+	log     *slog.Logger
+}
+
+// NewHandler returns the public comment endpoint.
+func NewHandler(svc *Service, opts HandlerOptions) *Handler {
+	h := &Handler{svc: svc, opts: opts, origins: map[string]bool{}, log: opts.Logger}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if o := origin(opts.BaseURL); o != "" {
+		h.origins[o] = true
+	}
+	for _, o := range opts.AllowedOrigins {
+		h.origins[strings.TrimRight(o, "/")] = true
+	}
+	if h.opts.MaxBodyBytes <= 0 {
+		h.opts.MaxBodyBytes = 64 << 10
+	}
+	if h.opts.Honeypot == "" {
+		h.opts.Honeypot = "homepage"
+	}
+	return h
+}
+
+// ParsePrefixes parses IPs and CIDR prefixes (http.trusted_proxies).
+func ParsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR prefix", s)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// Routes registers the public comment routes.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /articles/{id}/comments", h.handleSubmit)
+	mux.HandleFunc("OPTIONS /articles/{id}/comments", h.handlePreflight)
+}
+
+// cors answers for the request's Origin: true when it may proceed.
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true // not a browser cross-origin request
+	}
+	w.Header().Add("Vary", "Origin")
+	if !h.origins[o] {
+		return false
+	}
+	w.Header().Set("Access-Control-Allow-Origin", o)
+	return true
+}
+
+func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
+	if !h.cors(w, r) {
+		writeError(w, http.StatusForbidden, "cross-origin comments from this origin are not allowed (comments.allowed_origins)", "")
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Methods", "POST")
+	w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+	w.Header().Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func writeError(w http.ResponseWriter, code int, msg, field string) {
+	body := map[string]string{"error": msg}
+	if field != "" {
+		body["field"] = field
+	}
+	writeJSON(w, code, body)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// View is a comment as its author and the public may see it: no e-mail,
+// no IP.
+type View struct {
+	ID        string    `json:"id"`
+	ArticleID string    `json:"article_id"`
+	ParentID  string    `json:"parent_id,omitempty"`
+	Author    string    `json:"author"`
+	URL       string    `json:"url,omitempty"`
+	Content   string    `json:"content"`
+	Published time.Time `json:"published"`
+	Status    string    `json:"status"`
+}
+
+// NewView returns the public view of c.
+func NewView(c *syndicate.Comment) View {
+	return View{ID: c.ID, ArticleID: c.ArticleID, ParentID: c.ParentID, Author: c.Author.Name, URL: c.Author.URL,
+		Content: c.Content, Published: c.Published.UTC(), Status: c.Status}
+}
+
+func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
+	if !h.cors(w, r) {
+		writeError(w, http.StatusForbidden, "cross-origin comments from this origin are not allowed (comments.allowed_origins)", "")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)
+	in, honeypot, redirect, err := h.read(r)
+	if err != nil {
+		var me *http.MaxBytesError
+		if errors.As(err, &me) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d bytes", h.opts.MaxBodyBytes), "")
+			return
+		}
+		h.fail(w, err)
+		return
+	}
+	if strings.TrimSpace(honeypot) != "" {
+		h.log.Info("comment rejected by the honeypot", "article_id", r.PathValue("id"))
+		writeError(w, http.StatusBadRequest, "must be left empty", h.opts.Honeypot)
+		return
+	}
+	in.ArticleID = r.PathValue("id")
+	c, err := h.svc.Submit(r.Context(), in, h.clientIP(r))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	w.Header().Set("Location", "/articles/"+c.ArticleID+"/comments/"+c.ID)
+	if redirect != "" {
+		if h.redirectAllowed(redirect) {
+			if !strings.Contains(redirect, "#") {
+				redirect += "#comment-" + c.ID
+			}
+			http.Redirect(w, r, redirect, http.StatusSeeOther)
+			return
+		}
+		h.log.Warn("comment redirect refused: not on an allowed origin", "redirect", redirect)
+	}
+	writeJSON(w, http.StatusCreated, NewView(c))
+}
+
+func (h *Handler) redirectAllowed(raw string) bool {
+	return h.origins[origin(raw)]
+}
+
+func (h *Handler) fail(w http.ResponseWriter, err error) {
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		w.Header().Set("Retry-After", strconv.Itoa(int((rl.RetryAfter+time.Second-1)/time.Second)))
+		writeError(w, http.StatusTooManyRequests, rl.Error(), "")
+		return
+	}
+	var e *syndicate.Error
+	if errors.As(err, &e) {
+		code := map[string]int{syndicate.EInvalid: 400, syndicate.ENotFound: 404, syndicate.EForbidden: 403, syndicate.EConflict: 409}[e.Kind]
+		if code != 0 {
+			writeError(w, code, e.Message, e.Field)
+			return
+		}
+	}
+	h.log.Error("store comment", "error", err)
+	writeError(w, http.StatusServiceUnavailable, "comments cannot be stored right now; try again shortly", "")
+}
+
+// read decodes a JSON or form submission, with the honeypot's value and
+// the form's redirect target.
+func (h *Handler) read(r *http.Request) (in *Submission, honeypot, redirect string, err error) {
+	ct := r.Header.Get("Content-Type")
+	in = &Submission{}
+	if strings.HasPrefix(ct, "application/json") {
+		var m map[string]any
+		dec := json.NewDecoder(r.Body)
+		if err := dec.Decode(&m); err != nil {
+			var me *http.MaxBytesError
+			if errors.As(err, &me) {
+				return nil, "", "", err
+			}
+			return nil, "", "", syndicate.FieldError("body", "malformed JSON: %v", err)
+		}
+		get := func(k string) (string, error) {
+			switch v := m[k].(type) {
+			case nil:
+				return "", nil
+			case string:
+				return v, nil
+			default:
+				return "", syndicate.FieldError(k, "must be a string")
+			}
+		}
+		fields := []struct {
+			name string
+			dst  *string
+		}{{"author", &in.Author}, {"email", &in.Email}, {"url", &in.URL}, {"body", &in.Body}, {"parent_id", &in.ParentID}, {h.opts.Honeypot, &honeypot}}
+		for _, f := range fields {
+			v, err := get(f.name)
+			if err != nil {
+				return nil, "", "", err
+			}
+			*f.dst = v
+		}
+		return in, honeypot, "", nil
+	}
+	if err := r.ParseForm(); err != nil {
+		var me *http.MaxBytesError
+		if errors.As(err, &me) {
+			return nil, "", "", err
+		}
+		return nil, "", "", syndicate.FieldError("body", "cannot read the form: %v", err)
+	}
+	in.Author, in.Email, in.URL = r.PostForm.Get("author"), r.PostForm.Get("email"), r.PostForm.Get("url")
+	in.Body, in.ParentID = r.PostForm.Get("body"), r.PostForm.Get("parent_id")
+	return in, r.PostForm.Get(h.opts.Honeypot), r.PostForm.Get("redirect"), nil
+}
+
+// clientIP is the peer's address, or with a trusted proxy in front, the
+// rightmost X-Forwarded-For address that is not a trusted proxy.
+func (h *Handler) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if !h.trusted(peer) {
+		return peer.Unmap().String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !h.trusted(a) {
+			return a.Unmap().String()
+		}
+	}
+	return peer.Unmap().String()
+}
+
+func (h *Handler) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range h.opts.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

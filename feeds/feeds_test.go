@@ -128,6 +128,19 @@ func newFixture(t testing.TB, populate bool) *fixture {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Reader comments next to the partner's: an approved reply to Ann
+		// (published) and a pending one (not).
+		ann := store.PartnerCommentID(f.aid, "https://www.westernjournal.example/?p=01#comment-1")
+		for _, c := range []*syndicate.Comment{
+			{ID: "clocalreply0000000001", ArticleID: f.aid, ParentID: ann, Author: syndicate.Author{Name: "Dee Local", Email: "dee@example.com", URL: "https://dee.example/"},
+				Content: "<p>Replying here, on the republished copy.</p>", Published: t0.Add(40 * time.Minute), Status: syndicate.StatusApproved, IP: "192.0.2.1"},
+			{ID: "clocalpending00000002", ArticleID: f.aid, Author: syndicate.Author{Name: "Pending Pete", Email: "pete@example.com"},
+				Content: "<p>Not yet approved.</p>", Published: t0.Add(50 * time.Minute), Status: syndicate.StatusPending},
+		} {
+			if _, err := st.AddComment(ctx, c, 5); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	f.srv = feeds.NewServer(feeds.Options{
 		Renderer:    feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News", Description: "Partner articles", Language: "en"}, nil),
@@ -487,7 +500,7 @@ func TestServer_Article(t *testing.T) {
 	if r.StatusCode != 200 {
 		t.Fatalf("status %d: %s", r.StatusCode, b)
 	}
-	for _, want := range []string{`"_syndication"`, `"article_id": "` + f.aid + `"`, `"source_id": "westernjournal"`, `"comment_count": 3`,
+	for _, want := range []string{`"_syndication"`, `"article_id": "` + f.aid + `"`, `"source_id": "westernjournal"`, `"comment_count": 4`,
 		`"canonical_url": "https://www.westernjournal.example/2026/11/story-01/"`, `"external_url"`} {
 		if !strings.Contains(b, want) {
 			t.Errorf("article JSON lacks %s:\n%s", want, b)

@@ -172,7 +172,8 @@ type Secrets interface {
 // LocalComments keeps comments submitted by readers here, with their
 // moderation state (only approved ones are published and counted).
 type LocalComments interface {
-	// AddComment stores a reader's comment on c.ArticleID with a new id.
+	// AddComment stores a reader's comment on c.ArticleID under c.ID, or a
+	// new id (NewCommentID) when c.ID is empty; an id in use is EConflict.
 	// A ParentID must name a comment of the same article, at most maxDepth
 	// replies deep (EInvalid with field parent_id otherwise); an unknown
 	// article is ENotFound. An approved comment is published at once.

@@ -75,7 +75,12 @@ func (s *Store) AddComment(ctx context.Context, in *syndicate.Comment, maxDepth 
 			}
 			c.ParentEntryID = p.EntryID
 		}
-		c.ID = store.NewCommentID()
+		if c.ID == "" {
+			c.ID = store.NewCommentID()
+		}
+		if tx.Bucket(bLocal) != nil && tx.Bucket(bLocal).Get([]byte(c.ID)) != nil {
+			return syndicate.Errorf(syndicate.EConflict, "comment %q exists", c.ID)
+		}
 		c.Origin = syndicate.CommentLocal
 		c.EntryID = ""
 		cb, err := tx.Bucket(bComments).CreateBucketIfNotExists([]byte(c.ArticleID))

@@ -64,20 +64,26 @@ func (s *Store) AddComment(ctx context.Context, in *syndicate.Comment, maxDepth 
 		}
 		c.ParentEntryID = p.EntryID
 	}
-	c.ID = store.NewCommentID()
+	if c.ID == "" {
+		c.ID = store.NewCommentID()
+	}
 	c.Origin = syndicate.CommentLocal
 	c.EntryID = ""
 	data, err := json.Marshal(&c)
 	if err != nil {
 		return nil, err
 	}
-	// The comment first, then where it is indexed: a crash in between
-	// leaves an unlisted comment, never a listed one that is missing.
-	if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		p.HSet(ctx, s.k.commentData(c.ArticleID), c.ID, data)
-		p.HSet(ctx, s.k.commentArticle(), c.ID, c.ArticleID)
-		return nil
-	}); err != nil {
+	// The id claim first (HSETNX), then the comment, then where it is
+	// indexed: a crash in between leaves an unlisted comment, never a
+	// listed one that is missing.
+	ok, err := s.rdb.HSetNX(ctx, s.k.commentArticle(), c.ID, c.ArticleID).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store comment: %w", err)
+	}
+	if !ok {
+		return nil, syndicate.Errorf(syndicate.EConflict, "comment %q exists", c.ID)
+	}
+	if err := s.rdb.HSet(ctx, s.k.commentData(c.ArticleID), c.ID, data).Err(); err != nil {
 		return nil, fmt.Errorf("store comment: %w", err)
 	}
 	if err := s.setStatus(ctx, a, &c, "", c.Status); err != nil {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -33,6 +34,18 @@ type Options struct {
 	// SkipStartup, if set, is asked at start-up whether a source may skip
 	// its first run (e.g. its last success is newer than its interval).
 	SkipStartup func(ctx context.Context, src syndicate.Source, interval time.Duration) bool
+	// Leaser, if set, makes each tick of a source run on one replica of
+	// the fleet (Redis); nil runs every tick here (the embedded store has
+	// one process).
+	Leaser Leaser
+}
+
+// Leaser grants the fleet-wide right to run one tick of a source.
+type Leaser interface {
+	// Acquire claims (sourceID, tick) for the tick's window and marks the
+	// source running. ok is false when another replica has the tick or is
+	// still running the source. release ends the running mark.
+	Acquire(ctx context.Context, sourceID string, tick time.Time, window time.Duration) (release func(), ok bool, err error)
 }
 
 // Scheduler owns the cron entries of all sources.
@@ -118,7 +131,9 @@ func (s *Scheduler) Set(srcs []syndicate.Source) error {
 		if had {
 			s.cron.Remove(old.id)
 		}
-		id := s.cron.Schedule(sched, cron.FuncJob(func() { s.run(src) }))
+		var eid atomic.Int64
+		id := s.cron.Schedule(sched, cron.FuncJob(func() { s.run(src, s.tickOf(cron.EntryID(eid.Load()), sched)) }))
+		eid.Store(int64(id))
 		s.entries[src.ID] = entry{id: id, src: src, spec: spec, sched: sched}
 		if s.started && !s.stopped && (!had || old.src.URL != src.URL) {
 			// A source added (or enabled, or pointed elsewhere) while
@@ -127,7 +142,7 @@ func (s *Scheduler) Set(srcs []syndicate.Source) error {
 			s.wg.Add(1)
 			go func() {
 				defer s.end()
-				s.run(src)
+				s.run(src, floorTick(sched, time.Now()))
 			}()
 		}
 	}
@@ -164,7 +179,7 @@ func (s *Scheduler) Start() {
 				s.log.Debug("start-up run skipped: recent success", "source_id", e.src.ID)
 				return
 			}
-			s.run(e.src)
+			s.run(e.src, floorTick(e.sched, time.Now()))
 		}()
 	}
 }
@@ -192,7 +207,28 @@ func (s *Scheduler) end() {
 // Scheduler is stopped) and waits for it. It reports whether the job ran,
 // which it did even if it panicked.
 func (s *Scheduler) RunNow(src syndicate.Source) bool {
-	return s.run(src)
+	return s.run(src, time.Time{})
+}
+
+// tickOf is the instant a cron entry's current run was scheduled for: the
+// same on every replica, so it names the run fleet-wide.
+func (s *Scheduler) tickOf(id cron.EntryID, sched cron.Schedule) time.Time {
+	now := time.Now()
+	if e := s.cron.Entry(id); !e.Prev.IsZero() && now.Sub(e.Prev) < Interval(sched, now) {
+		return e.Prev
+	}
+	return floorTick(sched, now)
+}
+
+// floorTick names an off-schedule run (start-up, a source just added) by
+// the start of the interval it falls in, aligned to the epoch, so replicas
+// starting together agree on it.
+func floorTick(sched cron.Schedule, now time.Time) time.Time {
+	d := Interval(sched, now)
+	if d <= 0 {
+		d = time.Minute
+	}
+	return time.Unix(0, now.UnixNano()-mod(now.UnixNano(), int64(d))).UTC()
 }
 
 func (s *Scheduler) lock(id string) chan struct{} {
@@ -206,8 +242,10 @@ func (s *Scheduler) lock(id string) chan struct{} {
 	return l
 }
 
-// run executes the job for src unless a run of src is in progress.
-func (s *Scheduler) run(src syndicate.Source) (ran bool) {
+// run executes the job for src unless a run of src is in progress here
+// or, with a Leaser, the tick belongs to another replica. A zero tick (an
+// explicit run) is not leased.
+func (s *Scheduler) run(src syndicate.Source, tick time.Time) (ran bool) {
 	if !s.begin() {
 		return false
 	}
@@ -220,6 +258,18 @@ func (s *Scheduler) run(src syndicate.Source) (ran bool) {
 		return false
 	}
 	defer func() { <-l }()
+	if s.opts.Leaser != nil && !tick.IsZero() {
+		release, ok, err := s.opts.Leaser.Acquire(s.ctx, src.ID, tick, s.window(src))
+		if err != nil {
+			s.log.Warn("run skipped: no lease", "source_id", src.ID, "tick", tick, "error", err)
+			return false
+		}
+		if !ok {
+			s.log.Debug("run skipped: another replica has this tick", "source_id", src.ID, "tick", tick)
+			return false
+		}
+		defer release()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("ingest job panicked", "source_id", src.ID, "panic", r)
@@ -228,6 +278,18 @@ func (s *Scheduler) run(src syndicate.Source) (ran bool) {
 	ran = true // even if the job panics
 	s.opts.Job(s.ctx, src)
 	return true
+}
+
+// window is how long a tick's lease lives: the source's interval.
+func (s *Scheduler) window(src syndicate.Source) time.Duration {
+	s.mu.Lock()
+	e, ok := s.entries[src.ID]
+	s.mu.Unlock()
+	d := time.Minute
+	if ok {
+		d = Interval(e.sched, time.Now())
+	}
+	return max(d, time.Second)
 }
 
 // Exclusive runs fn for source id once no run of it is in progress (an

@@ -80,6 +80,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		DefaultSchedule: cfg.Ingest.DefaultSchedule,
 		Logger:          log,
 		SkipStartup:     skipRecent(st),
+		Leaser:          leaser(st, onRedis),
 	})
 	svc := admin.NewService(admin.Options{
 		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv}, ConfigSources: cfg.DomainSources(),
@@ -161,6 +162,15 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		log.Warn("http drain", "error", httpErr)
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// leaser makes each tick run once across the fleet on Redis; the embedded
+// store has a single process, which the scheduler's own lock covers.
+func leaser(st store.Store, onRedis bool) scheduler.Leaser {
+	if l, ok := st.(scheduler.Leaser); ok && onRedis {
+		return l
+	}
 	return nil
 }
 

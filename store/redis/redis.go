@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -34,6 +35,9 @@ type Options struct {
 	// Logger receives start-up warnings about the server's settings; none
 	// are logged if nil.
 	Logger *slog.Logger
+	// LeaseTTL is how long a source's running mark outlives a replica that
+	// stopped renewing it (default RunningTTL).
+	LeaseTTL time.Duration
 }
 
 // Store is the Redis-backed store. It is safe for concurrent use, and any
@@ -54,6 +58,9 @@ type Store struct {
 	mu       sync.Mutex
 	watchers map[int]func([]store.FeedKey) // this process's Watch callbacks
 	nextW    int
+
+	leaseTTL time.Duration
+	leases   atomic.Int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -81,7 +88,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open redis store: %w", err)
 	}
 	closing, cancel := context.WithCancel(context.Background())
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = RunningTTL
+	}
 	s := &Store{
+		leaseTTL: opts.LeaseTTL,
 		rdb:      spec.client(),
 		k:        keys{p: opts.Prefix},
 		now:      opts.Now,

@@ -715,7 +715,8 @@ func (p *Page) renderIndex(w http.ResponseWriter, r *http.Request, s session, co
 	d := indexData{
 		base: p.base(r, s, "Sources"), Form: form, Errors: errs, OpenForm: len(errs) > 0,
 		DefaultSchedule: p.opts.Service.opts.DefaultSchedule, DefaultAttribution: syndicate.DefaultAttribution,
-		FormAction: "/admin/sources", FormTitle: "Add a source", FormSubmitLabel: "Add source",
+		// The fragment brings the editor back to the form when it has errors.
+		FormAction: "/admin/sources#add", FormTitle: "Add a source", FormSubmitLabel: "Add source",
 	}
 	d.Flash = p.takeFlash(w, r)
 	for _, v := range list {
@@ -753,6 +754,11 @@ func (p *Page) handleCreate(w http.ResponseWriter, r *http.Request, s session) {
 	v, err := p.opts.Service.Create(r.Context(), s.Name, src)
 	if err != nil {
 		p.formError(w, r, err)
+		var e *syndicate.Error
+		if errors.As(err, &e) && e.Kind == syndicate.EConflict && e.Field == "" {
+			// The store's "id exists": the only conflict a new source has.
+			err = &syndicate.Error{Kind: e.Kind, Field: "id", Message: e.Message}
+		}
 		errs := fieldErrors{}
 		errs.add(err)
 		p.renderIndex(w, r, s, statusFor(err), form, errs)

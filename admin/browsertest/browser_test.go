@@ -1,0 +1,309 @@
+package browsertest_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"syndicate"
+	"syndicate/admin"
+	"syndicate/ingest"
+	"syndicate/ingest/fetch"
+	"syndicate/scheduler"
+	"syndicate/store/embedded"
+)
+
+const editorToken = "browser-test-token"
+
+// runtime is the real ingester behind the admin surface, with next runs
+// computed from each source's schedule.
+type runtime struct {
+	in          *ingest.Ingester
+	defaultSpec string
+
+	mu    sync.Mutex
+	specs map[string]string // id → schedule, from Apply
+}
+
+var _ admin.Runtime = (*runtime)(nil)
+
+func (r *runtime) Refresh(ctx context.Context, src syndicate.Source) admin.Summary {
+	sum := r.in.Run(ctx, src, true)
+	out := admin.Summary{SourceID: sum.SourceID, Status: sum.Status, HTTP: sum.HTTP, New: sum.New,
+		Updated: sum.Updated, Unchanged: sum.Unchanged, Duration: sum.Duration.String()}
+	if sum.Err != nil {
+		out.Error = sum.Err.Error()
+	}
+	return out
+}
+
+func (r *runtime) NextRun(id string) time.Time {
+	r.mu.Lock()
+	spec := r.specs[id]
+	r.mu.Unlock()
+	if spec == "" {
+		spec = r.defaultSpec
+	}
+	s, err := scheduler.ParseSchedule(spec)
+	if err != nil {
+		return time.Time{}
+	}
+	return s.Next(time.Now())
+}
+
+func (r *runtime) Apply(srcs []syndicate.Source) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.specs = map[string]string{}
+	for _, s := range srcs {
+		r.specs[s.ID] = s.Schedule
+	}
+}
+
+// partner serves testdata/partner.rss under /daily/ and /wire/, each with
+// its own links, and a 503 under /down/.
+func partner(t *testing.T) *httptest.Server {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/partner.rss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/daily/feed/", "/wire/feed/":
+			base := srv.URL + strings.TrimSuffix(r.URL.Path, "/feed/")
+			w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+			w.Write(bytes.ReplaceAll(raw, []byte("BASE"), []byte(base)))
+		case "/down/feed/":
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// chromium finds the browser. It never skips: without a browser the test
+// fails and says how to get one.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("SYNDICATE_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("headless Chromium is required for this test and was not found (chromium, chromium-browser or google-chrome on PATH, or SYNDICATE_CHROMIUM): " +
+		"run `make test`, which installs Debian's chromium package through scripts/deps.sh, or `apt-get install chromium`")
+	return ""
+}
+
+// artifacts is where screenshots go: $SYNDICATE_TEST_ARTIFACTS, else a
+// temporary directory.
+func artifacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SYNDICATE_TEST_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestAdminPage_Browser signs in to /admin in headless Chromium, adds a
+// source through the form (after a validation error), refreshes it and
+// sees its health, then takes screenshots on a desktop and a phone.
+func TestAdminPage_Browser(t *testing.T) {
+	bin := chromium(t)
+	out := artifacts(t)
+	profile := t.TempDir() // before the browser, so it is removed after it stops
+
+	st, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	feeds := partner(t)
+	in := ingest.New(st, ingest.Options{Fetcher: fetch.New(fetch.Options{AllowPrivate: true, Timeout: 5 * time.Second})})
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	svc := admin.NewService(admin.Options{
+		Store: st, Runtime: &runtime{in: in, defaultSpec: "@every 15m"}, DefaultSchedule: "@every 15m", Logger: log,
+		ConfigSources: []syndicate.Source{{ID: "the-wire", Name: "The Wire", URL: feeds.URL + "/wire/feed/",
+			SiteURL: feeds.URL + "/wire/", Categories: []string{"World"}, Enabled: true, Managed: syndicate.ManagedConfig}},
+	})
+	api := admin.NewAPI(svc, []admin.Token{{Name: "night-desk", Value: editorToken}}, "Example News", log)
+	mux := http.NewServeMux()
+	api.Routes(mux)
+	admin.NewPage(admin.PageOptions{Service: svc, API: api, Store: st, Logger: log, SiteTitle: "Example News"}).Routes(mux)
+	site := httptest.NewServer(mux)
+	t.Cleanup(site.Close)
+
+	// A healthy config source and a failing API source, so the list shows
+	// every state.
+	ctx := t.Context()
+	if sum, err := svc.Refresh(ctx, "setup", "the-wire"); err != nil || sum.Status != "ok" {
+		t.Fatalf("refresh the-wire = %+v, %v", sum, err)
+	}
+	if _, err := svc.Create(ctx, "setup", syndicate.Source{ID: "metro-herald", Name: "Metro Herald", URL: feeds.URL + "/down/feed/",
+		SiteURL: feeds.URL + "/down/", Schedule: "@every 30m", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Refresh(ctx, "setup", "metro-herald")
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(bin),
+		chromedp.UserDataDir(profile),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(cancelAlloc) // stops the browser and waits for it
+	tab, cancelTab := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(cancelTab)
+	// Every browser step is bounded; the whole test takes a few seconds.
+	tab, cancel := context.WithTimeout(tab, 45*time.Second)
+	t.Cleanup(cancel)
+
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(tab, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	// submit clicks a button that posts a form and waits for the page the
+	// redirect leads to.
+	submit := func(step, sel string) {
+		t.Helper()
+		res, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		t.Logf("%s: %d %s", step, res.Status, res.URL)
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		path := filepath.Join(out, name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+
+	// Signed out, /admin leads to the login form.
+	do("open /admin", chromedp.Navigate(site.URL+"/admin"), chromedp.WaitVisible(chromedp.ID("f-token")))
+	if loc, _ := chromedp.Run(tab, chromedp.Location()); loc != site.URL+"/admin/login" {
+		t.Fatalf("signed out, /admin went to %s", loc)
+	}
+	do("type the token", chromedp.SendKeys(chromedp.ID("f-token"), editorToken))
+	submit("sign in", "#f-signin")
+	do("the list", chromedp.WaitVisible(chromedp.ID("sources")))
+	if who := text(".who"); who != "Signed in as night-desk" {
+		t.Errorf("header says %q", who)
+	}
+
+	// A bad feed URL comes back next to its field, with the input kept.
+	do("fill the form",
+		chromedp.SendKeys(chromedp.ID("f-id"), "partner-daily"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Partner Daily"),
+		chromedp.SendKeys(chromedp.ID("f-url"), "ftp://partner.example/feed"),
+		chromedp.SendKeys(chromedp.ID("f-site_url"), feeds.URL+"/daily/"),
+		chromedp.SendKeys(chromedp.ID("f-categories"), "Politics, Local"),
+	)
+	submit("add with a bad URL", "#f-submit")
+	if got := text("#err-url"); !strings.Contains(got, "must be an http or https URL") {
+		t.Errorf("error next to the URL = %q", got)
+	}
+	if name, _ := chromedp.Run(tab, chromedp.Value(chromedp.ID("f-name"))); name != "Partner Daily" {
+		t.Errorf("the name field came back as %q", name)
+	}
+	shot("admin-validation.png")
+
+	do("fix the URL", chromedp.SetValue(chromedp.ID("f-url"), feeds.URL+"/daily/feed/"))
+	submit("add", "#f-submit")
+	if got := text("#flash"); !strings.Contains(got, "Added partner-daily (Partner Daily)") {
+		t.Fatalf("after adding, the message is %q", got)
+	}
+	if got := text("#source-partner-daily .badge"); got != "Not fetched yet" {
+		t.Errorf("new source's health = %q", got)
+	}
+
+	submit("refresh", `#source-partner-daily form[action$="/refresh"] button`)
+	if got := text("#flash"); got != "Refreshed partner-daily: ok, 3 new, 0 updated" {
+		t.Errorf("after refresh, the message is %q", got)
+	}
+	for sel, want := range map[string]string{
+		"#source-partner-daily .badge":        "Healthy",
+		"#source-partner-daily .last-success": "just now",
+		"#source-partner-daily .articles":     "3",
+		"#source-partner-daily .failures":     "0",
+		"#source-metro-herald .badge":         "Failing",
+		"#source-the-wire .articles":          "3",
+	} {
+		if got := text(sel); got != want {
+			t.Errorf("%s = %q, want %q", sel, got, want)
+		}
+	}
+	if got := text("#source-metro-herald .err-text"); !strings.Contains(got, "503") {
+		t.Errorf("the failing source's error = %q", got)
+	}
+	if got := text("#source-the-wire .tag-config"); got != "config · read-only" {
+		t.Errorf("the config source is marked %q", got)
+	}
+	shot("admin-desktop.png")
+
+	// On a phone the list becomes cards and nothing scrolls sideways.
+	do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(site.URL+"/admin"), chromedp.WaitVisible(chromedp.ID("sources")))
+	wide, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wide {
+		t.Error("on a 390px phone the page scrolls sideways")
+	}
+	shot("admin-phone.png")
+	fmt.Fprintln(t.Output(), "artifacts in", out)
+}

@@ -52,6 +52,7 @@ type Server struct {
 	versions *versions
 	flight   flight
 	renders  atomic.Int64
+	downAt   atomic.Int64 // unix nanos of the last store failure
 
 	hCacheControl []string
 }
@@ -322,6 +323,21 @@ func (s *Server) pageURL(spec feedSpec, page, limit int) string {
 
 var errPastEnd = errors.New("page past the end")
 
+// Outage handling: a revalidation with a stale copy in hand waits at most
+// revalidateTimeout; after a store failure, stale copies are served
+// without asking the store for downWindow.
+const (
+	revalidateTimeout = 500 * time.Millisecond
+	downWindow        = 2 * time.Second
+)
+
+func (s *Server) markDown() { s.downAt.Store(time.Now().UnixNano()) }
+
+func (s *Server) storeDown() bool {
+	at := s.downAt.Load()
+	return at != 0 && time.Since(time.Unix(0, at)) < downWindow
+}
+
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec) {
 	p := params{page: 1, limit: s.opts.DefaultLimit}
 	var err error
@@ -338,12 +354,24 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec
 	gen := s.sourcesGen
 	s.mu.RUnlock()
 	if e != nil && e.sourcesGen == gen {
-		if v, known, _ := s.versions.get(spec.key); known && v == e.version {
+		if v, known, _ := s.versions.get(spec.key); known && v == e.version || s.storeDown() {
+			// Fresh, or the store just failed: serve what we have
+			// (stale-if-error) rather than wait on it per request.
 			s.respond(w, r, e)
 			return
 		}
 	}
-	e2, err := s.flight.do(k, func() (*entry, error) { return s.load(r.Context(), spec, p, k, e, gen) })
+	ctx := r.Context()
+	if e != nil {
+		// A stale copy to fall back on: do not keep the reader waiting.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, revalidateTimeout)
+		defer cancel()
+	}
+	e2, err := s.flight.do(k, func() (*entry, error) { return s.load(ctx, spec, p, k, e, gen) })
+	if err != nil && e != nil && !errors.Is(err, errPastEnd) && syndicate.ErrorKind(err) != syndicate.ENotFound {
+		s.markDown()
+	}
 	switch {
 	case err == nil:
 		s.respond(w, r, e2)

@@ -81,14 +81,17 @@ func parseURL(raw string) (dialSpec, error) {
 
 // client returns a client for the spec. It does not dial.
 func (d dialSpec) client() goredis.UniversalClient {
+	var c goredis.UniversalClient
 	switch d.kind {
 	case cluster:
-		return goredis.NewClusterClient(d.cluster)
+		c = goredis.NewClusterClient(d.cluster)
 	case sentinel:
-		return goredis.NewFailoverClient(d.failover)
+		c = goredis.NewFailoverClient(d.failover)
 	default:
-		return goredis.NewClient(d.single)
+		c = goredis.NewClient(d.single)
 	}
+	c.AddHook(unavailableHook{})
+	return c
 }
 
 // splitHosts cuts a comma-separated host list out of a URL's authority

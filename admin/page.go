@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"syndicate"
 	"syndicate/store"
@@ -44,6 +46,7 @@ const (
 	loginFormTTL      = time.Hour
 	flashTTL          = time.Minute
 	maxFormBytes      = 64 << 10
+	maxFlash          = 1000 // bytes of a flash message
 )
 
 // PageOptions configure the editors' web page.
@@ -297,6 +300,9 @@ func (p *Page) setFlash(w http.ResponseWriter, r *http.Request, kind, msg string
 	if err != nil {
 		return // the message is a courtesy; the change itself is done
 	}
+	if len(msg) > maxFlash { // a cookie holds about 4 KB
+		msg = strings.ToValidUTF8(msg[:maxFlash], "") + "…"
+	}
 	exp := strconv.FormatInt(p.opts.Now().Add(flashTTL).Unix(), 10)
 	data := b64.EncodeToString([]byte(kind+"\n"+msg)) + "." + exp
 	p.setCookie(w, r, flashCookie, signed(key, "flash", data), flashTTL)
@@ -496,10 +502,11 @@ func (p *Page) renderServiceError(w http.ResponseWriter, r *http.Request, err er
 }
 
 func upperFirst(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || r == utf8.RuneError {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func (p *Page) handleCSS(w http.ResponseWriter, r *http.Request) {

@@ -832,10 +832,36 @@ func TestPage_Refresh(t *testing.T) {
 			t.Errorf("refreshed %q, want wire", got)
 		}
 	})
+	t.Run("LongError", func(t *testing.T) {
+		e, b := withPartner(t)
+		e.rt.RefreshFunc = func(ctx context.Context, src syndicate.Source) admin.Summary {
+			return admin.Summary{SourceID: src.ID, Status: "failed", Error: "parse: " + strings.Repeat("é", 4000)}
+		}
+		wantRedirect(t, b.action("/admin/sources/partner-daily/refresh", nil), "/admin#source-partner-daily")
+		if c := b.cookie("syndicate_admin_flash"); c == nil || len(c.Value) > 3000 {
+			t.Fatalf("flash cookie = %v, want one under 3000 bytes", c)
+		}
+		wantStatus(t, b.get("/admin"), http.StatusOK, "Refreshed partner-daily: failed: parse: éé", "é…")
+	})
 	t.Run("NotFound", func(t *testing.T) {
 		_, b := withPartner(t)
 		wantStatus(t, b.action("/admin/sources/nope/refresh", nil), http.StatusNotFound)
 	})
+}
+
+func TestPage_ForgedFlash(t *testing.T) {
+	e := newPageEnv(t, editorTokens, nil)
+	b := e.browser(t)
+	b.mustLogin()
+	u, _ := url.Parse(e.srv.URL + "/admin")
+	// "ok\nCall 555-0100 to verify your token" with a made-up signature.
+	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "syndicate_admin_flash", Path: "/admin",
+		Value: "b2sKQ2FsbCA1NTUtMDEwMCB0byB2ZXJpZnkgeW91ciB0b2tlbg.9999999999.c2lnbmF0dXJl"}})
+	page := b.get("/admin")
+	wantStatus(t, page, http.StatusOK)
+	if strings.Contains(page.Body, "555-0100") || strings.Contains(page.Body, `id="flash"`) {
+		t.Error("an unsigned flash message was shown")
+	}
 }
 
 func TestPage_Logout(t *testing.T) {

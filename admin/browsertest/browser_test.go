@@ -294,6 +294,27 @@ func TestAdminPage_Browser(t *testing.T) {
 	}
 	shot("admin-desktop.png")
 
+	// Edit, then delete through the confirm step.
+	do("edit form", chromedp.Navigate(site.URL+"/admin/sources/partner-daily/edit"), chromedp.WaitVisible(chromedp.ID("f-name")))
+	do("rename", chromedp.SetValue(chromedp.ID("f-name"), "Partner Daily (weekend)"))
+	shot("admin-edit.png")
+	submit("save", "#f-submit")
+	if got := text("#flash"); got != "Saved partner-daily." {
+		t.Errorf("after saving, the message is %q", got)
+	}
+	if got := text("#source-partner-daily .src-name"); got != "Partner Daily (weekend)" {
+		t.Errorf("after saving, the name is %q", got)
+	}
+	do("delete link", chromedp.Click(chromedp.CSS(`#source-metro-herald a[href$="/delete"]`)), chromedp.WaitVisible(chromedp.ID("confirm-delete")))
+	shot("admin-delete.png")
+	submit("confirm delete", "#confirm-delete")
+	if got := text("#flash"); got != "Deleted metro-herald." {
+		t.Errorf("after deleting, the message is %q", got)
+	}
+	if gone, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.getElementById("source-metro-herald") === null`)); err != nil || !gone {
+		t.Errorf("metro-herald still listed after delete (%v)", err)
+	}
+
 	// On a phone the list becomes cards and nothing scrolls sideways.
 	do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
 		chromedp.Navigate(site.URL+"/admin"), chromedp.WaitVisible(chromedp.ID("sources")))

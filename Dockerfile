@@ -21,5 +21,7 @@ WORKDIR /srv/syndicate
 ENV SYNDICATE_LISTEN=:8080 SYNDICATE_DATA_DIR=/srv/syndicate/data
 EXPOSE 8080
 USER nonroot:nonroot
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["/usr/local/bin/syndicate", "healthcheck", "--url", "http://127.0.0.1:8080/healthz"]
 ENTRYPOINT ["/usr/local/bin/syndicate"]
 CMD ["serve", "--config", "/srv/syndicate/examples/demo.yaml"]

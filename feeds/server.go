@@ -34,6 +34,8 @@ type Options struct {
 	// Recheck, when > 0, forgets every known version this often, so a
 	// missed pub/sub message costs at most that much staleness (Redis).
 	Recheck time.Duration
+	// OnCache, if set, is told whether each feed request was a cache hit.
+	OnCache func(hit bool)
 }
 
 // Server serves the public feeds. Create it with NewServer, give it the
@@ -357,9 +359,15 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec
 		if v, known, _ := s.versions.get(spec.key); known && v == e.version || s.storeDown() {
 			// Fresh, or the store just failed: serve what we have
 			// (stale-if-error) rather than wait on it per request.
+			if s.opts.OnCache != nil {
+				s.opts.OnCache(true)
+			}
 			s.respond(w, r, e)
 			return
 		}
+	}
+	if s.opts.OnCache != nil {
+		s.opts.OnCache(false)
 	}
 	ctx := r.Context()
 	if e != nil {

@@ -62,6 +62,8 @@ type Options struct {
 	CommentsWindow time.Duration
 	// MaxCommentFeeds caps comment feeds fetched per source per pass.
 	MaxCommentFeeds int
+	// Observe, if set, is given every pass's summary (metrics).
+	Observe func(Summary)
 	// RetainItems keeps at most this many newest articles per source
 	// (ingest.retention.max_items_per_source); 0 = no limit.
 	RetainItems int
@@ -217,6 +219,10 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 	}
 	if len(sum.Changed) > 0 && in.opts.OnChange != nil {
 		in.opts.OnChange(ctx, sum.Changed)
+	}
+	if in.opts.Observe != nil {
+		sum.Duration = in.opts.Now().Sub(start)
+		in.opts.Observe(sum)
 	}
 	return sum
 }

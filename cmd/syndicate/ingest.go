@@ -42,7 +42,7 @@ func (m *Main) ingest(ctx context.Context, args []string) int {
 		srcs = found
 	}
 	log := m.newLogger(cfg)
-	st, _, err := m.openStore(ctx, cfg, log, 2*time.Second)
+	st, _, err := m.openStore(ctx, cfg, log, 2*time.Second, nil)
 	if errors.Is(err, embedded.ErrLocked) {
 		fmt.Fprintf(m.Stderr, "syndicate: %v\nThe embedded store in %s is held by a running `syndicate serve`. Stop it first, or ask the running server to refresh a source with POST /api/sources/{id}/refresh.\n", err, cfg.Store.DataDir)
 		return exitFailed
@@ -52,7 +52,7 @@ func (m *Main) ingest(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	defer st.Close()
-	in := m.newIngester(cfg, st, newPolicy(cfg), log, nil)
+	in := m.newIngester(cfg, st, newPolicy(cfg), log, nil, nil)
 	code = exitOK
 	var changed []store.FeedKey
 	for _, sum := range in.RunAll(ctx, srcs, true) {

@@ -481,3 +481,32 @@ func TestAPI_SourceAddedIsFetchedWithoutRestart(t *testing.T) {
 		t.Errorf("status after the first run: %s", b)
 	}
 }
+
+func TestHealthcheckAndMetrics(t *testing.T) {
+	p := partner(t)
+	cfg, _ := writeConfig(t, p.URL+"/feed/", "")
+	base, _, stop := startServe(t, cfg)
+	firstArticle(t, base)
+	rawGet(t, base+"/feed.rss")
+	rawGet(t, base+"/feed.rss")
+	m, out, _ := testMain(nil)
+	if code := m.Run(t.Context(), []string{"healthcheck", "--url", base + "/healthz"}); code != 0 || !strings.Contains(out.String(), "ok") {
+		t.Errorf("healthcheck = %d %q", code, out.String())
+	}
+	metrics := rawGet(t, base+"/metrics")
+	for _, want := range []string{
+		`syndicate_http_requests_total{code="200",route="GET /feed.rss"}`,
+		`syndicate_feed_cache_hits_total`,
+		`syndicate_ingest_runs_total{source="partner",status="ok"} 1`,
+		`syndicate_ingest_items_total{result="new",source="partner"} 2`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	stop()
+	m, _, errb := testMain(nil)
+	if code := m.Run(t.Context(), []string{"healthcheck", "--url", base + "/healthz", "--timeout", "1s"}); code != 1 {
+		t.Errorf("healthcheck of a stopped server = %d (%s)", code, errb.String())
+	}
+}

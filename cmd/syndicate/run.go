@@ -53,6 +53,7 @@ commands:
   ingest         run one ingest pass now and print a line per source
   check-config   validate the configuration and print every problem
   version        print the version, commit and Go version
+  healthcheck    exit 0 when the local server answers /healthz (for containers)
 
 Run "syndicate <command> --help" for a command's flags.
 `
@@ -75,6 +76,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return m.checkConfig(args[1:])
 	case "version":
 		return m.version(args[1:])
+	case "healthcheck":
+		return m.healthcheck(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(m.Stdout, usage)
 		return exitOK
@@ -211,9 +214,9 @@ type backend interface {
 }
 
 // openStore opens Redis when configured, else the embedded store.
-func (m *Main) openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, lockTimeout time.Duration) (backend, bool, error) {
+func (m *Main) openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, lockTimeout time.Duration, onUnavailable func()) (backend, bool, error) {
 	if cfg.Store.RedisURL != "" {
-		s, err := redis.Open(ctx, redis.Options{URL: cfg.Store.RedisURL, Prefix: cfg.Store.RedisPrefix, Now: m.Now, Logger: log})
+		s, err := redis.Open(ctx, redis.Options{URL: cfg.Store.RedisURL, Prefix: cfg.Store.RedisPrefix, Now: m.Now, Logger: log, OnUnavailable: onUnavailable})
 		if err != nil {
 			return nil, true, err
 		}

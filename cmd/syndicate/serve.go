@@ -18,6 +18,7 @@ import (
 	"syndicate/config"
 	"syndicate/feeds"
 	"syndicate/ingest"
+	"syndicate/metrics"
 	"syndicate/scheduler"
 	"syndicate/store"
 	"syndicate/store/embedded"
@@ -45,7 +46,8 @@ func (m *Main) serve(ctx context.Context, args []string) int {
 // runServer wires the components, serves until ctx ends, then stops them
 // in order: scheduler and HTTP drain together, then the store closes.
 func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	st, onRedis, err := m.openStore(ctx, cfg, log, time.Second)
+	met := metrics.New()
+	st, onRedis, err := m.openStore(ctx, cfg, log, time.Second, met.StoreUnavailable)
 	if errors.Is(err, embedded.ErrLocked) {
 		return fmt.Errorf("%w: is another `syndicate serve` using %s?", err, cfg.Store.DataDir)
 	}
@@ -63,6 +65,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		CacheMaxAge:  cfg.Feeds.CacheMaxAge,
 		Logger:       log,
 		Recheck:      recheck(onRedis),
+		OnCache:      met.Cache,
 	})
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
@@ -74,7 +77,12 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		go pub.Run(watchCtx)
 		onChange = func(_ context.Context, changed []store.FeedKey) { pub.Notify(feeds.TopicURLs(cfg.BaseURL, changed)) }
 	}
-	in := m.newIngester(cfg, st, policy, log, onChange)
+	in := m.newIngester(cfg, st, policy, log, onChange, func(s ingest.Summary) {
+		met.Ingest(s.SourceID, s.Status, s.Duration, s.New, s.Updated, s.Unchanged, s.Status == ingest.StatusFailed)
+	})
+	if l, ok := st.(interface{ Leases() int64 }); ok {
+		met.CounterFunc("syndicate_leases_acquired_total", "Scheduler tick leases this replica acquired.", func() float64 { return float64(l.Leases()) })
+	}
 	sched := scheduler.New(scheduler.Options{
 		Job:             func(ctx context.Context, src syndicate.Source) { in.Run(ctx, src, false) },
 		DefaultSchedule: cfg.Ingest.DefaultSchedule,
@@ -118,8 +126,9 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	}).Routes(mux)
 	go purgeIPs(watchCtx, st, cfg.Comments.IPRetention, log)
 	healthRoutes(mux, st, fsrv)
+	mux.Handle("GET /metrics", met.Handler())
 	srv := &http.Server{
-		Handler:           withRecover(withRequestLog(mux, log), log),
+		Handler:           withRecover(withRequestLog(met.Middleware(mux), log), log),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,

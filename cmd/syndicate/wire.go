@@ -22,7 +22,7 @@ func userAgent(cfg *config.Config) string {
 }
 
 // newIngester copies what ingest needs out of the configuration.
-func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize.Policy, log *slog.Logger, onChange func(context.Context, []store.FeedKey)) *ingest.Ingester {
+func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize.Policy, log *slog.Logger, onChange func(context.Context, []store.FeedKey), observe func(ingest.Summary)) *ingest.Ingester {
 	var proxy *url.URL
 	if cfg.Ingest.ProxyURL != "" {
 		proxy, _ = url.Parse(cfg.Ingest.ProxyURL) // validated by config
@@ -48,6 +48,7 @@ func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize
 		RetainItems:     cfg.Ingest.Retention.MaxItemsPerSource,
 		RetainFor:       cfg.Ingest.Retention.MaxAge,
 		OnChange:        onChange,
+		Observe:         observe,
 	})
 }
 

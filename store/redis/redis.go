@@ -38,6 +38,9 @@ type Options struct {
 	// LeaseTTL is how long a source's running mark outlives a replica that
 	// stopped renewing it (default RunningTTL).
 	LeaseTTL time.Duration
+	// OnUnavailable, if set, is called for every operation that found
+	// Redis unreachable (metrics).
+	OnUnavailable func()
 }
 
 // Store is the Redis-backed store. It is safe for concurrent use, and any
@@ -93,7 +96,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		leaseTTL: opts.LeaseTTL,
-		rdb:      spec.client(),
+		rdb:      spec.client(opts.OnUnavailable),
 		k:        keys{p: opts.Prefix},
 		now:      opts.Now,
 		log:      opts.Logger,

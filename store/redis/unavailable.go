@@ -18,22 +18,29 @@ import (
 // syndicate.EUnavailable errors on every command and pipeline, so callers
 // (the admin API: 503; the feeds: stale-if-error) tell an outage from a
 // bug without knowing Redis.
-type unavailableHook struct{}
+type unavailableHook struct{ on func() }
 
 func (unavailableHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 
-func (unavailableHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+func (h unavailableHook) count() {
+	if h.on != nil {
+		h.on()
+	}
+}
+
+func (h unavailableHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
 		err := next(ctx, cmd)
 		if w := classify(err); w != err {
 			cmd.SetErr(w)
+			h.count()
 			return w
 		}
 		return err
 	}
 }
 
-func (unavailableHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+func (h unavailableHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		err := next(ctx, cmds)
 		for _, c := range cmds {
@@ -41,7 +48,11 @@ func (unavailableHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) gor
 				c.SetErr(w)
 			}
 		}
-		return classify(err)
+		w := classify(err)
+		if w != err {
+			h.count()
+		}
+		return w
 	}
 }
 

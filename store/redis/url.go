@@ -80,7 +80,7 @@ func parseURL(raw string) (dialSpec, error) {
 }
 
 // client returns a client for the spec. It does not dial.
-func (d dialSpec) client() goredis.UniversalClient {
+func (d dialSpec) client(onUnavailable func()) goredis.UniversalClient {
 	var c goredis.UniversalClient
 	switch d.kind {
 	case cluster:
@@ -90,7 +90,7 @@ func (d dialSpec) client() goredis.UniversalClient {
 	default:
 		c = goredis.NewClient(d.single)
 	}
-	c.AddHook(unavailableHook{})
+	c.AddHook(unavailableHook{on: onUnavailable})
 	return c
 }
 

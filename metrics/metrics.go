@@ -1,0 +1,178 @@
+// Package metrics exposes Syndicate's Prometheus metrics at /metrics:
+// HTTP requests by route and status with latency histograms, feed cache
+// hits and misses, ingest runs, durations, items and errors per source,
+// fleet lease acquisitions and store outages. Recording is cheap enough
+// for the feed-serving hot path: no allocation per request.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the collectors of one process.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	cacheHits prometheus.Counter
+	cacheMiss prometheus.Counter
+
+	ingestRuns     *prometheus.CounterVec
+	ingestDuration *prometheus.HistogramVec
+	ingestItems    *prometheus.CounterVec
+	ingestErrors   *prometheus.CounterVec
+	storeErrors    prometheus.Counter
+
+	routes sync.Map // pattern → *route
+	pool   sync.Pool
+}
+
+type route struct {
+	latency prometheus.Observer
+	codes   [600]atomic.Pointer[prometheus.Counter] // by status code, filled on first use
+}
+
+// New registers every collector, plus the Go and process collectors.
+func New() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syndicate_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+	}, []string{"route", "code"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "syndicate_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route"})
+	m.cacheHits = prometheus.NewCounter(prometheus.CounterOpts{Name: "syndicate_feed_cache_hits_total", Help: "Feed requests served from the rendered-feed cache."})
+	m.cacheMiss = prometheus.NewCounter(prometheus.CounterOpts{Name: "syndicate_feed_cache_misses_total", Help: "Feed requests that had to revalidate or render."})
+	m.ingestRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syndicate_ingest_runs_total", Help: "Ingest passes by source and outcome (ok, not-modified, failed, disabled).",
+	}, []string{"source", "status"})
+	m.ingestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "syndicate_ingest_duration_seconds", Help: "Ingest pass duration by source.",
+		Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 10),
+	}, []string{"source"})
+	m.ingestItems = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syndicate_ingest_items_total", Help: "Entries ingested by source and result (new, updated, unchanged).",
+	}, []string{"source", "result"})
+	m.ingestErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syndicate_ingest_errors_total", Help: "Failed ingest passes by source.",
+	}, []string{"source"})
+	m.storeErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "syndicate_store_unavailable_total", Help: "Store operations that failed because the store could not be reached."})
+	m.reg.MustRegister(m.requests, m.latency, m.cacheHits, m.cacheMiss, m.ingestRuns, m.ingestDuration, m.ingestItems, m.ingestErrors, m.storeErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.pool.New = func() any { return &recorder{} }
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Register adds a collector (e.g. a CounterFunc over a store's counts).
+func (m *Metrics) Register(c prometheus.Collector) { m.reg.MustRegister(c) }
+
+// CounterFunc registers a counter read from fn at scrape time.
+func (m *Metrics) CounterFunc(name, help string, fn func() float64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, fn))
+}
+
+// Cache records a feed cache hit or miss.
+func (m *Metrics) Cache(hit bool) {
+	if hit {
+		m.cacheHits.Inc()
+	} else {
+		m.cacheMiss.Inc()
+	}
+}
+
+// StoreUnavailable counts a store operation that found the store away.
+func (m *Metrics) StoreUnavailable() { m.storeErrors.Inc() }
+
+// Ingest records one ingest pass.
+func (m *Metrics) Ingest(source, status string, d time.Duration, created, updated, unchanged int, failed bool) {
+	m.ingestRuns.WithLabelValues(source, status).Inc()
+	m.ingestDuration.WithLabelValues(source).Observe(d.Seconds())
+	m.ingestItems.WithLabelValues(source, "new").Add(float64(created))
+	m.ingestItems.WithLabelValues(source, "updated").Add(float64(updated))
+	m.ingestItems.WithLabelValues(source, "unchanged").Add(float64(unchanged))
+	if failed {
+		m.ingestErrors.WithLabelValues(source).Inc()
+	}
+}
+
+// recorder captures the status code of a response.
+type recorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Middleware counts and times every request by its route pattern (the
+// ServeMux pattern that matched, so ids do not explode the label set).
+func (m *Metrics) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := m.pool.Get().(*recorder)
+		rec.ResponseWriter, rec.code = w, 0
+		next.ServeHTTP(rec, r)
+		code := rec.code
+		if code == 0 {
+			code = http.StatusOK
+		}
+		rec.ResponseWriter = nil
+		m.pool.Put(rec)
+		pattern := r.Pattern
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		rt := m.route(pattern)
+		rt.latency.Observe(time.Since(start).Seconds())
+		m.counter(rt, pattern, code).Inc()
+	})
+}
+
+func (m *Metrics) route(pattern string) *route {
+	if v, ok := m.routes.Load(pattern); ok {
+		return v.(*route)
+	}
+	rt := &route{latency: m.latency.WithLabelValues(pattern)}
+	v, _ := m.routes.LoadOrStore(pattern, rt)
+	return v.(*route)
+}
+
+func (m *Metrics) counter(rt *route, pattern string, code int) prometheus.Counter {
+	if code < 100 || code >= len(rt.codes) {
+		return m.requests.WithLabelValues(pattern, strconv.Itoa(code))
+	}
+	if c := rt.codes[code].Load(); c != nil {
+		return *c
+	}
+	c := m.requests.WithLabelValues(pattern, strconv.Itoa(code))
+	rt.codes[code].CompareAndSwap(nil, &c)
+	return c
+}

@@ -50,6 +50,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/sources/{id}/refresh", a.auth(a.handleRefresh))
 	mux.Handle("GET /api/sources.opml", a.auth(a.handleExport))
 	mux.Handle("POST /api/sources.opml", a.auth(a.handleImport))
+	mux.Handle("DELETE /api/articles/{id}", a.auth(a.handleTakeDown))
 	a.moderationRoutes(mux)
 }
 
@@ -251,4 +252,12 @@ func (a *API) handleImport(w http.ResponseWriter, r *http.Request) {
 		code = http.StatusCreated
 	}
 	writeJSON(w, code, rep)
+}
+
+func (a *API) handleTakeDown(w http.ResponseWriter, r *http.Request) {
+	if err := a.svc.TakeDown(r.Context(), who(r.Context()), r.PathValue("id")); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -345,3 +345,28 @@ func TestAPI_OPMLImport(t *testing.T) {
 		t.Errorf("a broken document half-imported: %d sources", len(srcs))
 	}
 }
+
+func TestAPI_TakeDown(t *testing.T) {
+	f := newAPI(t, tok)
+	_, err := f.st.ApplyIngest(t.Context(), &store.Batch{Source: syndicate.SourceRef{ID: "westernjournal", Name: "WJ"}, Now: time.Now(),
+		Entries: []*store.Entry{{Key: "k1", Article: &syndicate.Article{Title: "Retracted", CanonicalURL: "https://wj.example/1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := syndicate.MintArticleID("westernjournal", "k1")
+	if code, body, _ := f.call(t, "DELETE", "/api/articles/"+id, tok.Value, ""); code != 204 {
+		t.Fatalf("takedown = %d %v", code, body)
+	}
+	if p, _ := f.st.Articles(t.Context(), store.FeedAll, 0, 10); p.Total != 0 {
+		t.Error("the article is still listed")
+	}
+	if code, _, _ := f.call(t, "DELETE", "/api/articles/"+id, tok.Value, ""); code != 404 {
+		t.Errorf("second takedown = %d", code)
+	}
+	if code, _, _ := f.call(t, "DELETE", "/api/articles/"+id, "", ""); code != 401 {
+		t.Errorf("without a token = %d", code)
+	}
+	if !strings.Contains(f.log.String(), "action=article.takedown") {
+		t.Error("no audit line")
+	}
+}

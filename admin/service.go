@@ -27,6 +27,7 @@ type Store interface {
 	store.StatusStore
 	store.Pruner
 	store.Secrets
+	TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error)
 }
 
 // Summary is the outcome of a refresh, as `syndicate ingest` reports it.
@@ -337,12 +338,29 @@ func (s *Service) Delete(ctx context.Context, who, id string) error {
 	return s.Reload(ctx)
 }
 
+// RefreshTimeout bounds an editor's refresh, waiting for a scheduled run
+// of the source included, within the HTTP server's write timeout.
+const RefreshTimeout = 25 * time.Second
+
+// TakeDown removes one article from every feed for good (a takedown or a
+// retraction): deleted with its comments and tombstoned for every source,
+// so no partner brings it back.
+func (s *Service) TakeDown(ctx context.Context, who, articleID string) error {
+	if _, err := s.opts.Store.TakeDown(ctx, articleID, s.opts.Now()); err != nil {
+		return err
+	}
+	s.log.Info("audit", "who", who, "action", "article.takedown", "article_id", articleID)
+	return nil
+}
+
 // Refresh ingests one source now (config-file ones too).
 func (s *Service) Refresh(ctx context.Context, who, id string) (Summary, error) {
 	src, err := s.find(ctx, id)
 	if err != nil {
 		return Summary{}, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, RefreshTimeout)
+	defer cancel()
 	src.Enabled = true // asked for by name
 	sum := s.opts.Runtime.Refresh(ctx, src)
 	s.audit(who, "source.refresh", id, "status", sum.Status)

@@ -136,6 +136,10 @@ type PruneResult struct {
 
 // Pruner applies retention (ingest.retention).
 type Pruner interface {
+	// TakeDown deletes one article with its comments and tombstones it for
+	// every source that carried it, so no partner brings it back (editors'
+	// takedowns and retractions). ENotFound when unknown.
+	TakeDown(ctx context.Context, id string, now time.Time) ([]FeedKey, error)
 	// Prune detaches a source from its articles beyond the newest keep and
 	// from those published before cutoff (zero: no age limit). An article
 	// no other source carries is deleted with its comments; each pruned

@@ -181,3 +181,43 @@ func indexDeleteValue(tx *bolt.Tx, feed store.FeedKey, v []byte) error {
 	}
 	return nil
 }
+
+// TakeDown deletes an article and tombstones it for all its carriers.
+func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error) {
+	var keys []store.FeedKey
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			return syndicate.Errorf(syndicate.ENotFound, "article %q not found", id)
+		}
+		for _, c := range a.Carriers {
+			tb, err := tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(c))
+			if err != nil {
+				return err
+			}
+			if err := tb.Put([]byte(id), nil); err != nil {
+				return err
+			}
+		}
+		changed := map[store.FeedKey]bool{}
+		for _, k := range store.Feeds(a) {
+			changed[k] = true
+		}
+		if err := deleteArticle(tx, a, changed); err != nil {
+			return err
+		}
+		for k := range changed {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		return bump(tx, keys, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify(keys)
+	return keys, nil
+}

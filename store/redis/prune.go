@@ -168,3 +168,40 @@ func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, changed
 
 // releaseScript deletes KEYS[1] when it holds ARGV[1].
 var releaseScript = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+// TakeDown deletes an article and tombstones it for all its carriers
+// (tombstones first, so no concurrent ingest brings it back).
+func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error) {
+	a, err := s.articleOf(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil {
+		return nil, syndicate.Errorf(syndicate.ENotFound, "article %q not found", id)
+	}
+	for _, c := range a.Carriers {
+		if err := s.rdb.SAdd(ctx, s.k.tombs(c), id).Err(); err != nil {
+			return nil, err
+		}
+	}
+	changed := map[store.FeedKey]bool{}
+	for _, k := range store.Feeds(a) {
+		changed[k] = true
+	}
+	if err := s.deleteArticle(ctx, a, changed); err != nil {
+		return nil, err
+	}
+	var keys []store.FeedKey
+	for k := range changed {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		s.bump(ctx, p, keys, now)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	s.publish(ctx, keys)
+	return keys, nil
+}

@@ -101,6 +101,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("LocalComments", func(t *testing.T) { testLocalComments(t, open) })
 	t.Run("RateLimit", func(t *testing.T) { testHit(t, open) })
 	t.Run("RetentionShared", func(t *testing.T) { testRetentionShared(t, open) })
+	t.Run("TakeDown", func(t *testing.T) { testTakeDown(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
 	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })
 	t.Run("Restart", func(t *testing.T) { testRestart(t, open) })
@@ -867,5 +868,39 @@ func testHit(t *testing.T, open Factory) {
 	time.Sleep(120 * time.Millisecond)
 	if n, _, _ := s.Hit(ctx, "ip:192.0.2.3", 50*time.Millisecond, time.Now()); n != 1 {
 		t.Errorf("after the window = %d, want a fresh count", n)
+	}
+}
+
+func testTakeDown(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	orig := art("alpha", 1, t0)
+	via := art("beta", 1, t0)
+	via.Article.CanonicalURL = orig.Article.CanonicalURL
+	rehash(via)
+	apply(t, s, "alpha", t0, orig)
+	apply(t, s, "beta", t0, via)
+	id := syndicate.MintArticleID("alpha", orig.Key)
+	if _, err := s.AddPartnerComments(ctx, id, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.TakeDown(ctx, id, t0.Add(time.Hour))
+	if err != nil || !slices.Contains(keys, store.SourceFeed("beta")) {
+		t.Fatalf("TakeDown = %v, %v", keys, err)
+	}
+	if _, total := list(t, s, store.FeedAll, 0, 10); total != 0 {
+		t.Errorf("article still listed")
+	}
+	if p, _ := s.Comments(ctx, store.FeedComments, 0, 10); p.Total != 0 {
+		t.Error("its comments are still listed")
+	}
+	if res := apply(t, s, "alpha", t0.Add(2*time.Hour), orig); res.New != 0 {
+		t.Errorf("the original brought it back: %+v", res)
+	}
+	if res := apply(t, s, "beta", t0.Add(2*time.Hour), via); res.New != 0 {
+		t.Errorf("the other carrier brought it back: %+v", res)
+	}
+	if _, err := s.TakeDown(ctx, id, t0); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("second takedown = %v", err)
 	}
 }

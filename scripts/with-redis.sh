@@ -24,6 +24,16 @@ fi
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/syndicate-redis.XXXXXX")"
 pidfile="$tmp/redis.pid"
 
+stop_cluster() {
+	local pf pid
+	for pf in "$tmp"/cluster-*/redis.pid; do
+		[ -s "$pf" ] || continue
+		pid="$(cat "$pf")"
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null || true
+	done
+}
 stop_redis() {
 	[ -s "$pidfile" ] || return 0
 	local pid
@@ -37,6 +47,7 @@ stop_redis() {
 	rm -f "$pidfile"
 }
 cleanup() {
+	stop_cluster
 	stop_redis
 	rm -rf "$tmp"
 }
@@ -92,6 +103,47 @@ fi
 
 export SYNDICATE_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
 echo "with-redis: private redis-server at $SYNDICATE_TEST_REDIS_URL" >&2
+
+# A private 3-master Redis Cluster on three more free loopback ports, for
+# the store contract and lease tests on a cluster (DECISIONS §11).
+cluster_ports=()
+for _ in $(seq 60); do
+	[ "${#cluster_ports[@]}" -eq 3 ] && break
+	candidate=$((20000 + RANDOM % 40000))
+	[ "$candidate" = "$port" ] && continue
+	port_free "$candidate" || continue
+	node="$tmp/cluster-$candidate"
+	mkdir -p "$node"
+	redis-server --port "$candidate" --bind 127.0.0.1 --save '' --appendonly no \
+		--cluster-enabled yes --cluster-config-file "$node/nodes.conf" --cluster-node-timeout 2000 \
+		--daemonize yes --pidfile "$node/redis.pid" --dir "$node" --logfile "$node/redis.log" || continue
+	for _ in $(seq 100); do
+		if [ -s "$node/redis.pid" ] && redis_ping "$candidate"; then
+			cluster_ports+=("$candidate")
+			break
+		fi
+		sleep 0.05
+	done
+done
+if [ "${#cluster_ports[@]}" -ne 3 ]; then
+	echo "with-redis: could not start three cluster nodes" >&2
+	exit 1
+fi
+hosts=()
+for p in "${cluster_ports[@]}"; do hosts+=("127.0.0.1:$p"); done
+if ! redis-cli --cluster create "${hosts[@]}" --cluster-replicas 0 --cluster-yes >"$tmp/cluster-create.log" 2>&1; then
+	echo "with-redis: redis-cli --cluster create failed:" >&2
+	tail -n 20 "$tmp/cluster-create.log" >&2
+	exit 1
+fi
+for _ in $(seq 200); do
+	if redis-cli -p "${cluster_ports[0]}" cluster info 2>/dev/null | grep -q 'cluster_state:ok'; then
+		break
+	fi
+	sleep 0.05
+done
+export SYNDICATE_TEST_REDIS_CLUSTER_URL="redis://$(IFS=,; echo "${hosts[*]}")"
+echo "with-redis: private 3-master Redis Cluster at $SYNDICATE_TEST_REDIS_CLUSTER_URL" >&2
 set +e
 "$@"
 status=$?

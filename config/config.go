@@ -125,6 +125,9 @@ type Feeds struct {
 	// CacheMaxAge is the Cache-Control max-age of feed responses
 	// (default 300s; 0 is allowed).
 	CacheMaxAge time.Duration `yaml:"cache_max_age"`
+	// CacheBytes bounds the in-process rendered-feed cache (default
+	// 268435456, 256 MiB); least recently used documents go first.
+	CacheBytes int64 `yaml:"cache_bytes"`
 }
 
 // WebSub configures hub announcements.
@@ -283,7 +286,7 @@ func Default() *Config {
 			MaxCommentFeeds: 20,
 			Retention:       Retention{MaxItemsPerSource: 500, MaxAge: 8760 * time.Hour},
 		},
-		Feeds: Feeds{DefaultLimit: 30, MaxLimit: 100, CacheMaxAge: 300 * time.Second},
+		Feeds: Feeds{DefaultLimit: 30, MaxLimit: 100, CacheMaxAge: 300 * time.Second, CacheBytes: 256 << 20},
 		Log:   Log{Format: "auto", Level: "info"},
 		Comments: Comments{
 			Enabled: true, AutoApprove: "known", MaxLength: 10000, MaxAuthorLength: 100, MaxLinks: 3, MaxDepth: 5,

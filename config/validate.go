@@ -83,6 +83,9 @@ func (l *loader) validate(c *Config, dir string) {
 		l.check("site.article_url", checkArticleURL(c.Site.ArticleURL))
 	}
 
+	if c.Feeds.CacheBytes < 1<<20 {
+		l.problem("feeds.cache_bytes", "must be at least 1048576 (1 MiB)")
+	}
 	if !oneOf(c.Comments.AutoApprove, "none", "known", "all") {
 		l.problem("comments.auto_approve", "%q must be none, known or all", c.Comments.AutoApprove)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"syndicate/store"
@@ -18,6 +19,7 @@ type entry struct {
 	feed       store.FeedKey
 	version    int64
 	sourcesGen uint64
+	used       atomic.Int64 // last use, coarse unix seconds (LRU)
 
 	body, gz           []byte
 	etag, gzETag       string
@@ -47,6 +49,9 @@ func newEntry(feed store.FeedKey, version int64, gen uint64, f Format, body []by
 	e.hLength, e.hGzLength = []string{itoa64(int64(len(e.body)))}, []string{itoa64(int64(len(e.gz)))}
 	return e
 }
+
+// size is what an entry counts against the cache bound.
+func (e *entry) size() int64 { return int64(len(e.body)+len(e.gz)) + 512 }
 
 // cacheKey names a rendered document; unknown query parameters are not
 // part of it (DECISIONS §6).

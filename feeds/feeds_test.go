@@ -510,3 +510,25 @@ func TestServer_Article(t *testing.T) {
 		t.Errorf("an author e-mail was published:\n%s", b)
 	}
 }
+
+// TestServer_CacheBound: the rendered-feed cache stays under its byte
+// bound, dropping the least recently used documents.
+func TestServer_CacheBound(t *testing.T) {
+	f := newFixture(t, true)
+	small := feeds.NewServer(feeds.Options{
+		Renderer: feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil), Store: f.st, CacheBytes: 40 << 10,
+	})
+	small.SetSources(sources)
+	mux := http.NewServeMux()
+	small.Routes(mux)
+	for i := 1; i <= 100; i++ {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", fmt.Sprintf("/feed.atom?limit=%d", i), nil))
+		if rec.Code != 200 {
+			t.Fatalf("limit=%d: %d", i, rec.Code)
+		}
+	}
+	if n := small.Cached(); n == 0 || n >= 100 {
+		t.Errorf("cache holds %d documents after 100 distinct ones under a 40 KiB bound", n)
+	}
+}

@@ -1,12 +1,14 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +38,9 @@ type Options struct {
 	Recheck time.Duration
 	// OnCache, if set, is told whether each feed request was a cache hit.
 	OnCache func(hit bool)
+	// CacheBytes bounds the rendered-feed cache (bodies plus gzip); the
+	// least recently used documents go first. Default 256 MiB.
+	CacheBytes int64
 }
 
 // Server serves the public feeds. Create it with NewServer, give it the
@@ -48,6 +53,8 @@ type Server struct {
 
 	mu         sync.RWMutex
 	cache      map[cacheKey]*entry
+	cacheBytes int64        // sum of entry sizes, under mu
+	clock      atomic.Int64 // coarse unix seconds, for LRU bookkeeping
 	sources    map[string]syndicate.Source
 	sourcesGen uint64
 
@@ -66,6 +73,9 @@ func NewServer(opts Options) *Server {
 	}
 	if opts.MaxLimit <= 0 {
 		opts.MaxLimit = 100
+	}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = 256 << 20
 	}
 	log := opts.Logger
 	if log == nil {
@@ -103,6 +113,19 @@ func (s *Server) Sources() map[string]syndicate.Source {
 // Start subscribes to the store's change notifications until ctx ends.
 func (s *Server) Start(ctx context.Context) {
 	s.st.Watch(ctx, s.Invalidate)
+	s.clock.Store(time.Now().Unix())
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				s.clock.Store(now.Unix())
+			}
+		}
+	}()
 	if s.opts.Recheck > 0 {
 		go func() {
 			t := time.NewTicker(s.opts.Recheck)
@@ -362,6 +385,9 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec
 			if s.opts.OnCache != nil {
 				s.opts.OnCache(true)
 			}
+			if now := s.now(); e.used.Load() != now {
+				e.used.Store(now)
+			}
 			s.respond(w, r, e)
 			return
 		}
@@ -422,8 +448,16 @@ func (s *Server) load(ctx context.Context, spec feedSpec, p params, k cacheKey, 
 		return nil, err
 	}
 	e := newEntry(spec.key, state.Version, gen, spec.format, body, state.Modified)
+	e.used.Store(s.now())
 	s.mu.Lock()
+	if old, ok := s.cache[k]; ok {
+		s.cacheBytes -= old.size()
+	}
 	s.cache[k] = e
+	s.cacheBytes += e.size()
+	if s.cacheBytes > s.opts.CacheBytes {
+		s.evict()
+	}
 	s.mu.Unlock()
 	return e, nil
 }
@@ -491,6 +525,35 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 		}
 	}
 	return s.r.CommentFeed(doc, items, spec.key == store.FeedComments)
+}
+
+// now is a coarse clock (whole seconds) that costs one atomic load.
+func (s *Server) now() int64 {
+	if t := s.clock.Load(); t != 0 {
+		return t
+	}
+	return time.Now().Unix()
+}
+
+// evict drops the least recently used documents until the cache is under
+// 90% of its bound. It runs under s.mu, only when the bound is passed.
+func (s *Server) evict() {
+	type kv struct {
+		k    cacheKey
+		used int64
+	}
+	all := make([]kv, 0, len(s.cache))
+	for k, e := range s.cache {
+		all = append(all, kv{k, e.used.Load()})
+	}
+	slices.SortFunc(all, func(a, b kv) int { return cmp.Compare(a.used, b.used) })
+	for _, x := range all {
+		if s.cacheBytes <= s.opts.CacheBytes*9/10 {
+			break
+		}
+		s.cacheBytes -= s.cache[x.k].size()
+		delete(s.cache, x.k)
+	}
 }
 
 // Cached returns how many rendered documents the cache holds.

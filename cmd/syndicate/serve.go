@@ -66,6 +66,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		Logger:       log,
 		Recheck:      recheck(onRedis),
 		OnCache:      met.Cache,
+		CacheBytes:   cfg.Feeds.CacheBytes,
 	})
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()

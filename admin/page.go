@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"syndicate"
+	"syndicate/sanitize"
 	"syndicate/store"
 )
 
@@ -67,12 +68,30 @@ type PageOptions struct {
 	SessionTTL time.Duration
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
+	// Moderator lists and moderates reader comments (comments.Service).
+	// Without one the Comments section is hidden and /admin/comments
+	// says that moderation is off.
+	Moderator Moderator
+	// Lookup shows the context of a comment (its article's title and
+	// canonical link, the author it replies to) and of a takedown (the
+	// article on the confirm step). Both stores implement it. Optional:
+	// without it the page shows ids, linked to /articles/{id}.
+	Lookup Lookup
+}
+
+// Lookup reads an article and a comment by id (store.Reader and
+// store.LocalComments have both).
+type Lookup interface {
+	Article(ctx context.Context, id string) (store.ArticleView, error)
+	Comment(ctx context.Context, id string) (*syndicate.Comment, error)
 }
 
 // Page is the editors' web page under /admin: a server-rendered list of
 // sources with their health and forms to add, edit, disable, delete and
-// refresh them, behind a login with the admin tokens. Every change goes
-// through the Service, which audits it under the token's name.
+// refresh them, reader comment moderation (/admin/comments) and article
+// takedowns, behind a login with the admin tokens. Every change goes
+// through the Service or the Moderator, which audit it under the token's
+// name.
 //
 // Sessions are stateless: the cookie holds the token's name, an expiry and
 // a random session id, signed with HMAC-SHA256 under a secret kept in the
@@ -133,6 +152,13 @@ func (p *Page) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/sources/{id}/delete", p.auth(p.handleDeleteConfirm))
 	mux.Handle("POST /admin/sources/{id}/delete", p.auth(p.handleDelete))
 	mux.Handle("POST /admin/sources/{id}/refresh", p.auth(p.handleRefresh))
+	mux.Handle("GET /admin/takedown", p.auth(p.handleTakeDownConfirm))
+	mux.Handle("POST /admin/takedown", p.auth(p.handleTakeDown))
+	mux.Handle("GET /admin/comments", p.auth(p.handleComments))
+	mux.Handle("POST /admin/comments/{id}/approve", p.auth(p.handleModerate(syndicate.StatusApproved)))
+	mux.Handle("POST /admin/comments/{id}/spam", p.auth(p.handleModerate(syndicate.StatusSpam)))
+	mux.Handle("POST /admin/comments/{id}/pending", p.auth(p.handleModerate(syndicate.StatusPending)))
+	mux.Handle("POST /admin/comments/{id}/delete", p.auth(p.handleDeleteComment))
 }
 
 // ---- sessions, CSRF and flash messages ----
@@ -415,13 +441,28 @@ type base struct {
 	Who       string
 	CSRF      string
 	Flash     *flash
+	// Section is the navigation entry of the page: sources or comments.
+	Section string
+	// Moderation shows the Comments entry, with the pending count.
+	Moderation      bool
+	PendingComments int
 }
 
 func (p *Page) base(r *http.Request, s session, title string) base {
-	b := base{Title: title, SiteTitle: p.opts.SiteTitle, Who: s.Name}
+	b := base{Title: title, SiteTitle: p.opts.SiteTitle, Who: s.Name, Section: "sources"}
+	if strings.HasPrefix(r.URL.Path, "/admin/comments") {
+		b.Section = "comments"
+	}
 	if s.ID != "" {
 		if key, err := p.key(r.Context()); err == nil {
 			b.CSRF = csrfToken(key, s)
+		}
+	}
+	if p.opts.Moderator != nil {
+		b.Moderation = true
+		// The count is a courtesy: a store error shows up where it matters.
+		if pg, err := p.opts.Moderator.List(r.Context(), syndicate.StatusPending, 0, 1); err == nil {
+			b.PendingComments = pg.Total
 		}
 	}
 	return b
@@ -437,7 +478,7 @@ func (p *Page) parseTemplates() map[string]*template.Template {
 	}
 	common := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/form.html"))
 	out := map[string]*template.Template{}
-	for _, name := range []string{"index", "login", "edit", "delete", "error"} {
+	for _, name := range []string{"index", "login", "edit", "delete", "error", "comments", "takedown"} {
 		t := template.Must(template.Must(common.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
 		out[name] = t
 	}
@@ -486,6 +527,11 @@ func (p *Page) renderDisabled(w http.ResponseWriter, r *http.Request) {
 // renderServiceError shows a Service error on its own page with the
 // status of its kind (the API's table); unknown errors are logged.
 func (p *Page) renderServiceError(w http.ResponseWriter, r *http.Request, err error) {
+	p.renderErrorOf(w, r, err, "No such source")
+}
+
+// renderErrorOf is renderServiceError with the title of a 404.
+func (p *Page) renderErrorOf(w http.ResponseWriter, r *http.Request, err error, notFound string) {
 	code, ok := statusOf[syndicate.ErrorKind(err)]
 	if !ok {
 		code = http.StatusInternalServerError
@@ -496,7 +542,7 @@ func (p *Page) renderServiceError(w http.ResponseWriter, r *http.Request, err er
 	case http.StatusConflict:
 		title = "Not allowed"
 	case http.StatusNotFound:
-		title = "No such source"
+		title = notFound
 	}
 	p.renderError(w, r, code, title, upperFirst(syndicate.ErrorMessage(err)))
 }
@@ -707,6 +753,7 @@ type indexData struct {
 	OpenForm, Editing                      bool
 	DefaultSchedule, DefaultAttribution    string
 	FormAction, FormTitle, FormSubmitLabel string
+	Takedown                               takedownForm
 }
 
 func (p *Page) handleIndex(w http.ResponseWriter, r *http.Request, s session) {
@@ -714,6 +761,11 @@ func (p *Page) handleIndex(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 func (p *Page) renderIndex(w http.ResponseWriter, r *http.Request, s session, code int, form sourceForm, errs fieldErrors) {
+	p.renderIndexWith(w, r, s, code, form, errs, takedownForm{})
+}
+
+// renderIndexWith is renderIndex with the takedown form as it was sent.
+func (p *Page) renderIndexWith(w http.ResponseWriter, r *http.Request, s session, code int, form sourceForm, errs fieldErrors, td takedownForm) {
 	list, err := p.opts.Service.List(r.Context())
 	if err != nil {
 		p.renderServiceError(w, r, err)
@@ -724,6 +776,7 @@ func (p *Page) renderIndex(w http.ResponseWriter, r *http.Request, s session, co
 		DefaultSchedule: p.opts.Service.opts.DefaultSchedule, DefaultAttribution: syndicate.DefaultAttribution,
 		// The fragment brings the editor back to the form when it has errors.
 		FormAction: "/admin/sources#add", FormTitle: "Add a source", FormSubmitLabel: "Add source",
+		Takedown: td,
 	}
 	d.Flash = p.takeFlash(w, r)
 	for _, v := range list {
@@ -927,6 +980,373 @@ func (p *Page) handleExport(w http.ResponseWriter, r *http.Request, s session) {
 	w.Header().Set("Content-Disposition", `attachment; filename="sources.opml"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(b)
+}
+
+// ---- article takedowns (DECISIONS §12) ----
+
+// takedownForm is the "take down an article" box as the editor typed it.
+type takedownForm struct {
+	Value, Error string
+}
+
+// articleRef returns the article id an editor pasted: the id itself or
+// a URL with /articles/{id} in its path (the article's JSON, its comment
+// feeds), or what is wrong with it, a sentence for the form.
+func articleRef(in string) (id, problem string) {
+	in = strings.TrimSpace(in)
+	if in == "" {
+		return "", "Enter the article's id or its URL on this site."
+	}
+	id = in
+	if strings.Contains(in, "/") {
+		u, err := url.Parse(in)
+		if err != nil {
+			return "", fmt.Sprintf("%q is not a URL.", in)
+		}
+		id = ""
+		segs := strings.Split(u.EscapedPath(), "/")
+		for i := 0; i+1 < len(segs); i++ {
+			if segs[i] == "articles" && segs[i+1] != "" {
+				if id, err = url.PathUnescape(segs[i+1]); err != nil {
+					id = segs[i+1]
+				}
+				break
+			}
+		}
+		if id == "" {
+			return "", "That URL names no article: use the article's id or its URL on this site, …/articles/{id}. A partner's own URL does not work here."
+		}
+	}
+	if len(id) > 200 || strings.IndexFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r))
+	}) >= 0 {
+		return "", fmt.Sprintf("%q is not an article id: ids look like partner-daily-4k2j… (letters, digits and dashes).", id)
+	}
+	return id, ""
+}
+
+// errNoArticle is the field error of an id no article has.
+func errNoArticle(id string) string {
+	return fmt.Sprintf("No article has the id %q: check it, or it was taken down already.", id)
+}
+
+type takedownData struct {
+	base
+	ID      string
+	Article *store.ArticleView // nil without a Lookup
+	Link    string             // its canonical URL, else /articles/{id}
+}
+
+// handleTakeDownConfirm is the confirm step: it finds the article and
+// says what taking it down does.
+func (p *Page) handleTakeDownConfirm(w http.ResponseWriter, r *http.Request, s session) {
+	in := r.URL.Query().Get("article")
+	id, problem := articleRef(in)
+	if problem != "" {
+		p.renderIndexWith(w, r, s, http.StatusBadRequest, sourceForm{Enabled: true}, nil, takedownForm{Value: in, Error: problem})
+		return
+	}
+	d := takedownData{base: p.base(r, s, "Take down "+id), ID: id, Link: "/articles/" + url.PathEscape(id)}
+	if p.opts.Lookup != nil {
+		v, err := p.opts.Lookup.Article(r.Context(), id)
+		switch {
+		case syndicate.ErrorKind(err) == syndicate.ENotFound:
+			p.renderIndexWith(w, r, s, http.StatusNotFound, sourceForm{Enabled: true}, nil, takedownForm{Value: in, Error: errNoArticle(id)})
+			return
+		case err != nil:
+			p.renderErrorOf(w, r, err, "No such article")
+			return
+		}
+		d.Article = &v
+		if v.CanonicalURL != "" {
+			d.Link = v.CanonicalURL
+		}
+	}
+	p.render(w, r, http.StatusOK, "takedown", d)
+}
+
+func (p *Page) handleTakeDown(w http.ResponseWriter, r *http.Request, s session) {
+	in := r.PostForm.Get("article")
+	id, problem := articleRef(in)
+	if problem != "" {
+		p.renderIndexWith(w, r, s, http.StatusBadRequest, sourceForm{Enabled: true}, nil, takedownForm{Value: in, Error: problem})
+		return
+	}
+	name := fmt.Sprintf("article %s", id)
+	if p.opts.Lookup != nil { // for the message only
+		if v, err := p.opts.Lookup.Article(r.Context(), id); err == nil && v.Title != "" {
+			name = fmt.Sprintf("“%s” (%s)", v.Title, id)
+		}
+	}
+	if err := p.opts.Service.TakeDown(r.Context(), s.Name, id); err != nil {
+		if syndicate.ErrorKind(err) == syndicate.ENotFound {
+			p.renderIndexWith(w, r, s, http.StatusNotFound, sourceForm{Enabled: true}, nil, takedownForm{Value: in, Error: errNoArticle(id)})
+			return
+		}
+		p.renderErrorOf(w, r, err, "No such article")
+		return
+	}
+	p.setFlash(w, r, "ok", fmt.Sprintf("Took down %s: it is gone from every feed with its comments, and no partner feed will bring it back.", name))
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+// ---- comment moderation (issue 7) ----
+
+const commentsPerPage = 50
+
+// moderationStatuses are the tabs of the comments page, in order.
+var moderationStatuses = []struct{ Status, Label, Empty string }{
+	{syndicate.StatusPending, "Pending", "No comments are waiting for moderation."},
+	{syndicate.StatusApproved, "Approved", "No approved comments yet."},
+	{syndicate.StatusSpam, "Spam", "No comments are marked as spam."},
+}
+
+func validStatus(s string) bool {
+	for _, m := range moderationStatuses {
+		if m.Status == s {
+			return true
+		}
+	}
+	return false
+}
+
+// commentPolicy sanitizes comment bodies again as they are shown: they
+// were sanitized with this policy when they were taken, so this changes
+// nothing unless something else wrote the store (defence in depth).
+var commentPolicy = sanitize.Comment()
+
+type commentTab struct {
+	Status, Label string
+	Count         int
+	Current       bool
+}
+
+// commentRow is one comment as the moderation list shows it.
+type commentRow struct {
+	*syndicate.Comment
+	// Body is the comment's HTML. Comment content is sanitized with the
+	// comment policy (p, br, a with http(s) href and rel=nofollow, em,
+	// strong, blockquote, code) when it is submitted and once more here,
+	// so it is safe to show as HTML; the page's CSP allows no script.
+	Body         template.HTML
+	When         *time.Time
+	ArticleTitle string // "" without a Lookup: the id is shown
+	ArticleLink  string // canonical URL, else /articles/{id}
+	SourceName   string
+	// Parent is the comment this one replies to, when it can be read.
+	Parent     *syndicate.Comment
+	ParentHere bool // on this page: linked by its anchor
+}
+
+type commentsData struct {
+	base
+	Status, Empty                   string
+	Tabs                            []commentTab
+	Comments                        []commentRow
+	Total, From, To, PageNum, Pages int
+	PrevURL, NextURL                string
+}
+
+// moderation reports whether comments can be moderated here, and shows
+// why not otherwise.
+func (p *Page) moderation(w http.ResponseWriter, r *http.Request) bool {
+	if p.opts.Moderator != nil {
+		return true
+	}
+	p.renderError(w, r, http.StatusNotFound, "Comment moderation is off",
+		"This server was started without comment moderation, so reader comments cannot be listed or moderated here.")
+	return false
+}
+
+// commentsURL is the moderation list of status at page n.
+func commentsURL(status string, n int) string {
+	u := "/admin/comments?status=" + url.QueryEscape(status)
+	if n > 1 {
+		u += "&page=" + strconv.Itoa(n)
+	}
+	return u
+}
+
+func (p *Page) handleComments(w http.ResponseWriter, r *http.Request, s session) {
+	if !p.moderation(w, r) {
+		return
+	}
+	q := r.URL.Query()
+	status := q.Get("status")
+	if status == "" {
+		status = syndicate.StatusPending
+	}
+	if !validStatus(status) {
+		p.renderError(w, r, http.StatusBadRequest, "Unknown status", fmt.Sprintf("Comments are pending, approved or spam, not %q.", status))
+		return
+	}
+	n, err := strconv.Atoi(q.Get("page"))
+	if err != nil || n < 1 {
+		n = 1
+	}
+	ctx := r.Context()
+	list, err := p.opts.Moderator.List(ctx, status, (n-1)*commentsPerPage, commentsPerPage)
+	if err != nil {
+		p.renderErrorOf(w, r, err, "Not found")
+		return
+	}
+	pages := max(1, (list.Total+commentsPerPage-1)/commentsPerPage)
+	if n > pages { // past the end, e.g. after moderating the last page's comments
+		n = pages
+		if list, err = p.opts.Moderator.List(ctx, status, (n-1)*commentsPerPage, commentsPerPage); err != nil {
+			p.renderErrorOf(w, r, err, "Not found")
+			return
+		}
+	}
+	d := commentsData{base: p.base(r, s, "Comments"), Status: status, Total: list.Total, PageNum: n, Pages: pages}
+	d.Flash = p.takeFlash(w, r)
+	for _, m := range moderationStatuses {
+		t := commentTab{Status: m.Status, Label: m.Label, Current: m.Status == status, Count: list.Total}
+		if !t.Current {
+			pg, err := p.opts.Moderator.List(ctx, m.Status, 0, 1)
+			if err != nil {
+				p.renderErrorOf(w, r, err, "Not found")
+				return
+			}
+			t.Count = pg.Total
+		} else {
+			d.Empty = m.Empty
+		}
+		d.Tabs = append(d.Tabs, t)
+	}
+	if len(list.Items) > 0 {
+		d.From = (n-1)*commentsPerPage + 1
+		d.To = d.From + len(list.Items) - 1
+	}
+	if n > 1 {
+		d.PrevURL = commentsURL(status, n-1)
+	}
+	if n < pages {
+		d.NextURL = commentsURL(status, n+1)
+	}
+	d.Comments = p.commentRows(ctx, list.Items)
+	p.render(w, r, http.StatusOK, "comments", d)
+}
+
+// commentRows adds what a moderator needs to see around each comment,
+// reading each article and parent once. A failed lookup only leaves the
+// id showing.
+func (p *Page) commentRows(ctx context.Context, cs []*syndicate.Comment) []commentRow {
+	here := map[string]bool{}
+	for _, c := range cs {
+		here[c.ID] = true
+	}
+	articles := map[string]*store.ArticleView{}
+	parents := map[string]*syndicate.Comment{}
+	out := make([]commentRow, 0, len(cs))
+	for _, c := range cs {
+		when := c.Published
+		row := commentRow{Comment: c, When: &when, ArticleLink: "/articles/" + url.PathEscape(c.ArticleID),
+			Body: template.HTML(commentPolicy.HTML(c.Content, nil)), ParentHere: c.ParentID != "" && here[c.ParentID]}
+		if p.opts.Lookup != nil {
+			a, seen := articles[c.ArticleID]
+			if !seen {
+				if v, err := p.opts.Lookup.Article(ctx, c.ArticleID); err == nil {
+					a = &v
+				}
+				articles[c.ArticleID] = a
+			}
+			if a != nil {
+				row.ArticleTitle, row.SourceName = a.Title, a.Source.Name
+				if a.CanonicalURL != "" {
+					row.ArticleLink = a.CanonicalURL
+				}
+			}
+			if c.ParentID != "" {
+				pc, seen := parents[c.ParentID]
+				if !seen {
+					pc, _ = p.opts.Lookup.Comment(ctx, c.ParentID)
+					parents[c.ParentID] = pc
+				}
+				row.Parent = pc
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// commentsBack is the list a moderation form was sent from.
+func commentsBack(r *http.Request) string {
+	status := r.PostForm.Get("status")
+	if !validStatus(status) {
+		status = syndicate.StatusPending
+	}
+	n, err := strconv.Atoi(r.PostForm.Get("page"))
+	if err != nil || n < 1 {
+		n = 1
+	}
+	return commentsURL(status, n)
+}
+
+// authorOf names a comment's author for a message.
+func authorOf(c *syndicate.Comment) string {
+	if c == nil || c.Author.Name == "" {
+		return "the comment"
+	}
+	return "the comment by " + c.Author.Name
+}
+
+// handleModerate moves a comment to status through the Moderator.
+func (p *Page) handleModerate(status string) func(http.ResponseWriter, *http.Request, session) {
+	return func(w http.ResponseWriter, r *http.Request, s session) {
+		if !p.moderation(w, r) {
+			return
+		}
+		back := commentsBack(r)
+		id := r.PathValue("id")
+		c, err := p.opts.Moderator.SetStatus(r.Context(), s.Name, id, status)
+		if err != nil {
+			p.moderationError(w, r, err, id, back)
+			return
+		}
+		var msg string
+		switch status {
+		case syndicate.StatusApproved:
+			msg = "Approved %s: it is published."
+		case syndicate.StatusSpam:
+			msg = "Marked %s as spam: it is not published."
+		default:
+			msg = "Moved %s back to pending: it is no longer published."
+		}
+		p.setFlash(w, r, "ok", upperFirst(fmt.Sprintf(msg, authorOf(c))))
+		http.Redirect(w, r, back, http.StatusSeeOther)
+	}
+}
+
+func (p *Page) handleDeleteComment(w http.ResponseWriter, r *http.Request, s session) {
+	if !p.moderation(w, r) {
+		return
+	}
+	back := commentsBack(r)
+	id := r.PathValue("id")
+	var c *syndicate.Comment
+	if p.opts.Lookup != nil { // for the message only
+		c, _ = p.opts.Lookup.Comment(r.Context(), id)
+	}
+	if err := p.opts.Moderator.Delete(r.Context(), s.Name, id); err != nil {
+		p.moderationError(w, r, err, id, back)
+		return
+	}
+	p.setFlash(w, r, "ok", upperFirst(fmt.Sprintf("Deleted %s.", authorOf(c))))
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// moderationError answers a failed moderation: a comment that is gone
+// (another editor deleted it) is a message on the list, anything else an
+// error page.
+func (p *Page) moderationError(w http.ResponseWriter, r *http.Request, err error, id, back string) {
+	if syndicate.ErrorKind(err) == syndicate.ENotFound {
+		p.setFlash(w, r, "error", fmt.Sprintf("Comment %s no longer exists: another editor may have deleted it.", id))
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	p.renderErrorOf(w, r, err, "No such comment")
 }
 
 // ---- template helpers ----

@@ -19,9 +19,11 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
+	"syndicate/comments"
 	"syndicate/ingest"
 	"syndicate/ingest/fetch"
 	"syndicate/scheduler"
+	"syndicate/store"
 	"syndicate/store/embedded"
 )
 
@@ -130,7 +132,8 @@ func artifacts(t *testing.T) string {
 
 // TestAdminPage_Browser signs in to /admin in headless Chromium, adds a
 // source through the form (after a validation error), refreshes it and
-// sees its health, then takes screenshots on a desktop and a phone.
+// sees its health, edits and deletes, approves a pending reader comment
+// and takes an article down, with screenshots on a desktop and a phone.
 func TestAdminPage_Browser(t *testing.T) {
 	bin := chromium(t)
 	out := artifacts(t)
@@ -152,7 +155,10 @@ func TestAdminPage_Browser(t *testing.T) {
 	api := admin.NewAPI(svc, []admin.Token{{Name: "night-desk", Value: editorToken}}, "Example News", log)
 	mux := http.NewServeMux()
 	api.Routes(mux)
-	admin.NewPage(admin.PageOptions{Service: svc, API: api, Store: st, Logger: log, SiteTitle: "Example News"}).Routes(mux)
+	csvc := comments.NewService(comments.Options{Store: st, MaxLinks: 3, MaxDepth: 5, RateLimit: 100, Logger: log})
+	api.SetModerator(csvc)
+	admin.NewPage(admin.PageOptions{Service: svc, API: api, Store: st, Logger: log, SiteTitle: "Example News",
+		Moderator: csvc, Lookup: st}).Routes(mux)
 	site := httptest.NewServer(mux)
 	t.Cleanup(site.Close)
 
@@ -167,6 +173,33 @@ func TestAdminPage_Browser(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc.Refresh(ctx, "setup", "metro-herald")
+
+	// Reader comments on the wire's articles (newest first: the budget,
+	// the bridge, the library): an approved one, a pending reply to it
+	// and a spam.
+	wire, err := st.Articles(ctx, store.SourceFeed("the-wire"), 0, 3)
+	if err != nil || len(wire.Items) != 3 {
+		t.Fatalf("the-wire's articles = %+v, %v", wire, err)
+	}
+	budget, library := wire.Items[0].Article, wire.Items[2].Article
+	comment := func(article, author, email, body, parent, status string) *syndicate.Comment {
+		t.Helper()
+		c, err := csvc.Submit(ctx, &comments.Submission{ArticleID: article, Author: author, Email: email, Body: body, ParentID: parent}, "198.51.100.23")
+		if err != nil {
+			t.Fatalf("comment by %s: %v", author, err)
+		}
+		if status != c.Status {
+			if c, err = csvc.SetStatus(ctx, "setup", c.ID, status); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c
+	}
+	tom := comment(budget.ID, "Tom Becker", "tom@readers.example", "Finally. The school repairs have waited three years.", "", syndicate.StatusApproved)
+	comment(wire.Items[1].ID, "Cheap Watches", "deals@spam.example", "Best prices at https://spam.example/watches", "", syndicate.StatusSpam)
+	priya := comment(budget.ID, "Priya Natarajan", "priya.n@readers.example",
+		"<p>Thanks for the clear write-up.</p><p>Is the <em>line-by-line</em> table public? The <a href=\"https://council.example/budget-2027.pdf\">budget PDF</a> on the council site is from last year.</p>",
+		tom.ID, syndicate.StatusPending)
 
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(bin),
@@ -326,5 +359,61 @@ func TestAdminPage_Browser(t *testing.T) {
 		t.Error("on a 390px phone the page scrolls sideways")
 	}
 	shot("admin-phone.png")
+
+	// Moderation: the pending reply, approved from the Comments page.
+	do("desktop again", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(site.URL+"/admin"), chromedp.WaitVisible(chromedp.ID("nav-comments")))
+	do("open comments", chromedp.Click(chromedp.ID("nav-comments")), chromedp.WaitVisible(chromedp.ID("comments")))
+	item := "#comment-" + priya.ID
+	for sel, want := range map[string]string{
+		"#tab-pending .tab-count":  "1",
+		"#tab-approved .tab-count": "1",
+		"#tab-spam .tab-count":     "1",
+		item + " .c-name":          "Priya Natarajan",
+		item + " .c-email":         "priya.n@readers.example",
+		item + " .c-article":       "Council passes the budget",
+		item + " .c-reply":         "↳ Reply to Tom Becker",
+	} {
+		if got := text(sel); got != want {
+			t.Errorf("%s = %q, want %q", sel, got, want)
+		}
+	}
+	if got := text(item + " .c-body"); !strings.Contains(got, "line-by-line table public?") {
+		t.Errorf("the comment's body = %q", got)
+	}
+	shot("admin-moderation.png")
+	submit("approve", item+" .btn-approve")
+	if got := text("#flash"); got != "Approved the comment by Priya Natarajan: it is published." {
+		t.Errorf("after approving, the message is %q", got)
+	}
+	if got := text("#tab-approved .tab-count"); got != "2" {
+		t.Errorf("after approving, %s approved", got)
+	}
+	if v, err := st.Article(ctx, budget.ID); err != nil || v.CommentCount != 2 {
+		t.Errorf("published comments on the budget = %d, %v; want 2", v.CommentCount, err)
+	}
+
+	// Take the library article down, pasting its URL, through the confirm step.
+	do("takedown box", chromedp.Navigate(site.URL+"/admin"), chromedp.SendKeys(chromedp.ID("f-article"), site.URL+"/articles/"+library.ID))
+	submit("review takedown", "#f-takedown")
+	if got := text("h1"); got != "Take down “Library extends its hours”?" {
+		t.Errorf("the confirm step says %q", got)
+	}
+	shot("admin-takedown.png")
+	submit("take down", "#confirm-takedown")
+	if got := text("#flash"); !strings.HasPrefix(got, "Took down “Library extends its hours”") {
+		t.Errorf("after the takedown, the message is %q", got)
+	}
+	if _, err := st.Article(ctx, library.ID); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("the library article after its takedown: %v", err)
+	}
+
+	// The moderation list on a phone, with a delete confirm open.
+	do("phone comments", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(site.URL+"/admin/comments?status=approved"), chromedp.WaitVisible(chromedp.ID("comments")),
+		chromedp.Click(chromedp.CSS("#comment-"+tom.ID+" .c-delete summary")), chromedp.WaitVisible(chromedp.CSS("#comment-"+tom.ID+" .c-confirm")))
+	if wide, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
+		t.Errorf("on a 390px phone the comments page scrolls sideways (%v)", err)
+	}
+	shot("admin-moderation-phone.png")
 	fmt.Fprintln(t.Output(), "artifacts in", out)
 }

@@ -24,6 +24,12 @@ type fixture struct {
 	svc         *comments.Service
 	srv         *httptest.Server
 	aid, oldAid string
+	mk          func(key string, published time.Time) string
+}
+
+func (f *fixture) article(t *testing.T, key string, published time.Time) string {
+	t.Helper()
+	return f.mk(key, published)
 }
 
 func newFixture(t *testing.T, mod func(*comments.Options, *comments.HandlerOptions)) *fixture {
@@ -42,7 +48,7 @@ func newFixture(t *testing.T, mod func(*comments.Options, *comments.HandlerOptio
 		}
 		return syndicate.MintArticleID("p", key)
 	}
-	f := &fixture{st: st, aid: mk("fresh", now.Add(-time.Hour)), oldAid: mk("old", now.Add(-40*24*time.Hour))}
+	f := &fixture{st: st, aid: mk("fresh", now.Add(-time.Hour)), oldAid: mk("old", now.Add(-40*24*time.Hour)), mk: mk}
 	opts := comments.Options{Store: st, AutoApprove: "known", MaxLength: 200, MaxAuthorLength: 100, MaxLinks: 2, MaxDepth: 2,
 		RateLimit: 3, RateWindow: 10 * time.Minute, CloseAfter: 30 * 24 * time.Hour, Now: func() time.Time { return now }}
 	hopts := comments.HandlerOptions{BaseURL: "https://news.example", AllowedOrigins: []string{"https://blog.example"}, Honeypot: "homepage", MaxBodyBytes: 4096}
@@ -166,9 +172,10 @@ func TestSubmit_StoredAndModerated(t *testing.T) {
 	if resp, out := f.post(t, f.aid, with("parent_id", deeper)); resp.StatusCode != 400 || out["field"] != "parent_id" {
 		t.Errorf("too deep = %d %v", resp.StatusCode, out)
 	}
-	// A parent from another article is refused.
-	if resp, out := f.post(t, f.oldAid, with("parent_id", id)); resp.StatusCode != 403 && out["field"] != "parent_id" {
-		t.Errorf("foreign parent = %d %v", resp.StatusCode, out)
+	// A parent from another (open) article is refused.
+	other := f.article(t, "other", now.Add(-2*time.Hour))
+	if resp, out := f.post(t, other, with("parent_id", id)); resp.StatusCode != 400 || out["field"] != "parent_id" {
+		t.Errorf("foreign parent = %d %v, want 400 on parent_id", resp.StatusCode, out)
 	}
 	if _, err := f.svc.SetStatus(ctx, "editor", reply, syndicate.StatusSpam); err != nil {
 		t.Fatal(err)

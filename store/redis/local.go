@@ -162,8 +162,38 @@ func (s *Store) articleOf(ctx context.Context, id string) (*syndicate.Article, e
 	return decode[syndicate.Article](raw)
 }
 
+// lockComment serializes moderation of one comment across replicas: its
+// data and its queues are in different slots, so no MULTI or script can
+// cover them; a short SET NX lock does.
+func (s *Store) lockComment(ctx context.Context, id string) (func(), error) {
+	key := s.k.p + ":{c:" + id + "}:lock"
+	token := store.NewCommentID()
+	for i := 0; ; i++ {
+		ok, err := s.rdb.SetNX(ctx, key, token, 10*time.Second).Result()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return func() { releaseScript.Run(context.Background(), s.rdb, []string{key}, token) }, nil
+		}
+		if i == 50 {
+			return nil, syndicate.Errorf(syndicate.EConflict, "comment %q is being moderated by someone else; try again", id)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // SetCommentStatus moves a comment to another moderation status.
 func (s *Store) SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, error) {
+	unlock, err := s.lockComment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	c, err := s.loadComment(ctx, id)
 	if err != nil {
 		return nil, err
@@ -192,6 +222,11 @@ func (s *Store) SetCommentStatus(ctx context.Context, id, status string) (*syndi
 
 // DeleteComment removes a comment.
 func (s *Store) DeleteComment(ctx context.Context, id string) error {
+	unlock, err := s.lockComment(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, err := s.loadComment(ctx, id)
 	if err != nil {
 		return err

@@ -100,6 +100,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("LocalComments", func(t *testing.T) { testLocalComments(t, open) })
 	t.Run("RateLimit", func(t *testing.T) { testHit(t, open) })
+	t.Run("ConcurrentModeration", func(t *testing.T) { testConcurrentModeration(t, open) })
 	t.Run("RetentionShared", func(t *testing.T) { testRetentionShared(t, open) })
 	t.Run("TakeDown", func(t *testing.T) { testTakeDown(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
@@ -902,5 +903,41 @@ func testTakeDown(t *testing.T, open Factory) {
 	}
 	if _, err := s.TakeDown(ctx, id, t0); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("second takedown = %v", err)
+	}
+}
+
+// testConcurrentModeration: editors acting on one comment at once leave it
+// in exactly one queue, counted once.
+func testConcurrentModeration(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	e := art("alpha", 1, t0)
+	apply(t, s, "alpha", t0, e)
+	aid := syndicate.MintArticleID("alpha", e.Key)
+	c, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0, Status: syndicate.StatusPending}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		status := []string{syndicate.StatusApproved, syndicate.StatusSpam, syndicate.StatusPending}[i%3]
+		wg.Go(func() { s.SetCommentStatus(ctx, c.ID, status) })
+	}
+	wg.Wait()
+	got, _ := s.Comment(ctx, c.ID)
+	total := 0
+	for _, st := range []string{syndicate.StatusApproved, syndicate.StatusSpam, syndicate.StatusPending} {
+		p, _ := s.CommentsByStatus(ctx, st, 0, 10)
+		total += p.Total
+		if p.Total == 1 && st != got.Status {
+			t.Errorf("queued as %s but stored as %s", st, got.Status)
+		}
+	}
+	if total != 1 {
+		t.Errorf("the comment is in %d queues", total)
+	}
+	published, _ := s.Comments(ctx, store.ArticleCommentsFeed(aid), 0, 10)
+	if want := map[bool]int{true: 1, false: 0}[got.Status == syndicate.StatusApproved]; published.Total != want {
+		t.Errorf("published %d times as %s", published.Total, got.Status)
 	}
 }

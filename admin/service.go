@@ -247,9 +247,9 @@ func (in Input) Source() syndicate.Source {
 	return src
 }
 
-// Validate checks an API source: every field (file: refused), its
-// schedule, and that its id is free. It returns the first problem as an
-// EInvalid error with its field, and all of them.
+// Validate checks an API source's fields (file: URLs refused) and its
+// schedule, and returns every problem, each an EInvalid error naming its
+// field. Whether the id is free is the store's to say (EConflict).
 func (s *Service) Validate(src syndicate.Source) []*syndicate.Error {
 	errs := src.Validate(false)
 	if src.Schedule != "" {
@@ -310,7 +310,9 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 	if err := s.opts.Store.PutSource(ctx, src, false); err != nil {
 		return SourceView{}, err
 	}
-	s.audit(who, "source.replace", id, "url", src.URL, "enabled", src.Enabled)
+	s.audit(who, "source.replace", id, "name", src.Name, "url", src.URL, "site_url", src.SiteURL, "schedule", src.Schedule,
+		"categories", strings.Join(src.Categories, ","), "comments", src.Comments, "enabled", src.Enabled,
+		"attribution_set", src.Attribution != "")
 	if err := s.Reload(ctx); err != nil {
 		return SourceView{}, err
 	}

@@ -94,7 +94,7 @@ func (e *RateLimitError) Error() string {
 // Validate checks every field and returns all problems.
 func (s *Service) Validate(in *Submission) []*syndicate.Error {
 	var errs []*syndicate.Error
-	author := sanitize.Text(in.Author)
+	author := sanitize.PlainText(in.Author)
 	switch {
 	case author == "":
 		errs = append(errs, syndicate.FieldError("author", "is required"))
@@ -197,7 +197,7 @@ func (s *Service) Submit(ctx context.Context, in *Submission, ip string) (*syndi
 	c := &syndicate.Comment{
 		ArticleID: in.ArticleID,
 		ParentID:  strings.TrimSpace(in.ParentID),
-		Author:    syndicate.Author{Name: sanitize.Text(in.Author), Email: strings.TrimSpace(in.Email), URL: strings.TrimSpace(in.URL)},
+		Author:    syndicate.Author{Name: sanitize.PlainText(in.Author), Email: strings.TrimSpace(in.Email), URL: strings.TrimSpace(in.URL)},
 		Content:   content,
 		Published: now,
 		Status:    status,

@@ -7,11 +7,9 @@ import (
 	gfeeds "github.com/gorilla/feeds"
 
 	"syndicate"
-	"syndicate/sanitize"
 	"syndicate/store"
 )
 
-func textOf(html string) string { return sanitize.Text(html) }
 
 // atomFeed wraps gorilla's feed: namespaces, every link we need (gorilla
 // has one), and our entries. encoding/xml writes embedded fields first, so

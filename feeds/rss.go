@@ -187,7 +187,7 @@ func (r *Renderer) rssComments(doc Doc, items []CommentItem, global bool) ([]byt
 		ri := &gfeeds.RssItem{
 			Title:       commentTitle(it, global),
 			Link:        link,
-			Description: textOf(c.Content),
+			Description: c.Content, // sanitized HTML, as RSS descriptions are read
 			Content:     &gfeeds.RssContent{Content: c.Content},
 			Guid:        &gfeeds.RssGuid{Id: id, IsPermaLink: permaLink(id, link)},
 			PubDate:     rssDate(c.Published),

@@ -231,3 +231,22 @@ func BenchmarkPolicy_HTML(b *testing.B) {
 		p.HTML(in, base)
 	}
 }
+
+func TestPlainText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Tom &amp; Jerry", "Tom & Jerry"},
+		{"&lt;img src=x onerror=alert(1)&gt;", ""},
+		{"&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;", "&lt;script&gt;alert(1)&lt;/script&gt;"}, // decoded once: still text
+		{"1 < 2 and 3 > 2", "1 < 2 and 3 > 2"},
+		{"<b>Bold</b> name", "Bold name"},
+	}
+	for _, tt := range tests {
+		got := sanitize.PlainText(tt.in)
+		if got != tt.want {
+			t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if strings.Contains(strings.ToLower(got), "<img") || strings.Contains(strings.ToLower(got), "<script") {
+			t.Errorf("PlainText(%q) kept markup: %q", tt.in, got)
+		}
+	}
+}

@@ -91,7 +91,7 @@ func entryAt(entries []*atom.Entry, i int) *atom.Entry {
 func commentAuthor(it *gofeed.Item, ae *atom.Entry) syndicate.Author {
 	if ae != nil {
 		for _, p := range ae.Authors {
-			if name := sanitize.Text(p.Name); name != "" {
+			if name := sanitize.PlainText(p.Name); name != "" {
 				au := syndicate.Author{Name: name, Email: strings.TrimSpace(p.Email)}
 				if u := absHTTP(p.URI, nil); u != nil {
 					au.URL = u.String()
@@ -104,12 +104,12 @@ func commentAuthor(it *gofeed.Item, ae *atom.Entry) syndicate.Author {
 		if p == nil {
 			continue
 		}
-		if name := sanitize.Text(p.Name); name != "" {
+		if name := sanitize.PlainText(p.Name); name != "" {
 			return syndicate.Author{Name: name, Email: strings.TrimSpace(p.Email)}
 		}
 	}
 	// WordPress comment feeds title items "By: NAME".
-	if name, ok := strings.CutPrefix(sanitize.Text(it.Title), "By: "); ok && name != "" {
+	if name, ok := strings.CutPrefix(sanitize.PlainText(it.Title), "By: "); ok && name != "" {
 		return syndicate.Author{Name: name}
 	}
 	return syndicate.Author{}

@@ -78,7 +78,7 @@ func Normalize(f *gofeed.Feed, src syndicate.Source, opts Options) *Result {
 	if l := absHTTP(f.Link, feedURL); l != nil {
 		linkBase = l
 	}
-	res := &Result{Title: plainText(f.Title), TTLAdvice: ttlAdvice(f)}
+	res := &Result{Title: sanitize.PlainText(f.Title), TTLAdvice: ttlAdvice(f)}
 	n := &normalizer{f: f, src: src, opts: opts, linkBase: linkBase}
 	for i, it := range f.Items {
 		e, problems := n.item(i, it)
@@ -157,12 +157,12 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
 		rawContent, rawSummary = rawSummary, ""
 	}
 	a.Content = n.opts.Policy.HTML(rawContent, contentBase)
-	if s := plainText(rawSummary); s != "" {
+	if s := sanitize.PlainText(rawSummary); s != "" {
 		a.Summary = sanitize.Truncate(s, PartnerSummaryLength)
 	} else {
-		a.Summary = sanitize.Truncate(plainText(a.Content), SummaryLength)
+		a.Summary = sanitize.Truncate(sanitize.PlainText(a.Content), SummaryLength)
 	}
-	a.Title = plainText(it.Title)
+	a.Title = sanitize.PlainText(it.Title)
 	if a.Title == "" {
 		a.Title = sanitize.Truncate(a.Summary, DerivedTitleLength)
 	}
@@ -182,9 +182,9 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
 	if ji != nil && ji.Language != "" {
 		a.Language = ji.Language
 	}
-	a.Rights = plainText(n.f.Copyright)
+	a.Rights = sanitize.PlainText(n.f.Copyright)
 	if ae != nil && ae.Rights != "" {
-		a.Rights = plainText(ae.Rights)
+		a.Rights = sanitize.PlainText(ae.Rights)
 	}
 	a.CommentsURL = commentsURL(it, ae, contentBase)
 	a.Origin = origin(ri, ae)
@@ -283,7 +283,7 @@ func atomText(typ string) bool {
 func (n *normalizer) authors(it *gofeed.Item, ae *atom.Entry, ji *jsonfeed.Item) []syndicate.Author {
 	var out []syndicate.Author
 	add := func(name, email, uri string) {
-		name = plainText(name)
+		name = sanitize.PlainText(name)
 		email = strings.TrimSpace(email)
 		if name == "" && email == "" {
 			return
@@ -346,7 +346,7 @@ func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry) []string {
 	for _, l := range labels {
 		// WordPress and others sometimes pack several into one: "a, b".
 		for _, part := range strings.Split(l, ",") {
-			part = plainText(part)
+			part = sanitize.PlainText(part)
 			s := syndicate.Slug(part)
 			if s == "" || seen[s] {
 				continue
@@ -414,14 +414,14 @@ func extValue(e ext.Extensions, ns, name string) string {
 func origin(ri *rss.Item, ae *atom.Entry) *syndicate.Origin {
 	switch {
 	case ri != nil && ri.Source != nil && (ri.Source.URL != "" || ri.Source.Title != ""):
-		o := &syndicate.Origin{Title: plainText(ri.Source.Title)}
+		o := &syndicate.Origin{Title: sanitize.PlainText(ri.Source.Title)}
 		if u := absHTTP(ri.Source.URL, nil); u != nil {
 			o.FeedURL = u.String()
 		}
 		return o
 	case ae != nil && ae.Source != nil:
 		s := ae.Source
-		o := &syndicate.Origin{Title: plainText(s.Title), ID: strings.TrimSpace(s.ID)}
+		o := &syndicate.Origin{Title: sanitize.PlainText(s.Title), ID: strings.TrimSpace(s.ID)}
 		for _, l := range s.Links {
 			u := absHTTP(l.Href, nil)
 			if u == nil {

@@ -1,21 +1,17 @@
-package normalize
+package sanitize
 
-import (
-	"strings"
+import "strings"
 
-	"syndicate/sanitize"
-)
-
-// plainText returns the plain text of a partner's text field (a title, a
+// PlainText returns the plain text of an untrusted text field (a title, a
 // summary, a name). sanitize.Text strips tags and decodes entities once,
 // so a double-escaped title ("&amp;lt;script&amp;gt;") comes out as
 // "<script>": text that a reader rendering titles as HTML (many do) would
 // run. Such text is stripped again until no tag is left; whatever
 // survives a few rounds loses its '<'.
-func plainText(s string) string {
-	t := sanitize.Text(s)
+func PlainText(s string) string {
+	t := Text(s)
 	for i := 0; i < 4 && hasTag(t); i++ {
-		t = sanitize.Text(t)
+		t = Text(t)
 	}
 	if hasTag(t) {
 		t = strings.Join(strings.Fields(strings.ReplaceAll(t, "<", " ")), " ")

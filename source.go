@@ -178,7 +178,28 @@ func (s *Source) PublicFeedURL() string {
 	if IsFileURL(s.URL) {
 		return s.SiteURL
 	}
-	return s.URL
+	return StripUserinfo(s.URL)
+}
+
+// StripUserinfo returns raw without a user:password part: partner feeds
+// may need credentials to fetch, but they are never published.
+func StripUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
+}
+
+// RedactURL returns raw with any password replaced by "xxxxx", for logs,
+// errors and statuses.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
 }
 
 // Ref returns the attribution snapshot of s.

@@ -165,3 +165,16 @@ func TestParseAttribution(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", b.String(), want)
 	}
 }
+
+func TestSource_CredentialsNeverPublished(t *testing.T) {
+	s := syndicate.Source{ID: "p", Name: "P", URL: "https://user:s3cret@partner.example/feed?x=1", SiteURL: "https://partner.example/"}
+	if got := s.PublicFeedURL(); got != "https://partner.example/feed?x=1" {
+		t.Errorf("PublicFeedURL = %q", got)
+	}
+	if ref := s.Ref(); strings.Contains(ref.FeedURL, "s3cret") {
+		t.Errorf("Ref().FeedURL = %q", ref.FeedURL)
+	}
+	if got := syndicate.RedactURL(s.URL); strings.Contains(got, "s3cret") || !strings.Contains(got, "user:xxxxx@") {
+		t.Errorf("RedactURL = %q", got)
+	}
+}

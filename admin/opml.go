@@ -211,7 +211,7 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 		}
 		ids[src.ID], urls[src.URL] = true, true
 		rep.Imported = append(rep.Imported, src.ID)
-		s.audit(who, "source.import", src.ID, "url", src.URL)
+		s.audit(who, "source.import", src.ID, "url", syndicate.RedactURL(src.URL))
 	}
 	if len(rep.Imported) > 0 {
 		if err := s.Reload(ctx); err != nil {

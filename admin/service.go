@@ -280,7 +280,7 @@ func (s *Service) Create(ctx context.Context, who string, src syndicate.Source) 
 	if err := s.opts.Store.PutSource(ctx, src, true); err != nil {
 		return SourceView{}, err
 	}
-	s.audit(who, "source.create", src.ID, "url", src.URL)
+	s.audit(who, "source.create", src.ID, "url", syndicate.RedactURL(src.URL))
 	if err := s.Reload(ctx); err != nil {
 		return SourceView{}, err
 	}
@@ -310,7 +310,7 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 	if err := s.opts.Store.PutSource(ctx, src, false); err != nil {
 		return SourceView{}, err
 	}
-	s.audit(who, "source.replace", id, "name", src.Name, "url", src.URL, "site_url", src.SiteURL, "schedule", src.Schedule,
+	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "schedule", src.Schedule,
 		"categories", strings.Join(src.Categories, ","), "comments", src.Comments, "enabled", src.Enabled,
 		"attribution_set", src.Attribution != "")
 	if err := s.Reload(ctx); err != nil {

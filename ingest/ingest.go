@@ -251,7 +251,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		if errors.As(err, &se) {
 			switch se.Code {
 			case http.StatusGone:
-				st.Disabled = fmt.Sprintf("410 Gone from %s at %s: the partner removed this feed; change its URL to re-enable", target, in.opts.Now().UTC().Format(time.RFC3339))
+				st.Disabled = fmt.Sprintf("410 Gone from %s at %s: the partner removed this feed; change its URL to re-enable", syndicate.RedactURL(target), in.opts.Now().UTC().Format(time.RFC3339))
 				sum.Status, sum.Err = StatusDisabled, errors.New(st.Disabled)
 				return
 			case http.StatusTooManyRequests, http.StatusServiceUnavailable:
@@ -260,7 +260,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 				}
 			}
 		}
-		fail(fmt.Errorf("fetch %s: %w", target, err))
+		fail(fmt.Errorf("fetch %s: %w", syndicate.RedactURL(target), err))
 		return
 	}
 	// A permanent redirect is adopted only once a feed (or a 304) came
@@ -268,7 +268,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	// configured URL must stay in use until the partner is back.
 	moved := func() {
 		if resp.PermanentURL != "" && resp.PermanentURL != target {
-			log.Info("partner feed moved permanently", "from", target, "to", resp.PermanentURL)
+			log.Info("partner feed moved permanently", "from", syndicate.RedactURL(target), "to", syndicate.RedactURL(resp.PermanentURL))
 			st.PermanentURL = resp.PermanentURL
 		}
 	}
@@ -284,7 +284,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	feed, err := parse.Parse(resp.Body, resp.ContentType)
 	if err != nil {
 		st.ETag, st.LastModified = "", "" // make the next fetch unconditional
-		fail(fmt.Errorf("parse %s: %w", target, err))
+		fail(fmt.Errorf("parse %s: %w", syndicate.RedactURL(target), err))
 		return
 	}
 	feedURL := resp.FinalURL

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -49,5 +50,26 @@ func TestIngester_NewNormalizerFetchesInFull(t *testing.T) {
 	}
 	if sum := in.Run(ctx, src, true); sum.Status != ingest.StatusNotModified {
 		t.Errorf("and then conditional again: %s", sum)
+	}
+}
+
+// TestIngester_CredentialsStayPrivate: a partner feed behind basic auth
+// never shows its password in statuses or summaries.
+func TestIngester_CredentialsStayPrivate(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "nope", http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	st, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	in := ingest.New(st, ingest.Options{Fetcher: fetch.New(fetch.Options{AllowPrivate: true})})
+	u := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1) + "/feed"
+	sum := in.Run(t.Context(), syndicate.Source{ID: "p", Name: "P", URL: u, Enabled: true}, true)
+	s, _ := st.SourceStatus(t.Context(), "p")
+	if strings.Contains(sum.String(), "s3cret") || strings.Contains(s.LastError, "s3cret") {
+		t.Errorf("password leaked: %s / %s", sum, s.LastError)
 	}
 }

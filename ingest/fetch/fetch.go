@@ -343,7 +343,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		return out, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
-		return out, &StatusError{URL: req.URL, Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		return out, &StatusError{URL: syndicate.RedactURL(req.URL), Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	body, err := readCapped(resp.Body, f.opts.MaxBytes)
 	if err != nil {

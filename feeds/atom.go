@@ -10,7 +10,6 @@ import (
 	"syndicate/store"
 )
 
-
 // atomFeed wraps gorilla's feed: namespaces, every link we need (gorilla
 // has one), and our entries. encoding/xml writes embedded fields first, so
 // feed-level elements precede the entries (DECISIONS §6).

@@ -168,6 +168,15 @@ type session struct {
 	Name    string    // the admin token's name (audit "who")
 	Expires time.Time // second precision
 	ID      string    // random; the CSRF token derives from it
+	// FP fingerprints the token's value, so rotating a token (same name,
+	// new value) ends the sessions signed in with the old one.
+	FP string
+}
+
+// fingerprint is a short, one-way digest of a token value, keyed by the
+// session secret.
+func fingerprint(key []byte, value string) string {
+	return b64.EncodeToString(sign(key, "token-fp", value))[:16]
 }
 
 var b64 = base64.RawURLEncoding
@@ -227,7 +236,7 @@ func randomID() string {
 }
 
 func (s session) encode(key []byte) string {
-	data := "v1." + b64.EncodeToString([]byte(s.Name)) + "." + strconv.FormatInt(s.Expires.Unix(), 10) + "." + s.ID
+	data := "v2." + b64.EncodeToString([]byte(s.Name)) + "." + strconv.FormatInt(s.Expires.Unix(), 10) + "." + s.ID + "." + s.FP
 	return signed(key, "session", data)
 }
 
@@ -237,7 +246,7 @@ func decodeSession(key []byte, value string) (session, bool) {
 		return session{}, false
 	}
 	parts := strings.Split(data, ".")
-	if len(parts) != 4 || parts[0] != "v1" || parts[3] == "" {
+	if len(parts) != 5 || parts[0] != "v2" || parts[3] == "" || parts[4] == "" {
 		return session{}, false
 	}
 	name, err := b64.DecodeString(parts[1])
@@ -248,7 +257,7 @@ func decodeSession(key []byte, value string) (session, bool) {
 	if err != nil {
 		return session{}, false
 	}
-	return session{Name: string(name), Expires: time.Unix(exp, 0), ID: parts[3]}, true
+	return session{Name: string(name), Expires: time.Unix(exp, 0), ID: parts[3], FP: parts[4]}, true
 }
 
 // csrfToken is the form token of a session: an HMAC of its random id, so
@@ -267,11 +276,12 @@ func tokenEqual(got, want string) bool {
 	return got != "" && hmac.Equal([]byte(got), []byte(want))
 }
 
-// tokenNamed reports whether a token called name is still configured, so
-// that removing a token from the config ends its sessions.
-func tokenNamed(a *API, name string) bool {
+// tokenLive reports whether the token a session was signed in with is
+// still configured, by name and value: removing or rotating a token ends
+// its sessions.
+func tokenLive(a *API, key []byte, s session) bool {
 	for _, t := range a.tokens {
-		if t.Name == name {
+		if t.Name == s.Name && hmac.Equal([]byte(fingerprint(key, t.Value)), []byte(s.FP)) {
 			return true
 		}
 	}
@@ -290,7 +300,7 @@ func (p *Page) readSession(r *http.Request) (session, bool, error) {
 		return session{}, false, err
 	}
 	s, ok := decodeSession(key, c.Value)
-	if !ok || !p.opts.Now().Before(s.Expires) || !tokenNamed(p.opts.API, s.Name) {
+	if !ok || !p.opts.Now().Before(s.Expires) || !tokenLive(p.opts.API, key, s) {
 		return session{}, false, nil
 	}
 	return s, true, nil
@@ -624,13 +634,14 @@ func (p *Page) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired or was not sent by this page. Please try again.")
 		return
 	}
-	name, ok := p.opts.API.Authenticate(strings.TrimSpace(r.PostForm.Get("token")))
+	value := strings.TrimSpace(r.PostForm.Get("token"))
+	name, ok := p.opts.API.Authenticate(value)
 	if !ok {
 		p.log.Warn("admin page: sign-in refused", "remote_addr", remoteHost(r))
 		p.renderLogin(w, r, http.StatusUnauthorized, "That token is not valid.")
 		return
 	}
-	s := session{Name: name, Expires: p.opts.Now().Add(p.opts.SessionTTL).Truncate(time.Second), ID: randomID()}
+	s := session{Name: name, Expires: p.opts.Now().Add(p.opts.SessionTTL).Truncate(time.Second), ID: randomID(), FP: fingerprint(key, value)}
 	p.setCookie(w, r, sessionCookie, s.encode(key), p.opts.SessionTTL)
 	p.setCookie(w, r, loginCookie, "", -1)
 	p.log.Info("audit", "who", name, "action", "session.login", "remote_addr", remoteHost(r))

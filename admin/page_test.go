@@ -483,6 +483,14 @@ func TestPage_Session(t *testing.T) {
 		other := newPageEnvOn(t, e.st, []admin.Token{{Name: "someone-else", Value: "another-token"}}, nil)
 		wantRedirect(t, withSession(t, other, v), "/admin/login")
 	})
+	t.Run("TokenRotated", func(t *testing.T) {
+		// Same name, new value (a leaked token replaced): old sessions end.
+		e := newPageEnv(t, editorTokens, nil)
+		v := login(t, e)
+		rotated := []admin.Token{{Name: editorTokens[0].Name, Value: editorTokens[0].Value + "-rotated"}}
+		other := newPageEnvOn(t, e.st, rotated, nil)
+		wantRedirect(t, withSession(t, other, v), "/admin/login")
+	})
 }
 
 func TestPage_CSRF(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -156,10 +157,23 @@ func (f *flight) do(k cacheKey, fn func() (*entry, error)) (*entry, error) {
 	c := &call{done: make(chan struct{})}
 	f.calls[k] = c
 	f.mu.Unlock()
+	defer func() {
+		// Even if fn panics, the key is freed and waiters are released
+		// (the panic goes on to the handler's recover).
+		if r := recover(); r != nil {
+			c.err = fmt.Errorf("render panicked: %v", r)
+			f.finish(k, c)
+			panic(r)
+		}
+		f.finish(k, c)
+	}()
 	c.e, c.err = fn()
-	close(c.done)
+	return c.e, c.err
+}
+
+func (f *flight) finish(k cacheKey, c *call) {
 	f.mu.Lock()
 	delete(f.calls, k)
 	f.mu.Unlock()
-	return c.e, c.err
+	close(c.done)
 }

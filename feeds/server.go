@@ -353,6 +353,7 @@ var errPastEnd = errors.New("page past the end")
 // without asking the store for downWindow.
 const (
 	revalidateTimeout = 500 * time.Millisecond
+	loadTimeout       = 20 * time.Second
 	downWindow        = 2 * time.Second
 )
 
@@ -363,7 +364,15 @@ func (s *Server) storeDown() bool {
 	return at != 0 && time.Since(time.Unix(0, at)) < downWindow
 }
 
+// maxIDLength bounds ids and slugs in feed URLs (source ids are at most
+// 64; article ids and slugs are short): longer ones are unknown.
+const maxIDLength = 200
+
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec) {
+	if _, id := spec.key.Split(); len(id) > maxIDLength {
+		notFound(w, "no such feed")
+		return
+	}
 	p := params{page: 1, limit: s.opts.DefaultLimit}
 	var err error
 	if r.URL.RawQuery != "" {
@@ -395,13 +404,15 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec
 	if s.opts.OnCache != nil {
 		s.opts.OnCache(false)
 	}
-	ctx := r.Context()
+	// The load serves every request waiting on this document: it must not
+	// end because the first one hung up. With a stale copy to fall back
+	// on, readers are not kept waiting long.
+	timeout := loadTimeout
 	if e != nil {
-		// A stale copy to fall back on: do not keep the reader waiting.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, revalidateTimeout)
-		defer cancel()
+		timeout = revalidateTimeout
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), timeout)
+	defer cancel()
 	e2, err := s.flight.do(k, func() (*entry, error) { return s.load(ctx, spec, p, k, e, gen) })
 	if err != nil && e != nil && !errors.Is(err, errPastEnd) && syndicate.ErrorKind(err) != syndicate.ENotFound {
 		s.markDown()
@@ -432,8 +443,8 @@ func (s *Server) load(ctx context.Context, spec feedSpec, p params, k cacheKey, 
 		return nil, err
 	}
 	state := states[spec.key]
-	s.versions.set(spec.key, state.Version, token)
 	if old != nil && old.version == state.Version && old.sourcesGen == gen {
+		s.versions.set(spec.key, state.Version, token)
 		return old, nil
 	}
 	if spec.exists != nil {
@@ -443,6 +454,8 @@ func (s *Server) load(ctx context.Context, spec feedSpec, p params, k cacheKey, 
 		}
 		spec.title = title
 	}
+	// Only feeds that exist are remembered: unknown ids never grow the map.
+	s.versions.set(spec.key, state.Version, token)
 	body, err := s.render(ctx, spec, p, state)
 	if err != nil {
 		return nil, err

@@ -51,7 +51,7 @@ type Fetcher struct {
 	isPublic func(net.IP) bool // nil: private addresses allowed
 
 	mu    sync.Mutex
-	hosts map[string]chan struct{}
+	hosts map[string]*hostSlots // only hosts with a fetch in progress or waiting
 }
 
 // New returns a Fetcher.
@@ -71,7 +71,7 @@ func New(opts Options) *Fetcher {
 	if opts.UserAgent == "" {
 		opts.UserAgent = "Syndicate"
 	}
-	f := &Fetcher{opts: opts, hosts: map[string]chan struct{}{}}
+	f := &Fetcher{opts: opts, hosts: map[string]*hostSlots{}}
 	if !opts.AllowPrivate {
 		f.isPublic = IsPublic
 	}
@@ -413,18 +413,35 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
+// hostSlots limits concurrent fetches to one host; refs counts the
+// fetches holding or waiting for a slot, so idle hosts are forgotten (the
+// hosts come from partner content and would otherwise pile up).
+type hostSlots struct {
+	ch   chan struct{}
+	refs int
+}
+
 func (f *Fetcher) acquire(ctx context.Context, host string) (func(), error) {
 	f.mu.Lock()
-	sem, ok := f.hosts[host]
+	h, ok := f.hosts[host]
 	if !ok {
-		sem = make(chan struct{}, f.opts.PerHost)
-		f.hosts[host] = sem
+		h = &hostSlots{ch: make(chan struct{}, f.opts.PerHost)}
+		f.hosts[host] = h
 	}
+	h.refs++
 	f.mu.Unlock()
+	done := func() {
+		f.mu.Lock()
+		if h.refs--; h.refs == 0 {
+			delete(f.hosts, host)
+		}
+		f.mu.Unlock()
+	}
 	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
+	case h.ch <- struct{}{}:
+		return func() { <-h.ch; done() }, nil
 	case <-ctx.Done():
+		done()
 		return nil, ctx.Err()
 	}
 }

@@ -60,7 +60,7 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 			}
 			n, del := store.Detach(a, sourceID)
 			if del {
-				if err := deleteArticle(tx, a, changed); err != nil {
+				if err := deleteArticle(tx, a, changed, false); err != nil {
 					return err
 				}
 				res.Deleted++
@@ -92,7 +92,10 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 
 // deleteArticle removes an article, its index entries, its comments and
 // the claims it holds, noting the feeds that changed.
-func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]bool) error {
+// keepClaims leaves its canonical URL and entry id claimed by the deleted
+// article (a takedown: no other source may bring it back); otherwise they
+// are freed (retention: another source may carry the story later).
+func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]bool, keepClaims bool) error {
 	for _, f := range store.Feeds(a) {
 		if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
 			return err
@@ -147,7 +150,7 @@ func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]
 		bucket []byte
 		key    string
 	}{{bURLs, a.CanonicalURL}, {bEntryIDs, a.EntryID}} {
-		if claim.key == "" {
+		if claim.key == "" || keepClaims {
 			continue
 		}
 		b := tx.Bucket(claim.bucket)
@@ -206,7 +209,7 @@ func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store
 		for _, k := range store.Feeds(a) {
 			changed[k] = true
 		}
-		if err := deleteArticle(tx, a, changed); err != nil {
+		if err := deleteArticle(tx, a, changed, true); err != nil {
 			return err
 		}
 		for k := range changed {

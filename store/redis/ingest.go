@@ -219,6 +219,24 @@ func (t *ingestTx) Commit(ctx context.Context, w *store.WriteSet) error {
 	if err != nil {
 		return fmt.Errorf("write indexes: %w", err)
 	}
+	// A moved link: the article claims its new URL (unless another
+	// article owns it) and frees the old one if it still holds it.
+	for _, aw := range w.Articles {
+		o, a := aw.Old, aw.New
+		if o == nil || o.CanonicalURL == a.CanonicalURL {
+			continue
+		}
+		if a.CanonicalURL != "" {
+			if err := s.rdb.SetNX(ctx, s.k.urlOwner(a.CanonicalURL), a.ID, 0).Err(); err != nil {
+				return fmt.Errorf("claim moved url: %w", err)
+			}
+		}
+		if o.CanonicalURL != "" {
+			if err := releaseScript.Run(ctx, s.rdb, []string{s.k.urlOwner(o.CanonicalURL)}, a.ID).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+				return fmt.Errorf("release old url: %w", err)
+			}
+		}
+	}
 	// Last, the entry keys and the bumps: a reader that sees a new version
 	// finds the indexes already written (a Cluster pipeline runs its nodes'
 	// commands in parallel, so this needs its own round trip), and an entry

@@ -102,7 +102,7 @@ func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, no
 		return nil, err
 	}
 	for _, a := range deleted {
-		if err := s.deleteArticle(ctx, a, changed); err != nil {
+		if err := s.deleteArticle(ctx, a, changed, false); err != nil {
 			return nil, err
 		}
 		res.Deleted++
@@ -122,7 +122,10 @@ func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, no
 // the claims it holds, then the article itself (a reader never finds an
 // index entry whose article is gone for long: GETs of missing articles are
 // skipped).
-func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, changed map[store.FeedKey]bool) error {
+// keepClaims leaves its canonical URL and entry id claimed by the deleted
+// article (a takedown: no other source may bring it back); otherwise they
+// are freed (retention: another source may carry the story later).
+func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, changed map[store.FeedKey]bool, keepClaims bool) error {
 	refs, err := s.rdb.ZRange(ctx, s.k.comments(a.ID), 0, -1).Result()
 	if err != nil && !errors.Is(err, goredis.Nil) {
 		return err
@@ -155,6 +158,9 @@ func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, changed
 	changed[store.ArticleCommentsFeed(a.ID)] = true
 	// Claims are released only if still ours (compare-and-delete).
 	for _, key := range []string{s.k.urlOwner(a.CanonicalURL), s.k.entryIDOwner(a.EntryID)} {
+		if keepClaims {
+			break
+		}
 		if err := releaseScript.Run(ctx, s.rdb, []string{key}, a.ID).Err(); err != nil && !errors.Is(err, goredis.Nil) {
 			return err
 		}
@@ -188,7 +194,7 @@ func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store
 	for _, k := range store.Feeds(a) {
 		changed[k] = true
 	}
-	if err := s.deleteArticle(ctx, a, changed); err != nil {
+	if err := s.deleteArticle(ctx, a, changed, true); err != nil {
 		return nil, err
 	}
 	var keys []store.FeedKey

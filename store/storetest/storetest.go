@@ -103,6 +103,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("ConcurrentModeration", func(t *testing.T) { testConcurrentModeration(t, open) })
 	t.Run("RetentionShared", func(t *testing.T) { testRetentionShared(t, open) })
 	t.Run("TakeDown", func(t *testing.T) { testTakeDown(t, open) })
+	t.Run("CanonicalURLMoves", func(t *testing.T) { testCanonicalURLMoves(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
 	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })
 	t.Run("Restart", func(t *testing.T) { testRestart(t, open) })
@@ -903,6 +904,50 @@ func testTakeDown(t *testing.T, open Factory) {
 	}
 	if _, err := s.TakeDown(ctx, id, t0); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("second takedown = %v", err)
+	}
+	// A third partner listing the same story does not bring it back.
+	third := art("gamma", 5, t0)
+	third.Article.CanonicalURL = orig.Article.CanonicalURL
+	rehash(third)
+	if res := apply(t, s, "gamma", t0.Add(3*time.Hour), third); res.New != 0 {
+		t.Errorf("another partner brought a taken-down story back: %+v", res)
+	}
+	if _, total := list(t, s, store.FeedAll, 0, 10); total != 0 {
+		t.Errorf("a taken-down story is listed again")
+	}
+}
+
+// testCanonicalURLMoves: when the original fixes its link, the article
+// owns the new URL (another source with it joins, no duplicate) and the
+// old URL is free again once the article is gone.
+func testCanonicalURLMoves(t *testing.T, open Factory) {
+	s, _ := open(t)
+	e := art("alpha", 1, t0)
+	apply(t, s, "alpha", t0, e)
+	moved := art("alpha", 1, t0)
+	moved.Article.CanonicalURL = "https://alpha.example/fixed-link"
+	rehash(moved)
+	apply(t, s, "alpha", t0.Add(time.Hour), moved)
+	via := art("beta", 1, t0)
+	via.Article.CanonicalURL = "https://alpha.example/fixed-link"
+	rehash(via)
+	if res := apply(t, s, "beta", t0.Add(2*time.Hour), via); res.New != 0 {
+		t.Errorf("the moved article was duplicated: %+v", res)
+	}
+	if _, total := list(t, s, store.FeedAll, 0, 10); total != 1 {
+		t.Errorf("site feed lists %d, want 1", total)
+	}
+	if _, err := s.Prune(t.Context(), "alpha", 0, time.Time{}, t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(t.Context(), "beta", 0, time.Time{}, t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	old := art("gamma", 1, t0)
+	old.Article.CanonicalURL = e.Article.CanonicalURL
+	rehash(old)
+	if res := apply(t, s, "gamma", t0.Add(4*time.Hour), old); res.New != 1 {
+		t.Errorf("the old URL is still claimed after the article is gone: %+v", res)
 	}
 }
 

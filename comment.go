@@ -44,10 +44,12 @@ type Comment struct {
 	Depth int `json:"depth,omitempty"`
 }
 
-// EmailKey is how a commenter's e-mail is remembered (auto-approval of
-// known commenters) without keeping the address itself.
-func EmailKey(email string) string {
-	return ShortHash("email\x00" + strings.ToLower(strings.TrimSpace(email)))
+// CommenterKey is how an approved commenter is remembered for
+// auto-approval: name and e-mail together (as WordPress does), hashed, so
+// knowing a regular's address is not enough to skip moderation and the
+// address itself is not kept there.
+func CommenterKey(name, email string) string {
+	return ShortHash("commenter\x00" + strings.ToLower(strings.Join(strings.Fields(name), " ")) + "\x00" + strings.ToLower(strings.TrimSpace(email)))
 }
 
 // SourceStatus is what the last ingest passes of a source left behind.

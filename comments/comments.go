@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -169,7 +170,7 @@ func (s *Service) Submit(ctx context.Context, in *Submission, ip string) (*syndi
 		return nil, syndicate.Errorf(syndicate.EForbidden, "comments are closed on this article: it was published more than %s ago", days(s.opts.CloseAfter))
 	}
 	if ip != "" {
-		n, reset, err := s.opts.Store.Hit(ctx, "comment-ip:"+ip, s.opts.RateWindow, now)
+		n, reset, err := s.opts.Store.Hit(ctx, "comment-ip:"+rateKey(ip), s.opts.RateWindow, now)
 		if err != nil {
 			return nil, err
 		}
@@ -182,7 +183,7 @@ func (s *Service) Submit(ctx context.Context, in *Submission, ip string) (*syndi
 	case "all":
 		status = syndicate.StatusApproved
 	case "known":
-		known, err := s.opts.Store.KnownCommenter(ctx, syndicate.EmailKey(in.Email))
+		known, err := s.opts.Store.KnownCommenter(ctx, syndicate.CommenterKey(sanitize.PlainText(in.Author), in.Email))
 		if err != nil {
 			return nil, err
 		}
@@ -255,4 +256,18 @@ func (s *Service) Delete(ctx context.Context, who, id string) error {
 	}
 	s.log.Info("audit", "who", who, "action", "comment.delete", "comment_id", id)
 	return nil
+}
+
+// rateKey is the unit a rate limit counts: an IPv4 address, or an IPv6
+// /64 (one subscriber usually holds a whole /64 and can rotate within it).
+func rateKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

@@ -160,6 +160,10 @@ func TestSubmit_StoredAndModerated(t *testing.T) {
 	if p, _ := f.st.Comments(ctx, store.ArticleCommentsFeed(f.aid), 0, 10); p.Total != 1 {
 		t.Error("an approved comment is not published")
 	}
+	// The same e-mail under another name is not trusted.
+	if _, out := f.post(t, f.aid, with("author", "Impostor")); out["status"] != "pending" {
+		t.Errorf("a known e-mail under another name = %v", out["status"])
+	}
 	// Known now: the next comment by Ann is approved at once.
 	_, out = f.post(t, f.aid, with("parent_id", id))
 	if out["status"] != "approved" || out["parent_id"] != id {

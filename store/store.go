@@ -191,7 +191,7 @@ type LocalComments interface {
 	SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, error)
 	// DeleteComment removes a comment (its replies stay, still naming it).
 	DeleteComment(ctx context.Context, id string) error
-	// KnownCommenter reports whether an e-mail (syndicate.EmailKey) has an
+	// KnownCommenter reports whether a commenter (syndicate.CommenterKey) has an
 	// approved comment.
 	KnownCommenter(ctx context.Context, emailKey string) (bool, error)
 	// Hit counts one event under key in a fixed window of the given length

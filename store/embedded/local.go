@@ -138,7 +138,7 @@ func setStatus(tx *bolt.Tx, a *syndicate.Article, c *syndicate.Comment, old, sta
 			if err != nil {
 				return nil, err
 			}
-			if err := kb.Put([]byte(syndicate.EmailKey(c.Author.Email)), nil); err != nil {
+			if err := kb.Put([]byte(syndicate.CommenterKey(c.Author.Name, c.Author.Email)), nil); err != nil {
 				return nil, err
 			}
 		}

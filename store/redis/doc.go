@@ -38,7 +38,7 @@
 //	P:comment_article            hash    local (reader) comment id → article id
 //	P:{f:cstatus:STATUS}:idx     zset    local comments in a moderation status: member
 //	                                     "articleID/commentID", score published
-//	P:known_commenters           set     syndicate.EmailKey of authors with an approved comment
+//	P:known_commenters           set     syndicate.CommenterKey (name + e-mail) of authors with an approved comment
 //	P:{r:HASH}:rate              string  a rate-limit window's counter (INCR, PEXPIRE)
 //	P:secrets                    hash    name → random secret (HSETNX: every replica agrees)
 //	P:changes                    channel PUBLISH of a JSON list of changed feed keys

@@ -117,7 +117,7 @@ func (s *Store) setStatus(ctx context.Context, a *syndicate.Article, c *syndicat
 			p.ZAdd(ctx, s.k.comments(c.ArticleID), goredis.Z{Score: score, Member: c.ID})
 			p.ZAdd(ctx, s.k.index(store.FeedComments), goredis.Z{Score: score, Member: ref})
 			if c.Author.Email != "" {
-				p.SAdd(ctx, s.k.known(), syndicate.EmailKey(c.Author.Email))
+				p.SAdd(ctx, s.k.known(), syndicate.CommenterKey(c.Author.Name, c.Author.Email))
 			}
 		case was && !is:
 			p.ZRem(ctx, s.k.comments(c.ArticleID), c.ID)

@@ -778,7 +778,7 @@ func testLocalComments(t *testing.T, open Factory) {
 	if err != nil || q.Total != 1 || q.Items[0].ID != pending.ID || q.Items[0].IP != "192.0.2.7" {
 		t.Fatalf("pending queue = %+v, %v", q, err)
 	}
-	if known, _ := s.KnownCommenter(ctx, syndicate.EmailKey("ann@example.com")); known {
+	if known, _ := s.KnownCommenter(ctx, syndicate.CommenterKey("Ann", "ann@example.com")); known {
 		t.Error("known before any approval")
 	}
 	got, err := s.SetCommentStatus(ctx, pending.ID, syndicate.StatusApproved)
@@ -794,8 +794,11 @@ func testLocalComments(t *testing.T, open Factory) {
 	if v, _ := s.Article(ctx, aid); v.CommentCount != 1 {
 		t.Errorf("count = %d", v.CommentCount)
 	}
-	if known, _ := s.KnownCommenter(ctx, syndicate.EmailKey(" ann@example.com ")); !known {
+	if known, _ := s.KnownCommenter(ctx, syndicate.CommenterKey(" Ann ", " ann@example.com ")); !known {
 		t.Error("an approved commenter is not known")
+	}
+	if known, _ := s.KnownCommenter(ctx, syndicate.CommenterKey("Impostor", "ann@example.com")); known {
+		t.Error("another name with a known e-mail is trusted")
 	}
 	// Threading: reply, reply to reply, depth cap, another article's parent.
 	r1, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: pending.ID, Author: syndicate.Author{Name: "Bob"}, Content: "r1", Published: t0.Add(2 * time.Minute), Status: syndicate.StatusApproved}, 2)

@@ -276,23 +276,50 @@ func (s *Store) PurgeCommentIPs(ctx context.Context, before time.Time) (int, err
 			break
 		}
 		aid := iter.Val()
-		raw, err := s.rdb.HGet(ctx, s.k.commentData(aid), id).Result()
-		if errors.Is(err, goredis.Nil) {
-			continue
-		}
+		purged, err := s.purgeIP(ctx, aid, id, before)
 		if err != nil {
 			return n, err
 		}
-		c, err := decode[syndicate.Comment](raw)
-		if err != nil || c.IP == "" || !c.Published.Before(before) {
-			continue
+		if purged {
+			n++
 		}
-		c.IP = ""
-		data, _ := json.Marshal(c)
-		if err := s.rdb.HSet(ctx, s.k.commentData(aid), id, data).Err(); err != nil {
-			return n, err
-		}
-		n++
 	}
 	return n, iter.Err()
+}
+
+// purgeIP clears one comment's IP under the moderation lock, so it never
+// undoes a concurrent status change or revives a deleted comment.
+func (s *Store) purgeIP(ctx context.Context, aid, id string, before time.Time) (bool, error) {
+	raw, err := s.rdb.HGet(ctx, s.k.commentData(aid), id).Result()
+	if errors.Is(err, goredis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if c, err := decode[syndicate.Comment](raw); err != nil || c.IP == "" || !c.Published.Before(before) {
+		return false, nil
+	}
+	unlock, err := s.lockComment(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	raw, err = s.rdb.HGet(ctx, s.k.commentData(aid), id).Result()
+	if errors.Is(err, goredis.Nil) {
+		return false, nil // deleted meanwhile
+	}
+	if err != nil {
+		return false, err
+	}
+	c, err := decode[syndicate.Comment](raw)
+	if err != nil || c.IP == "" {
+		return false, nil
+	}
+	c.IP = ""
+	data, err := json.Marshal(c)
+	if err != nil {
+		return false, err
+	}
+	return true, s.rdb.HSet(ctx, s.k.commentData(aid), id, data).Err()
 }

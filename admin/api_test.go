@@ -157,7 +157,11 @@ func TestAPI_Sources(t *testing.T) {
 	if code != 200 || len(list) != 2 || list[0].(map[string]any)["managed"] != "config" {
 		t.Errorf("list = %d %v", code, body)
 	}
+	before, _ := f.st.FeedStates(t.Context(), []store.FeedKey{store.FeedAll})
 	code, body, _ = f.call(t, "PUT", "/api/sources/partner-daily", tok.Value, strings.Replace(goodSource, `"comments":true`, `"comments":false,"enabled":false`, 1))
+	if after, _ := f.st.FeedStates(t.Context(), []store.FeedKey{store.FeedAll}); after[store.FeedAll].Version <= before[store.FeedAll].Version {
+		t.Error("editing a source did not move the feeds' versions (Last-Modified would not move with the bytes)")
+	}
 	if code != 200 || body["enabled"] != false || body["comments"] != false {
 		t.Errorf("replace = %d %v", code, body)
 	}

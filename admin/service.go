@@ -28,6 +28,8 @@ type Store interface {
 	store.Pruner
 	store.Secrets
 	TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error)
+	Touch(ctx context.Context, feeds []store.FeedKey, now time.Time) error
+	Categories(ctx context.Context) (map[string]string, error)
 }
 
 // Summary is the outcome of a refresh, as `syndicate ingest` reports it.
@@ -149,6 +151,29 @@ func (s *Service) Reload(ctx context.Context) error {
 	}
 	s.opts.Runtime.Apply(all)
 	return nil
+}
+
+// changed applies an edit of sources: the runtime takes the new set, and
+// the article feeds (whose items name their sources and carry their
+// attribution lines) get new versions, so Last-Modified moves with them.
+func (s *Service) changed(ctx context.Context) error {
+	all, err := s.All(ctx)
+	if err != nil {
+		return err
+	}
+	s.opts.Runtime.Apply(all)
+	keys := []store.FeedKey{store.FeedAll}
+	for _, src := range all {
+		keys = append(keys, store.SourceFeed(src.ID))
+	}
+	cats, err := s.opts.Store.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	for slug := range cats {
+		keys = append(keys, store.CategoryFeed(slug))
+	}
+	return s.opts.Store.Touch(ctx, keys, s.opts.Now())
 }
 
 func (s *Service) view(ctx context.Context, src syndicate.Source) (SourceView, error) {
@@ -281,7 +306,7 @@ func (s *Service) Create(ctx context.Context, who string, src syndicate.Source) 
 		return SourceView{}, err
 	}
 	s.audit(who, "source.create", src.ID, "url", syndicate.RedactURL(src.URL))
-	if err := s.Reload(ctx); err != nil {
+	if err := s.changed(ctx); err != nil {
 		return SourceView{}, err
 	}
 	return s.view(ctx, src)
@@ -313,7 +338,7 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "schedule", src.Schedule,
 		"categories", strings.Join(src.Categories, ","), "comments", src.Comments, "enabled", src.Enabled,
 		"attribution_set", src.Attribution != "")
-	if err := s.Reload(ctx); err != nil {
+	if err := s.changed(ctx); err != nil {
 		return SourceView{}, err
 	}
 	return s.view(ctx, src)
@@ -337,7 +362,7 @@ func (s *Service) Delete(ctx context.Context, who, id string) error {
 		return err
 	}
 	s.audit(who, "source.delete", id, "articles_deleted", res.Deleted, "articles_kept_for_other_sources", res.Detached)
-	return s.Reload(ctx)
+	return s.changed(ctx)
 }
 
 // RefreshTimeout bounds an editor's refresh, waiting for a scheduled run

@@ -95,6 +95,10 @@ type Writer interface {
 	// ApplyIngest stores one source's normalized entries in one batch (see
 	// Apply for the rules) and bumps the versions of the feeds it changed.
 	ApplyIngest(ctx context.Context, b *Batch) (*Result, error)
+	// Touch bumps the versions of feeds whose rendering changed without
+	// their data changing (an editor renamed a source or changed its
+	// attribution), so Last-Modified moves with the bytes.
+	Touch(ctx context.Context, feeds []FeedKey, now time.Time) error
 	// AddPartnerComments stores comments ingested for an article, skipping
 	// those already stored (by GUID). It returns how many were new.
 	AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error)

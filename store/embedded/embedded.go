@@ -382,3 +382,15 @@ func (s *Store) FetchState(ctx context.Context, key string) (store.FetchState, e
 func (s *Store) SaveFetchState(ctx context.Context, key string, st store.FetchState) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bFetch), []byte(key), st) })
 }
+
+// Touch bumps the versions of feeds.
+func (s *Store) Touch(ctx context.Context, feeds []store.FeedKey, now time.Time) error {
+	if len(feeds) == 0 {
+		return nil
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return bump(tx, feeds, now) }); err != nil {
+		return err
+	}
+	s.notify(feeds)
+	return nil
+}

@@ -523,3 +523,18 @@ func decode[T any](data string) (*T, error) {
 	}
 	return &t, nil
 }
+
+// Touch bumps the versions of feeds and announces them.
+func (s *Store) Touch(ctx context.Context, feeds []store.FeedKey, now time.Time) error {
+	if len(feeds) == 0 {
+		return nil
+	}
+	if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		s.bump(ctx, p, feeds, now)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("touch feeds: %w", err)
+	}
+	s.publish(ctx, feeds)
+	return nil
+}

@@ -106,6 +106,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("CanonicalURLMoves", func(t *testing.T) { testCanonicalURLMoves(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
 	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })
+	t.Run("Touch", func(t *testing.T) { testTouch(t, open) })
 	t.Run("Restart", func(t *testing.T) { testRestart(t, open) })
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open) })
 }
@@ -987,5 +988,18 @@ func testConcurrentModeration(t *testing.T, open Factory) {
 	published, _ := s.Comments(ctx, store.ArticleCommentsFeed(aid), 0, 10)
 	if want := map[bool]int{true: 1, false: 0}[got.Status == syndicate.StatusApproved]; published.Total != want {
 		t.Errorf("published %d times as %s", published.Total, got.Status)
+	}
+}
+
+func testTouch(t *testing.T, open Factory) {
+	s, _ := open(t)
+	apply(t, s, "alpha", t0, art("alpha", 1, t0))
+	v1 := version(t, s, store.FeedAll)
+	later := t0.Add(time.Hour)
+	if err := s.Touch(t.Context(), []store.FeedKey{store.FeedAll}, later); err != nil {
+		t.Fatal(err)
+	}
+	if v2 := version(t, s, store.FeedAll); v2.Version <= v1.Version || !v2.Modified.Equal(later) {
+		t.Errorf("after Touch: %+v (before %+v)", v2, v1)
 	}
 }

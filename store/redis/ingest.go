@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -148,6 +149,10 @@ func (t *ingestTx) ClaimEntryIDs(ctx context.Context, claims map[string]string) 
 	return t.s.claim(ctx, claims, t.s.k.entryIDOwner)
 }
 
+// ClaimTTL bounds how long a claim whose article was never committed
+// blocks its canonical URL or entry id.
+const ClaimTTL = 10 * time.Minute
+
 // claim sets each name's key to its id unless it is set (SET NX), then
 // reads who owns it: us, or whoever was first. SETNX and GET of one key go
 // to one node in order, so the GET sees the winner.
@@ -159,7 +164,10 @@ func (s *Store) claim(ctx context.Context, claims map[string]string, key func(st
 	owners := make(map[string]*goredis.StringCmd, len(claims))
 	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for name, id := range claims {
-			p.SetNX(ctx, key(name), id, 0)
+			// A fresh claim expires unless its article is committed
+			// (Commit persists it): a writer that dies in between does
+			// not block the URL for good.
+			p.SetNX(ctx, key(name), id, ClaimTTL)
 			owners[name] = p.Get(ctx, key(name))
 		}
 		return nil
@@ -218,6 +226,22 @@ func (t *ingestTx) Commit(ctx context.Context, w *store.WriteSet) error {
 	})
 	if err != nil {
 		return fmt.Errorf("write indexes: %w", err)
+	}
+	// The claims of new articles now last (they expire if never reached).
+	if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, aw := range w.Articles {
+			if aw.Old == nil {
+				if aw.New.CanonicalURL != "" {
+					p.Persist(ctx, s.k.urlOwner(aw.New.CanonicalURL))
+				}
+				if aw.New.EntryID != "" {
+					p.Persist(ctx, s.k.entryIDOwner(aw.New.EntryID))
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("persist claims: %w", err)
 	}
 	// A moved link: the article claims its new URL (unless another
 	// article owns it) and frees the old one if it still holds it.

@@ -472,13 +472,20 @@ func TestAPI_SourceAddedIsFetchedWithoutRestart(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("the source added through the API lists %d articles; log:\n%s", n, errb.String())
 	}
-	req, _ = http.NewRequest("GET", base+"/api/sources/added", nil)
-	req.Header.Set("Authorization", "Bearer tok-123456")
-	resp, _ = http.DefaultClient.Do(req)
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(b), `"article_count": 2`) || !strings.Contains(string(b), `"last_success": "`) {
-		t.Errorf("status after the first run: %s", b)
+	// The status is saved just after the articles: wait for it.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		req, _ = http.NewRequest("GET", base+"/api/sources/added", nil)
+		req.Header.Set("Authorization", "Bearer tok-123456")
+		resp, _ = http.DefaultClient.Do(req)
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(b), `"article_count": 2`) && strings.Contains(string(b), `"last_success": "`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status after the first run: %s", b)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -16,7 +16,7 @@ var _ scheduler.Leaser = (*redis.Store)(nil)
 func TestStore_Acquire(t *testing.T) {
 	url := MustRedisURL(t)
 	prefix := MustPrefix(t, url)
-	opts := redis.Options{URL: url, Prefix: prefix, LeaseTTL: 400 * time.Millisecond}
+	opts := redis.Options{URL: url, Prefix: prefix, LeaseTTL: time.Second}
 	a, b := MustOpen(t, opts), MustOpen(t, opts)
 	defer a.Close()
 	defer b.Close()
@@ -37,7 +37,7 @@ func TestStore_Acquire(t *testing.T) {
 		t.Error("another source is blocked")
 	}
 	// A renews while running: past several TTLs it still holds the source.
-	time.Sleep(1200 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	if _, ok, _ := b.Acquire(ctx, "src", t1.Add(2*time.Minute), time.Minute); ok {
 		t.Error("A's running mark expired while A was renewing it")
 	}
@@ -77,7 +77,7 @@ func TestScheduler_OneRunPerTickAcrossReplicas(t *testing.T) {
 	var stores []*redis.Store
 	for i := range 3 {
 		name := string(rune('A' + i))
-		st := MustOpen(t, redis.Options{URL: url, Prefix: prefix, LeaseTTL: 600 * time.Millisecond})
+		st := MustOpen(t, redis.Options{URL: url, Prefix: prefix, LeaseTTL: 1500 * time.Millisecond})
 		stores = append(stores, st)
 		s := scheduler.New(scheduler.Options{Leaser: st, Job: func(ctx context.Context, src syndicate.Source) {
 			mu.Lock()
@@ -121,7 +121,7 @@ func TestScheduler_OneRunPerTickAcrossReplicas(t *testing.T) {
 	}
 	hi := int(holder[0] - 'A')
 	stores[hi].Close() // renewals stop; the running mark expires
-	time.Sleep(2500 * time.Millisecond)
+	time.Sleep(3500 * time.Millisecond)
 	close(hang)
 	for _, s := range scheds {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

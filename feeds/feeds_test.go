@@ -509,6 +509,18 @@ func TestServer_Article(t *testing.T) {
 	if strings.Contains(b, "@westernjournal.example") {
 		t.Errorf("an author e-mail was published:\n%s", b)
 	}
+	etag := r.Header.Get("ETag")
+	if r2 := f.get(t, "/articles/"+f.aid, "If-None-Match", etag); etag == "" || r2.StatusCode != 304 {
+		t.Errorf("revalidation = %d (ETag %q)", r2.StatusCode, etag)
+	}
+	// A new comment changes the body and its ETag.
+	if _, err := f.st.AddPartnerComments(t.Context(), f.aid, []*syndicate.Comment{{GUID: "late", Author: syndicate.Author{Name: "Late"}, Content: "x", Published: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	r3 := f.get(t, "/articles/"+f.aid, "If-None-Match", etag)
+	if b3 := string(body(t, r3)); r3.StatusCode != 200 || !strings.Contains(b3, `"comment_count": 5`) {
+		t.Errorf("after a new comment = %d %s", r3.StatusCode, b3)
+	}
 }
 
 // TestServer_CacheBound: the rendered-feed cache stays under its byte

@@ -3,6 +3,8 @@ package feeds
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,6 +63,9 @@ type Server struct {
 	versions *versions
 	flight   flight
 	renders  atomic.Int64
+
+	articles     sync.Map // article id → *articleDoc
+	articleCount atomic.Int64
 	downAt   atomic.Int64 // unix nanos of the last store failure
 
 	hCacheControl []string
@@ -272,28 +277,64 @@ func (s *Server) handleArticleComments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
-	v, err := s.st.Article(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	if len(id) > maxIDLength {
+		notFound(w, "unknown article")
+		return
+	}
+	v, err := s.st.Article(r.Context(), id)
 	if err != nil {
 		if syndicate.ErrorKind(err) == syndicate.ENotFound {
-			notFound(w, "unknown article %q", r.PathValue("id"))
+			notFound(w, "unknown article %q", id)
 			return
 		}
-		s.log.Error("read article", "article_id", r.PathValue("id"), "error", err)
+		s.log.Error("read article", "article_id", id, "error", err)
 		httpError(w, http.StatusServiceUnavailable, "the store is unavailable; try again shortly")
 		return
 	}
-	body, err := marshalJSON(s.r.ArticleItem(v, s.Sources()))
-	if err != nil {
-		s.log.Error("render article", "article_id", v.ID, "error", err)
-		httpError(w, http.StatusInternalServerError, "internal error")
-		return
+	// The JSON is rendered once per (content, comment count, sources):
+	// the attribution line is sanitized, which is not free.
+	s.mu.RLock()
+	gen := s.sourcesGen
+	s.mu.RUnlock()
+	memo := fmt.Sprintf("%s|%s|%d|%d|%s", v.Hash, v.Updated.Format(time.RFC3339), v.CommentCount, gen, strings.Join(v.Carriers, ","))
+	e, _ := s.articles.Load(id)
+	a, _ := e.(*articleDoc)
+	if a == nil || a.memo != memo {
+		body, err := marshalJSON(s.r.ArticleItem(v, s.Sources()))
+		if err != nil {
+			s.log.Error("render article", "article_id", v.ID, "error", err)
+			httpError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		sum := sha256.Sum256(body)
+		a = &articleDoc{memo: memo, body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+		if s.articleCount.Add(1) > maxArticleDocs {
+			s.articles.Clear() // crude but bounded: re-rendered on demand
+			s.articleCount.Store(1)
+		}
+		s.articles.Store(id, a)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("ETag", a.etag)
 	h["Cache-Control"] = s.hCacheControl
-	w.Write(body)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, a.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Write(a.body)
 }
+
+// articleDoc is a rendered /articles/{id} body.
+type articleDoc struct {
+	memo, etag string
+	body       []byte
+}
+
+// maxArticleDocs bounds the rendered-article memo.
+const maxArticleDocs = 10000
 
 // feedSpec says which feed a request is for and how to title it.
 type feedSpec struct {

@@ -66,7 +66,7 @@ type Server struct {
 
 	articles     sync.Map // article id → *articleDoc
 	articleCount atomic.Int64
-	downAt   atomic.Int64 // unix nanos of the last store failure
+	downAt       atomic.Int64 // unix nanos of the last store failure
 
 	hCacheControl []string
 }

@@ -208,13 +208,8 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// backend is an opened store with what wiring needs to know about it.
-type backend interface {
-	store.Store
-}
-
 // openStore opens Redis when configured, else the embedded store.
-func (m *Main) openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, lockTimeout time.Duration, onUnavailable func()) (backend, bool, error) {
+func (m *Main) openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, lockTimeout time.Duration, onUnavailable func()) (store.Store, bool, error) {
 	if cfg.Store.RedisURL != "" {
 		s, err := redis.Open(ctx, redis.Options{URL: cfg.Store.RedisURL, Prefix: cfg.Store.RedisPrefix, Now: m.Now, Logger: log, OnUnavailable: onUnavailable})
 		if err != nil {

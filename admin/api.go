@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"syndicate"
+	"syndicate/internal/jsonhttp"
 )
 
 // Token is an admin bearer token; Name goes in audit lines, never Value.
@@ -81,16 +82,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="syndicate"`)
 	}
-	writeJSON(w, code, body)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	jsonhttp.Write(w, code, body)
 }
 
 type whoKey struct{}
@@ -172,7 +164,7 @@ func (a *API) handleList(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sources": list})
+	jsonhttp.Write(w, http.StatusOK, map[string]any{"sources": list})
 }
 
 func (a *API) handleGet(w http.ResponseWriter, r *http.Request) {
@@ -181,7 +173,7 @@ func (a *API) handleGet(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	jsonhttp.Write(w, http.StatusOK, v)
 }
 
 func (a *API) handleCreate(w http.ResponseWriter, r *http.Request) {
@@ -196,7 +188,7 @@ func (a *API) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/sources/"+v.ID)
-	writeJSON(w, http.StatusCreated, v)
+	jsonhttp.Write(w, http.StatusCreated, v)
 }
 
 func (a *API) handleReplace(w http.ResponseWriter, r *http.Request) {
@@ -210,7 +202,7 @@ func (a *API) handleReplace(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	jsonhttp.Write(w, http.StatusOK, v)
 }
 
 func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
@@ -227,7 +219,7 @@ func (a *API) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sum)
+	jsonhttp.Write(w, http.StatusOK, sum)
 }
 
 func (a *API) handleExport(w http.ResponseWriter, r *http.Request) {
@@ -251,7 +243,7 @@ func (a *API) handleImport(w http.ResponseWriter, r *http.Request) {
 	if len(rep.Imported) > 0 {
 		code = http.StatusCreated
 	}
-	writeJSON(w, code, rep)
+	jsonhttp.Write(w, code, rep)
 }
 
 func (a *API) handleTakeDown(w http.ResponseWriter, r *http.Request) {

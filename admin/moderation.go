@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"syndicate"
+	"syndicate/internal/jsonhttp"
 	"syndicate/store"
 )
 
@@ -71,7 +72,7 @@ func (a *API) handleComments(w http.ResponseWriter, r *http.Request) {
 	if items == nil {
 		items = []*syndicate.Comment{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": status, "total": p.Total, "comments": items})
+	jsonhttp.Write(w, http.StatusOK, map[string]any{"status": status, "total": p.Total, "comments": items})
 }
 
 func (a *API) handleSetStatus(status string) func(http.ResponseWriter, *http.Request) {
@@ -84,7 +85,7 @@ func (a *API) handleSetStatus(status string) func(http.ResponseWriter, *http.Req
 			a.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, c)
+		jsonhttp.Write(w, http.StatusOK, c)
 	}
 }
 

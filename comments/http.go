@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/jsonhttp"
 )
 
 // HandlerOptions configure the public comment endpoint.
@@ -104,30 +105,13 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 
 func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
 	if !h.cors(w, r) {
-		writeError(w, http.StatusForbidden, "cross-origin comments from this origin are not allowed (comments.allowed_origins)", "")
+		jsonhttp.Error(w, http.StatusForbidden, "cross-origin comments from this origin are not allowed (comments.allowed_origins)", "")
 		return
 	}
 	w.Header().Set("Access-Control-Allow-Methods", "POST")
 	w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
 	w.Header().Set("Access-Control-Max-Age", "86400")
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func writeError(w http.ResponseWriter, code int, msg, field string) {
-	body := map[string]string{"error": msg}
-	if field != "" {
-		body["field"] = field
-	}
-	writeJSON(w, code, body)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
 }
 
 // View is a comment as its author and the public may see it: no e-mail,
@@ -151,7 +135,7 @@ func NewView(c *syndicate.Comment) View {
 
 func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	if !h.cors(w, r) {
-		writeError(w, http.StatusForbidden, "cross-origin comments from this origin are not allowed (comments.allowed_origins)", "")
+		jsonhttp.Error(w, http.StatusForbidden, "cross-origin comments from this origin are not allowed (comments.allowed_origins)", "")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)
@@ -159,7 +143,7 @@ func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var me *http.MaxBytesError
 		if errors.As(err, &me) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d bytes", h.opts.MaxBodyBytes), "")
+			jsonhttp.Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d bytes", h.opts.MaxBodyBytes), "")
 			return
 		}
 		h.fail(w, err)
@@ -167,7 +151,7 @@ func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.TrimSpace(honeypot) != "" {
 		h.log.Info("comment rejected by the honeypot", "article_id", r.PathValue("id"))
-		writeError(w, http.StatusBadRequest, "must be left empty", h.opts.Honeypot)
+		jsonhttp.Error(w, http.StatusBadRequest, "must be left empty", h.opts.Honeypot)
 		return
 	}
 	in.ArticleID = r.PathValue("id")
@@ -187,7 +171,7 @@ func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		h.log.Warn("comment redirect refused: not on an allowed origin", "redirect", redirect)
 	}
-	writeJSON(w, http.StatusCreated, NewView(c))
+	jsonhttp.Write(w, http.StatusCreated, NewView(c))
 }
 
 func (h *Handler) redirectAllowed(raw string) bool {
@@ -198,19 +182,19 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 	var rl *RateLimitError
 	if errors.As(err, &rl) {
 		w.Header().Set("Retry-After", strconv.Itoa(int((rl.RetryAfter+time.Second-1)/time.Second)))
-		writeError(w, http.StatusTooManyRequests, rl.Error(), "")
+		jsonhttp.Error(w, http.StatusTooManyRequests, rl.Error(), "")
 		return
 	}
 	var e *syndicate.Error
 	if errors.As(err, &e) {
 		code := map[string]int{syndicate.EInvalid: 400, syndicate.ENotFound: 404, syndicate.EForbidden: 403, syndicate.EConflict: 409}[e.Kind]
 		if code != 0 {
-			writeError(w, code, e.Message, e.Field)
+			jsonhttp.Error(w, code, e.Message, e.Field)
 			return
 		}
 	}
 	h.log.Error("store comment", "error", err)
-	writeError(w, http.StatusServiceUnavailable, "comments cannot be stored right now; try again shortly", "")
+	jsonhttp.Error(w, http.StatusServiceUnavailable, "comments cannot be stored right now; try again shortly", "")
 }
 
 // read decodes a JSON or form submission, with the honeypot's value and

@@ -1,0 +1,28 @@
+// Package jsonhttp writes the JSON responses of Syndicate's APIs: one
+// place for their headers and for the {"error", "field"} error shape
+// (SPEC "Admin HTTP interface").
+package jsonhttp
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Write sends v as indented JSON with status code, never cached.
+func Write(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// Error sends {"error": msg, "field": field} (field omitted when empty).
+func Error(w http.ResponseWriter, code int, msg, field string) {
+	body := map[string]string{"error": msg}
+	if field != "" {
+		body["field"] = field
+	}
+	Write(w, code, body)
+}

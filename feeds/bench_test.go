@@ -19,17 +19,19 @@ func BenchmarkServer_Cached(b *testing.B) {
 	first := httptest.NewRecorder()
 	mux.ServeHTTP(first, httptest.NewRequest("GET", "/feed.rss", nil))
 	etag := first.Header().Get("ETag")
+	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/sources/westernjournal/feed.atom", nil))
 	cases := []struct {
-		name string
-		hdr  map[string]string
+		name, path string
+		hdr        map[string]string
 	}{
-		{"Full", nil},
-		{"Gzip", map[string]string{"Accept-Encoding": "gzip"}},
-		{"NotModified", map[string]string{"If-None-Match": etag}},
+		{"Full", "/feed.rss", nil},
+		{"Gzip", "/feed.rss", map[string]string{"Accept-Encoding": "gzip"}},
+		{"NotModified", "/feed.rss", map[string]string{"If-None-Match": etag}},
+		{"SourceFeed", "/sources/westernjournal/feed.atom", nil},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			req := httptest.NewRequest("GET", "/feed.rss", nil)
+			req := httptest.NewRequest("GET", c.path, nil)
 			for k, v := range c.hdr {
 				req.Header.Set(k, v)
 			}

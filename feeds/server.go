@@ -169,7 +169,11 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 // fileFormat parses "feed.rss"-style names.
 func fileFormat(file, stem string) (Format, bool) {
-	ext, ok := strings.CutPrefix(file, stem+".")
+	rest, ok := strings.CutPrefix(file, stem)
+	if !ok {
+		return "", false
+	}
+	ext, ok := strings.CutPrefix(rest, ".")
 	if !ok {
 		return "", false
 	}
@@ -190,13 +194,11 @@ func httpError(w http.ResponseWriter, code int, msg string) {
 }
 
 func (s *Server) handleSiteFeed(f Format) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		site := s.r.Site()
-		s.serveFeed(w, r, feedSpec{
-			key: store.FeedAll, format: f, path: "/feed",
-			title: site.Title, description: site.Description,
-		})
-	}
+	return func(w http.ResponseWriter, r *http.Request) { s.serveFeed(w, r, feedSpec{key: store.FeedAll, format: f}) }
+}
+
+func (s *Server) handleAllComments(f Format) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.serveFeed(w, r, feedSpec{key: store.FeedComments, format: f}) }
 }
 
 func (s *Server) handleSourceFeed(w http.ResponseWriter, r *http.Request) {
@@ -206,17 +208,11 @@ func (s *Server) handleSourceFeed(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "no such feed: use /sources/%s/feed.rss, feed.atom or feed.json", id)
 		return
 	}
-	src, known := s.Sources()[id]
-	if !known {
+	if _, known := s.Sources()[id]; !known {
 		notFound(w, "unknown source %q", id)
 		return
 	}
-	site := s.r.Site()
-	s.serveFeed(w, r, feedSpec{
-		key: store.SourceFeed(id), format: f, path: "/sources/" + url.PathEscape(id) + "/feed",
-		title:       src.Name + " — " + site.Title,
-		description: "Articles from " + src.Name + ", republished by " + site.Title,
-	})
+	s.serveFeed(w, r, feedSpec{key: store.SourceFeed(id), format: f})
 }
 
 func (s *Server) handleCategoryFeed(w http.ResponseWriter, r *http.Request) {
@@ -226,33 +222,7 @@ func (s *Server) handleCategoryFeed(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "no such feed: use /categories/%s/feed.rss, feed.atom or feed.json", slug)
 		return
 	}
-	site := s.r.Site()
-	s.serveFeed(w, r, feedSpec{
-		key: store.CategoryFeed(slug), format: f, path: "/categories/" + url.PathEscape(slug) + "/feed",
-		exists: func(ctx context.Context) (string, error) {
-			cats, err := s.st.Categories(ctx)
-			if err != nil {
-				return "", err
-			}
-			label, ok := cats[slug]
-			if !ok {
-				return "", syndicate.Errorf(syndicate.ENotFound, "unknown category %q", slug)
-			}
-			return label + " — " + site.Title, nil
-		},
-		description: "Articles in this category, republished by " + site.Title,
-	})
-}
-
-func (s *Server) handleAllComments(f Format) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		site := s.r.Site()
-		s.serveFeed(w, r, feedSpec{
-			key: store.FeedComments, format: f, path: "/comments",
-			title: "Comments for " + site.Title, description: "Reader comments on articles republished by " + site.Title,
-			comments: true,
-		})
-	}
+	s.serveFeed(w, r, feedSpec{key: store.CategoryFeed(slug), format: f})
 }
 
 func (s *Server) handleArticleComments(w http.ResponseWriter, r *http.Request) {
@@ -262,18 +232,42 @@ func (s *Server) handleArticleComments(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "no such feed: use /articles/%s/comments.rss, comments.atom or comments.json", id)
 		return
 	}
-	s.serveFeed(w, r, feedSpec{
-		key: store.ArticleCommentsFeed(id), format: f, path: "/articles/" + url.PathEscape(id) + "/comments",
-		comments: true,
-		exists: func(ctx context.Context) (string, error) {
-			v, err := s.st.Article(ctx, id)
-			if err != nil {
-				return "", err
-			}
-			return "Comments on: " + v.Title, nil
-		},
-		description: "Comments on an article republished by " + s.r.Site().Title,
-	})
+	s.serveFeed(w, r, feedSpec{key: store.ArticleCommentsFeed(id), format: f})
+}
+
+// describe titles a feed on a cache miss, checking that it exists
+// (ENotFound otherwise): nothing of it is built on the hot path.
+func (s *Server) describe(ctx context.Context, key store.FeedKey) (title, description string, err error) {
+	site := s.r.Site()
+	switch kind, id := key.Split(); kind {
+	case "all":
+		return site.Title, site.Description, nil
+	case "comments":
+		return "Comments for " + site.Title, "Reader comments on articles republished by " + site.Title, nil
+	case "source":
+		src, ok := s.Sources()[id]
+		if !ok {
+			return "", "", syndicate.Errorf(syndicate.ENotFound, "unknown source %q", id)
+		}
+		return src.Name + " — " + site.Title, "Articles from " + src.Name + ", republished by " + site.Title, nil
+	case "category":
+		cats, err := s.st.Categories(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		label, ok := cats[id]
+		if !ok {
+			return "", "", syndicate.Errorf(syndicate.ENotFound, "unknown category %q", id)
+		}
+		return label + " — " + site.Title, "Articles in this category, republished by " + site.Title, nil
+	case "article":
+		v, err := s.st.Article(ctx, id)
+		if err != nil {
+			return "", "", err
+		}
+		return "Comments on: " + v.Title, "Comments on an article republished by " + site.Title, nil
+	}
+	return "", "", syndicate.Errorf(syndicate.ENotFound, "no such feed")
 }
 
 func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
@@ -336,17 +330,16 @@ type articleDoc struct {
 // maxArticleDocs bounds the rendered-article memo.
 const maxArticleDocs = 10000
 
-// feedSpec says which feed a request is for and how to title it.
+// feedSpec says which feed document a request is for.
 type feedSpec struct {
-	key         store.FeedKey
-	format      Format
-	path        string // URL path without the extension
-	title       string
-	description string
-	comments    bool
-	// exists, if set, checks the feed exists (on a cache miss) and
-	// returns its title.
-	exists func(ctx context.Context) (string, error)
+	key    store.FeedKey
+	format Format
+}
+
+// comments reports whether the feed lists comments rather than articles.
+func (spec feedSpec) comments() bool {
+	kind, _ := spec.key.Split()
+	return kind == "comments" || kind == "article"
 }
 
 // params are a request's paging parameters.
@@ -373,7 +366,8 @@ func (s *Server) parseParams(q url.Values) (params, error) {
 
 // pageURL builds a document URL, omitting default values (DECISIONS §6).
 func (s *Server) pageURL(spec feedSpec, page, limit int) string {
-	u := s.r.Site().BaseURL + spec.path + "." + string(spec.format)
+	path, _ := feedPath(spec.key)
+	u := s.r.Site().BaseURL + path + "." + string(spec.format)
 	var q []string
 	if limit != s.opts.DefaultLimit {
 		q = append(q, "limit="+strconv.Itoa(limit))
@@ -488,16 +482,13 @@ func (s *Server) load(ctx context.Context, spec feedSpec, p params, k cacheKey, 
 		s.versions.set(spec.key, state.Version, token)
 		return old, nil
 	}
-	if spec.exists != nil {
-		title, err := spec.exists(ctx)
-		if err != nil {
-			return nil, err
-		}
-		spec.title = title
+	title, description, err := s.describe(ctx, spec.key)
+	if err != nil {
+		return nil, err
 	}
 	// Only feeds that exist are remembered: unknown ids never grow the map.
 	s.versions.set(spec.key, state.Version, token)
-	body, err := s.render(ctx, spec, p, state)
+	body, err := s.render(ctx, spec, p, state, title, description)
 	if err != nil {
 		return nil, err
 	}
@@ -516,12 +507,12 @@ func (s *Server) load(ctx context.Context, spec feedSpec, p params, k cacheKey, 
 	return e, nil
 }
 
-func (s *Server) render(ctx context.Context, spec feedSpec, p params, state store.FeedState) ([]byte, error) {
+func (s *Server) render(ctx context.Context, spec feedSpec, p params, state store.FeedState, title, description string) ([]byte, error) {
 	s.renders.Add(1)
 	offset := (p.page - 1) * p.limit
 	doc := Doc{
-		Format: spec.format, ID: s.pageURL(feedSpec{path: spec.path, format: Atom}, 1, s.opts.DefaultLimit),
-		Title: spec.title, Description: spec.description, HomeURL: s.r.Site().BaseURL + "/", Created: state.Modified,
+		Format: spec.format, ID: s.pageURL(feedSpec{key: spec.key, format: Atom}, 1, s.opts.DefaultLimit),
+		Title: title, Description: description, HomeURL: s.r.Site().BaseURL + "/", Created: state.Modified,
 	}
 	links := func(total int) error {
 		last := max(1, (total+p.limit-1)/p.limit)
@@ -537,7 +528,7 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 		}
 		return nil
 	}
-	if !spec.comments {
+	if !spec.comments() {
 		pg, err := s.st.Articles(ctx, spec.key, offset, p.limit)
 		if err != nil {
 			return nil, err

@@ -194,11 +194,15 @@ func httpError(w http.ResponseWriter, code int, msg string) {
 }
 
 func (s *Server) handleSiteFeed(f Format) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) { s.serveFeed(w, r, feedSpec{key: store.FeedAll, format: f}) }
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.serveFeed(w, r, feedSpec{key: store.FeedAll, format: f})
+	}
 }
 
 func (s *Server) handleAllComments(f Format) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) { s.serveFeed(w, r, feedSpec{key: store.FeedComments, format: f}) }
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.serveFeed(w, r, feedSpec{key: store.FeedComments, format: f})
+	}
 }
 
 func (s *Server) handleSourceFeed(w http.ResponseWriter, r *http.Request) {

@@ -93,11 +93,7 @@ func baseEntry(gi *gfeeds.Item, published time.Time) *gfeeds.AtomEntry {
 }
 
 func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[string]syndicate.Source) ([]byte, error) {
-	var times []time.Time
-	for _, v := range items {
-		times = append(times, v.Updated)
-	}
-	feed := r.atomRoot(doc, feedUpdated(doc.Created, times...))
+	feed := r.atomRoot(doc, articlesUpdated(doc, items))
 	for _, v := range items {
 		a := v.Article
 		src := sourceOf(a, sources)
@@ -143,11 +139,7 @@ func lengthAttr(n int64) string {
 }
 
 func (r *Renderer) atomComments(doc Doc, items []CommentItem, global bool) ([]byte, error) {
-	var times []time.Time
-	for _, it := range items {
-		times = append(times, it.Comment.Published)
-	}
-	feed := r.atomRoot(doc, feedUpdated(doc.Created, times...))
+	feed := r.atomRoot(doc, commentsUpdated(doc, items))
 	for _, it := range items {
 		c := it.Comment
 		gi := &gfeeds.Item{Title: commentTitle(it, global), Id: r.CommentEntryID(c), Created: c.Published.UTC(), Updated: c.Published.UTC(), Content: c.Content}

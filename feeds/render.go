@@ -165,16 +165,32 @@ func (r *Renderer) fullContent(a *syndicate.Article, src syndicate.Source) strin
 	return a.Content + "\n" + line
 }
 
-// feedUpdated is the newest updated time among entries, else created.
-func feedUpdated(created time.Time, times ...time.Time) time.Time {
+// articlesUpdated is a document's date: the newest updated time among its
+// articles, else the feed's stored time (DECISIONS §3, §6).
+func articlesUpdated(doc Doc, items []store.ArticleView) time.Time {
 	var t time.Time
-	for _, u := range times {
-		if u.After(t) {
-			t = u
+	for _, v := range items {
+		if v.Updated.After(t) {
+			t = v.Updated
 		}
 	}
+	return orCreated(t, doc)
+}
+
+// commentsUpdated is articlesUpdated for a comment feed.
+func commentsUpdated(doc Doc, items []CommentItem) time.Time {
+	var t time.Time
+	for _, it := range items {
+		if it.Comment.Published.After(t) {
+			t = it.Comment.Published
+		}
+	}
+	return orCreated(t, doc)
+}
+
+func orCreated(t time.Time, doc Doc) time.Time {
 	if t.IsZero() {
-		t = created
+		t = doc.Created
 	}
 	return t.UTC()
 }

@@ -144,11 +144,7 @@ func permaLink(guid, link string) string {
 }
 
 func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[string]syndicate.Source) ([]byte, error) {
-	var times []time.Time
-	for _, v := range items {
-		times = append(times, v.Updated)
-	}
-	ch := r.rssChannel(doc, feedUpdated(doc.Created, times...))
+	ch := r.rssChannel(doc, articlesUpdated(doc, items))
 	for _, v := range items {
 		a := v.Article
 		src := sourceOf(a, sources)
@@ -175,11 +171,7 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 }
 
 func (r *Renderer) rssComments(doc Doc, items []CommentItem, global bool) ([]byte, error) {
-	var times []time.Time
-	for _, it := range items {
-		times = append(times, it.Comment.Published)
-	}
-	ch := r.rssChannel(doc, feedUpdated(doc.Created, times...))
+	ch := r.rssChannel(doc, commentsUpdated(doc, items))
 	for _, it := range items {
 		c := it.Comment
 		link := r.commentLink(c, it.Article)

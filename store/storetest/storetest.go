@@ -44,6 +44,24 @@ func art(src string, n int, published time.Time) *store.Entry {
 
 func rehash(e *store.Entry) *store.Entry { e.Article.Hash = e.Article.ContentHash(); return e }
 
+// artAt is art with another canonical URL (another source's copy of a story).
+func artAt(src string, n int, published time.Time, canonical string) *store.Entry {
+	e := art(src, n, published)
+	e.Article.CanonicalURL = canonical
+	return rehash(e)
+}
+
+// shared stores one story from alpha (the original) and a copy by beta,
+// and returns alpha's entry, beta's and the article id.
+func shared(t *testing.T, s store.Store) (orig, via *store.Entry, id string) {
+	t.Helper()
+	orig = art("alpha", 1, t0)
+	via = artAt("beta", 1, t0, orig.Article.CanonicalURL)
+	apply(t, s, "alpha", t0, orig)
+	apply(t, s, "beta", t0, via)
+	return orig, via, syndicate.MintArticleID("alpha", orig.Key)
+}
+
 func apply(t *testing.T, s store.Store, src string, now time.Time, entries ...*store.Entry) *store.Result {
 	t.Helper()
 	// Hand over copies: a store must not depend on the caller's pointers.
@@ -329,9 +347,7 @@ func testDedupe(t *testing.T, open Factory) {
 func testReattribute(t *testing.T, open Factory) {
 	s, _ := open(t)
 	// beta republished alpha's article first; alpha's own feed arrives later.
-	via := art("beta", 7, t0)
-	via.Article.CanonicalURL = "https://www.alpha.example/a/1"
-	rehash(via)
+	via := artAt("beta", 7, t0, "https://www.alpha.example/a/1")
 	apply(t, s, "beta", t0, via)
 	first, _ := list(t, s, store.FeedAll, 0, 1)
 	orig := art("alpha", 1, t0.Add(-time.Hour))
@@ -363,9 +379,7 @@ func testSameLink(t *testing.T, open Factory) {
 		t.Errorf("two items of one source sharing a link: %+v, want 2 new", res)
 	}
 	// And the same again in a later pass.
-	c := art("alpha", 3, t0)
-	c.Article.CanonicalURL = a.Article.CanonicalURL
-	rehash(c)
+	c := artAt("alpha", 3, t0, a.Article.CanonicalURL)
 	if res := apply(t, s, "alpha", t0, a, b, c); res.New != 1 {
 		t.Errorf("third item: %+v, want 1 new", res)
 	}
@@ -400,9 +414,7 @@ func testConcurrentDedupe(t *testing.T, open Factory) {
 	for i := range sources {
 		wg.Go(func() {
 			src := fmt.Sprintf("src%d", i)
-			e := art(src, 1, t0)
-			e.Article.CanonicalURL = "https://shared.example/story"
-			rehash(e)
+			e := artAt(src, 1, t0, "https://shared.example/story")
 			apply(t, s, src, t0, e)
 		})
 	}
@@ -410,9 +422,7 @@ func testConcurrentDedupe(t *testing.T, open Factory) {
 	// A writer that lost the race may join on its next pass; run one.
 	for i := range sources {
 		src := fmt.Sprintf("src%d", i)
-		e := art(src, 1, t0)
-		e.Article.CanonicalURL = "https://shared.example/story"
-		rehash(e)
+		e := artAt(src, 1, t0, "https://shared.example/story")
 		apply(t, s, src, t0, e)
 	}
 	all, total := list(t, s, store.FeedAll, 0, 100)
@@ -646,9 +656,7 @@ func testRetention(t *testing.T, open Factory) {
 		t.Errorf("all feed total = %d, want 1", total)
 	}
 	// A freed canonical URL can be stored again by another source.
-	again := art("gamma", 9, t0)
-	again.Article.CanonicalURL = entries[0].Article.CanonicalURL
-	rehash(again)
+	again := artAt("gamma", 9, t0, entries[0].Article.CanonicalURL)
 	if res := apply(t, s, "gamma", t0.Add(13*time.Hour), again); res.New != 1 {
 		t.Errorf("another source's copy of a pruned URL = %+v, want new", res)
 	}
@@ -657,13 +665,7 @@ func testRetention(t *testing.T, open Factory) {
 func testRetentionShared(t *testing.T, open Factory) {
 	s, _ := open(t)
 	ctx := t.Context()
-	orig := art("alpha", 1, t0)
-	via := art("beta", 1, t0)
-	via.Article.CanonicalURL = orig.Article.CanonicalURL
-	rehash(via)
-	apply(t, s, "alpha", t0, orig)
-	apply(t, s, "beta", t0, via)
-	id := syndicate.MintArticleID("alpha", orig.Key)
+	_, via, id := shared(t, s)
 	res, err := s.Prune(ctx, "beta", 0, time.Time{}, t0.Add(time.Hour))
 	if err != nil || res.Detached != 1 || res.Deleted != 0 {
 		t.Fatalf("Prune(beta) = %+v, %v; want 1 detached", res, err)
@@ -880,13 +882,7 @@ func testHit(t *testing.T, open Factory) {
 func testTakeDown(t *testing.T, open Factory) {
 	s, _ := open(t)
 	ctx := t.Context()
-	orig := art("alpha", 1, t0)
-	via := art("beta", 1, t0)
-	via.Article.CanonicalURL = orig.Article.CanonicalURL
-	rehash(via)
-	apply(t, s, "alpha", t0, orig)
-	apply(t, s, "beta", t0, via)
-	id := syndicate.MintArticleID("alpha", orig.Key)
+	orig, via, id := shared(t, s)
 	if _, err := s.AddPartnerComments(ctx, id, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
@@ -910,9 +906,7 @@ func testTakeDown(t *testing.T, open Factory) {
 		t.Errorf("second takedown = %v", err)
 	}
 	// A third partner listing the same story does not bring it back.
-	third := art("gamma", 5, t0)
-	third.Article.CanonicalURL = orig.Article.CanonicalURL
-	rehash(third)
+	third := artAt("gamma", 5, t0, orig.Article.CanonicalURL)
 	if res := apply(t, s, "gamma", t0.Add(3*time.Hour), third); res.New != 0 {
 		t.Errorf("another partner brought a taken-down story back: %+v", res)
 	}
@@ -928,13 +922,9 @@ func testCanonicalURLMoves(t *testing.T, open Factory) {
 	s, _ := open(t)
 	e := art("alpha", 1, t0)
 	apply(t, s, "alpha", t0, e)
-	moved := art("alpha", 1, t0)
-	moved.Article.CanonicalURL = "https://alpha.example/fixed-link"
-	rehash(moved)
+	moved := artAt("alpha", 1, t0, "https://alpha.example/fixed-link")
 	apply(t, s, "alpha", t0.Add(time.Hour), moved)
-	via := art("beta", 1, t0)
-	via.Article.CanonicalURL = "https://alpha.example/fixed-link"
-	rehash(via)
+	via := artAt("beta", 1, t0, "https://alpha.example/fixed-link")
 	if res := apply(t, s, "beta", t0.Add(2*time.Hour), via); res.New != 0 {
 		t.Errorf("the moved article was duplicated: %+v", res)
 	}
@@ -947,9 +937,7 @@ func testCanonicalURLMoves(t *testing.T, open Factory) {
 	if _, err := s.Prune(t.Context(), "beta", 0, time.Time{}, t0.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	old := art("gamma", 1, t0)
-	old.Article.CanonicalURL = e.Article.CanonicalURL
-	rehash(old)
+	old := artAt("gamma", 1, t0, e.Article.CanonicalURL)
 	if res := apply(t, s, "gamma", t0.Add(4*time.Hour), old); res.New != 1 {
 		t.Errorf("the old URL is still claimed after the article is gone: %+v", res)
 	}

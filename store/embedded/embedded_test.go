@@ -13,23 +13,13 @@ import (
 func TestStore_Conformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) (store.Store, func() store.Store) {
 		dir := t.TempDir()
-		s, err := embedded.Open(dir, embedded.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur := s
-		t.Cleanup(func() { cur.Close() })
-		return s, func() store.Store {
-			if err := cur.Close(); err != nil {
-				t.Fatal(err)
-			}
-			s2, err := embedded.Open(dir, embedded.Options{})
+		return storetest.Reopenable(t, func() store.Store {
+			s, err := embedded.Open(dir, embedded.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			cur = s2
-			return s2
-		}
+			return s
+		})
 	})
 }
 

@@ -83,15 +83,7 @@ func TestStore_Conformance(t *testing.T) {
 	url := MustRedisURL(t)
 	storetest.Run(t, func(t *testing.T) (store.Store, func() store.Store) {
 		opts := redis.Options{URL: url, Prefix: MustPrefix(t, url)}
-		cur := MustOpen(t, opts)
-		t.Cleanup(func() { cur.Close() })
-		return cur, func() store.Store {
-			if err := cur.Close(); err != nil {
-				t.Fatal(err)
-			}
-			cur = MustOpen(t, opts)
-			return cur
-		}
+		return storetest.Reopenable(t, func() store.Store { return MustOpen(t, opts) })
 	})
 }
 

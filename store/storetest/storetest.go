@@ -991,3 +991,19 @@ func testTouch(t *testing.T, open Factory) {
 		t.Errorf("after Touch: %+v (before %+v)", v2, v1)
 	}
 }
+
+// Reopenable turns an opener into a Factory result: the store open gives,
+// and a restart that closes it and opens again. The store open last gave
+// is closed when the test ends.
+func Reopenable(t *testing.T, open func() store.Store) (store.Store, func() store.Store) {
+	t.Helper()
+	cur := open()
+	t.Cleanup(func() { cur.Close() })
+	return cur, func() store.Store {
+		if err := cur.Close(); err != nil {
+			t.Fatal(err)
+		}
+		cur = open()
+		return cur
+	}
+}

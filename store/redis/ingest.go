@@ -69,34 +69,11 @@ func (t *ingestTx) Tombstoned(ctx context.Context, sourceID string, ids []string
 	return out, nil
 }
 
-// URLOwners reports only owners whose article is written. Unlike in the
-// embedded store, a claim can exist before its article: another writer
-// claimed the URL and has not committed yet, or crashed in between.
-// Reporting such an owner would make Apply create a second article for the
-// URL without claiming it; left out, the URL goes through ClaimURLs, whose
-// loser waits for the winner's article (Apply's "claimed but not yet
-// written" case) and whose own earlier claim is simply won again.
+// URLOwners reads the canonical-URL claims. A claim may name an article
+// not written yet (another writer between claim and commit, or one that
+// died there); Apply treats such an owner as "join it on a later pass".
 func (t *ingestTx) URLOwners(ctx context.Context, urls []string) (map[string]string, error) {
-	owners, err := t.s.getAll(ctx, urls, t.s.k.urlOwner)
-	if err != nil || len(owners) == 0 {
-		return owners, err
-	}
-	exists := make(map[string]*goredis.IntCmd, len(owners))
-	_, err = t.s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for u, id := range owners {
-			exists[u] = p.Exists(ctx, t.s.k.article(id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for u, c := range exists {
-		if c.Val() == 0 {
-			delete(owners, u)
-		}
-	}
-	return owners, nil
+	return t.s.getAll(ctx, urls, t.s.k.urlOwner)
 }
 
 // getAll reads one string key per name, pipelined; missing keys are absent.

@@ -55,6 +55,30 @@ type Result struct {
 	// TTLAdvice is the partner's <ttl> or sy:updatePeriod, shown to editors
 	// as advice; the editor's schedule is what runs.
 	TTLAdvice string
+	// Read is the number of entries in the partner's document.
+	Read int
+	// Skipped lists the entries left out, each with its position and reason.
+	Skipped []Skip
+	// Undated counts entries with no date anyone can read (they are dated
+	// from first_seen, in the partner's order).
+	Undated int
+	// Lost counts, per kind ("date", "author", "image", "category", ...),
+	// fields the partner wrote that could not be used.
+	Lost map[string]int
+}
+
+// Skip is one entry Normalize left out.
+type Skip struct {
+	Index  int    // 0-based position in the partner's document
+	Reason string // why, for the log and the source status
+}
+
+// lose counts one field of kind that could not be used.
+func (r *Result) lose(kind string) {
+	if r.Lost == nil {
+		r.Lost = map[string]int{}
+	}
+	r.Lost[kind]++
 }
 
 // Normalize normalizes every item of f for source src.
@@ -78,7 +102,7 @@ func Normalize(f *gofeed.Feed, src syndicate.Source, opts Options) *Result {
 	if l := absHTTP(f.Link, feedURL); l != nil {
 		linkBase = l
 	}
-	res := &Result{Title: sanitize.PlainText(f.Title), TTLAdvice: ttlAdvice(f)}
+	res := &Result{Title: sanitize.PlainText(f.Title), TTLAdvice: ttlAdvice(f), Read: len(f.Items)}
 	n := &normalizer{f: f, src: src, opts: opts, linkBase: linkBase}
 	for i, it := range f.Items {
 		e, problems := n.item(i, it)
@@ -87,7 +111,13 @@ func Normalize(f *gofeed.Feed, src syndicate.Source, opts Options) *Result {
 		}
 		if e != nil {
 			res.Entries = append(res.Entries, e)
+			continue
 		}
+		reason := "skipped"
+		if len(problems) > 0 {
+			reason = problems[len(problems)-1]
+		}
+		res.Skipped = append(res.Skipped, Skip{Index: i, Reason: reason})
 	}
 	return res
 }

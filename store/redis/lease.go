@@ -55,15 +55,15 @@ func (s *Store) Acquire(ctx context.Context, sourceID string, tick time.Time, wi
 	s.leases.Add(1)
 	stop := make(chan struct{})
 	done := make(chan struct{})
+	pace, stopPace := s.renewPace(s.leaseTTL / 3)
 	go func() {
 		defer close(done)
-		t := time.NewTicker(s.leaseTTL / 3)
-		defer t.Stop()
+		defer stopPace()
 		for {
 			select {
 			case <-stop:
 				return
-			case <-t.C:
+			case <-pace:
 				rctx, cancel := context.WithTimeout(context.Background(), s.leaseTTL/3)
 				err := renewScript.Run(rctx, s.rdb, keys[1:], token, s.leaseTTL.Milliseconds()).Err()
 				cancel()
@@ -83,6 +83,17 @@ func (s *Store) Acquire(ctx context.Context, sourceID string, tick time.Time, wi
 		}
 	}
 	return release, true, nil
+}
+
+// renewPace returns the channel that paces a running mark's renewals and
+// a function that stops it: a ticker every d, unless a test injected its
+// own pace (renewals on demand instead of waiting for the clock).
+func (s *Store) renewPace(d time.Duration) (<-chan time.Time, func()) {
+	if s.renewals != nil {
+		return s.renewals(d)
+	}
+	t := time.NewTicker(d)
+	return t.C, t.Stop
 }
 
 // Leases counts the leases this process acquired (for metrics).

@@ -64,6 +64,7 @@ type Store struct {
 
 	leaseTTL time.Duration
 	leases   atomic.Int64
+	renewals func(every time.Duration) (<-chan time.Time, func()) // nil: a ticker (lease.go)
 }
 
 var _ store.Store = (*Store)(nil)

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -57,45 +59,84 @@ func TestFleet_FreshEverywhere(t *testing.T) {
 }
 
 // TestFleet_OneFetchPerTick: three replicas on one Redis with a 1 s
-// schedule; the partner sees at most one fetch per tick, and one on
-// (nearly) every tick.
+// schedule; every fetch the partner sees was leased by exactly one replica,
+// and there is at most one fetch per tick. The test waits for fetches to
+// happen (bounded polling), never for a fixed time.
 func TestFleet_OneFetchPerTick(t *testing.T) {
 	raw, err := os.ReadFile("testdata/wordpress.rss")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu = make(chan struct{}, 1)
-	perSecond := map[int64]int{}
+	var mu sync.Mutex
+	var fetches []time.Time // when the partner answered, as it saw it
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu <- struct{}{}
-		perSecond[time.Now().Unix()]++
-		<-mu
+		mu.Lock()
+		fetches = append(fetches, time.Now())
+		mu.Unlock()
 		w.Write(bytes.ReplaceAll(raw, []byte("PARTNER"), []byte(srv.URL)))
 	}))
 	t.Cleanup(srv.Close)
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(fetches)
+	}
 	cfg, _ := writeConfigStore(t, srv.URL+"/feed/", "", redisStore(t))
 	body, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, []byte(strings.Replace(string(body), `site_url: "https://partner.example/"`, "site_url: \"https://partner.example/\"\n    schedule: \"@every 1s\"", 1)), 0o644)
+	var replicas []string
 	var stops []func() int
-	start := time.Now()
 	for range 3 {
-		_, _, stop := startServe(t, cfg)
+		addr, _, stop := startServe(t, cfg)
+		replicas = append(replicas, addr)
 		stops = append(stops, stop)
 	}
-	time.Sleep(4200 * time.Millisecond)
+	const want = 5
+	deadline := time.Now().Add(30 * time.Second)
+	for count() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("the partner saw %d fetches in 30s; want %d (one per tick)", count(), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Every fetch follows a lease, so leases read after the fetches are
+	// at least as many; replicas fetching without a lease would break it.
+	seen := count()
+	leases := 0
+	for _, addr := range replicas {
+		leases += leasesAcquired(t, addr)
+	}
 	for _, stop := range stops {
 		stop()
 	}
-	ticks := int(time.Since(start)/time.Second) + 2 // the start-up tick and one boundary
-	mu <- struct{}{}
-	defer func() { <-mu }()
-	total := 0
-	for _, n := range perSecond {
-		total += n
+	if seen > leases {
+		t.Errorf("the partner saw %d fetches but the replicas acquired %d leases: some fetches were not leased", seen, leases)
 	}
-	// Three replicas without leases would fetch about three times a tick.
-	if total > ticks || total < 3 {
-		t.Errorf("%d fetches by three replicas over at most %d ticks: want one per tick (per second: %v)", total, ticks, perSecond)
+	// And there is at most one fetch per tick: the fetches lie within
+	// last-first whole seconds of each other, so they cover at most that
+	// many ticks plus the first, plus one for a fetch that started late.
+	mu.Lock()
+	defer mu.Unlock()
+	first, last := fetches[0], fetches[len(fetches)-1]
+	ticks := int(last.Unix()-first.Unix()) + 2
+	if len(fetches) > ticks {
+		t.Errorf("%d fetches by three replicas over at most %d ticks: want at most one per tick", len(fetches), ticks)
 	}
+}
+
+// leasesAcquired reads a replica's syndicate_leases_acquired_total.
+func leasesAcquired(t *testing.T, base string) int {
+	t.Helper()
+	for _, line := range strings.Split(rawGet(t, base+"/metrics"), "\n") {
+		if v, ok := strings.CutPrefix(line, "syndicate_leases_acquired_total "); ok {
+			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("%s/metrics: bad lease count %q", base, v)
+			}
+			return int(n)
+		}
+	}
+	t.Fatalf("%s/metrics has no syndicate_leases_acquired_total: is the Redis leaser wired?", base)
+	return 0
 }

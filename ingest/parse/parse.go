@@ -151,6 +151,11 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 		return gofeedParse(rewriteNamespaces(cut(), scan.namespaces))
 	}
 	f, err := gofeedParse(rewriteNamespaces(body, scan.namespaces))
+	if err == nil && scan.stop != nil {
+		// gofeed stopped at the break without complaint (a stray end tag
+		// closes everything): say what was left unread.
+		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: kept the %d complete items before the break", scan.stop, scan.cutItems))
+	}
 	if err == nil || scan.stop == nil || scan.cut == 0 {
 		return f, err
 	}

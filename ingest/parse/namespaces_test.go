@@ -50,7 +50,9 @@ func TestRead_NamespacePrefixes(t *testing.T) {
 		{"ContentOtherPrefix", `xmlns:c="https://purl.org/rss/1.0/modules/content"`, `<c:encoded>&lt;p&gt;full&lt;/p&gt;</c:encoded>`, "", "", "",
 			func(it *gofeed.Item) bool { return it.Content == "<p>full</p>" }},
 		{"ITunesLowerCaseURI", `xmlns:it="http://www.itunes.com/dtds/podcast-1.0.dtd"`, `<it:summary>Show notes</it:summary><it:image href="https://p.example/c.jpg"/>`, "itunes", "summary", "Show notes",
-			func(it *gofeed.Item) bool { return it.ITunesExt != nil && it.ITunesExt.Summary == "Show notes" && it.ITunesExt.Image == "https://p.example/c.jpg" }},
+			func(it *gofeed.Item) bool {
+				return it.ITunesExt != nil && it.ITunesExt.Summary == "Show notes" && it.ITunesExt.Image == "https://p.example/c.jpg"
+			}},
 		{"WFWCapitalised", `xmlns:w="http://wellformedweb.org/CommentAPI/"`, `<w:commentRss>https://p.example/c/feed</w:commentRss>`, "wfw", "commentRss", "https://p.example/c/feed", nil},
 		{"SlashOtherPrefix", `xmlns:sl="http://purl.org/rss/1.0/modules/slash"`, `<sl:comments>4</sl:comments>`, "slash", "comments", "4", nil},
 		{"ThreadingRFC4685", `xmlns:t="http://purl.org/syndication/thread/1.0"`, `<t:in-reply-to ref="urn:parent"/>`, "thr", "in-reply-to", "urn:parent", nil},

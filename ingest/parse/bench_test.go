@@ -84,6 +84,10 @@ func worstShapes() map[string]func() []byte {
 		"rss/huge-text": func() []byte {
 			return fill(rssHead+`<item><description>`, "&lt;p&gt;a ", `</description></item>`+rssTail, maxBody)
 		},
+		"rss/split-text": func() []byte { return fill(rssHead+"<item><x:a>", "a<!---->", "</x:a></item>"+rssTail, maxBody) },
+		"rss/split-text-items": func() []byte {
+			return fill(rssHead, "<item><x:a>"+strings.Repeat("a<!---->", 2000)+"</x:a></item>", rssTail, maxBody)
+		},
 		"rss/namespace-scopes": func() []byte {
 			return fill(`<rss version="2.0"`+nsDecls+`><channel>`, "<item><title>a</title></item>", rssTail, maxBody)
 		},

@@ -38,6 +38,13 @@ const (
 	// MaxAttributes bounds the attributes of all elements of one XML
 	// document, like MaxElements.
 	MaxAttributes = 200000
+	// MaxSplitText bounds the bytes gofeed copies to reassemble text
+	// split into pieces: it appends each piece of an extension element's
+	// text to what it has, so one element whose text is cut into many
+	// pieces by comments, CDATA sections or child elements costs the
+	// square of its length (2 MB of "a<!---->" took 12 s). The pass counts
+	// those copies for every element, like MaxElements.
+	MaxSplitText = 64 << 20
 	// MaxValues bounds the values (strings, numbers, lists, objects...)
 	// read from one JSON document, like MaxElements.
 	MaxValues = 250000
@@ -131,6 +138,12 @@ type xmlScan struct {
 type frame struct {
 	name xml.Name // as written: Space is the prefix
 	item bool
+	// container is an element whose text gofeed ignores (<channel>, the
+	// root): only its children are read.
+	container bool
+	// text is the length of the element's own text so far, and pieces
+	// the number of separate character-data tokens it came in.
+	text, pieces int
 }
 
 // feedParents are the elements whose item or entry children are a feed's
@@ -164,7 +177,7 @@ func scanXML(body []byte) (*xmlScan, error) {
 	}
 	d := newDecoder(body)
 	var stack []frame
-	elements, items, attrs := 0, 0, 0
+	elements, items, attrs, copies := 0, 0, 0, 0
 	seenRoot := false
 	for {
 		tok, err := d.RawToken()
@@ -204,7 +217,7 @@ func scanXML(body []byte) (*xmlScan, error) {
 				s.stop, s.capped = &LimitError{Limit: "attributes", Max: MaxAttributes, Line: line}, true
 				return s, nil
 			}
-			f := frame{name: t.Name}
+			f := frame{name: t.Name, container: feedParent(t.Name.Local)}
 			if n := len(stack); n > 0 && isItem(t.Name.Local) && feedParent(stack[n-1].name.Local) {
 				f.item = true
 				items++
@@ -224,6 +237,24 @@ func scanXML(body []byte) (*xmlScan, error) {
 				}
 			}
 			stack = append(stack, f)
+		case xml.CharData:
+			if len(stack) == 0 {
+				continue
+			}
+			top := &stack[len(stack)-1]
+			if top.container {
+				continue
+			}
+			if top.pieces > 0 {
+				copies += top.text + len(t)
+				if copies > MaxSplitText {
+					line, _ := d.InputPos()
+					s.stop, s.capped = &LimitError{Limit: "bytes of split text", Max: MaxSplitText, Line: line}, true
+					return s, nil
+				}
+			}
+			top.text += len(t)
+			top.pieces++
 		case xml.EndElement:
 			// The non-strict decoder closes open elements until one
 			// matches; an end tag that matches none is a syntax error.

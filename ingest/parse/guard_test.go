@@ -155,3 +155,31 @@ func TestCheckXML(t *testing.T) {
 		})
 	}
 }
+
+// gofeed reassembles an extension element's text piece by piece: text
+// split a million times costs the square of its length. Within bounds the
+// pieces are read; beyond, the document is cut or refused like one with
+// too many elements.
+func TestRead_SplitText(t *testing.T) {
+	item := "<item><title>t</title><x:a>a<!-- c -->b<![CDATA[c]]>d<x:b/>e</x:a></item>\n  "
+	doc, err := parse.Read([]byte(rssHead+"\n  "+strings.Repeat(item, parse.MaxItems)+rssTail), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Feed.Items) != parse.MaxItems || len(doc.Repairs) != 0 {
+		t.Fatalf("%d items, repairs %q", len(doc.Feed.Items), doc.Repairs)
+	}
+	if got := extValue(doc.Feed.Items[0].Extensions, "x", "a"); got != "abcde" {
+		t.Errorf("x:a = %q", got)
+	}
+	for _, sep := range []string{"<!---->", "<![CDATA[b]]>", "<x:b/>", "<?p?>"} {
+		_, err := parse.Read(fill(rssHead+"<item><x:a>", "a"+sep, "</x:a></item>"+rssTail, 4<<20), "")
+		if err == nil || !strings.Contains(err.Error(), "bytes of split text at line 1") {
+			t.Errorf("text split by %q: error %v", sep, err)
+		}
+	}
+	doc, err = parse.Read([]byte(rssHead+"<item><title>kept</title></item><item><x:a>"+strings.Repeat("a<!---->", 1<<19)+"</x:a></item>"+rssTail), "")
+	if err != nil || len(doc.Feed.Items) != 1 || len(doc.Repairs) != 1 || !strings.Contains(doc.Repairs[0], "split text") {
+		t.Errorf("cut after the complete item: err %v, document %+v", err, doc)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"syndicate"
+	"syndicate/ingest/parse"
 )
 
 // NSOPML is the namespace of Syndicate's own OPML attributes, which make
@@ -89,6 +90,10 @@ func (o outlineIn) own(name string) (string, bool) {
 	return "", false
 }
 
+// MaxOPMLElements bounds the elements of an imported OPML document (its
+// nesting is bounded by parse.MaxDepth).
+const MaxOPMLElements = 20000
+
 // ImportProblem is an outline that was not imported, with why.
 type ImportProblem struct {
 	Position string `json:"position"` // e.g. "outline 3 (Politics/The Daily)"
@@ -110,8 +115,17 @@ type ImportReport struct {
 // feed URL as a source that exists or came earlier) are skipped and bad
 // entries reported, each with its position.
 func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*ImportReport, error) {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return nil, syndicate.FieldError("body", "read the OPML document: %v", err)
+	}
+	// Nested outlines decode recursively: refuse a hostile depth or size
+	// before the decoder sees it.
+	if err := parse.CheckXML(body, MaxOPMLElements); err != nil {
+		return nil, syndicate.FieldError("body", "not an OPML document we can import: %v", err)
+	}
 	var doc opmlIn
-	dec := xml.NewDecoder(r)
+	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
 	if err := dec.Decode(&doc); err != nil {
 		return nil, syndicate.FieldError("body", "not an OPML document: %v", err)

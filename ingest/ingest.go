@@ -281,19 +281,23 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		return
 	}
 	st.Bytes = int64(len(resp.Body))
-	feed, err := parse.Parse(resp.Body, resp.ContentType)
+	doc, err := parse.Read(resp.Body, resp.ContentType)
 	if err != nil {
 		st.ETag, st.LastModified = "", "" // make the next fetch unconditional
 		fail(fmt.Errorf("parse %s: %w", syndicate.RedactURL(target), err))
 		return
 	}
+	for _, r := range doc.Repairs {
+		log.Warn("partner document repaired", "repair", r)
+	}
 	feedURL := resp.FinalURL
 	if syndicate.IsFileURL(feedURL) {
 		feedURL = src.SiteURL
 	}
-	norm := normalize.Normalize(feed, src, normalize.Options{
+	norm := normalize.Normalize(doc.Feed, src, normalize.Options{
 		FeedURL: feedURL, Now: in.opts.Now(), StripParams: in.opts.StripParams, Policy: in.opts.Policy,
 	})
+	norm.Skipped = append(norm.Skipped, doc.Skipped...)
 	for _, p := range norm.Problems {
 		log.Warn("partner entry problem", "problem", p)
 	}
@@ -312,6 +316,9 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	st.ItemsNew, st.ItemsUpdated = res.New, res.Updated
 	st.LastSuccess = in.opts.Now()
 	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, ""
+	// A document read only in part (truncated, cut at a limit) is a
+	// success whose status still says what was lost.
+	st.LastError = strings.Join(doc.Repairs, "; ")
 }
 
 // backoff is exponential with full jitter in its upper half, capped.

@@ -67,11 +67,8 @@ type Result struct {
 	Lost map[string]int
 }
 
-// Skip is one entry Normalize left out.
-type Skip struct {
-	Index  int    // 0-based position in the partner's document
-	Reason string // why, for the log and the source status
-}
+// Skip is one entry left out, with its 0-based position and why.
+type Skip = parse.Skip
 
 // lose counts one field of kind that could not be used.
 func (r *Result) lose(kind string) {

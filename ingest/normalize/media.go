@@ -1,9 +1,7 @@
 package normalize
 
 import (
-	"mime"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 
@@ -16,41 +14,9 @@ import (
 	"syndicate"
 )
 
-// mediaTypes maps the file extensions of the media feeds carry to their
-// types. It is ours rather than mime.TypeByExtension, whose answers come
-// from the host's files and would differ between replicas.
-var mediaTypes = map[string]string{
-	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".ogg": "audio/ogg", ".oga": "audio/ogg",
-	".opus": "audio/opus", ".wav": "audio/wav", ".flac": "audio/flac",
-	".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm", ".ogv": "video/ogg",
-	".mkv": "video/x-matroska", ".avi": "video/x-msvideo", ".m3u8": "application/vnd.apple.mpegurl",
-	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp",
-	".avif": "image/avif", ".svg": "image/svg+xml", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff",
-	".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip",
-	".torrent": "application/x-bittorrent", ".txt": "text/plain", ".html": "text/html", ".htm": "text/html",
-}
-
-// MediaType returns a valid media type (RFC 6838, as mime.ParseMediaType
-// reads it) for an enclosure: the partner's, written canonically, when it
-// parses; else one derived from the URL's file extension; else "" (the
-// caller leaves the type out).
-func MediaType(typ, rawURL string) string {
-	typ = strings.TrimSpace(typ)
-	if typ != "" {
-		if mt, params, err := mime.ParseMediaType(typ); err == nil && strings.Count(mt, "/") == 1 &&
-			!strings.HasPrefix(mt, "/") && !strings.HasSuffix(mt, "/") {
-			if out := mime.FormatMediaType(mt, params); out != "" {
-				return out
-			}
-		}
-	}
-	if u, err := url.Parse(rawURL); err == nil {
-		if t, ok := mediaTypes[strings.ToLower(path.Ext(u.Path))]; ok {
-			return t
-		}
-	}
-	return ""
-}
+// MediaType returns a valid media type for an enclosure (see
+// syndicate.MediaType).
+func MediaType(typ, rawURL string) string { return syndicate.MediaType(typ, rawURL) }
 
 func (n *normalizer) enclosures(it *gofeed.Item, ji *jsonfeed.Item, base *url.URL, res *Result) []syndicate.Enclosure {
 	var out []syndicate.Enclosure

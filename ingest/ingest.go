@@ -293,6 +293,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	}
 	norm := normalize.Normalize(feed, src, normalize.Options{
 		FeedURL: feedURL, Now: in.opts.Now(), StripParams: in.opts.StripParams, Policy: in.opts.Policy,
+		Body: resp.Body,
 	})
 	for _, p := range norm.Problems {
 		log.Warn("partner entry problem", "problem", p)

@@ -12,6 +12,7 @@ import (
 	"github.com/mmcdole/gofeed/rss"
 
 	"syndicate"
+	"syndicate/sanitize"
 )
 
 // MediaType returns a valid media type for an enclosure (see
@@ -27,7 +28,7 @@ func (n *normalizer) enclosures(it *gofeed.Item, ji *jsonfeed.Item, base *url.UR
 			res.lose("enclosure")
 			return
 		}
-		s := u.String()
+		s := EscapeURI(u.String())
 		if seen[s] {
 			return
 		}
@@ -124,8 +125,8 @@ func (n *normalizer) image(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *js
 		if strings.TrimSpace(c) == "" {
 			continue
 		}
-		if u := absHTTP(c, base); u != nil && len(u.String()) <= MaxIDLength {
-			return u.String()
+		if u := publicURL(c, base); u != "" {
+			return u
 		}
 		bad = true
 	}
@@ -144,7 +145,7 @@ func mediaText(e ext.Extensions, name string) string {
 			if strings.EqualFold(x.Attrs["type"], "html") {
 				return v
 			}
-			return escapeIfText(v)
+			return sanitize.EscapeText(v)
 		}
 	}
 	return ""

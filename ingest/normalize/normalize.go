@@ -230,7 +230,7 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 		rawContent = mediaText(exts, "description")
 	}
 	if strings.TrimSpace(rawContent) == "" && ri != nil && ri.ITunesExt != nil {
-		rawContent = escapeIfText(firstNonEmpty(ri.ITunesExt.Summary, ri.ITunesExt.Subtitle))
+		rawContent = sanitize.EscapeText(firstNonEmpty(ri.ITunesExt.Summary, ri.ITunesExt.Subtitle))
 	}
 	a.Content = n.opts.Policy.HTML(rawContent, contentBase)
 	if s := sanitize.PlainText(rawSummary); s != "" {
@@ -645,23 +645,21 @@ func origin(ri *rss.Item, ae *atom.Entry) *syndicate.Origin {
 	switch {
 	case ri != nil && ri.Source != nil && (ri.Source.URL != "" || ri.Source.Title != ""):
 		o := &syndicate.Origin{Title: sanitize.PlainText(ri.Source.Title)}
-		if u := absHTTP(ri.Source.URL, nil); u != nil {
-			o.FeedURL = u.String()
-		}
+		o.FeedURL = publicURL(ri.Source.URL, nil)
 		return o
 	case ae != nil && ae.Source != nil:
 		s := ae.Source
 		o := &syndicate.Origin{Title: sanitize.PlainText(s.Title), ID: strings.TrimSpace(s.ID)}
 		for _, l := range s.Links {
-			u := absHTTP(l.Href, nil)
-			if u == nil {
+			u := publicURL(l.Href, nil)
+			if u == "" {
 				continue
 			}
 			switch l.Rel {
 			case "self":
-				o.FeedURL = u.String()
+				o.FeedURL = u
 			case "", "alternate":
-				o.SiteURL = u.String()
+				o.SiteURL = u
 			}
 		}
 		if o.Title == "" && o.FeedURL == "" && o.SiteURL == "" && o.ID == "" {

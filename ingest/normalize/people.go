@@ -142,9 +142,7 @@ func (s *authorSet) add(p person) {
 	if _, err := mail.ParseAddress(email); err == nil && !strings.ContainsAny(email, "<> ") {
 		au.Email = email
 	}
-	if u := absHTTP(p.uri, s.n.linkBase); u != nil && len(u.String()) <= MaxIDLength {
-		au.URL = u.String()
-	}
+	au.URL = publicURL(p.uri, s.n.linkBase)
 	s.out = append(s.out, au)
 }
 
@@ -155,6 +153,7 @@ func cleanName(s string) string {
 	name := sanitize.PlainText(s)
 	if strings.Contains(name, "@") {
 		name = emailInText.ReplaceAllString(name, "")
+		name = strings.NewReplacer("()", "", "<>", "", "[]", "").Replace(name)
 		name = strings.Trim(strings.Join(strings.Fields(name), " "), " ()<>[],;:-")
 	}
 	return sanitize.Truncate(name, MaxNameLength)

@@ -54,7 +54,7 @@ func Comments(f *gofeed.Feed, a *syndicate.Article, opts Options) []*syndicate.C
 		if guid == "" {
 			guid = "h:" + syndicate.ShortHash(c.Author.Name+"\x00"+c.Content+"\x00"+it.Published)
 		}
-		if seen[guid] || (c.Content == "" && c.Author.Name == "") {
+		if len(guid) > MaxIDLength || seen[guid] || (c.Content == "" && c.Author.Name == "") {
 			continue
 		}
 		seen[guid] = true
@@ -62,9 +62,13 @@ func Comments(f *gofeed.Feed, a *syndicate.Article, opts Options) []*syndicate.C
 		if syndicate.IsAbsoluteIRI(guid) {
 			c.EntryID = guid
 		}
-		switch {
+		switch pub, upd := firstDate(it.Published), firstDate(it.Updated); {
+		case !pub.IsZero():
+			c.Published = pub
 		case it.PublishedParsed != nil:
 			c.Published = it.PublishedParsed.UTC().Truncate(time.Second)
+		case !upd.IsZero():
+			c.Published = upd
 		case it.UpdatedParsed != nil:
 			c.Published = it.UpdatedParsed.UTC().Truncate(time.Second)
 		default:

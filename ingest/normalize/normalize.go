@@ -246,13 +246,13 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 			a.Title = DeriveTitle(firstNonEmpty(a.Summary, sanitize.PlainText(a.Content)))
 		}
 	}
-	if a.Title == "" && a.Content == "" && canonical == "" {
-		return nil, append(problems, "no title, content or link: skipped")
+	a.Enclosures = n.enclosures(it, ji, contentBase, res)
+	if a.Title == "" && a.Content == "" && canonical == "" && len(a.Enclosures) == 0 {
+		return nil, append(problems, "no title, content, link or enclosure: skipped")
 	}
 
 	a.Authors = n.authors(it, ri, ae, ji, res)
 	a.Categories = n.categories(it, ae, res)
-	a.Enclosures = n.enclosures(it, ji, contentBase, res)
 	a.Image = n.image(it, ri, ae, ji, contentBase, res)
 	if a.Title == "" {
 		a.Title = untitled(a, canonical)

@@ -235,25 +235,67 @@ func ParseAttribution(text string) (*template.Template, error) {
 	return t, nil
 }
 
-// Slug turns a category label into its route form: accents stripped to
-// ASCII, lower case, runs of other characters replaced by one '-'.
-func Slug(label string) string {
+// Slug turns a category label into its route form: lower case, Latin
+// letters stripped of their accents to ASCII, letters, digits and marks
+// of every other script kept as they are (routes percent-encode them),
+// runs of anything else replaced by one '-'. A label in any script has a
+// slug unless it holds no letter or digit at all.
+func Slug(label string) string { return slug(label, true) }
+
+// ASCIISlug is Slug keeping ASCII letters and digits only (source ids).
+func ASCIISlug(label string) string { return slug(label, false) }
+
+// latinFolds are the Latin letters that no decomposition takes to ASCII.
+var latinFolds = map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'đ': "d", 'ł': "l", 'þ': "th", 'ð': "d", 'ı': "i", 'ħ': "h", 'ŋ': "n"}
+
+func slug(label string, scripts bool) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range norm.NFKD.String(label) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
+	emit := func(s string) {
+		if dash && b.Len() > 0 {
+			b.WriteByte('-')
 		}
+		dash = false
+		b.WriteString(s)
+	}
+	inWord := false // the last rune kept was a letter of a non-Latin script
+	for _, r := range norm.NFC.String(label) {
 		r = unicode.ToLower(r)
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			emit(string(r))
+			inWord = false
 			continue
 		}
-		dash = true
+		if r < 0x80 {
+			dash, inWord = true, false
+			continue
+		}
+		// Accented Latin letters and compatibility forms (fullwidth
+		// letters, ligatures) that decompose to ASCII.
+		var ascii strings.Builder
+		for _, d := range norm.NFKD.String(string(r)) {
+			d = unicode.ToLower(d)
+			if d >= 'a' && d <= 'z' || d >= '0' && d <= '9' {
+				ascii.WriteRune(d)
+			}
+		}
+		switch {
+		case ascii.Len() > 0:
+			emit(ascii.String())
+			inWord = false
+		case latinFolds[r] != "":
+			emit(latinFolds[r])
+			inWord = false
+		case !scripts:
+			dash, inWord = true, false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			emit(string(r))
+			inWord = !unicode.Is(unicode.Latin, r)
+		case inWord && (unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)):
+			emit(string(r)) // vowel signs and viramas belong to their letter
+		default:
+			dash, inWord = true, false
+		}
 	}
 	return b.String()
 }

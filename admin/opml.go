@@ -192,7 +192,7 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 	for _, c := range cands {
 		src := c.src
 		if src.ID == "" {
-			base := syndicate.Slug(src.Name)
+			base := syndicate.ASCIISlug(src.Name)
 			if base == "" {
 				base = "source"
 			}

@@ -73,10 +73,11 @@ func (r *Renderer) EntryID(a *syndicate.Article) string {
 	return r.site.BaseURL + "/articles/" + a.ID
 }
 
-// Link is the article's canonical link, or our article URL without one.
+// Link is the article's link to the original (its canonical URL with the
+// partner's #fragment), or our article URL without one.
 func (r *Renderer) Link(a *syndicate.Article) string {
 	if a.CanonicalURL != "" {
-		return a.CanonicalURL
+		return a.Link()
 	}
 	return r.site.BaseURL + "/articles/" + a.ID
 }
@@ -122,7 +123,7 @@ func (r *Renderer) Attribution(a *syndicate.Article, src syndicate.Source) strin
 		text = syndicate.DefaultAttribution
 	}
 	t := r.template(text)
-	canonical := a.CanonicalURL
+	canonical := a.Link()
 	if canonical == "" {
 		canonical = src.SiteURL
 	}

@@ -296,6 +296,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	}
 	norm := normalize.Normalize(doc.Feed, src, normalize.Options{
 		FeedURL: feedURL, Now: in.opts.Now(), StripParams: in.opts.StripParams, Policy: in.opts.Policy,
+		Body: resp.Body,
 	})
 	norm.Skipped = append(norm.Skipped, doc.Skipped...)
 	for _, p := range norm.Problems {

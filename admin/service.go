@@ -40,6 +40,8 @@ type Summary struct {
 	New       int    `json:"new"`
 	Updated   int    `json:"updated"`
 	Unchanged int    `json:"unchanged"`
+	Skipped   int    `json:"skipped"`
+	Pruned    int    `json:"pruned"`
 	Duration  string `json:"duration"`
 	Error     string `json:"error,omitempty"`
 }
@@ -100,6 +102,10 @@ type Status struct {
 	LastModified        string     `json:"last_modified"`
 	HTTPStatus          int        `json:"http_status,omitempty"`
 	Bytes               int64      `json:"bytes,omitempty"`
+	ItemsRead           int        `json:"items_read"`
+	ItemsSkipped        int        `json:"items_skipped"`
+	ItemsUndated        int        `json:"items_undated"`
+	ItemsPruned         int        `json:"items_pruned"`
 	ItemsSeen           int        `json:"items_seen"`
 	ItemsNew            int        `json:"items_new"`
 	ItemsUpdated        int        `json:"items_updated"`
@@ -198,6 +204,7 @@ func (s *Service) view(ctx context.Context, src syndicate.Source) (SourceView, e
 		HTTPStatus: st.HTTPStatus, Bytes: st.Bytes, ItemsSeen: st.ItemsSeen, ItemsNew: st.ItemsNew, ItemsUpdated: st.ItemsUpdated,
 		Duration: st.Duration, PermanentURL: st.PermanentURL, RetryAfter: tp(st.RetryAfter), BackoffUntil: tp(st.BackoffUntil),
 		Disabled: st.Disabled, TTLAdvice: st.TTLAdvice,
+		ItemsRead: st.ItemsRead, ItemsSkipped: st.ItemsSkipped, ItemsUndated: st.ItemsUndated, ItemsPruned: st.ItemsPruned,
 	}
 	if src.Enabled && st.Disabled == "" {
 		v.Status.NextRun = tp(s.opts.Runtime.NextRun(src.ID))

@@ -28,7 +28,7 @@ func (r *server) Refresh(ctx context.Context, src syndicate.Source) admin.Summar
 		return admin.Summary{SourceID: src.ID, Status: ingest.StatusFailed, Error: err.Error()}
 	}
 	out := admin.Summary{SourceID: sum.SourceID, Status: sum.Status, HTTP: sum.HTTP, New: sum.New, Updated: sum.Updated,
-		Unchanged: sum.Unchanged, Duration: sum.Duration.Round(time.Millisecond).String()}
+		Unchanged: sum.Unchanged, Skipped: sum.Skipped, Pruned: sum.Pruned, Duration: sum.Duration.Round(time.Millisecond).String()}
 	if sum.Err != nil {
 		out.Error = sum.Err.Error()
 	}

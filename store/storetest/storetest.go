@@ -122,6 +122,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("RetentionShared", func(t *testing.T) { testRetentionShared(t, open) })
 	t.Run("RetentionCountsFromFirstSeen", func(t *testing.T) { testRetentionClock(t, open) })
 	t.Run("PurgeSource", func(t *testing.T) { testPurgeSource(t, open) })
+	t.Run("RequireSource", func(t *testing.T) { testRequireSource(t, open) })
 	t.Run("TakeDown", func(t *testing.T) { testTakeDown(t, open) })
 	t.Run("CanonicalURLMoves", func(t *testing.T) { testCanonicalURLMoves(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
@@ -740,6 +741,39 @@ func testPurgeSource(t *testing.T, open Factory) {
 	}
 	if _, err := s.Article(ctx, ownID); err != nil {
 		t.Errorf("re-created beta's own article: %v", err)
+	}
+}
+
+// testRequireSource: a batch of an API source is refused once the source
+// is deleted, and writes nothing.
+func testRequireSource(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	src := syndicate.Source{ID: "alpha", Name: "Alpha", URL: "https://alpha.example/feed", Enabled: true, Managed: syndicate.ManagedAPI}
+	if err := s.PutSource(ctx, src, true); err != nil {
+		t.Fatal(err)
+	}
+	batch := func(n int) *store.Batch {
+		e := art("alpha", n, t0)
+		return &store.Batch{Source: ref("alpha"), Entries: []*store.Entry{e}, Now: t0, RequireSource: true}
+	}
+	if res, err := s.ApplyIngest(ctx, batch(1)); err != nil || res.New != 1 {
+		t.Fatalf("while the source exists: %+v, %v", res, err)
+	}
+	if err := s.DeleteSource(ctx, "alpha"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PurgeSource(ctx, "alpha", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyIngest(ctx, batch(2)); !errors.Is(err, store.ErrSourceGone) {
+		t.Errorf("after the delete: %v, want ErrSourceGone", err)
+	}
+	if ids, total := list(t, s, store.FeedAll, 0, 10); total != 0 {
+		t.Errorf("a deleted source's articles are listed: %v", ids)
+	}
+	if _, err := s.Article(ctx, syndicate.MintArticleID("alpha", art("alpha", 2, t0).Key)); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("the refused batch's article is readable: %v", err)
 	}
 }
 

@@ -530,3 +530,99 @@ func (in *Ingester) retain(ctx context.Context, src syndicate.Source, log *slog.
 	}
 	return res.Changed, res.Deleted + res.Detached
 }
+
+// Trial is what one pass of a partner document would do, computed without
+// storing anything (`syndicate try`, the admin page's Preview).
+type Trial struct {
+	Target string // the URL tried, without any password
+	HTTP   int    // 0 for a file
+	Title  string // the partner feed's title, plain text
+	// Read counts the entries in the document; Republish those a pass
+	// would store; Skipped the others, with position and reason.
+	Read      int
+	Republish int
+	Skipped   []TrialSkip
+	// Undated counts entries without a readable date; Lost, per kind
+	// ("date", "author", "image", "category", ...), fields the partner
+	// wrote that could not be used.
+	Undated int
+	Lost    map[string]int
+	// Problems lists degraded entries that are still republished.
+	Problems []string
+}
+
+// TrialSkip is one entry a pass would leave out.
+type TrialSkip struct {
+	Position int // 0-based in the partner's document; -1 unknown
+	Reason   string
+}
+
+// LostKinds are the kinds of lost fields every trial report shows, even
+// at zero; other kinds are shown when they occur.
+var LostKinds = []string{"date", "author", "image", "category"}
+
+// Try fetches src's document with the same fetcher and bounds as a pass
+// (a file: URL only for a config-file source), parses and normalizes it
+// and reports what a pass would store, skip and lose. It writes nothing
+// and records no status. The error says what failed and where; the Trial
+// then holds what was learnt before.
+func (in *Ingester) Try(ctx context.Context, src syndicate.Source) (*Trial, error) {
+	target := syndicate.RedactURL(src.URL)
+	tr := &Trial{Target: target}
+	resp, err := in.opts.Fetcher.Fetch(ctx, fetch.Request{URL: src.URL, AllowFile: src.Managed == syndicate.ManagedConfig})
+	if resp != nil && !syndicate.IsFileURL(src.URL) {
+		tr.HTTP = resp.Status
+	}
+	if err != nil {
+		return tr, fmt.Errorf("fetch %s: %w", target, err)
+	}
+	feed, err := parse.Parse(resp.Body, resp.ContentType)
+	if err != nil {
+		return tr, fmt.Errorf("parse %s: %w", target, err)
+	}
+	feedURL := resp.FinalURL
+	if syndicate.IsFileURL(feedURL) {
+		feedURL = src.SiteURL
+	}
+	now := in.opts.Now().UTC().Truncate(time.Second)
+	norm := normalize.Normalize(feed, src, normalize.Options{
+		FeedURL: feedURL, Now: now, StripParams: in.opts.StripParams, Policy: in.opts.Policy,
+	})
+	plan := in.plan(norm, now)
+	tr.Title, tr.Read, tr.Republish, tr.Undated = norm.Title, norm.Read, len(plan.entries), norm.Undated
+	tr.Lost = maps.Clone(norm.Lost)
+	for _, sk := range plan.skipped {
+		tr.Skipped = append(tr.Skipped, TrialSkip{Position: sk.pos, Reason: sk.reason})
+	}
+	skippedAt := make(map[string]bool, len(norm.Skipped))
+	for _, sk := range norm.Skipped {
+		skippedAt[fmt.Sprintf("item %d", sk.Index)] = true
+	}
+	for _, p := range norm.Problems {
+		if head, _, ok := strings.Cut(p, ": "); !ok || !skippedAt[head] {
+			tr.Problems = append(tr.Problems, p)
+		}
+	}
+	return tr, nil
+}
+
+// LostKind is one kind of lost field and its count.
+type LostKind struct {
+	Kind  string
+	Count int
+}
+
+// LostSummary lists the lost-field counts, the LostKinds first (even at
+// zero), then any other kind in name order.
+func (t *Trial) LostSummary() []LostKind {
+	var out []LostKind
+	for _, k := range LostKinds {
+		out = append(out, LostKind{k, t.Lost[k]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.Lost)) {
+		if !slices.Contains(LostKinds, k) {
+			out = append(out, LostKind{k, t.Lost[k]})
+		}
+	}
+	return out
+}

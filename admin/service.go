@@ -40,6 +40,8 @@ type Summary struct {
 	New       int    `json:"new"`
 	Updated   int    `json:"updated"`
 	Unchanged int    `json:"unchanged"`
+	Skipped   int    `json:"skipped"`
+	Pruned    int    `json:"pruned"`
 	Duration  string `json:"duration"`
 	Error     string `json:"error,omitempty"`
 }
@@ -100,6 +102,10 @@ type Status struct {
 	LastModified        string     `json:"last_modified"`
 	HTTPStatus          int        `json:"http_status,omitempty"`
 	Bytes               int64      `json:"bytes,omitempty"`
+	ItemsRead           int        `json:"items_read"`
+	ItemsSkipped        int        `json:"items_skipped"`
+	ItemsUndated        int        `json:"items_undated"`
+	ItemsPruned         int        `json:"items_pruned"`
 	ItemsSeen           int        `json:"items_seen"`
 	ItemsNew            int        `json:"items_new"`
 	ItemsUpdated        int        `json:"items_updated"`
@@ -198,6 +204,7 @@ func (s *Service) view(ctx context.Context, src syndicate.Source) (SourceView, e
 		HTTPStatus: st.HTTPStatus, Bytes: st.Bytes, ItemsSeen: st.ItemsSeen, ItemsNew: st.ItemsNew, ItemsUpdated: st.ItemsUpdated,
 		Duration: st.Duration, PermanentURL: st.PermanentURL, RetryAfter: tp(st.RetryAfter), BackoffUntil: tp(st.BackoffUntil),
 		Disabled: st.Disabled, TTLAdvice: st.TTLAdvice,
+		ItemsRead: st.ItemsRead, ItemsSkipped: st.ItemsSkipped, ItemsUndated: st.ItemsUndated, ItemsPruned: st.ItemsPruned,
 	}
 	if src.Enabled && st.Disabled == "" {
 		v.Status.NextRun = tp(s.opts.Runtime.NextRun(src.ID))
@@ -344,21 +351,64 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 	return s.view(ctx, src)
 }
 
+// RunStopper is a Runtime that can stop a source's ingest in progress:
+// StopRuns cancels the source's run here, waits for it to return, and
+// runs fn while no run of the source may start.
+type RunStopper interface {
+	StopRuns(ctx context.Context, id string, fn func(ctx context.Context) error) error
+}
+
 // Delete removes an API source. Its articles go with it (the partnership
 // ended): those only it carried are deleted with their comments, shared
 // ones stay under their other sources. Documented in the README.
+//
+// A run of the source in progress is cancelled first and waited for. The
+// definition goes before the articles: an ingest still under way
+// elsewhere (another replica) finds its source gone and writes nothing,
+// or takes back what it wrote, so no article outlives the delete. When
+// the articles could not all be removed, deleting the id again finishes
+// the job.
 func (s *Service) Delete(ctx context.Context, who, id string) error {
 	if s.configSource(id) != nil {
 		return errConfigManaged(id)
 	}
+	leftover := false
 	if _, err := s.find(ctx, id); err != nil {
-		return err
+		if syndicate.ErrorKind(err) != syndicate.ENotFound {
+			return err
+		}
+		// Gone already: a delete cut short may have left articles.
+		if n, cerr := s.opts.Store.ArticleCount(ctx, id); cerr != nil || n == 0 {
+			return err
+		}
+		leftover = true
 	}
-	res, err := s.opts.Store.Prune(ctx, id, 0, time.Time{}, s.opts.Now())
+	var res *store.PruneResult
+	del := func(ctx context.Context) error {
+		// Once begun, finished: a client that goes away does not leave
+		// half a source behind.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RefreshTimeout)
+		defer cancel()
+		if !leftover {
+			if err := s.opts.Store.DeleteSource(ctx, id); err != nil {
+				return err
+			}
+		}
+		var err error
+		if res, err = s.opts.Store.PurgeSource(ctx, id, s.opts.Now()); err != nil {
+			return fmt.Errorf("source %s deleted, but removing its articles failed (delete it again to finish): %w", id, err)
+		}
+		return nil
+	}
+	var err error
+	if rs, ok := s.opts.Runtime.(RunStopper); ok {
+		wctx, cancel := context.WithTimeout(ctx, RefreshTimeout)
+		defer cancel()
+		err = rs.StopRuns(wctx, id, del)
+	} else {
+		err = del(ctx)
+	}
 	if err != nil {
-		return err
-	}
-	if err := s.opts.Store.DeleteSource(ctx, id); err != nil {
 		return err
 	}
 	s.audit(who, "source.delete", id, "articles_deleted", res.Deleted, "articles_kept_for_other_sources", res.Detached)

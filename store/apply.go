@@ -17,6 +17,10 @@ type Batch struct {
 	Source  syndicate.SourceRef
 	Entries []*Entry
 	Now     time.Time // the fetch time: first_seen of new articles
+	// RequireSource makes the write fail with ErrSourceGone when the
+	// source is not (or no longer) in the SourceStore: API sources set it,
+	// so an ingest that outlives a delete of its source writes nothing.
+	RequireSource bool
 }
 
 // Entry is one normalized partner entry. Key is its identity within the

@@ -307,7 +307,7 @@ func TestIngest_Command(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("output = %q, want one line per source", out.String())
 	}
-	if !strings.HasPrefix(lines[0], "id=partner status=ok http=200 new=2 updated=0 unchanged=0 duration=") {
+	if !strings.HasPrefix(lines[0], "id=partner status=ok http=200 new=2 updated=0 unchanged=0 skipped=0 pruned=0 duration=") {
 		t.Errorf("line 1 = %q", lines[0])
 	}
 	if !strings.HasPrefix(lines[1], "id=broken status=failed http=503 new=0") || !strings.Contains(lines[1], `error="fetch `) {

@@ -51,6 +51,7 @@ const usage = `usage: syndicate <command> [flags]
 commands:
   serve          run the HTTP server and the ingest scheduler
   ingest         run one ingest pass now and print a line per source
+  try            parse and normalize feeds (files or URLs) without storing; report per document
   check-config   validate the configuration and print every problem
   version        print the version, commit and Go version
   healthcheck    exit 0 when the local server answers /healthz (for containers)
@@ -72,6 +73,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return m.serve(ctx, args[1:])
 	case "ingest":
 		return m.ingest(ctx, args[1:])
+	case "try":
+		return m.try(ctx, args[1:])
 	case "check-config":
 		return m.checkConfig(args[1:])
 	case "version":

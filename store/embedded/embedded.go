@@ -350,21 +350,6 @@ func (s *Store) ArticleCount(ctx context.Context, sourceID string) (int, error) 
 	return n, err
 }
 
-// ApplyIngest stores a batch in one transaction.
-func (s *Store) ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result, error) {
-	var res *store.Result
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		res, err = store.Apply(ctx, &ingestTx{tx: tx}, b)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store source %s: %w", b.Source.ID, err)
-	}
-	s.notify(res.Changed)
-	return res, nil
-}
-
 // FetchState returns the stored validators of key.
 func (s *Store) FetchState(ctx context.Context, key string) (store.FetchState, error) {
 	var st store.FetchState

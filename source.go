@@ -24,10 +24,13 @@ const (
 
 // Source is a partner feed configured by an editor.
 type Source struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	URL         string   `json:"url"`
-	SiteURL     string   `json:"site_url,omitempty"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	URL     string `json:"url"`
+	SiteURL string `json:"site_url,omitempty"`
+	// PublicFeed is the feed URL published for the source instead of URL
+	// (key public_feed_url), for a feed fetched with a key or password.
+	PublicFeed  string   `json:"public_feed_url,omitempty"`
 	Schedule    string   `json:"schedule,omitempty"` // "" = the default schedule
 	Attribution string   `json:"attribution,omitempty"`
 	Categories  []string `json:"categories,omitempty"`
@@ -160,6 +163,9 @@ func (s *Source) Validate(allowFile bool) []*Error {
 	} else if IsFileURL(s.URL) {
 		add("site_url", fmt.Errorf("is required for a file: source (its relative links resolve against it, and it is published in place of the file URL)"))
 	}
+	if s.PublicFeed != "" {
+		add("public_feed_url", ValidatePublicURL(s.PublicFeed))
+	}
 	if s.Attribution != "" {
 		_, err := ParseAttribution(s.Attribution)
 		add("attribution", err)
@@ -172,13 +178,42 @@ func (s *Source) Validate(allowFile bool) []*Error {
 	return errs
 }
 
-// PublicFeedURL is the partner feed URL as it may be published: a file:
-// URL is never published, the site URL stands in for it (DECISIONS §7).
+// PublicFeedURL is the partner feed URL as it may be published: the
+// editor's public_feed_url when set; else the feed URL itself unless it is
+// a file: URL or carries a query string or a user:password part (an API
+// key or credentials the partner gave us alone), when the site URL stands
+// in for it, or, without a site URL, the feed's origin.
 func (s *Source) PublicFeedURL() string {
-	if IsFileURL(s.URL) {
+	if s.PublicFeed != "" {
+		return s.PublicFeed
+	}
+	if !IsFileURL(s.URL) && !HasPrivateParts(s.URL) {
+		return s.URL
+	}
+	if s.SiteURL != "" {
 		return s.SiteURL
 	}
-	return StripUserinfo(s.URL)
+	if u, err := url.Parse(s.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return u.Scheme + "://" + u.Host + "/"
+	}
+	return ""
+}
+
+// HasPrivateParts reports whether a URL carries what must never be
+// published: a user or password, a query string (often an API key), or
+// anything that does not parse as a URL.
+func HasPrivateParts(raw string) bool {
+	u, err := url.Parse(raw)
+	return err != nil || u.User != nil || u.RawQuery != "" || u.ForceQuery
+}
+
+// ValidatePublicURL checks a URL that is published as given: absolute
+// http(s), without a user or password.
+func ValidatePublicURL(raw string) error {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return fmt.Errorf("must not carry a user or password (it is published): %q", u.Redacted())
+	}
+	return ValidateHTTPURL(raw)
 }
 
 // StripUserinfo returns raw without a user:password part: partner feeds

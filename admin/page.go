@@ -668,22 +668,23 @@ func (p *Page) handleLogout(w http.ResponseWriter, r *http.Request, s session) {
 // sourceForm is the add/edit form as the editor typed it, kept verbatim
 // so that a form with an error comes back as it was sent.
 type sourceForm struct {
-	ID, Name, URL, SiteURL, Schedule, Attribution, Categories string
-	Comments, Enabled                                         bool
+	ID, Name, URL, SiteURL, PublicFeedURL, Schedule, Attribution, Categories string
+	Comments, Enabled                                                        bool
 }
 
 func formFromRequest(r *http.Request) sourceForm {
 	f := r.PostForm
 	return sourceForm{
 		ID: f.Get("id"), Name: f.Get("name"), URL: f.Get("url"), SiteURL: f.Get("site_url"),
-		Schedule: f.Get("schedule"), Attribution: f.Get("attribution"), Categories: f.Get("categories"),
+		PublicFeedURL: f.Get("public_feed_url"),
+		Schedule:      f.Get("schedule"), Attribution: f.Get("attribution"), Categories: f.Get("categories"),
 		Comments: f.Get("comments") != "", Enabled: f.Get("enabled") != "",
 	}
 }
 
 func formOf(src syndicate.Source) sourceForm {
 	return sourceForm{
-		ID: src.ID, Name: src.Name, URL: src.URL, SiteURL: src.SiteURL, Schedule: src.Schedule,
+		ID: src.ID, Name: src.Name, URL: src.URL, SiteURL: src.SiteURL, PublicFeedURL: src.PublicFeed, Schedule: src.Schedule,
 		Attribution: src.Attribution, Categories: strings.Join(src.Categories, ", "),
 		Comments: src.Comments, Enabled: src.Enabled,
 	}
@@ -693,7 +694,7 @@ func formOf(src syndicate.Source) sourceForm {
 func (f sourceForm) source() syndicate.Source {
 	enabled := f.Enabled
 	return Input{
-		ID: f.ID, Name: f.Name, URL: f.URL, SiteURL: f.SiteURL, Schedule: f.Schedule,
+		ID: f.ID, Name: f.Name, URL: f.URL, SiteURL: f.SiteURL, PublicFeedURL: f.PublicFeedURL, Schedule: f.Schedule,
 		Attribution: f.Attribution, Categories: strings.Split(f.Categories, ","),
 		Comments: f.Comments, Enabled: &enabled,
 	}.Source()
@@ -714,7 +715,7 @@ func (fe fieldErrors) add(err error) {
 		field = field[:i]
 	}
 	switch field {
-	case "id", "name", "url", "site_url", "schedule", "attribution", "categories", "comments", "enabled":
+	case "id", "name", "url", "site_url", "public_feed_url", "schedule", "attribution", "categories", "comments", "enabled":
 	default:
 		field = ""
 	}

@@ -246,22 +246,24 @@ func (s *Service) find(ctx context.Context, id string) (syndicate.Source, error)
 
 // Input is a source as editors submit it. Enabled defaults to true.
 type Input struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	URL         string   `json:"url"`
-	SiteURL     string   `json:"site_url"`
-	Schedule    string   `json:"schedule"`
-	Attribution string   `json:"attribution"`
-	Categories  []string `json:"categories"`
-	Comments    bool     `json:"comments"`
-	Enabled     *bool    `json:"enabled"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	URL     string `json:"url"`
+	SiteURL string `json:"site_url"`
+	// PublicFeedURL is published instead of URL (see syndicate.Source).
+	PublicFeedURL string   `json:"public_feed_url"`
+	Schedule      string   `json:"schedule"`
+	Attribution   string   `json:"attribution"`
+	Categories    []string `json:"categories"`
+	Comments      bool     `json:"comments"`
+	Enabled       *bool    `json:"enabled"`
 }
 
 // Source converts in to a domain source managed by the API.
 func (in Input) Source() syndicate.Source {
 	src := syndicate.Source{
 		ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name), URL: strings.TrimSpace(in.URL),
-		SiteURL: strings.TrimSpace(in.SiteURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
+		SiteURL: strings.TrimSpace(in.SiteURL), PublicFeed: strings.TrimSpace(in.PublicFeedURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
 		Comments: in.Comments, Enabled: in.Enabled == nil || *in.Enabled, Managed: syndicate.ManagedAPI,
 	}
 	for _, c := range in.Categories {
@@ -335,7 +337,7 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 	if err := s.opts.Store.PutSource(ctx, src, false); err != nil {
 		return SourceView{}, err
 	}
-	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "schedule", src.Schedule,
+	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "public_feed_url", src.PublicFeed, "schedule", src.Schedule,
 		"categories", strings.Join(src.Categories, ","), "comments", src.Comments, "enabled", src.Enabled,
 		"attribution_set", src.Attribution != "")
 	if err := s.changed(ctx); err != nil {

@@ -230,6 +230,8 @@ func TestLoad_BadURL(t *testing.T) {
 		{name: "BaseURLRelative", yaml: "base_url: \"/feeds\"\n", line: 1, path: "base_url", msg: "http or https"},
 		{name: "SourceFTP", yaml: "sources:\n  - id: a\n    name: A\n    url: \"ftp://a.example/feed\"\n", line: 4, path: "sources[0].url", msg: "http or https"},
 		{name: "SourceSiteURLNoHost", yaml: "sources:\n  - id: a\n    name: A\n    url: \"https://a.example/feed\"\n    site_url: \"https:///x\"\n", line: 5, path: "sources[0].site_url", msg: "has no host"},
+		{name: "PublicFeedURLRelative", yaml: "sources:\n  - id: a\n    name: A\n    url: \"https://a.example/feed?key=k\"\n    public_feed_url: \"/feed\"\n", line: 5, path: "sources[0].public_feed_url", msg: "http or https"},
+		{name: "PublicFeedURLPassword", yaml: "sources:\n  - id: a\n    name: A\n    url: \"https://a.example/feed\"\n    public_feed_url: \"https://u:hunter2@a.example/feed\"\n", line: 5, path: "sources[0].public_feed_url", msg: "must not carry a user or password"},
 		{name: "HubFTP", yaml: "websub:\n  hub_url: \"ftp://hub.example\"\n", line: 2, path: "websub.hub_url", msg: "http or https"},
 		{name: "ProxyNoHost", yaml: "ingest:\n  proxy_url: \"http://\"\n", line: 2, path: "ingest.proxy_url", msg: "has no host"},
 		{name: "RedisScheme", yaml: "store:\n  redis_url: \"http://localhost:6379\"\n", line: 2, path: "store.redis_url", msg: "redis://, rediss:// or unix://"},
@@ -330,6 +332,7 @@ sources:
     name: "Off"
     url: "https://off.example/feed"
     site_url: "https://off.example"
+    public_feed_url: "https://off.example/public.xml"
     schedule: "*/10 * * * *"
     attribution: 'From {{.SourceName}}'
     categories: ["politics", "World News"]
@@ -339,7 +342,7 @@ sources:
 	got := cfg.DomainSources()
 	want := []syndicate.Source{
 		{ID: "on-by-default", Name: "On", URL: "https://on.example/feed", Enabled: true, Managed: syndicate.ManagedConfig},
-		{ID: "off", Name: "Off", URL: "https://off.example/feed", SiteURL: "https://off.example", Schedule: "*/10 * * * *",
+		{ID: "off", Name: "Off", URL: "https://off.example/feed", SiteURL: "https://off.example", PublicFeed: "https://off.example/public.xml", Schedule: "*/10 * * * *",
 			Attribution: "From {{.SourceName}}", Categories: []string{"politics", "World News"}, Comments: true, Enabled: false, Managed: syndicate.ManagedConfig},
 	}
 	t.Run("EnabledDefaultsToTrue", func(t *testing.T) {

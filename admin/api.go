@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"syndicate"
 	"syndicate/internal/jsonhttp"
@@ -116,14 +117,36 @@ func (a *API) auth(h func(http.ResponseWriter, *http.Request)) http.Handler {
 			a.writeError(w, r, syndicate.Errorf(syndicate.EForbidden, "the admin API is disabled: configure admin.tokens or SYNDICATE_ADMIN_TOKEN"))
 			return
 		}
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		client := a.svc.clientIP(r)
+		if d, err := a.svc.throttled(r.Context(), client); err != nil || d > 0 {
+			if err != nil {
+				a.writeError(w, r, err)
+				return
+			}
+			a.tooMany(w, d)
+			return
+		}
+		header := r.Header.Get("Authorization")
+		scheme, token, _ := strings.Cut(header, " ")
 		name, ok := a.Authenticate(strings.TrimSpace(token))
 		if !strings.EqualFold(scheme, "Bearer") || !ok {
+			if header != "" { // a token was tried: count it against the client
+				if d, err := a.svc.authFailed(r.Context(), client, "api"); err == nil && d > 0 {
+					a.tooMany(w, d)
+					return
+				}
+			}
 			a.writeError(w, r, syndicate.Errorf(syndicate.EUnauthorized, "a valid bearer token is required (Authorization: Bearer TOKEN)"))
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), whoKey{}, name)))
 	})
+}
+
+// tooMany refuses a client that failed too often (429 with Retry-After).
+func (a *API) tooMany(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", retryAfterSeconds(d))
+	jsonhttp.Write(w, http.StatusTooManyRequests, map[string]string{"error": "too many failed attempts from this address; retry after " + retryAfterSeconds(d) + " seconds"})
 }
 
 const maxBody = 1 << 20

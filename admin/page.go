@@ -303,6 +303,14 @@ func (p *Page) readSession(r *http.Request) (session, bool, error) {
 	if !ok || !p.opts.Now().Before(s.Expires) || !tokenLive(p.opts.API, key, s) {
 		return session{}, false, nil
 	}
+	// Signed out on some replica: the cookie is dead everywhere at once.
+	revoked, err := p.opts.Service.opts.Store.SessionRevoked(r.Context(), s.ID, p.opts.Now())
+	if err != nil {
+		return session{}, false, err
+	}
+	if revoked {
+		return session{}, false, nil
+	}
 	return s, true, nil
 }
 
@@ -634,10 +642,22 @@ func (p *Page) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired or was not sent by this page. Please try again.")
 		return
 	}
+	svc := p.opts.Service
+	client := svc.clientIP(r)
+	if d, err := svc.throttled(r.Context(), client); err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	} else if d > 0 {
+		p.tooMany(w, r, d)
+		return
+	}
 	value := strings.TrimSpace(r.PostForm.Get("token"))
 	name, ok := p.opts.API.Authenticate(value)
 	if !ok {
-		p.log.Warn("admin page: sign-in refused", "remote_addr", remoteHost(r))
+		if d, err := svc.authFailed(r.Context(), client, "page"); err == nil && d > 0 {
+			p.tooMany(w, r, d)
+			return
+		}
 		p.renderLogin(w, r, http.StatusUnauthorized, "That token is not valid.")
 		return
 	}
@@ -656,7 +676,20 @@ func remoteHost(r *http.Request) string {
 	return h
 }
 
+// tooMany shows the sign-in form refused for a while (429, Retry-After).
+func (p *Page) tooMany(w http.ResponseWriter, r *http.Request, d time.Duration) {
+	w.Header().Set("Retry-After", retryAfterSeconds(d))
+	p.renderLogin(w, r, http.StatusTooManyRequests, "Too many failed sign-ins from this address. Try again in "+d.String()+".")
+}
+
+// handleLogout revokes the session in the store before clearing the
+// cookie, so a copy of the cookie stops working on every replica at once.
 func (p *Page) handleLogout(w http.ResponseWriter, r *http.Request, s session) {
+	if err := p.opts.Service.opts.Store.RevokeSession(r.Context(), s.ID, s.Expires, p.opts.Now()); err != nil {
+		p.log.Error("admin page: sign-out", "who", s.Name, "error", err)
+		p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "Signing out needs the store, which does not answer; try again shortly.")
+		return
+	}
 	p.setCookie(w, r, sessionCookie, "", -1)
 	p.log.Info("audit", "who", s.Name, "action", "session.logout")
 	p.setFlash(w, r, "ok", "Signed out.")

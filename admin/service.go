@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +28,9 @@ type Store interface {
 	store.StatusStore
 	store.Pruner
 	store.Secrets
+	store.AuthGuard
+	// Hit counts a failed sign-in (store.LocalComments.Hit).
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error)
 	TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error)
 	Touch(ctx context.Context, feeds []store.FeedKey, now time.Time) error
 	Categories(ctx context.Context) (map[string]string, error)
@@ -61,6 +65,9 @@ type Options struct {
 	DefaultSchedule string
 	Logger          *slog.Logger
 	Now             func() time.Time
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// that failed sign-ins are counted against (http.trusted_proxies).
+	TrustedProxies []netip.Prefix
 }
 
 // Service holds the editors' operations.

@@ -249,7 +249,21 @@ func (h *Handler) read(r *http.Request) (in *Submission, honeypot, redirect stri
 
 // clientIP is the peer's address, or with a trusted proxy in front, the
 // rightmost X-Forwarded-For address that is not a trusted proxy.
-func (h *Handler) clientIP(r *http.Request) string {
+func (h *Handler) clientIP(r *http.Request) string { return ClientIP(r, h.opts.TrustedProxies) }
+
+// ClientIP is the address of the client that sent r: the peer's, or with
+// trusted proxies in front, the rightmost X-Forwarded-For address that is
+// not one of them (the hops a client writes itself are to its left).
+func ClientIP(r *http.Request, trustedProxies []netip.Prefix) string {
+	trusted := func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range trustedProxies {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -258,7 +272,7 @@ func (h *Handler) clientIP(r *http.Request) string {
 	if err != nil {
 		return host
 	}
-	if !h.trusted(peer) {
+	if !trusted(peer) {
 		return peer.Unmap().String()
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -267,19 +281,9 @@ func (h *Handler) clientIP(r *http.Request) string {
 		if err != nil {
 			break
 		}
-		if !h.trusted(a) {
+		if !trusted(a) {
 			return a.Unmap().String()
 		}
 	}
 	return peer.Unmap().String()
-}
-
-func (h *Handler) trusted(a netip.Addr) bool {
-	a = a.Unmap()
-	for _, p := range h.opts.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }

@@ -423,16 +423,16 @@ func TestLoad_Tokens(t *testing.T) {
 	cfg := MustLoad(t, `
 admin:
   tokens:
-    - "plain-secret"
+    - "plain-secret-0123456"
     - name: ci
-      token: "mapped-secret"
-    - token: "unnamed-secret"
-`, map[string]string{"SYNDICATE_ADMIN_TOKEN": "env-secret"})
+      token: "mapped-secret-012345"
+    - token: "unnamed-secret-01234"
+`, map[string]string{"SYNDICATE_ADMIN_TOKEN": "env-secret-0123456789"})
 	want := []config.Token{
-		{Name: "token-0", Token: "plain-secret"},
-		{Name: "ci", Token: "mapped-secret"},
-		{Name: "token-2", Token: "unnamed-secret"},
-		{Name: "env", Token: "env-secret"},
+		{Name: "token-0", Token: "plain-secret-0123456"},
+		{Name: "ci", Token: "mapped-secret-012345"},
+		{Name: "token-2", Token: "unnamed-secret-01234"},
+		{Name: "env", Token: "env-secret-0123456789"},
 	}
 	t.Run("Named", func(t *testing.T) {
 		if !reflect.DeepEqual(cfg.Admin.Tokens, want) {
@@ -447,6 +447,10 @@ admin:
 	})
 	runProblemCases(t, []problemCase{
 		{name: "DuplicateName", yaml: "admin:\n  tokens:\n    - {name: ci, token: a}\n    - {name: ci, token: b}\n", line: 4, path: "admin.tokens[1].name", msg: `duplicate name "ci" (first at admin.tokens[0])`},
+		{name: "Short", yaml: "admin:\n  tokens:\n    - {name: ci, token: 0123456789abcde}\n", line: 3, path: "admin.tokens[0].token", msg: "is 15 characters long, must be at least 16"},
+		{name: "ShortEnv", yaml: "listen: \":8080\"\n", env: map[string]string{"SYNDICATE_ADMIN_TOKEN": "hunter2"}, path: "env SYNDICATE_ADMIN_TOKEN", msg: "must be at least 16"},
+		{name: "DuplicateValue", yaml: "admin:\n  tokens:\n    - {name: ci, token: 0123456789abcdef}\n    - {name: deploy, token: 0123456789abcdef}\n", line: 4, path: "admin.tokens[1].token", msg: "the same token as admin.tokens[0]"},
+		{name: "DuplicateValueEnv", yaml: "admin:\n  tokens:\n    - {name: ci, token: 0123456789abcdef}\n", env: map[string]string{"SYNDICATE_ADMIN_TOKEN": "0123456789abcdef"}, path: "env SYNDICATE_ADMIN_TOKEN", msg: "the same token as admin.tokens[0]"},
 		{name: "Empty", yaml: "admin:\n  tokens:\n    - \"\"\n", line: 3, path: "admin.tokens[0].token", msg: "is empty"},
 		{name: "EmptyEnv", yaml: "listen: \":8080\"\n", env: map[string]string{"SYNDICATE_ADMIN_TOKEN": ""}, path: "env SYNDICATE_ADMIN_TOKEN", msg: "is empty"},
 		{name: "Whitespace", yaml: "admin:\n  tokens:\n    - \"two words-secret\"\n", line: 3, path: "admin.tokens[0].token", msg: "spaces"},

@@ -215,11 +215,14 @@ func oneOf(s string, choices ...string) bool {
 	return false
 }
 
+// MinTokenLength is the shortest admin token accepted, in bytes.
+const MinTokenLength = 16
+
 func tokenName(index int) string { return fmt.Sprintf("token-%d", index) }
 
 // validateTokens checks the admin tokens without ever quoting one.
 func (l *loader) validateTokens(tokens []Token) {
-	names := map[string]int{}
+	names, values := map[string]int{}, map[string]int{}
 	for i, t := range tokens {
 		path := fmt.Sprintf("admin.tokens[%d]", i)
 		switch first, dup := names[t.Name]; {
@@ -236,6 +239,15 @@ func (l *loader) validateTokens(tokens []Token) {
 		case strings.ContainsFunc(t.Token, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
 			// A bearer token cannot carry them (RFC 6750 §2.1).
 			l.problem(path+".token", "must not contain spaces or control characters")
+		case len(t.Token) < MinTokenLength:
+			l.problem(path+".token", "is %d characters long, must be at least %d (a short token is guessed)", len(t.Token), MinTokenLength)
+		default:
+			if first, dup := values[t.Token]; dup {
+				// Two names for one secret: audit lines could not tell them apart.
+				l.problem(path+".token", "the same token as admin.tokens[%d]; each must be its own", first)
+			} else {
+				values[t.Token] = i
+			}
 		}
 	}
 }

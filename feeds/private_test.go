@@ -171,3 +171,17 @@ func TestSourceName_PlainText(t *testing.T) {
 		t.Errorf("attribution does not escape the name: %q", p.attribution)
 	}
 }
+
+// TestAttribution_OutputCapped: a template that would repeat a long
+// title into megabytes gives the default line instead.
+func TestAttribution_OutputCapped(t *testing.T) {
+	src := syndicate.Source{ID: "partner", Name: "Partner", URL: "https://partner.example/feed", SiteURL: "https://partner.example/",
+		Attribution: strings.Repeat("{{.Title}}", 150), Enabled: true}
+	a := &syndicate.Article{ID: "a1", Source: src.Ref(), Title: strings.Repeat("T", 80_000), CanonicalURL: "https://partner.example/a1",
+		Published: t0, Updated: t0, FirstSeen: t0}
+	r := feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil)
+	line := r.Attribution(a, src)
+	if len(line) > syndicate.MaxAttributionBytes || !strings.Contains(line, "A previous version of this article was published on") {
+		t.Errorf("attribution is %d bytes: %.200q", len(line), line)
+	}
+}

@@ -196,6 +196,7 @@ func (a *API) handleGet(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", SourceETag(v.Source))
 	jsonhttp.Write(w, http.StatusOK, v)
 }
 
@@ -211,6 +212,7 @@ func (a *API) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/sources/"+v.ID)
+	w.Header().Set("ETag", SourceETag(v.Source))
 	jsonhttp.Write(w, http.StatusCreated, v)
 }
 
@@ -220,11 +222,19 @@ func (a *API) handleReplace(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	v, err := a.svc.Replace(r.Context(), who(r.Context()), r.PathValue("id"), in.Source())
+	v, err := a.svc.ReplaceIfMatch(r.Context(), who(r.Context()), r.PathValue("id"), in.Source(), r.Header.Get("If-Match"))
+	var stale *StaleError
+	if errors.As(err, &stale) {
+		// 412 with the version that won, so the editor can merge.
+		w.Header().Set("ETag", SourceETag(stale.Current.Source))
+		jsonhttp.Write(w, http.StatusPreconditionFailed, map[string]any{"error": stale.Error(), "current": stale.Current})
+		return
+	}
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", SourceETag(v.Source))
 	jsonhttp.Write(w, http.StatusOK, v)
 }
 

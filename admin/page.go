@@ -703,6 +703,9 @@ func (p *Page) handleLogout(w http.ResponseWriter, r *http.Request, s session) {
 type sourceForm struct {
 	ID, Name, URL, SiteURL, PublicFeedURL, Schedule, Attribution, Categories string
 	Comments, Enabled                                                        bool
+	// Version is the ETag of the source the edit form was filled from, so
+	// an edit over someone else\'s newer one is refused.
+	Version string
 }
 
 func formFromRequest(r *http.Request) sourceForm {
@@ -712,6 +715,7 @@ func formFromRequest(r *http.Request) sourceForm {
 		PublicFeedURL: f.Get("public_feed_url"),
 		Schedule:      f.Get("schedule"), Attribution: f.Get("attribution"), Categories: f.Get("categories"),
 		Comments: f.Get("comments") != "", Enabled: f.Get("enabled") != "",
+		Version: f.Get("version"),
 	}
 }
 
@@ -908,7 +912,9 @@ func (p *Page) handleEditForm(w http.ResponseWriter, r *http.Request, s session)
 		p.renderServiceError(w, r, err)
 		return
 	}
-	p.renderEdit(w, r, s, http.StatusOK, v, formOf(v.Source), nil)
+	form := formOf(v.Source)
+	form.Version = SourceETag(v.Source)
+	p.renderEdit(w, r, s, http.StatusOK, v, form, nil)
 }
 
 func (p *Page) renderEdit(w http.ResponseWriter, r *http.Request, s session, code int, v SourceView, form sourceForm, errs fieldErrors) {
@@ -932,7 +938,17 @@ func (p *Page) handleReplace(w http.ResponseWriter, r *http.Request, s session) 
 		p.renderEdit(w, r, s, http.StatusBadRequest, v, form, errs)
 		return
 	}
-	if _, err := p.opts.Service.Replace(r.Context(), s.Name, v.ID, src); err != nil {
+	_, err = p.opts.Service.ReplaceIfMatch(r.Context(), s.Name, v.ID, src, form.Version)
+	var stale *StaleError
+	if errors.As(err, &stale) {
+		// Show the version that won, to edit again from it.
+		cur := formOf(stale.Current.Source)
+		cur.Version = SourceETag(stale.Current.Source)
+		p.renderEdit(w, r, s, http.StatusPreconditionFailed, stale.Current, cur,
+			fieldErrors{"": "Not saved: someone else changed this source since you opened it. The form now shows their version; apply your changes to it and save again."})
+		return
+	}
+	if err != nil {
 		p.formError(w, r, err)
 		errs := fieldErrors{}
 		errs.add(err)

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"syndicate"
@@ -74,6 +75,8 @@ type Options struct {
 type Service struct {
 	opts Options
 	log  *slog.Logger
+	// editMu serializes version-checked edits (ReplaceIfMatch).
+	editMu sync.Mutex
 }
 
 // NewService returns a Service.
@@ -328,8 +331,32 @@ func errConfigManaged(id string) error {
 
 // Replace replaces an API source.
 func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Source) (SourceView, error) {
+	return s.ReplaceIfMatch(ctx, who, id, src, "")
+}
+
+// ReplaceIfMatch replaces an API source if its current version matches
+// ifMatch (an If-Match header value; "" matches any): otherwise it fails
+// with a *StaleError carrying the current version, and nothing changes.
+// Edits are serialized in this process, so two editors on one replica
+// cannot both pass the check with the same version.
+func (s *Service) ReplaceIfMatch(ctx context.Context, who, id string, src syndicate.Source, ifMatch string) (SourceView, error) {
 	if s.configSource(id) != nil {
 		return SourceView{}, errConfigManaged(id)
+	}
+	s.editMu.Lock()
+	defer s.editMu.Unlock()
+	if ifMatch != "" {
+		cur, err := s.find(ctx, id)
+		if err != nil {
+			return SourceView{}, err
+		}
+		if !etagMatches(ifMatch, SourceETag(cur)) {
+			v, err := s.view(ctx, cur)
+			if err != nil {
+				return SourceView{}, err
+			}
+			return SourceView{}, &StaleError{Current: v}
+		}
 	}
 	if src.ID == "" {
 		src.ID = id

@@ -228,6 +228,7 @@ func TestAPI_Errors(t *testing.T) {
 		{"PublicFeedURLRelative", "POST", "/api/sources", with("public_feed_url", `"/feed.xml"`), 400, "public_feed_url"},
 		{"PublicFeedURLPassword", "POST", "/api/sources", with("public_feed_url", `"https://u:p@partner.example/feed"`), 400, "public_feed_url"},
 		{"BadSchedule", "POST", "/api/sources", with("schedule", `"61 * * * *"`), 400, "schedule"},
+		{"ScheduleNeverFires", "POST", "/api/sources", with("schedule", `"0 0 30 2 *"`), 400, "schedule"},
 		{"TZPanic", "POST", "/api/sources", with("schedule", `"TZ=UTC"`), 400, "schedule"},
 		{"BadTemplate", "POST", "/api/sources", with("attribution", `"{{.Nope}}"`), 400, "attribution"},
 		{"BadCategory", "POST", "/api/sources", with("categories", `["ok","!!"]`), 400, "categories[1]"},

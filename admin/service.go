@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"syndicate"
-	"syndicate/scheduler"
+	"syndicate/config"
 	"syndicate/store"
 )
 
@@ -290,7 +290,7 @@ func (in Input) Source() syndicate.Source {
 func (s *Service) Validate(src syndicate.Source) []*syndicate.Error {
 	errs := src.Validate(false)
 	if src.Schedule != "" {
-		if _, err := scheduler.ParseSchedule(src.Schedule); err != nil {
+		if err := config.CheckSchedule(src.Schedule); err != nil {
 			errs = append(errs, syndicate.FieldError("schedule", "%v", err))
 		}
 	}

@@ -197,6 +197,10 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 	jsonhttp.Error(w, http.StatusServiceUnavailable, "comments cannot be stored right now; try again shortly", "")
 }
 
+// FormFields are the fields a comment submission is read from (form and
+// JSON alike): the honeypot may not be named like one of them.
+var FormFields = []string{"author", "email", "url", "body", "parent_id", "redirect"}
+
 // read decodes a JSON or form submission, with the honeypot's value and
 // the form's redirect target.
 func (h *Handler) read(r *http.Request) (in *Submission, honeypot, redirect string, err error) {

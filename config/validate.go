@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -17,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"syndicate"
+	"syndicate/comments"
 	"syndicate/scheduler"
 )
 
@@ -104,6 +106,9 @@ func (l *loader) validate(c *Config, dir string) {
 	}
 	if strings.TrimSpace(c.Comments.Honeypot) == "" {
 		l.problem("comments.honeypot", "is required")
+	} else if i := slices.IndexFunc(comments.FormFields, func(f string) bool { return strings.EqualFold(f, strings.TrimSpace(c.Comments.Honeypot)) }); i >= 0 {
+		// Every real comment would fill it and be refused as spam.
+		l.problem("comments.honeypot", "%q is the name of a real comment field (%s): choose a name humans never fill, such as homepage", c.Comments.Honeypot, strings.Join(comments.FormFields, ", "))
 	}
 	for i, o := range c.Comments.AllowedOrigins {
 		if err := checkOrigin(o); err != nil {
@@ -120,9 +125,7 @@ func (l *loader) validate(c *Config, dir string) {
 	}
 
 	in := &c.Ingest
-	if _, err := scheduler.ParseSchedule(in.DefaultSchedule); err != nil {
-		l.check("ingest.default_schedule", err)
-	}
+	l.check("ingest.default_schedule", CheckSchedule(in.DefaultSchedule))
 	l.positive("ingest.timeout", in.Timeout)
 	if in.MaxBodyBytes <= 0 {
 		l.problem("ingest.max_body_bytes", "must be more than 0, got %d", in.MaxBodyBytes)
@@ -271,9 +274,7 @@ func (l *loader) validateSources(sources []SourceConfig, dir string) {
 			l.problem(prefix+"."+e.Field, "%s", msg)
 		}
 		if s.Schedule != "" {
-			if _, err := scheduler.ParseSchedule(s.Schedule); err != nil {
-				l.check(prefix+".schedule", err)
-			}
+			l.check(prefix+".schedule", CheckSchedule(s.Schedule))
 		}
 		if syndicate.ValidateSourceID(s.ID) == nil {
 			if j, dup := first[s.ID]; dup {
@@ -283,6 +284,20 @@ func (l *loader) validateSources(sources []SourceConfig, dir string) {
 			}
 		}
 	}
+}
+
+// CheckSchedule parses a schedule (scheduler.ParseSchedule) and refuses
+// one that never fires, such as "0 0 30 2 *" (February 30th): it looks
+// for a next run from now, which the cron parser searches five years for.
+func CheckSchedule(spec string) error {
+	s, err := scheduler.ParseSchedule(spec)
+	if err != nil {
+		return err
+	}
+	if s.Next(time.Now()).IsZero() {
+		return fmt.Errorf("%q never fires (no time matches it in the next five years)", spec)
+	}
+	return nil
 }
 
 // absFileURL turns file:relative/path into file:/abs/path against dir.

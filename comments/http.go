@@ -87,6 +87,40 @@ func origin(raw string) string {
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /articles/{id}/comments", h.handleSubmit)
 	mux.HandleFunc("OPTIONS /articles/{id}/comments", h.handlePreflight)
+	mux.HandleFunc("GET /articles/{id}/comments/{cid}", h.handleGet)
+}
+
+// Pending is what anyone sees of a comment not (or not yet) published: its
+// ids and that it waits for moderation. A comment marked as spam answers
+// the same, so a spammer learns nothing.
+type Pending struct {
+	ID        string `json:"id"`
+	ArticleID string `json:"article_id"`
+	Status    string `json:"status"`
+}
+
+// handleGet answers the Location of a 201: the public view of a comment
+// (never its e-mail or IP), or only its status while it is not published.
+func (h *Handler) handleGet(w http.ResponseWriter, r *http.Request) {
+	aid, cid := r.PathValue("id"), r.PathValue("cid")
+	c, err := h.svc.opts.Store.Comment(r.Context(), cid)
+	if err != nil || c.ArticleID != aid {
+		if err == nil || syndicate.ErrorKind(err) == syndicate.ENotFound {
+			jsonhttp.Error(w, http.StatusNotFound, "no such comment on this article", "")
+			return
+		}
+		h.log.Error("read comment", "error", err)
+		jsonhttp.Error(w, http.StatusServiceUnavailable, "comments cannot be read right now; try again shortly", "")
+		return
+	}
+	// Moderation changes what may be shown: caches must ask again.
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if c.Status != syndicate.StatusApproved {
+		jsonhttp.Write(w, http.StatusOK, Pending{ID: c.ID, ArticleID: c.ArticleID, Status: syndicate.StatusPending})
+		return
+	}
+	jsonhttp.Write(w, http.StatusOK, NewView(c))
 }
 
 // cors answers for the request's Origin: true when it may proceed.

@@ -34,6 +34,7 @@ type outlineOut struct {
 	Category    string `xml:"category,attr,omitempty"`
 	ID          string `xml:"syndicate:id,attr"`
 	Schedule    string `xml:"syndicate:schedule,attr,omitempty"`
+	PublicFeed  string `xml:"syndicate:public_feed_url,attr,omitempty"`
 	Attribution string `xml:"syndicate:attribution,attr,omitempty"`
 	Comments    bool   `xml:"syndicate:comments,attr"`
 	Enabled     bool   `xml:"syndicate:enabled,attr"`
@@ -50,7 +51,7 @@ func (s *Service) ExportOPML(ctx context.Context, title string) ([]byte, error) 
 	for _, src := range all {
 		doc.Body = append(doc.Body, outlineOut{
 			Text: src.Name, Title: src.Name, Type: "rss", XMLURL: src.URL, HTMLURL: src.SiteURL,
-			Category: strings.Join(src.Categories, ","), ID: src.ID, Schedule: src.Schedule,
+			Category: strings.Join(src.Categories, ","), ID: src.ID, Schedule: src.Schedule, PublicFeed: src.PublicFeed,
 			Attribution: src.Attribution, Comments: src.Comments, Enabled: src.Enabled, Managed: src.Managed,
 		})
 	}
@@ -175,6 +176,9 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 			}
 			if v, ok := o.own("schedule"); ok {
 				src.Schedule = v
+			}
+			if v, ok := o.own("public_feed_url"); ok {
+				src.PublicFeed = strings.TrimSpace(v)
 			}
 			if v, ok := o.own("attribution"); ok {
 				src.Attribution = v

@@ -12,12 +12,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"syndicate"
-	"syndicate/scheduler"
+	"syndicate/config"
 	"syndicate/store"
 )
 
@@ -27,6 +29,9 @@ type Store interface {
 	store.StatusStore
 	store.Pruner
 	store.Secrets
+	store.AuthGuard
+	// Hit counts a failed sign-in (store.LocalComments.Hit).
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error)
 	TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error)
 	Touch(ctx context.Context, feeds []store.FeedKey, now time.Time) error
 	Categories(ctx context.Context) (map[string]string, error)
@@ -63,12 +68,17 @@ type Options struct {
 	DefaultSchedule string
 	Logger          *slog.Logger
 	Now             func() time.Time
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// that failed sign-ins are counted against (http.trusted_proxies).
+	TrustedProxies []netip.Prefix
 }
 
 // Service holds the editors' operations.
 type Service struct {
 	opts Options
 	log  *slog.Logger
+	// editMu serializes version-checked edits (ReplaceIfMatch).
+	editMu sync.Mutex
 }
 
 // NewService returns a Service.
@@ -253,22 +263,24 @@ func (s *Service) find(ctx context.Context, id string) (syndicate.Source, error)
 
 // Input is a source as editors submit it. Enabled defaults to true.
 type Input struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	URL         string   `json:"url"`
-	SiteURL     string   `json:"site_url"`
-	Schedule    string   `json:"schedule"`
-	Attribution string   `json:"attribution"`
-	Categories  []string `json:"categories"`
-	Comments    bool     `json:"comments"`
-	Enabled     *bool    `json:"enabled"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	URL     string `json:"url"`
+	SiteURL string `json:"site_url"`
+	// PublicFeedURL is published instead of URL (see syndicate.Source).
+	PublicFeedURL string   `json:"public_feed_url"`
+	Schedule      string   `json:"schedule"`
+	Attribution   string   `json:"attribution"`
+	Categories    []string `json:"categories"`
+	Comments      bool     `json:"comments"`
+	Enabled       *bool    `json:"enabled"`
 }
 
 // Source converts in to a domain source managed by the API.
 func (in Input) Source() syndicate.Source {
 	src := syndicate.Source{
 		ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name), URL: strings.TrimSpace(in.URL),
-		SiteURL: strings.TrimSpace(in.SiteURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
+		SiteURL: strings.TrimSpace(in.SiteURL), PublicFeed: strings.TrimSpace(in.PublicFeedURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
 		Comments: in.Comments, Enabled: in.Enabled == nil || *in.Enabled, Managed: syndicate.ManagedAPI,
 	}
 	for _, c := range in.Categories {
@@ -285,7 +297,7 @@ func (in Input) Source() syndicate.Source {
 func (s *Service) Validate(src syndicate.Source) []*syndicate.Error {
 	errs := src.Validate(false)
 	if src.Schedule != "" {
-		if _, err := scheduler.ParseSchedule(src.Schedule); err != nil {
+		if err := config.CheckSchedule(src.Schedule); err != nil {
 			errs = append(errs, syndicate.FieldError("schedule", "%v", err))
 		}
 	}
@@ -326,8 +338,32 @@ func errConfigManaged(id string) error {
 
 // Replace replaces an API source.
 func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Source) (SourceView, error) {
+	return s.ReplaceIfMatch(ctx, who, id, src, "")
+}
+
+// ReplaceIfMatch replaces an API source if its current version matches
+// ifMatch (an If-Match header value; "" matches any): otherwise it fails
+// with a *StaleError carrying the current version, and nothing changes.
+// Edits are serialized in this process, so two editors on one replica
+// cannot both pass the check with the same version.
+func (s *Service) ReplaceIfMatch(ctx context.Context, who, id string, src syndicate.Source, ifMatch string) (SourceView, error) {
 	if s.configSource(id) != nil {
 		return SourceView{}, errConfigManaged(id)
+	}
+	s.editMu.Lock()
+	defer s.editMu.Unlock()
+	if ifMatch != "" {
+		cur, err := s.find(ctx, id)
+		if err != nil {
+			return SourceView{}, err
+		}
+		if !etagMatches(ifMatch, SourceETag(cur)) {
+			v, err := s.view(ctx, cur)
+			if err != nil {
+				return SourceView{}, err
+			}
+			return SourceView{}, &StaleError{Current: v}
+		}
 	}
 	if src.ID == "" {
 		src.ID = id
@@ -342,7 +378,7 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 	if err := s.opts.Store.PutSource(ctx, src, false); err != nil {
 		return SourceView{}, err
 	}
-	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "schedule", src.Schedule,
+	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "public_feed_url", src.PublicFeed, "schedule", src.Schedule,
 		"categories", strings.Join(src.Categories, ","), "comments", src.Comments, "enabled", src.Enabled,
 		"attribution_set", src.Attribution != "")
 	if err := s.changed(ctx); err != nil {

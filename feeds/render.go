@@ -134,12 +134,15 @@ func (r *Renderer) Attribution(a *syndicate.Article, src syndicate.Source) strin
 	if len(a.Authors) > 0 {
 		data.Author = a.Authors[0].Name
 	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		b.Reset()
+	// Capped: a short template cannot make a feed of megabytes. The
+	// default line is bounded by its two fields.
+	line, err := syndicate.RenderAttribution(t, data)
+	if err != nil {
+		var b bytes.Buffer
 		_ = r.template(syndicate.DefaultAttribution).Execute(&b, data)
+		line = b.String()
 	}
-	return r.policy.HTML(b.String(), nil)
+	return r.policy.HTML(line, nil)
 }
 
 func (r *Renderer) template(text string) *htmltemplate.Template {

@@ -249,6 +249,7 @@ type LocalComments interface {
 // Store is the whole contract a backend implements.
 type Store interface {
 	LocalComments
+	AuthGuard
 	SourceStore
 	Secrets
 	Pruner

@@ -438,12 +438,12 @@ func TestAPI_SourceAddedIsFetchedWithoutRestart(t *testing.T) {
 	p := partner(t)
 	cfg, _ := writeConfig(t, p.URL+"/feed/", "")
 	raw, _ := os.ReadFile(cfg)
-	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [{name: ops, token: \"tok-123456\"}]\n"), raw...), 0o644)
+	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [{name: ops, token: \"tok-123456-0123456\"}]\n"), raw...), 0o644)
 	base, errb, _ := startServe(t, cfg)
 
 	body := fmt.Sprintf(`{"id":"added","name":"Added Later","url":%q,"site_url":"https://added.example/","schedule":"@every 1h"}`, p.URL+"/feed/?v=2")
 	req, _ := http.NewRequest("POST", base+"/api/sources", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer tok-123456")
+	req.Header.Set("Authorization", "Bearer tok-123456-0123456")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -475,7 +475,7 @@ func TestAPI_SourceAddedIsFetchedWithoutRestart(t *testing.T) {
 	// The status is saved just after the articles: wait for it.
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		req, _ = http.NewRequest("GET", base+"/api/sources/added", nil)
-		req.Header.Set("Authorization", "Bearer tok-123456")
+		req.Header.Set("Authorization", "Bearer tok-123456-0123456")
 		resp, _ = http.DefaultClient.Do(req)
 		b, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()

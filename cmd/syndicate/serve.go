@@ -15,6 +15,7 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
+	"syndicate/comments"
 	"syndicate/config"
 	"syndicate/feeds"
 	"syndicate/ingest"
@@ -91,9 +92,13 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		SkipStartup:     skipRecent(st),
 		Leaser:          leaser(st, onRedis),
 	})
+	proxies, err := comments.ParsePrefixes(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return err // validated by config
+	}
 	svc := admin.NewService(admin.Options{
 		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv}, ConfigSources: cfg.DomainSources(),
-		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now,
+		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: proxies,
 	})
 	srcs, err := svc.All(ctx)
 	if err != nil {

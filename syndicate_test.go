@@ -178,7 +178,7 @@ func TestParseAttribution(t *testing.T) {
 
 func TestSource_CredentialsNeverPublished(t *testing.T) {
 	s := syndicate.Source{ID: "p", Name: "P", URL: "https://user:s3cret@partner.example/feed?x=1", SiteURL: "https://partner.example/"}
-	if got := s.PublicFeedURL(); got != "https://partner.example/feed?x=1" {
+	if got := s.PublicFeedURL(); got != "https://partner.example/" {
 		t.Errorf("PublicFeedURL = %q", got)
 	}
 	if ref := s.Ref(); strings.Contains(ref.FeedURL, "s3cret") {

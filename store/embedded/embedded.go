@@ -5,7 +5,6 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -38,6 +37,7 @@ var (
 	bURLs       = []byte("urls")
 	bEntryIDs   = []byte("entry_ids")
 	bIndexes    = []byte("indexes") // nested per feed: SortKey → id
+	bRanks      = []byte("ranks")   // nested per feed: chunk start → entries in the chunk (see rank.go)
 	bCounts     = []byte("counts")  // feed → item count
 	bVersions   = []byte("versions")
 	bStatus     = []byte("status")
@@ -96,7 +96,7 @@ func Open(dir string, opts Options) (*Store, error) {
 
 func (s *Store) init(now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bArticles, bGUIDs, bTombs, bURLs, bEntryIDs, bIndexes, bCounts, bVersions, bStatus, bCategories, bComments, bCommentIDs, bFetch} {
+		for _, b := range [][]byte{bMeta, bArticles, bGUIDs, bTombs, bURLs, bEntryIDs, bIndexes, bRanks, bCounts, bVersions, bStatus, bCategories, bComments, bCommentIDs, bFetch} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("init embedded store: %w", err)
 			}
@@ -111,6 +111,11 @@ func (s *Store) init(now time.Time) error {
 		}
 		if err := meta.Put([]byte("schema_version"), []byte(strconv.Itoa(store.SchemaVersion))); err != nil {
 			return err
+		}
+		if meta.Get(metaRanks) == nil {
+			if err := buildRanks(tx); err != nil {
+				return fmt.Errorf("init embedded store: build page index: %w", err)
+			}
 		}
 		if v := meta.Get([]byte("created")); v != nil {
 			t, err := time.Parse(time.RFC3339, string(v))
@@ -216,25 +221,6 @@ func addCount(tx *bolt.Tx, feed store.FeedKey, delta int) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], uint64(n))
 	return tx.Bucket(bCounts).Put([]byte(feed), v[:])
-}
-
-// page walks a feed index newest first and returns the values of entries
-// offset..offset+limit, reading only those.
-func page(tx *bolt.Tx, feed store.FeedKey, offset, limit int) [][]byte {
-	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
-	if idx == nil || limit <= 0 {
-		return nil
-	}
-	var out [][]byte
-	c := idx.Cursor()
-	i := 0
-	for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
-		if i >= offset {
-			out = append(out, bytes.Clone(v))
-		}
-		i++
-	}
-	return out
 }
 
 // Articles returns a page of an article feed.

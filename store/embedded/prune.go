@@ -142,6 +142,9 @@ func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]
 			return err
 		}
 	}
+	if err := dropRanks(tx, cf); err != nil {
+		return err
+	}
 	if err := tx.Bucket(bCounts).Delete([]byte(cf)); err != nil {
 		return err
 	}

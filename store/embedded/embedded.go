@@ -49,9 +49,10 @@ var (
 
 // Store is the bbolt-backed store.
 type Store struct {
-	db      *bolt.DB
-	created time.Time
-	now     func() time.Time
+	db       *bolt.DB
+	statuses *statusWriter
+	created  time.Time
+	now      func() time.Time
 
 	mu       sync.Mutex
 	watchers map[int]func([]store.FeedKey)
@@ -91,6 +92,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	s.statuses = newStatusWriter(db)
 	return s, nil
 }
 
@@ -130,8 +132,14 @@ func (s *Store) init(now time.Time) error {
 	})
 }
 
-// Close closes the database file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close writes the pending source statuses and closes the database file.
+func (s *Store) Close() error {
+	err := s.statuses.close()
+	if cerr := s.db.Close(); cerr != nil {
+		return cerr
+	}
+	return err
+}
 
 // Ping reports whether the database is open.
 func (s *Store) Ping(ctx context.Context) error {
@@ -302,28 +310,27 @@ func (s *Store) Categories(ctx context.Context) (map[string]string, error) {
 	return out, err
 }
 
-// SourceStatus returns a source's stored status, or a zero one.
-func (s *Store) SourceStatus(ctx context.Context, id string) (*syndicate.SourceStatus, error) {
-	var st *syndicate.SourceStatus
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		st, err = getJSON[syndicate.SourceStatus](tx.Bucket(bStatus), []byte(id))
-		return err
+// pruneNeeded reports whether retention has anything to do for a source
+// (more than keep articles, or one published before cutoff), in a
+// read-only transaction: most passes have nothing to prune, and a write
+// transaction costs an fsync even when it writes nothing.
+func (s *Store) pruneNeeded(sourceID string, keep int, cutoff time.Time) bool {
+	need := true
+	s.db.View(func(tx *bolt.Tx) error {
+		feed := store.SourceFeed(sourceID)
+		idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
+		if idx == nil {
+			need = false
+			return nil
+		}
+		if count(tx, feed) > keep {
+			return nil
+		}
+		k, _ := idx.Cursor().First()
+		need = k != nil && !cutoff.IsZero() && store.SortKeyTime(k).Before(cutoff)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if st == nil {
-		st = &syndicate.SourceStatus{SourceID: id}
-	}
-	return st, nil
-}
-
-// SaveSourceStatus replaces a source's status.
-func (s *Store) SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		return putJSON(tx.Bucket(bStatus), []byte(st.SourceID), st)
-	})
+	return need
 }
 
 // ArticleCount returns how many articles a source's feed lists.

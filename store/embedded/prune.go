@@ -16,6 +16,9 @@ import (
 // Prune applies retention to one source in one transaction.
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
 	res := &store.PruneResult{}
+	if !s.pruneNeeded(sourceID, keep, cutoff) {
+		return res, nil
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		feed := store.SourceFeed(sourceID)
 		idx := tx.Bucket(bIndexes).Bucket([]byte(feed))

@@ -131,6 +131,7 @@ type Content struct {
 // Document is one cached document, ready to serve.
 type Document struct {
 	key      Key
+	feeds    []store.FeedKey // what versions are of
 	versions []int64
 	gen      uint64
 	memo     string
@@ -166,8 +167,16 @@ func (d *Document) Size() int64 {
 	}
 	n += int64(len(d.hLastModified[0]) + len(d.hLength[0]) + len(d.hGzLength[0]))
 	n += 8 * int64(cap(d.versions))
+	// Each feed it depends on: the key and a share of its version entry.
+	for _, f := range d.feeds {
+		n += int64(len(f)) + int64(unsafe.Sizeof(f)) + versionOverhead
+	}
 	return n + docOverhead
 }
+
+// versionOverhead is what one known feed version costs (its state, a map
+// slot and the key's header there).
+const versionOverhead = int64(unsafe.Sizeof(vstate{})+unsafe.Sizeof(store.FeedKey(""))) + 32
 
 // docOverhead is the fixed part of a document's footprint: its structs, a
 // map slot (key, pointer and a share of the map's spare room).
@@ -380,7 +389,7 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 	// Only documents that exist are remembered: unknown ids never grow
 	// the version map.
 	remember()
-	d := &Document{key: key, versions: vers, gen: deps.Gen, memo: content.Memo}
+	d := &Document{key: key, feeds: feeds, versions: vers, gen: deps.Gen, memo: content.Memo}
 	if content.Unchanged && old != nil {
 		d.rep, d.memo = old.rep, old.memo
 	} else {
@@ -431,6 +440,16 @@ func (c *Cache) evict() {
 		c.bytes -= c.docs[x.k].Size()
 		delete(c.docs, x.k)
 	}
+	// Forget the versions no cached document depends on: the version map
+	// grows with every feed ever served (an article id's comment feed, say)
+	// and is only worth keeping for what is cached.
+	keep := make(map[store.FeedKey]bool, len(c.docs))
+	for _, d := range c.docs {
+		for _, f := range d.feeds {
+			keep[f] = true
+		}
+	}
+	c.versions.retain(keep)
 }
 
 // Serve answers r with the document under key: Get, then a response per
@@ -534,7 +553,7 @@ func newRep(contentType string, body []byte, modified time.Time) *rep {
 type versions struct {
 	mu  sync.RWMutex
 	m   map[store.FeedKey]*vstate
-	gen uint64 // bumped by invalidate(nil), for keys first seen afterwards
+	gen uint64 // bumped by invalidations the map cannot record, for keys not in it
 }
 
 type vstate struct {
@@ -577,6 +596,17 @@ func (v *versions) set(feed store.FeedKey, version int64, token uint64) {
 	s.version, s.known = version, true
 }
 
+// retain forgets every feed not in keep.
+func (v *versions) retain(keep map[store.FeedKey]bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for f := range v.m {
+		if !keep[f] {
+			delete(v.m, f)
+		}
+	}
+}
+
 // invalidate marks feeds unknown; nil marks every feed unknown.
 func (v *versions) invalidate(feeds []store.FeedKey) {
 	v.mu.Lock()
@@ -589,11 +619,19 @@ func (v *versions) invalidate(feeds []store.FeedKey) {
 		}
 		return
 	}
+	unknown := false
 	for _, f := range feeds {
 		if s, ok := v.m[f]; ok {
 			s.known = false
 			s.gen++
+		} else {
+			unknown = true
 		}
+	}
+	if unknown {
+		// A load of a feed not yet (or no longer) in the map may have
+		// read the store before this change: its token must not match.
+		v.gen++
 	}
 }
 

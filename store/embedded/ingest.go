@@ -194,6 +194,9 @@ func indexPut(tx *bolt.Tx, feed store.FeedKey, key, val []byte) error {
 	if err := b.Put(key, val); err != nil {
 		return err
 	}
+	if err := rankAdd(tx, feed, key); err != nil {
+		return err
+	}
 	return addCount(tx, feed, 1)
 }
 
@@ -203,6 +206,9 @@ func indexDelete(tx *bolt.Tx, feed store.FeedKey, key []byte) error {
 		return nil
 	}
 	if err := b.Delete(key); err != nil {
+		return err
+	}
+	if err := rankRemove(tx, feed, key); err != nil {
 		return err
 	}
 	return addCount(tx, feed, -1)

@@ -16,6 +16,9 @@ import (
 // Prune applies retention to one source in one transaction.
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
 	res := &store.PruneResult{}
+	if !s.pruneNeeded(sourceID, keep, cutoff) {
+		return res, nil
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
 		res, err = prune(tx, sourceID, keep, cutoff, now, true)
@@ -190,6 +193,9 @@ func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]
 		if err := tx.Bucket(bIndexes).DeleteBucket([]byte(cf)); err != nil {
 			return err
 		}
+	}
+	if err := dropRanks(tx, cf); err != nil {
+		return err
 	}
 	if err := tx.Bucket(bCounts).Delete([]byte(cf)); err != nil {
 		return err

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: test check fmt-check vet gotest build bench bench-serve bench-ingest
+.PHONY: test check fmt-check vet gotest build bench bench-serve bench-ingest bench-scale
 
 ## test: gofmt check, go vet and the race-enabled test suite against a
 ## private redis-server that is started and stopped around them. Every step
@@ -44,3 +44,11 @@ bench-serve:
 ## fetch+parse floor (needs ../shared/bench).
 bench-ingest:
 	@./scripts/bench-ingest.sh
+
+## bench-scale: cost as the site grows: stores of 1k, 100k and 500k
+## articles (embedded and Redis), every route cached and uncached, deep
+## pages, start-up, a mixed load's p99 and serve's memory, with the ratio
+## between sizes. SIZES="1000 100000" for a shorter run.
+bench-scale:
+	@./scripts/deps.sh
+	@./scripts/with-redis.sh ./scripts/bench-scale.sh $(SIZES)

@@ -4,7 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
+	"mime"
 	"net/url"
+	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +16,7 @@ import (
 // NormalizerVersion is the version of the normalization rules. Articles
 // stored by an older version are re-normalized (without bumping Updated)
 // when their source is next ingested.
-const NormalizerVersion = 2
+const NormalizerVersion = 3
 
 // Author is a person credited on an article or comment. Email is kept
 // private: it is stored but never republished.
@@ -51,28 +54,32 @@ type SourceRef struct {
 // Article is one normalized, sanitized partner entry with its canonical
 // source. ID and EntryID are decided at first sight and never recomputed.
 type Article struct {
-	ID           string      `json:"id"`
-	EntryID      string      `json:"entry_id,omitempty"` // "" = {base_url}/articles/{id}
-	GUID         string      `json:"guid,omitempty"`     // the partner's raw entry id
-	Source       SourceRef   `json:"source"`             // the original publisher
-	Carriers     []string    `json:"carriers"`           // every source id that lists it, original first
-	Origin       *Origin     `json:"origin,omitempty"`
-	CanonicalURL string      `json:"canonical_url"`
-	Title        string      `json:"title"`
-	Summary      string      `json:"summary,omitempty"` // plain text
-	Content      string      `json:"content,omitempty"` // sanitized HTML, without the attribution line
-	Authors      []Author    `json:"authors,omitempty"`
-	Categories   []string    `json:"categories,omitempty"` // labels; routes use Slug(label)
-	Enclosures   []Enclosure `json:"enclosures,omitempty"`
-	Image        string      `json:"image,omitempty"`
-	Language     string      `json:"language,omitempty"`
-	Rights       string      `json:"rights,omitempty"`
-	CommentsURL  string      `json:"comments_url,omitempty"` // the partner's comment feed
-	Published    time.Time   `json:"published"`
-	Updated      time.Time   `json:"updated"`
-	FirstSeen    time.Time   `json:"first_seen"`
-	Hash         string      `json:"hash"`
-	Normalizer   int         `json:"normalizer_version"`
+	ID           string    `json:"id"`
+	EntryID      string    `json:"entry_id,omitempty"` // "" = {base_url}/articles/{id}
+	GUID         string    `json:"guid,omitempty"`     // the partner's raw entry id
+	Source       SourceRef `json:"source"`             // the original publisher
+	Carriers     []string  `json:"carriers"`           // every source id that lists it, original first
+	Origin       *Origin   `json:"origin,omitempty"`
+	CanonicalURL string    `json:"canonical_url"`
+	// Fragment is the partner link's #fragment (percent-encoded, without
+	// the "#"): the canonical URL drops it for deduplication, but links we
+	// publish to the original keep it.
+	Fragment    string      `json:"fragment,omitempty"`
+	Title       string      `json:"title"`
+	Summary     string      `json:"summary,omitempty"` // plain text
+	Content     string      `json:"content,omitempty"` // sanitized HTML, without the attribution line
+	Authors     []Author    `json:"authors,omitempty"`
+	Categories  []string    `json:"categories,omitempty"` // labels; routes use Slug(label)
+	Enclosures  []Enclosure `json:"enclosures,omitempty"`
+	Image       string      `json:"image,omitempty"`
+	Language    string      `json:"language,omitempty"`
+	Rights      string      `json:"rights,omitempty"`
+	CommentsURL string      `json:"comments_url,omitempty"` // the partner's comment feed
+	Published   time.Time   `json:"published"`
+	Updated     time.Time   `json:"updated"`
+	FirstSeen   time.Time   `json:"first_seen"`
+	Hash        string      `json:"hash"`
+	Normalizer  int         `json:"normalizer_version"`
 }
 
 // ContentHash returns the hash that decides whether an article changed
@@ -89,6 +96,9 @@ func (a *Article) ContentHash() string {
 	w(a.Content)
 	w(a.Summary)
 	w(a.CanonicalURL)
+	if a.Fragment != "" {
+		w("#" + a.Fragment) // absent before fragments were kept: old hashes stand
+	}
 	w(a.Published.UTC().Format(time.RFC3339))
 	for _, au := range a.Authors {
 		w("a")
@@ -103,6 +113,15 @@ func (a *Article) ContentHash() string {
 		w(strconv.FormatInt(e.Length, 10))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Link is the link to the original that we publish: the canonical URL
+// with the partner's fragment.
+func (a *Article) Link() string {
+	if a.Fragment == "" || a.CanonicalURL == "" {
+		return a.CanonicalURL
+	}
+	return a.CanonicalURL + "#" + a.Fragment
 }
 
 // HasSource reports whether source id carries the article.
@@ -132,9 +151,12 @@ func ShortHash(s string) string {
 }
 
 // IsAbsoluteIRI reports whether s can serve as an Atom id on its own
-// (RFC 4287 §4.2.6): an http(s) URL with a host, or a tag:/urn: IRI.
+// (RFC 4287 §4.2.6): an http(s) URL with a host, a tag: URI (RFC 4151:
+// an authority, a date and a colon) or a URN (RFC 8141: a namespace id of
+// 2 to 32 letters, digits and hyphens, then a non-empty specific string).
+// Anything else (urn:d:1, tag:x, a guid with spaces) is no id to publish.
 func IsAbsoluteIRI(s string) bool {
-	if s == "" || strings.ContainsAny(s, " \t\r\n<>\"") {
+	if s == "" || len(s) > 4096 || strings.ContainsAny(s, " \t\r\n<>\"{}|\\^`") {
 		return false
 	}
 	u, err := url.Parse(s)
@@ -143,9 +165,52 @@ func IsAbsoluteIRI(s string) bool {
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
-		return u.Host != ""
-	case "tag", "urn":
-		return u.Opaque != ""
+		return u.Host != "" && u.Opaque == ""
+	case "tag":
+		return tagURI.MatchString(s)
+	case "urn":
+		return urnRe.MatchString(s)
 	}
 	return false
+}
+
+var (
+	tagURI = regexp.MustCompile(`^(?i:tag):(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[^@\s:,]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?),\d{4}(?:-\d{2}(?:-\d{2})?)?:[^\s#]*(?:#.*)?$`)
+	urnRe  = regexp.MustCompile(`^(?i:urn):[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:[^\s]+$`)
+)
+
+// mediaTypes maps the file extensions of the media feeds carry to their
+// types. It is ours rather than mime.TypeByExtension, whose answers come
+// from the host's files and would differ between replicas.
+var mediaTypes = map[string]string{
+	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".ogg": "audio/ogg", ".oga": "audio/ogg",
+	".opus": "audio/opus", ".wav": "audio/wav", ".flac": "audio/flac",
+	".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm", ".ogv": "video/ogg",
+	".mkv": "video/x-matroska", ".avi": "video/x-msvideo", ".m3u8": "application/vnd.apple.mpegurl",
+	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp",
+	".avif": "image/avif", ".svg": "image/svg+xml", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff",
+	".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip",
+	".torrent": "application/x-bittorrent", ".txt": "text/plain", ".html": "text/html", ".htm": "text/html",
+}
+
+// MediaType returns a valid media type (RFC 6838, as mime.ParseMediaType
+// reads it) for an enclosure: the partner's, written canonically, when it
+// parses; else one derived from the URL's file extension; else "" (the
+// caller leaves the type out).
+func MediaType(typ, rawURL string) string {
+	typ = strings.TrimSpace(typ)
+	if typ != "" {
+		if mt, params, err := mime.ParseMediaType(typ); err == nil && strings.Count(mt, "/") == 1 &&
+			!strings.HasPrefix(mt, "/") && !strings.HasSuffix(mt, "/") {
+			if out := mime.FormatMediaType(mt, params); out != "" {
+				return out
+			}
+		}
+	}
+	if u, err := url.Parse(rawURL); err == nil {
+		if t, ok := mediaTypes[strings.ToLower(path.Ext(u.Path))]; ok {
+			return t
+		}
+	}
+	return ""
 }

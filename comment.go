@@ -64,6 +64,10 @@ type SourceStatus struct {
 	NextRun             time.Time `json:"next_run,omitzero"`
 	HTTPStatus          int       `json:"http_status,omitempty"`
 	Bytes               int64     `json:"bytes,omitempty"`
+	ItemsRead           int       `json:"items_read"`    // entries in the partner's last document
+	ItemsSkipped        int       `json:"items_skipped"` // of those, left out (each logged with its position and reason)
+	ItemsUndated        int       `json:"items_undated"` // of those, without a readable date (dated from first_seen)
+	ItemsPruned         int       `json:"items_pruned"`  // removed by retention after the last pass
 	ItemsSeen           int       `json:"items_seen"`
 	ItemsNew            int       `json:"items_new"`
 	ItemsUpdated        int       `json:"items_updated"`

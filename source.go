@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"text/template/parse"
 	"time"
 	"unicode"
 
@@ -24,10 +25,13 @@ const (
 
 // Source is a partner feed configured by an editor.
 type Source struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	URL         string   `json:"url"`
-	SiteURL     string   `json:"site_url,omitempty"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	URL     string `json:"url"`
+	SiteURL string `json:"site_url,omitempty"`
+	// PublicFeed is the feed URL published for the source instead of URL
+	// (key public_feed_url), for a feed fetched with a key or password.
+	PublicFeed  string   `json:"public_feed_url,omitempty"`
 	Schedule    string   `json:"schedule,omitempty"` // "" = the default schedule
 	Attribution string   `json:"attribution,omitempty"`
 	Categories  []string `json:"categories,omitempty"`
@@ -160,6 +164,9 @@ func (s *Source) Validate(allowFile bool) []*Error {
 	} else if IsFileURL(s.URL) {
 		add("site_url", fmt.Errorf("is required for a file: source (its relative links resolve against it, and it is published in place of the file URL)"))
 	}
+	if s.PublicFeed != "" {
+		add("public_feed_url", ValidatePublicURL(s.PublicFeed))
+	}
 	if s.Attribution != "" {
 		_, err := ParseAttribution(s.Attribution)
 		add("attribution", err)
@@ -172,13 +179,42 @@ func (s *Source) Validate(allowFile bool) []*Error {
 	return errs
 }
 
-// PublicFeedURL is the partner feed URL as it may be published: a file:
-// URL is never published, the site URL stands in for it (DECISIONS §7).
+// PublicFeedURL is the partner feed URL as it may be published: the
+// editor's public_feed_url when set; else the feed URL itself unless it is
+// a file: URL or carries a query string or a user:password part (an API
+// key or credentials the partner gave us alone), when the site URL stands
+// in for it, or, without a site URL, the feed's origin.
 func (s *Source) PublicFeedURL() string {
-	if IsFileURL(s.URL) {
+	if s.PublicFeed != "" {
+		return s.PublicFeed
+	}
+	if !IsFileURL(s.URL) && !HasPrivateParts(s.URL) {
+		return s.URL
+	}
+	if s.SiteURL != "" {
 		return s.SiteURL
 	}
-	return StripUserinfo(s.URL)
+	if u, err := url.Parse(s.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return u.Scheme + "://" + u.Host + "/"
+	}
+	return ""
+}
+
+// HasPrivateParts reports whether a URL carries what must never be
+// published: a user or password, a query string (often an API key), or
+// anything that does not parse as a URL.
+func HasPrivateParts(raw string) bool {
+	u, err := url.Parse(raw)
+	return err != nil || u.User != nil || u.RawQuery != "" || u.ForceQuery
+}
+
+// ValidatePublicURL checks a URL that is published as given: absolute
+// http(s), without a user or password.
+func ValidatePublicURL(raw string) error {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return fmt.Errorf("must not carry a user or password (it is published): %q", u.Redacted())
+	}
+	return ValidateHTTPURL(raw)
 }
 
 // StripUserinfo returns raw without a user:password part: partner feeds
@@ -218,42 +254,248 @@ type AttributionData struct {
 	Published    time.Time
 }
 
+// MaxAttributionBytes caps an attribution line as rendered: longer output
+// (a template repeating a long field) is refused, and the feeds fall back
+// to DefaultAttribution.
+const MaxAttributionBytes = 4096
+
+// MaxAttributionTemplate caps an attribution template's own length.
+const MaxAttributionTemplate = 2000
+
 // ParseAttribution parses an attribution template with html/template, so
 // that names like "AT&T <News>" and quotes in URLs are escaped when it is
-// rendered. It fails on a syntax error or on a field AttributionData lacks.
+// rendered. It fails on a syntax error, on a field AttributionData lacks,
+// and on anything beyond printing fields and if/with (see checkAttribution).
 func ParseAttribution(text string) (*template.Template, error) {
+	if len(text) > MaxAttributionTemplate {
+		return nil, fmt.Errorf("bad template: %d bytes long, at most %d", len(text), MaxAttributionTemplate)
+	}
 	t, err := template.New("attribution").Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("bad template: %w", err)
 	}
+	if err := checkAttribution(t); err != nil {
+		return nil, fmt.Errorf("bad template: %w", err)
+	}
 	// Execute once on sample data: unknown fields fail here, not at render time.
-	var buf bytes.Buffer
 	sample := AttributionData{SourceName: "Partner", SourceURL: "https://partner.example/", CanonicalURL: "https://partner.example/a", Author: "A. Writer", Title: "T", Published: time.Unix(0, 0).UTC()}
-	if err := t.Execute(&buf, sample); err != nil {
+	if _, err := RenderAttribution(t, sample); err != nil {
 		return nil, fmt.Errorf("bad template: %w", err)
 	}
 	return t, nil
 }
 
-// Slug turns a category label into its route form: accents stripped to
-// ASCII, lower case, runs of other characters replaced by one '-'.
-func Slug(label string) string {
+// RenderAttribution executes an attribution template, refusing output
+// longer than MaxAttributionBytes.
+func RenderAttribution(t *template.Template, data AttributionData) (string, error) {
+	w := &cappedWriter{max: MaxAttributionBytes}
+	if err := t.Execute(w, data); err != nil {
+		if w.over {
+			return "", errAttributionTooLong
+		}
+		return "", err
+	}
+	return w.b.String(), nil
+}
+
+var errAttributionTooLong = fmt.Errorf("renders more than %d bytes", MaxAttributionBytes)
+
+// cappedWriter fails a write that would pass max bytes.
+type cappedWriter struct {
+	b    bytes.Buffer
+	max  int
+	over bool
+}
+
+func (w *cappedWriter) Write(p []byte) (int, error) {
+	if w.b.Len()+len(p) > w.max {
+		w.over = true
+		return 0, errAttributionTooLong
+	}
+	return w.b.Write(p)
+}
+
+// attributionFuncs are the only functions a template may call: each
+// returns a value bounded by its arguments.
+var attributionFuncs = map[string]bool{"not": true, "and": true, "or": true, "eq": true, "ne": true}
+
+// checkAttribution walks the parse tree of an attribution template: it
+// may print fields and use if/with (with else), the comparisons in
+// attributionFuncs and .Published.Format "layout" — no range, no nested
+// templates (template/define/block), no variables or other calls, so its
+// output is bounded by its own length and its fields'.
+func checkAttribution(t *template.Template) error {
+	if n := len(t.Templates()); n != 1 {
+		return fmt.Errorf("define and block are not allowed (the template defines %d)", n-1)
+	}
+	tree := t.Tree
+	refuse := func(n parse.Node, what string) error {
+		loc, _ := tree.ErrorContext(n)
+		return fmt.Errorf("%s: %s is not allowed: an attribution may only print fields and use if and with", loc, what)
+	}
+	var arg func(n parse.Node) error
+	var pipe func(p *parse.PipeNode) error
+	arg = func(n parse.Node) error {
+		switch n := n.(type) {
+		case *parse.PipeNode:
+			return pipe(n) // a parenthesized comparison
+		case *parse.FieldNode, *parse.DotNode, *parse.StringNode, *parse.BoolNode, *parse.NumberNode, *parse.NilNode:
+			return nil
+		case *parse.VariableNode:
+			if len(n.Ident) > 0 && n.Ident[0] == "$" {
+				return nil // $ and $.Field: the data itself
+			}
+			return refuse(n, "a variable")
+		}
+		return refuse(n, "this expression")
+	}
+	pipe = func(p *parse.PipeNode) error {
+		if p == nil {
+			return nil
+		}
+		if len(p.Decl) > 0 {
+			return refuse(p, "a variable")
+		}
+		if len(p.Cmds) != 1 {
+			return refuse(p, "a pipeline (|)")
+		}
+		c := p.Cmds[0]
+		switch first := c.Args[0].(type) {
+		case *parse.IdentifierNode:
+			if !attributionFuncs[first.Ident] {
+				return refuse(first, "the function "+first.Ident)
+			}
+			for _, a := range c.Args[1:] {
+				if err := arg(a); err != nil {
+					return err
+				}
+			}
+			return nil
+		case *parse.FieldNode:
+			if len(c.Args) == 1 {
+				return nil
+			}
+			if len(c.Args) == 2 && strings.Join(first.Ident, ".") == "Published.Format" {
+				if _, ok := c.Args[1].(*parse.StringNode); ok {
+					return nil
+				}
+			}
+			return refuse(first, "a method call with arguments")
+		}
+		if len(c.Args) != 1 {
+			return refuse(c, "this call")
+		}
+		return arg(c.Args[0])
+	}
+	var walk func(n parse.Node) error
+	walk = func(n parse.Node) error {
+		switch n := n.(type) {
+		case nil:
+			return nil
+		case *parse.ListNode:
+			if n == nil {
+				return nil
+			}
+			for _, c := range n.Nodes {
+				if err := walk(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		case *parse.TextNode, *parse.CommentNode:
+			return nil
+		case *parse.ActionNode:
+			return pipe(n.Pipe)
+		case *parse.IfNode:
+			if err := pipe(n.Pipe); err != nil {
+				return err
+			}
+			if err := walk(n.List); err != nil {
+				return err
+			}
+			return walk(n.ElseList)
+		case *parse.WithNode:
+			if err := pipe(n.Pipe); err != nil {
+				return err
+			}
+			if err := walk(n.List); err != nil {
+				return err
+			}
+			return walk(n.ElseList)
+		case *parse.RangeNode:
+			return refuse(n, "range")
+		case *parse.TemplateNode:
+			return refuse(n, "a nested template")
+		}
+		return refuse(n, "this action")
+	}
+	if tree == nil {
+		return nil
+	}
+	return walk(tree.Root)
+}
+
+// Slug turns a category label into its route form: lower case, Latin
+// letters stripped of their accents to ASCII, letters, digits and marks
+// of every other script kept as they are (routes percent-encode them),
+// runs of anything else replaced by one '-'. A label in any script has a
+// slug unless it holds no letter or digit at all.
+func Slug(label string) string { return slug(label, true) }
+
+// ASCIISlug is Slug keeping ASCII letters and digits only (source ids).
+func ASCIISlug(label string) string { return slug(label, false) }
+
+// latinFolds are the Latin letters that no decomposition takes to ASCII.
+var latinFolds = map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'đ': "d", 'ł': "l", 'þ': "th", 'ð': "d", 'ı': "i", 'ħ': "h", 'ŋ': "n"}
+
+func slug(label string, scripts bool) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range norm.NFKD.String(label) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
+	emit := func(s string) {
+		if dash && b.Len() > 0 {
+			b.WriteByte('-')
 		}
+		dash = false
+		b.WriteString(s)
+	}
+	inWord := false // the last rune kept was a letter of a non-Latin script
+	for _, r := range norm.NFC.String(label) {
 		r = unicode.ToLower(r)
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			emit(string(r))
+			inWord = false
 			continue
 		}
-		dash = true
+		if r < 0x80 {
+			dash, inWord = true, false
+			continue
+		}
+		// Accented Latin letters and compatibility forms (fullwidth
+		// letters, ligatures) that decompose to ASCII.
+		var ascii strings.Builder
+		for _, d := range norm.NFKD.String(string(r)) {
+			d = unicode.ToLower(d)
+			if d >= 'a' && d <= 'z' || d >= '0' && d <= '9' {
+				ascii.WriteRune(d)
+			}
+		}
+		switch {
+		case ascii.Len() > 0:
+			emit(ascii.String())
+			inWord = false
+		case latinFolds[r] != "":
+			emit(latinFolds[r])
+			inWord = false
+		case !scripts:
+			dash, inWord = true, false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			emit(string(r))
+			inWord = !unicode.Is(unicode.Latin, r)
+		case inWord && (unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)):
+			emit(string(r)) // vowel signs and viramas belong to their letter
+		default:
+			dash, inWord = true, false
+		}
 	}
 	return b.String()
 }

@@ -16,8 +16,18 @@ func TestSlug(t *testing.T) {
 		{"  U.S. News  ", "u-s-news"},
 		{"São Paulo", "sao-paulo"},
 		{"---", ""},
-		{"日本", ""},
+		{"日本", "日本"},
 		{"Covid-19", "covid-19"},
+		{"Россия и мир", "россия-и-мир"},
+		{"Ελλάδα", "ελλάδα"},
+		{"हिन्दी समाचार", "हिन्दी-समाचार"},
+		{"العربية", "العربية"},
+		{"한국 뉴스", "한국-뉴스"},
+		{"ニュース・速報", "ニュース-速報"},
+		{"Straße", "strasse"},
+		{"Ｔｅｃｈ", "tech"},
+		{"Œuvres d’art", "oeuvres-d-art"},
+		{"🙂", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -168,7 +178,7 @@ func TestParseAttribution(t *testing.T) {
 
 func TestSource_CredentialsNeverPublished(t *testing.T) {
 	s := syndicate.Source{ID: "p", Name: "P", URL: "https://user:s3cret@partner.example/feed?x=1", SiteURL: "https://partner.example/"}
-	if got := s.PublicFeedURL(); got != "https://partner.example/feed?x=1" {
+	if got := s.PublicFeedURL(); got != "https://partner.example/" {
 		t.Errorf("PublicFeedURL = %q", got)
 	}
 	if ref := s.Ref(); strings.Contains(ref.FeedURL, "s3cret") {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"syndicate"
 	"syndicate/internal/jsonhttp"
@@ -116,14 +117,36 @@ func (a *API) auth(h func(http.ResponseWriter, *http.Request)) http.Handler {
 			a.writeError(w, r, syndicate.Errorf(syndicate.EForbidden, "the admin API is disabled: configure admin.tokens or SYNDICATE_ADMIN_TOKEN"))
 			return
 		}
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		client := a.svc.clientIP(r)
+		if d, err := a.svc.throttled(r.Context(), client); err != nil || d > 0 {
+			if err != nil {
+				a.writeError(w, r, err)
+				return
+			}
+			a.tooMany(w, d)
+			return
+		}
+		header := r.Header.Get("Authorization")
+		scheme, token, _ := strings.Cut(header, " ")
 		name, ok := a.Authenticate(strings.TrimSpace(token))
 		if !strings.EqualFold(scheme, "Bearer") || !ok {
+			if header != "" { // a token was tried: count it against the client
+				if d, err := a.svc.authFailed(r.Context(), client, "api"); err == nil && d > 0 {
+					a.tooMany(w, d)
+					return
+				}
+			}
 			a.writeError(w, r, syndicate.Errorf(syndicate.EUnauthorized, "a valid bearer token is required (Authorization: Bearer TOKEN)"))
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), whoKey{}, name)))
 	})
+}
+
+// tooMany refuses a client that failed too often (429 with Retry-After).
+func (a *API) tooMany(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", retryAfterSeconds(d))
+	jsonhttp.Write(w, http.StatusTooManyRequests, map[string]string{"error": "too many failed attempts from this address; retry after " + retryAfterSeconds(d) + " seconds"})
 }
 
 const maxBody = 1 << 20
@@ -173,6 +196,7 @@ func (a *API) handleGet(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", SourceETag(v.Source))
 	jsonhttp.Write(w, http.StatusOK, v)
 }
 
@@ -188,6 +212,7 @@ func (a *API) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/sources/"+v.ID)
+	w.Header().Set("ETag", SourceETag(v.Source))
 	jsonhttp.Write(w, http.StatusCreated, v)
 }
 
@@ -197,11 +222,19 @@ func (a *API) handleReplace(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	v, err := a.svc.Replace(r.Context(), who(r.Context()), r.PathValue("id"), in.Source())
+	v, err := a.svc.ReplaceIfMatch(r.Context(), who(r.Context()), r.PathValue("id"), in.Source(), r.Header.Get("If-Match"))
+	var stale *StaleError
+	if errors.As(err, &stale) {
+		// 412 with the version that won, so the editor can merge.
+		w.Header().Set("ETag", SourceETag(stale.Current.Source))
+		jsonhttp.Write(w, http.StatusPreconditionFailed, map[string]any{"error": stale.Error(), "current": stale.Current})
+		return
+	}
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", SourceETag(v.Source))
 	jsonhttp.Write(w, http.StatusOK, v)
 }
 

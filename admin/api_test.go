@@ -225,7 +225,10 @@ func TestAPI_Errors(t *testing.T) {
 		{"FileURLRefused", "POST", "/api/sources", with("url", `"file:/etc/passwd"`), 400, "url"},
 		{"NoHost", "POST", "/api/sources", with("url", `"https:///feed"`), 400, "url"},
 		{"BadSiteURL", "POST", "/api/sources", with("site_url", `"javascript:alert(1)"`), 400, "site_url"},
+		{"PublicFeedURLRelative", "POST", "/api/sources", with("public_feed_url", `"/feed.xml"`), 400, "public_feed_url"},
+		{"PublicFeedURLPassword", "POST", "/api/sources", with("public_feed_url", `"https://u:p@partner.example/feed"`), 400, "public_feed_url"},
 		{"BadSchedule", "POST", "/api/sources", with("schedule", `"61 * * * *"`), 400, "schedule"},
+		{"ScheduleNeverFires", "POST", "/api/sources", with("schedule", `"0 0 30 2 *"`), 400, "schedule"},
 		{"TZPanic", "POST", "/api/sources", with("schedule", `"TZ=UTC"`), 400, "schedule"},
 		{"BadTemplate", "POST", "/api/sources", with("attribution", `"{{.Nope}}"`), 400, "attribution"},
 		{"BadCategory", "POST", "/api/sources", with("categories", `["ok","!!"]`), 400, "categories[1]"},
@@ -265,7 +268,7 @@ func TestAPI_OPMLRoundTrip(t *testing.T) {
 	f := newAPI(t, tok)
 	for _, body := range []string{
 		goodSource,
-		`{"id":"second","name":"Second & Co","url":"https://second.example/rss?x=1&y=2","attribution":"Via <a href=\"{{.CanonicalURL}}\">{{.SourceName}}</a>","enabled":false}`,
+		`{"id":"second","name":"Second & Co","url":"https://second.example/rss?x=1&y=2","public_feed_url":"https://second.example/rss","attribution":"Via <a href=\"{{.CanonicalURL}}\">{{.SourceName}}</a>","enabled":false}`,
 	} {
 		if code, b, _ := f.call(t, "POST", "/api/sources", tok.Value, body); code != 201 {
 			t.Fatalf("setup: %d %v", code, b)
@@ -273,7 +276,7 @@ func TestAPI_OPMLRoundTrip(t *testing.T) {
 	}
 	_, body, _ := f.call(t, "GET", "/api/sources.opml", tok.Value, "")
 	opml := body["_raw"].(string)
-	if !strings.Contains(opml, `xmlUrl="https://second.example/rss?x=1&amp;y=2"`) {
+	if !strings.Contains(opml, `xmlUrl="https://second.example/rss?x=1&amp;y=2"`) || !strings.Contains(opml, `syndicate:public_feed_url="https://second.example/rss"`) {
 		t.Fatalf("export:\n%s", opml)
 	}
 	g := newAPI(t, tok) // an empty store

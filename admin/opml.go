@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"syndicate"
+	"syndicate/ingest/parse"
 )
 
 // NSOPML is the namespace of Syndicate's own OPML attributes, which make
@@ -33,6 +34,7 @@ type outlineOut struct {
 	Category    string `xml:"category,attr,omitempty"`
 	ID          string `xml:"syndicate:id,attr"`
 	Schedule    string `xml:"syndicate:schedule,attr,omitempty"`
+	PublicFeed  string `xml:"syndicate:public_feed_url,attr,omitempty"`
 	Attribution string `xml:"syndicate:attribution,attr,omitempty"`
 	Comments    bool   `xml:"syndicate:comments,attr"`
 	Enabled     bool   `xml:"syndicate:enabled,attr"`
@@ -49,7 +51,7 @@ func (s *Service) ExportOPML(ctx context.Context, title string) ([]byte, error) 
 	for _, src := range all {
 		doc.Body = append(doc.Body, outlineOut{
 			Text: src.Name, Title: src.Name, Type: "rss", XMLURL: src.URL, HTMLURL: src.SiteURL,
-			Category: strings.Join(src.Categories, ","), ID: src.ID, Schedule: src.Schedule,
+			Category: strings.Join(src.Categories, ","), ID: src.ID, Schedule: src.Schedule, PublicFeed: src.PublicFeed,
 			Attribution: src.Attribution, Comments: src.Comments, Enabled: src.Enabled, Managed: src.Managed,
 		})
 	}
@@ -89,6 +91,10 @@ func (o outlineIn) own(name string) (string, bool) {
 	return "", false
 }
 
+// MaxOPMLElements bounds the elements of an imported OPML document (its
+// nesting is bounded by parse.MaxDepth).
+const MaxOPMLElements = 20000
+
 // ImportProblem is an outline that was not imported, with why.
 type ImportProblem struct {
 	Position string `json:"position"` // e.g. "outline 3 (Politics/The Daily)"
@@ -110,8 +116,17 @@ type ImportReport struct {
 // feed URL as a source that exists or came earlier) are skipped and bad
 // entries reported, each with its position.
 func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*ImportReport, error) {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return nil, syndicate.FieldError("body", "read the OPML document: %v", err)
+	}
+	// Nested outlines decode recursively: refuse a hostile depth or size
+	// before the decoder sees it.
+	if err := parse.CheckXML(body, MaxOPMLElements); err != nil {
+		return nil, syndicate.FieldError("body", "not an OPML document we can import: %v", err)
+	}
 	var doc opmlIn
-	dec := xml.NewDecoder(r)
+	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
 	if err := dec.Decode(&doc); err != nil {
 		return nil, syndicate.FieldError("body", "not an OPML document: %v", err)
@@ -162,6 +177,9 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 			if v, ok := o.own("schedule"); ok {
 				src.Schedule = v
 			}
+			if v, ok := o.own("public_feed_url"); ok {
+				src.PublicFeed = strings.TrimSpace(v)
+			}
 			if v, ok := o.own("attribution"); ok {
 				src.Attribution = v
 			}
@@ -178,7 +196,7 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 	for _, c := range cands {
 		src := c.src
 		if src.ID == "" {
-			base := syndicate.Slug(src.Name)
+			base := syndicate.ASCIISlug(src.Name)
 			if base == "" {
 				base = "source"
 			}

@@ -303,6 +303,14 @@ func (p *Page) readSession(r *http.Request) (session, bool, error) {
 	if !ok || !p.opts.Now().Before(s.Expires) || !tokenLive(p.opts.API, key, s) {
 		return session{}, false, nil
 	}
+	// Signed out on some replica: the cookie is dead everywhere at once.
+	revoked, err := p.opts.Service.opts.Store.SessionRevoked(r.Context(), s.ID, p.opts.Now())
+	if err != nil {
+		return session{}, false, err
+	}
+	if revoked {
+		return session{}, false, nil
+	}
 	return s, true, nil
 }
 
@@ -634,10 +642,22 @@ func (p *Page) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired or was not sent by this page. Please try again.")
 		return
 	}
+	svc := p.opts.Service
+	client := svc.clientIP(r)
+	if d, err := svc.throttled(r.Context(), client); err != nil {
+		p.renderServiceError(w, r, err)
+		return
+	} else if d > 0 {
+		p.tooMany(w, r, d)
+		return
+	}
 	value := strings.TrimSpace(r.PostForm.Get("token"))
 	name, ok := p.opts.API.Authenticate(value)
 	if !ok {
-		p.log.Warn("admin page: sign-in refused", "remote_addr", remoteHost(r))
+		if d, err := svc.authFailed(r.Context(), client, "page"); err == nil && d > 0 {
+			p.tooMany(w, r, d)
+			return
+		}
 		p.renderLogin(w, r, http.StatusUnauthorized, "That token is not valid.")
 		return
 	}
@@ -656,7 +676,20 @@ func remoteHost(r *http.Request) string {
 	return h
 }
 
+// tooMany shows the sign-in form refused for a while (429, Retry-After).
+func (p *Page) tooMany(w http.ResponseWriter, r *http.Request, d time.Duration) {
+	w.Header().Set("Retry-After", retryAfterSeconds(d))
+	p.renderLogin(w, r, http.StatusTooManyRequests, "Too many failed sign-ins from this address. Try again in "+d.String()+".")
+}
+
+// handleLogout revokes the session in the store before clearing the
+// cookie, so a copy of the cookie stops working on every replica at once.
 func (p *Page) handleLogout(w http.ResponseWriter, r *http.Request, s session) {
+	if err := p.opts.Service.opts.Store.RevokeSession(r.Context(), s.ID, s.Expires, p.opts.Now()); err != nil {
+		p.log.Error("admin page: sign-out", "who", s.Name, "error", err)
+		p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "Signing out needs the store, which does not answer; try again shortly.")
+		return
+	}
 	p.setCookie(w, r, sessionCookie, "", -1)
 	p.log.Info("audit", "who", s.Name, "action", "session.logout")
 	p.setFlash(w, r, "ok", "Signed out.")
@@ -668,22 +701,27 @@ func (p *Page) handleLogout(w http.ResponseWriter, r *http.Request, s session) {
 // sourceForm is the add/edit form as the editor typed it, kept verbatim
 // so that a form with an error comes back as it was sent.
 type sourceForm struct {
-	ID, Name, URL, SiteURL, Schedule, Attribution, Categories string
-	Comments, Enabled                                         bool
+	ID, Name, URL, SiteURL, PublicFeedURL, Schedule, Attribution, Categories string
+	Comments, Enabled                                                        bool
+	// Version is the ETag of the source the edit form was filled from, so
+	// an edit over someone else\'s newer one is refused.
+	Version string
 }
 
 func formFromRequest(r *http.Request) sourceForm {
 	f := r.PostForm
 	return sourceForm{
 		ID: f.Get("id"), Name: f.Get("name"), URL: f.Get("url"), SiteURL: f.Get("site_url"),
-		Schedule: f.Get("schedule"), Attribution: f.Get("attribution"), Categories: f.Get("categories"),
+		PublicFeedURL: f.Get("public_feed_url"),
+		Schedule:      f.Get("schedule"), Attribution: f.Get("attribution"), Categories: f.Get("categories"),
 		Comments: f.Get("comments") != "", Enabled: f.Get("enabled") != "",
+		Version: f.Get("version"),
 	}
 }
 
 func formOf(src syndicate.Source) sourceForm {
 	return sourceForm{
-		ID: src.ID, Name: src.Name, URL: src.URL, SiteURL: src.SiteURL, Schedule: src.Schedule,
+		ID: src.ID, Name: src.Name, URL: src.URL, SiteURL: src.SiteURL, PublicFeedURL: src.PublicFeed, Schedule: src.Schedule,
 		Attribution: src.Attribution, Categories: strings.Join(src.Categories, ", "),
 		Comments: src.Comments, Enabled: src.Enabled,
 	}
@@ -693,7 +731,7 @@ func formOf(src syndicate.Source) sourceForm {
 func (f sourceForm) source() syndicate.Source {
 	enabled := f.Enabled
 	return Input{
-		ID: f.ID, Name: f.Name, URL: f.URL, SiteURL: f.SiteURL, Schedule: f.Schedule,
+		ID: f.ID, Name: f.Name, URL: f.URL, SiteURL: f.SiteURL, PublicFeedURL: f.PublicFeedURL, Schedule: f.Schedule,
 		Attribution: f.Attribution, Categories: strings.Split(f.Categories, ","),
 		Comments: f.Comments, Enabled: &enabled,
 	}.Source()
@@ -714,7 +752,7 @@ func (fe fieldErrors) add(err error) {
 		field = field[:i]
 	}
 	switch field {
-	case "id", "name", "url", "site_url", "schedule", "attribution", "categories", "comments", "enabled":
+	case "id", "name", "url", "site_url", "public_feed_url", "schedule", "attribution", "categories", "comments", "enabled":
 	default:
 		field = ""
 	}
@@ -874,7 +912,9 @@ func (p *Page) handleEditForm(w http.ResponseWriter, r *http.Request, s session)
 		p.renderServiceError(w, r, err)
 		return
 	}
-	p.renderEdit(w, r, s, http.StatusOK, v, formOf(v.Source), nil)
+	form := formOf(v.Source)
+	form.Version = SourceETag(v.Source)
+	p.renderEdit(w, r, s, http.StatusOK, v, form, nil)
 }
 
 func (p *Page) renderEdit(w http.ResponseWriter, r *http.Request, s session, code int, v SourceView, form sourceForm, errs fieldErrors) {
@@ -898,7 +938,17 @@ func (p *Page) handleReplace(w http.ResponseWriter, r *http.Request, s session) 
 		p.renderEdit(w, r, s, http.StatusBadRequest, v, form, errs)
 		return
 	}
-	if _, err := p.opts.Service.Replace(r.Context(), s.Name, v.ID, src); err != nil {
+	_, err = p.opts.Service.ReplaceIfMatch(r.Context(), s.Name, v.ID, src, form.Version)
+	var stale *StaleError
+	if errors.As(err, &stale) {
+		// Show the version that won, to edit again from it.
+		cur := formOf(stale.Current.Source)
+		cur.Version = SourceETag(stale.Current.Source)
+		p.renderEdit(w, r, s, http.StatusPreconditionFailed, stale.Current, cur,
+			fieldErrors{"": "Not saved: someone else changed this source since you opened it. The form now shows their version; apply your changes to it and save again."})
+		return
+	}
+	if err != nil {
 		p.formError(w, r, err)
 		errs := fieldErrors{}
 		errs.add(err)

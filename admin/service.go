@@ -12,12 +12,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"syndicate"
-	"syndicate/scheduler"
+	"syndicate/config"
 	"syndicate/store"
 )
 
@@ -27,6 +29,9 @@ type Store interface {
 	store.StatusStore
 	store.Pruner
 	store.Secrets
+	store.AuthGuard
+	// Hit counts a failed sign-in (store.LocalComments.Hit).
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error)
 	TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error)
 	Touch(ctx context.Context, feeds []store.FeedKey, now time.Time) error
 	Categories(ctx context.Context) (map[string]string, error)
@@ -40,6 +45,8 @@ type Summary struct {
 	New       int    `json:"new"`
 	Updated   int    `json:"updated"`
 	Unchanged int    `json:"unchanged"`
+	Skipped   int    `json:"skipped"`
+	Pruned    int    `json:"pruned"`
 	Duration  string `json:"duration"`
 	Error     string `json:"error,omitempty"`
 }
@@ -61,12 +68,17 @@ type Options struct {
 	DefaultSchedule string
 	Logger          *slog.Logger
 	Now             func() time.Time
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// that failed sign-ins are counted against (http.trusted_proxies).
+	TrustedProxies []netip.Prefix
 }
 
 // Service holds the editors' operations.
 type Service struct {
 	opts Options
 	log  *slog.Logger
+	// editMu serializes version-checked edits (ReplaceIfMatch).
+	editMu sync.Mutex
 }
 
 // NewService returns a Service.
@@ -100,6 +112,10 @@ type Status struct {
 	LastModified        string     `json:"last_modified"`
 	HTTPStatus          int        `json:"http_status,omitempty"`
 	Bytes               int64      `json:"bytes,omitempty"`
+	ItemsRead           int        `json:"items_read"`
+	ItemsSkipped        int        `json:"items_skipped"`
+	ItemsUndated        int        `json:"items_undated"`
+	ItemsPruned         int        `json:"items_pruned"`
 	ItemsSeen           int        `json:"items_seen"`
 	ItemsNew            int        `json:"items_new"`
 	ItemsUpdated        int        `json:"items_updated"`
@@ -198,6 +214,7 @@ func (s *Service) view(ctx context.Context, src syndicate.Source) (SourceView, e
 		HTTPStatus: st.HTTPStatus, Bytes: st.Bytes, ItemsSeen: st.ItemsSeen, ItemsNew: st.ItemsNew, ItemsUpdated: st.ItemsUpdated,
 		Duration: st.Duration, PermanentURL: st.PermanentURL, RetryAfter: tp(st.RetryAfter), BackoffUntil: tp(st.BackoffUntil),
 		Disabled: st.Disabled, TTLAdvice: st.TTLAdvice,
+		ItemsRead: st.ItemsRead, ItemsSkipped: st.ItemsSkipped, ItemsUndated: st.ItemsUndated, ItemsPruned: st.ItemsPruned,
 	}
 	if src.Enabled && st.Disabled == "" {
 		v.Status.NextRun = tp(s.opts.Runtime.NextRun(src.ID))
@@ -246,22 +263,24 @@ func (s *Service) find(ctx context.Context, id string) (syndicate.Source, error)
 
 // Input is a source as editors submit it. Enabled defaults to true.
 type Input struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	URL         string   `json:"url"`
-	SiteURL     string   `json:"site_url"`
-	Schedule    string   `json:"schedule"`
-	Attribution string   `json:"attribution"`
-	Categories  []string `json:"categories"`
-	Comments    bool     `json:"comments"`
-	Enabled     *bool    `json:"enabled"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	URL     string `json:"url"`
+	SiteURL string `json:"site_url"`
+	// PublicFeedURL is published instead of URL (see syndicate.Source).
+	PublicFeedURL string   `json:"public_feed_url"`
+	Schedule      string   `json:"schedule"`
+	Attribution   string   `json:"attribution"`
+	Categories    []string `json:"categories"`
+	Comments      bool     `json:"comments"`
+	Enabled       *bool    `json:"enabled"`
 }
 
 // Source converts in to a domain source managed by the API.
 func (in Input) Source() syndicate.Source {
 	src := syndicate.Source{
 		ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name), URL: strings.TrimSpace(in.URL),
-		SiteURL: strings.TrimSpace(in.SiteURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
+		SiteURL: strings.TrimSpace(in.SiteURL), PublicFeed: strings.TrimSpace(in.PublicFeedURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
 		Comments: in.Comments, Enabled: in.Enabled == nil || *in.Enabled, Managed: syndicate.ManagedAPI,
 	}
 	for _, c := range in.Categories {
@@ -278,7 +297,7 @@ func (in Input) Source() syndicate.Source {
 func (s *Service) Validate(src syndicate.Source) []*syndicate.Error {
 	errs := src.Validate(false)
 	if src.Schedule != "" {
-		if _, err := scheduler.ParseSchedule(src.Schedule); err != nil {
+		if err := config.CheckSchedule(src.Schedule); err != nil {
 			errs = append(errs, syndicate.FieldError("schedule", "%v", err))
 		}
 	}
@@ -319,8 +338,32 @@ func errConfigManaged(id string) error {
 
 // Replace replaces an API source.
 func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Source) (SourceView, error) {
+	return s.ReplaceIfMatch(ctx, who, id, src, "")
+}
+
+// ReplaceIfMatch replaces an API source if its current version matches
+// ifMatch (an If-Match header value; "" matches any): otherwise it fails
+// with a *StaleError carrying the current version, and nothing changes.
+// Edits are serialized in this process, so two editors on one replica
+// cannot both pass the check with the same version.
+func (s *Service) ReplaceIfMatch(ctx context.Context, who, id string, src syndicate.Source, ifMatch string) (SourceView, error) {
 	if s.configSource(id) != nil {
 		return SourceView{}, errConfigManaged(id)
+	}
+	s.editMu.Lock()
+	defer s.editMu.Unlock()
+	if ifMatch != "" {
+		cur, err := s.find(ctx, id)
+		if err != nil {
+			return SourceView{}, err
+		}
+		if !etagMatches(ifMatch, SourceETag(cur)) {
+			v, err := s.view(ctx, cur)
+			if err != nil {
+				return SourceView{}, err
+			}
+			return SourceView{}, &StaleError{Current: v}
+		}
 	}
 	if src.ID == "" {
 		src.ID = id
@@ -335,7 +378,7 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 	if err := s.opts.Store.PutSource(ctx, src, false); err != nil {
 		return SourceView{}, err
 	}
-	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "schedule", src.Schedule,
+	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "public_feed_url", src.PublicFeed, "schedule", src.Schedule,
 		"categories", strings.Join(src.Categories, ","), "comments", src.Comments, "enabled", src.Enabled,
 		"attribution_set", src.Attribution != "")
 	if err := s.changed(ctx); err != nil {
@@ -344,21 +387,64 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 	return s.view(ctx, src)
 }
 
+// RunStopper is a Runtime that can stop a source's ingest in progress:
+// StopRuns cancels the source's run here, waits for it to return, and
+// runs fn while no run of the source may start.
+type RunStopper interface {
+	StopRuns(ctx context.Context, id string, fn func(ctx context.Context) error) error
+}
+
 // Delete removes an API source. Its articles go with it (the partnership
 // ended): those only it carried are deleted with their comments, shared
 // ones stay under their other sources. Documented in the README.
+//
+// A run of the source in progress is cancelled first and waited for. The
+// definition goes before the articles: an ingest still under way
+// elsewhere (another replica) finds its source gone and writes nothing,
+// or takes back what it wrote, so no article outlives the delete. When
+// the articles could not all be removed, deleting the id again finishes
+// the job.
 func (s *Service) Delete(ctx context.Context, who, id string) error {
 	if s.configSource(id) != nil {
 		return errConfigManaged(id)
 	}
+	leftover := false
 	if _, err := s.find(ctx, id); err != nil {
-		return err
+		if syndicate.ErrorKind(err) != syndicate.ENotFound {
+			return err
+		}
+		// Gone already: a delete cut short may have left articles.
+		if n, cerr := s.opts.Store.ArticleCount(ctx, id); cerr != nil || n == 0 {
+			return err
+		}
+		leftover = true
 	}
-	res, err := s.opts.Store.Prune(ctx, id, 0, time.Time{}, s.opts.Now())
+	var res *store.PruneResult
+	del := func(ctx context.Context) error {
+		// Once begun, finished: a client that goes away does not leave
+		// half a source behind.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RefreshTimeout)
+		defer cancel()
+		if !leftover {
+			if err := s.opts.Store.DeleteSource(ctx, id); err != nil {
+				return err
+			}
+		}
+		var err error
+		if res, err = s.opts.Store.PurgeSource(ctx, id, s.opts.Now()); err != nil {
+			return fmt.Errorf("source %s deleted, but removing its articles failed (delete it again to finish): %w", id, err)
+		}
+		return nil
+	}
+	var err error
+	if rs, ok := s.opts.Runtime.(RunStopper); ok {
+		wctx, cancel := context.WithTimeout(ctx, RefreshTimeout)
+		defer cancel()
+		err = rs.StopRuns(wctx, id, del)
+	} else {
+		err = del(ctx)
+	}
 	if err != nil {
-		return err
-	}
-	if err := s.opts.Store.DeleteSource(ctx, id); err != nil {
 		return err
 	}
 	s.audit(who, "source.delete", id, "articles_deleted", res.Deleted, "articles_kept_for_other_sources", res.Detached)

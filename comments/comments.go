@@ -166,8 +166,15 @@ func (s *Service) Submit(ctx context.Context, in *Submission, ip string) (*syndi
 		return nil, err
 	}
 	now := s.opts.Now().UTC().Truncate(time.Second)
-	if s.opts.CloseAfter > 0 && now.Sub(v.Published) > s.opts.CloseAfter {
-		return nil, syndicate.Errorf(syndicate.EForbidden, "comments are closed on this article: it was published more than %s ago", days(s.opts.CloseAfter))
+	// The republishing clock: comments close counting from when this site
+	// first republished the article, never from the partner's date (an
+	// older article republished today is open like any other).
+	opened := v.FirstSeen
+	if opened.IsZero() {
+		opened = v.Published
+	}
+	if s.opts.CloseAfter > 0 && now.Sub(opened) > s.opts.CloseAfter {
+		return nil, syndicate.Errorf(syndicate.EForbidden, "comments are closed on this article: it was republished here more than %s ago", days(s.opts.CloseAfter))
 	}
 	if ip != "" {
 		n, reset, err := s.opts.Store.Hit(ctx, "comment-ip:"+rateKey(ip), s.opts.RateWindow, now)

@@ -298,3 +298,35 @@ func mustReq(method, u string, form url.Values) *http.Request {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }
+
+// The republishing clock: comments close counting from first_seen, so a
+// partner article from years ago republished today is open, and one this
+// site republished long ago is closed whatever its partner date.
+func TestSubmit_CloseAfterCountsFromFirstSeen(t *testing.T) {
+	f := newFixture(t, nil)
+	put := func(key string, published, firstSeen time.Time) string {
+		a := &syndicate.Article{GUID: key, CanonicalURL: "https://p.example/" + key, Title: key, Published: published, Updated: published}
+		a.Hash = a.ContentHash()
+		if _, err := f.st.ApplyIngest(t.Context(), &store.Batch{Source: syndicate.SourceRef{ID: "p", Name: "P"}, Now: firstSeen, Entries: []*store.Entry{{Key: key, Article: a}}}); err != nil {
+			t.Fatal(err)
+		}
+		return syndicate.MintArticleID("p", key)
+	}
+	seed := time.Date(2022, 3, 14, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name                 string
+		published, firstSeen time.Time
+		want                 int
+	}{
+		{"partner date 2022, republished an hour ago", seed, now.Add(-time.Hour), 201},
+		{"partner date 2022, republished 29 days ago", seed, now.Add(-29 * 24 * time.Hour), 201},
+		{"partner date yesterday, republished 31 days ago", now.Add(-24 * time.Hour), now.Add(-31 * 24 * time.Hour), 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			aid := put(strings.ReplaceAll(tc.name, " ", "-"), tc.published, tc.firstSeen)
+			if resp, out := f.post(t, aid, good()); resp.StatusCode != tc.want {
+				t.Errorf("POST = %d %v, want %d", resp.StatusCode, out, tc.want)
+			}
+		})
+	}
+}

@@ -87,6 +87,40 @@ func origin(raw string) string {
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /articles/{id}/comments", h.handleSubmit)
 	mux.HandleFunc("OPTIONS /articles/{id}/comments", h.handlePreflight)
+	mux.HandleFunc("GET /articles/{id}/comments/{cid}", h.handleGet)
+}
+
+// Pending is what anyone sees of a comment not (or not yet) published: its
+// ids and that it waits for moderation. A comment marked as spam answers
+// the same, so a spammer learns nothing.
+type Pending struct {
+	ID        string `json:"id"`
+	ArticleID string `json:"article_id"`
+	Status    string `json:"status"`
+}
+
+// handleGet answers the Location of a 201: the public view of a comment
+// (never its e-mail or IP), or only its status while it is not published.
+func (h *Handler) handleGet(w http.ResponseWriter, r *http.Request) {
+	aid, cid := r.PathValue("id"), r.PathValue("cid")
+	c, err := h.svc.opts.Store.Comment(r.Context(), cid)
+	if err != nil || c.ArticleID != aid {
+		if err == nil || syndicate.ErrorKind(err) == syndicate.ENotFound {
+			jsonhttp.Error(w, http.StatusNotFound, "no such comment on this article", "")
+			return
+		}
+		h.log.Error("read comment", "error", err)
+		jsonhttp.Error(w, http.StatusServiceUnavailable, "comments cannot be read right now; try again shortly", "")
+		return
+	}
+	// Moderation changes what may be shown: caches must ask again.
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if c.Status != syndicate.StatusApproved {
+		jsonhttp.Write(w, http.StatusOK, Pending{ID: c.ID, ArticleID: c.ArticleID, Status: syndicate.StatusPending})
+		return
+	}
+	jsonhttp.Write(w, http.StatusOK, NewView(c))
 }
 
 // cors answers for the request's Origin: true when it may proceed.
@@ -197,6 +231,10 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 	jsonhttp.Error(w, http.StatusServiceUnavailable, "comments cannot be stored right now; try again shortly", "")
 }
 
+// FormFields are the fields a comment submission is read from (form and
+// JSON alike): the honeypot may not be named like one of them.
+var FormFields = []string{"author", "email", "url", "body", "parent_id", "redirect"}
+
 // read decodes a JSON or form submission, with the honeypot's value and
 // the form's redirect target.
 func (h *Handler) read(r *http.Request) (in *Submission, honeypot, redirect string, err error) {
@@ -249,7 +287,21 @@ func (h *Handler) read(r *http.Request) (in *Submission, honeypot, redirect stri
 
 // clientIP is the peer's address, or with a trusted proxy in front, the
 // rightmost X-Forwarded-For address that is not a trusted proxy.
-func (h *Handler) clientIP(r *http.Request) string {
+func (h *Handler) clientIP(r *http.Request) string { return ClientIP(r, h.opts.TrustedProxies) }
+
+// ClientIP is the address of the client that sent r: the peer's, or with
+// trusted proxies in front, the rightmost X-Forwarded-For address that is
+// not one of them (the hops a client writes itself are to its left).
+func ClientIP(r *http.Request, trustedProxies []netip.Prefix) string {
+	trusted := func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range trustedProxies {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -258,7 +310,7 @@ func (h *Handler) clientIP(r *http.Request) string {
 	if err != nil {
 		return host
 	}
-	if !h.trusted(peer) {
+	if !trusted(peer) {
 		return peer.Unmap().String()
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -267,19 +319,9 @@ func (h *Handler) clientIP(r *http.Request) string {
 		if err != nil {
 			break
 		}
-		if !h.trusted(a) {
+		if !trusted(a) {
 			return a.Unmap().String()
 		}
 	}
 	return peer.Unmap().String()
-}
-
-func (h *Handler) trusted(a netip.Addr) bool {
-	a = a.Unmap()
-	for _, p := range h.opts.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }

@@ -226,11 +226,14 @@ type HTTP struct {
 // SourceConfig is a partner source as written in the config file. Enabled
 // is true when the key is omitted.
 type SourceConfig struct {
-	ID       string `yaml:"id"`
-	Name     string `yaml:"name"`
-	URL      string `yaml:"url"`
-	SiteURL  string `yaml:"site_url"`
-	Schedule string `yaml:"schedule"` // "" = ingest.default_schedule
+	ID      string `yaml:"id"`
+	Name    string `yaml:"name"`
+	URL     string `yaml:"url"`
+	SiteURL string `yaml:"site_url"`
+	// PublicFeedURL is published instead of URL (which may carry a key);
+	// without it a URL with a query or a password publishes site_url.
+	PublicFeedURL string `yaml:"public_feed_url"`
+	Schedule      string `yaml:"schedule"` // "" = ingest.default_schedule
 	// Attribution is an html/template (syndicate.ParseAttribution); ""
 	// uses syndicate.DefaultAttribution.
 	Attribution string   `yaml:"attribution"`
@@ -249,6 +252,7 @@ func (s SourceConfig) Source() syndicate.Source {
 		Name:        s.Name,
 		URL:         s.URL,
 		SiteURL:     s.SiteURL,
+		PublicFeed:  s.PublicFeedURL,
 		Schedule:    s.Schedule,
 		Attribution: s.Attribution,
 		Categories:  slices.Clone(s.Categories),

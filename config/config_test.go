@@ -230,6 +230,8 @@ func TestLoad_BadURL(t *testing.T) {
 		{name: "BaseURLRelative", yaml: "base_url: \"/feeds\"\n", line: 1, path: "base_url", msg: "http or https"},
 		{name: "SourceFTP", yaml: "sources:\n  - id: a\n    name: A\n    url: \"ftp://a.example/feed\"\n", line: 4, path: "sources[0].url", msg: "http or https"},
 		{name: "SourceSiteURLNoHost", yaml: "sources:\n  - id: a\n    name: A\n    url: \"https://a.example/feed\"\n    site_url: \"https:///x\"\n", line: 5, path: "sources[0].site_url", msg: "has no host"},
+		{name: "PublicFeedURLRelative", yaml: "sources:\n  - id: a\n    name: A\n    url: \"https://a.example/feed?key=k\"\n    public_feed_url: \"/feed\"\n", line: 5, path: "sources[0].public_feed_url", msg: "http or https"},
+		{name: "PublicFeedURLPassword", yaml: "sources:\n  - id: a\n    name: A\n    url: \"https://a.example/feed\"\n    public_feed_url: \"https://u:hunter2@a.example/feed\"\n", line: 5, path: "sources[0].public_feed_url", msg: "must not carry a user or password"},
 		{name: "HubFTP", yaml: "websub:\n  hub_url: \"ftp://hub.example\"\n", line: 2, path: "websub.hub_url", msg: "http or https"},
 		{name: "ProxyNoHost", yaml: "ingest:\n  proxy_url: \"http://\"\n", line: 2, path: "ingest.proxy_url", msg: "has no host"},
 		{name: "RedisScheme", yaml: "store:\n  redis_url: \"http://localhost:6379\"\n", line: 2, path: "store.redis_url", msg: "redis://, rediss:// or unix://"},
@@ -330,6 +332,7 @@ sources:
     name: "Off"
     url: "https://off.example/feed"
     site_url: "https://off.example"
+    public_feed_url: "https://off.example/public.xml"
     schedule: "*/10 * * * *"
     attribution: 'From {{.SourceName}}'
     categories: ["politics", "World News"]
@@ -339,7 +342,7 @@ sources:
 	got := cfg.DomainSources()
 	want := []syndicate.Source{
 		{ID: "on-by-default", Name: "On", URL: "https://on.example/feed", Enabled: true, Managed: syndicate.ManagedConfig},
-		{ID: "off", Name: "Off", URL: "https://off.example/feed", SiteURL: "https://off.example", Schedule: "*/10 * * * *",
+		{ID: "off", Name: "Off", URL: "https://off.example/feed", SiteURL: "https://off.example", PublicFeed: "https://off.example/public.xml", Schedule: "*/10 * * * *",
 			Attribution: "From {{.SourceName}}", Categories: []string{"politics", "World News"}, Comments: true, Enabled: false, Managed: syndicate.ManagedConfig},
 	}
 	t.Run("EnabledDefaultsToTrue", func(t *testing.T) {
@@ -420,16 +423,16 @@ func TestLoad_Tokens(t *testing.T) {
 	cfg := MustLoad(t, `
 admin:
   tokens:
-    - "plain-secret"
+    - "plain-secret-0123456"
     - name: ci
-      token: "mapped-secret"
-    - token: "unnamed-secret"
-`, map[string]string{"SYNDICATE_ADMIN_TOKEN": "env-secret"})
+      token: "mapped-secret-012345"
+    - token: "unnamed-secret-01234"
+`, map[string]string{"SYNDICATE_ADMIN_TOKEN": "env-secret-0123456789"})
 	want := []config.Token{
-		{Name: "token-0", Token: "plain-secret"},
-		{Name: "ci", Token: "mapped-secret"},
-		{Name: "token-2", Token: "unnamed-secret"},
-		{Name: "env", Token: "env-secret"},
+		{Name: "token-0", Token: "plain-secret-0123456"},
+		{Name: "ci", Token: "mapped-secret-012345"},
+		{Name: "token-2", Token: "unnamed-secret-01234"},
+		{Name: "env", Token: "env-secret-0123456789"},
 	}
 	t.Run("Named", func(t *testing.T) {
 		if !reflect.DeepEqual(cfg.Admin.Tokens, want) {
@@ -444,6 +447,10 @@ admin:
 	})
 	runProblemCases(t, []problemCase{
 		{name: "DuplicateName", yaml: "admin:\n  tokens:\n    - {name: ci, token: a}\n    - {name: ci, token: b}\n", line: 4, path: "admin.tokens[1].name", msg: `duplicate name "ci" (first at admin.tokens[0])`},
+		{name: "Short", yaml: "admin:\n  tokens:\n    - {name: ci, token: 0123456789abcde}\n", line: 3, path: "admin.tokens[0].token", msg: "is 15 characters long, must be at least 16"},
+		{name: "ShortEnv", yaml: "listen: \":8080\"\n", env: map[string]string{"SYNDICATE_ADMIN_TOKEN": "hunter2"}, path: "env SYNDICATE_ADMIN_TOKEN", msg: "must be at least 16"},
+		{name: "DuplicateValue", yaml: "admin:\n  tokens:\n    - {name: ci, token: 0123456789abcdef}\n    - {name: deploy, token: 0123456789abcdef}\n", line: 4, path: "admin.tokens[1].token", msg: "the same token as admin.tokens[0]"},
+		{name: "DuplicateValueEnv", yaml: "admin:\n  tokens:\n    - {name: ci, token: 0123456789abcdef}\n", env: map[string]string{"SYNDICATE_ADMIN_TOKEN": "0123456789abcdef"}, path: "env SYNDICATE_ADMIN_TOKEN", msg: "the same token as admin.tokens[0]"},
 		{name: "Empty", yaml: "admin:\n  tokens:\n    - \"\"\n", line: 3, path: "admin.tokens[0].token", msg: "is empty"},
 		{name: "EmptyEnv", yaml: "listen: \":8080\"\n", env: map[string]string{"SYNDICATE_ADMIN_TOKEN": ""}, path: "env SYNDICATE_ADMIN_TOKEN", msg: "is empty"},
 		{name: "Whitespace", yaml: "admin:\n  tokens:\n    - \"two words-secret\"\n", line: 3, path: "admin.tokens[0].token", msg: "spaces"},

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -92,7 +94,8 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // decodeFile walks the YAML document into cfg.
 func (l *loader) decodeFile(data []byte, cfg *Config) {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	syntax := func(err error) {
 		// A syntax error: there is no tree to walk.
 		msg := err.Error()
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -101,7 +104,18 @@ func (l *loader) decodeFile(data []byte, cfg *Config) {
 		} else {
 			l.fileProblem(0, "", "%s", strings.TrimPrefix(msg, "yaml: "))
 		}
+	}
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		syntax(err)
 		return
+	}
+	// Only the first document would be read: a second one (after ---)
+	// would be ignored without a word, so it is an error.
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		l.fileProblem(next.Line, "", "a second YAML document starts here (after ---); the config file is one document: merge it into the first or remove it")
+	} else if !errors.Is(err, io.EOF) {
+		syntax(err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return // an empty file: the defaults

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -17,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"syndicate"
+	"syndicate/comments"
 	"syndicate/scheduler"
 )
 
@@ -104,6 +106,9 @@ func (l *loader) validate(c *Config, dir string) {
 	}
 	if strings.TrimSpace(c.Comments.Honeypot) == "" {
 		l.problem("comments.honeypot", "is required")
+	} else if i := slices.IndexFunc(comments.FormFields, func(f string) bool { return strings.EqualFold(f, strings.TrimSpace(c.Comments.Honeypot)) }); i >= 0 {
+		// Every real comment would fill it and be refused as spam.
+		l.problem("comments.honeypot", "%q is the name of a real comment field (%s): choose a name humans never fill, such as homepage", c.Comments.Honeypot, strings.Join(comments.FormFields, ", "))
 	}
 	for i, o := range c.Comments.AllowedOrigins {
 		if err := checkOrigin(o); err != nil {
@@ -120,9 +125,7 @@ func (l *loader) validate(c *Config, dir string) {
 	}
 
 	in := &c.Ingest
-	if _, err := scheduler.ParseSchedule(in.DefaultSchedule); err != nil {
-		l.check("ingest.default_schedule", err)
-	}
+	l.check("ingest.default_schedule", CheckSchedule(in.DefaultSchedule))
 	l.positive("ingest.timeout", in.Timeout)
 	if in.MaxBodyBytes <= 0 {
 		l.problem("ingest.max_body_bytes", "must be more than 0, got %d", in.MaxBodyBytes)
@@ -215,11 +218,14 @@ func oneOf(s string, choices ...string) bool {
 	return false
 }
 
+// MinTokenLength is the shortest admin token accepted, in bytes.
+const MinTokenLength = 16
+
 func tokenName(index int) string { return fmt.Sprintf("token-%d", index) }
 
 // validateTokens checks the admin tokens without ever quoting one.
 func (l *loader) validateTokens(tokens []Token) {
-	names := map[string]int{}
+	names, values := map[string]int{}, map[string]int{}
 	for i, t := range tokens {
 		path := fmt.Sprintf("admin.tokens[%d]", i)
 		switch first, dup := names[t.Name]; {
@@ -236,6 +242,15 @@ func (l *loader) validateTokens(tokens []Token) {
 		case strings.ContainsFunc(t.Token, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
 			// A bearer token cannot carry them (RFC 6750 §2.1).
 			l.problem(path+".token", "must not contain spaces or control characters")
+		case len(t.Token) < MinTokenLength:
+			l.problem(path+".token", "is %d characters long, must be at least %d (a short token is guessed)", len(t.Token), MinTokenLength)
+		default:
+			if first, dup := values[t.Token]; dup {
+				// Two names for one secret: audit lines could not tell them apart.
+				l.problem(path+".token", "the same token as admin.tokens[%d]; each must be its own", first)
+			} else {
+				values[t.Token] = i
+			}
 		}
 	}
 }
@@ -259,9 +274,7 @@ func (l *loader) validateSources(sources []SourceConfig, dir string) {
 			l.problem(prefix+"."+e.Field, "%s", msg)
 		}
 		if s.Schedule != "" {
-			if _, err := scheduler.ParseSchedule(s.Schedule); err != nil {
-				l.check(prefix+".schedule", err)
-			}
+			l.check(prefix+".schedule", CheckSchedule(s.Schedule))
 		}
 		if syndicate.ValidateSourceID(s.ID) == nil {
 			if j, dup := first[s.ID]; dup {
@@ -271,6 +284,20 @@ func (l *loader) validateSources(sources []SourceConfig, dir string) {
 			}
 		}
 	}
+}
+
+// CheckSchedule parses a schedule (scheduler.ParseSchedule) and refuses
+// one that never fires, such as "0 0 30 2 *" (February 30th): it looks
+// for a next run from now, which the cron parser searches five years for.
+func CheckSchedule(spec string) error {
+	s, err := scheduler.ParseSchedule(spec)
+	if err != nil {
+		return err
+	}
+	if s.Next(time.Now()).IsZero() {
+		return fmt.Errorf("%q never fires (no time matches it in the next five years)", spec)
+	}
+	return nil
 }
 
 // absFileURL turns file:relative/path into file:/abs/path against dir.

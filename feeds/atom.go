@@ -16,6 +16,7 @@ import (
 type atomFeed struct {
 	*gfeeds.AtomFeed
 	NSThr     string       `xml:"xmlns:thr,attr"`
+	NSMedia   string       `xml:"xmlns:media,attr,omitempty"`
 	Lang      string       `xml:"xml:lang,attr,omitempty"`
 	Links     []atomLink   `xml:"link"` // shadows AtomFeed.Link
 	Generator string       `xml:"generator,omitempty"`
@@ -32,6 +33,7 @@ type atomEntry struct {
 	Categories []atomCategory `xml:"category"` // shadows the string Category
 	Source     *atomSource    `xml:"source"`   // shadows the string Source
 	InReplyTo  *thrInReplyTo  `xml:"thr:in-reply-to"`
+	mediaImage
 }
 
 type atomPerson struct {
@@ -94,6 +96,7 @@ func baseEntry(gi *gfeeds.Item, published time.Time) *gfeeds.AtomEntry {
 
 func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[string]syndicate.Source) ([]byte, error) {
 	feed := r.atomRoot(doc, articlesUpdated(doc, items))
+	feed.NSMedia = nsMedia
 	for _, v := range items {
 		a := v.Article
 		src := sourceOf(a, sources)
@@ -109,7 +112,11 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 			{Href: r.CommentsURL(a, Atom), Rel: "replies", Type: Atom.MediaType(), Count: &n},
 		}
 		for _, enc := range a.Enclosures {
-			links = append(links, atomLink{Href: enc.URL, Rel: "enclosure", Type: enc.Type, Length: lengthAttr(enc.Length)})
+			t := ""
+			if enc.Type != "" || syndicate.MediaType("", enc.URL) != "" {
+				t = mediaType(enc)
+			}
+			links = append(links, atomLink{Href: enc.URL, Rel: "enclosure", Type: t, Length: lengthAttr(enc.Length)})
 		}
 		var authors []atomPerson
 		for _, au := range a.Authors {
@@ -126,7 +133,7 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 		if src.SiteURL != "" && src.SiteURL != srcFeed {
 			as.Links = append(as.Links, atomLink{Href: src.SiteURL, Rel: "alternate", Type: "text/html"})
 		}
-		feed.Entries = append(feed.Entries, &atomEntry{AtomEntry: e, Links: links, Authors: authors, Categories: cats, Source: as})
+		feed.Entries = append(feed.Entries, &atomEntry{AtomEntry: e, Links: links, Authors: authors, Categories: cats, Source: as, mediaImage: leadImage(a)})
 	}
 	return marshalAtom(feed)
 }

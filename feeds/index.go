@@ -1,13 +1,18 @@
 package feeds
 
 import (
+	"bytes"
+	"context"
 	"encoding/xml"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
+	"syndicate"
 	"syndicate/store"
 )
 
@@ -46,29 +51,65 @@ func feedPath(k store.FeedKey) (string, bool) {
 	return "", false
 }
 
-// listing is one public feed on the index page and in the OPML.
+// The index page, the paged lists of sources and categories and the OPML
+// are cached documents like the feeds: rendered once per change (of the
+// site feed, which moves with every article write and so with the
+// categories in use, or of the source set) and served with ETag, 304, gzip
+// and stale-if-error. The HTML lists are paged so that no response grows
+// with the site; the OPML stays one document.
+
+// listPageSize is how many sources or categories an HTML list page shows
+// (the index page shows the first page of each).
+const listPageSize = 100
+
+// listing is one public feed on the index page, a list page and the OPML.
 type listing struct {
 	Title string
 	Path  string // without extension
 	Home  string
 }
 
-// listings returns every public feed: the site, its comments, each
-// source, each category in use.
-func (s *Server) listings(r *http.Request) ([]listing, error) {
+// categoryList is the categories in use at one version of the site feed.
+type categoryList struct {
+	version int64
+	slugs   []string // sorted
+	labels  map[string]string
+}
+
+// categories returns the categories in use, read once per version of the
+// site feed (state is its stamp, as the cache read it).
+func (s *Server) categories(ctx context.Context, state store.FeedState) (*categoryList, error) {
+	if c := s.cats.Load(); c != nil && c.version == state.Version {
+		return c, nil
+	}
+	labels, err := s.st.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &categoryList{version: state.Version, labels: labels, slugs: make([]string, 0, len(labels))}
+	for slug := range labels {
+		c.slugs = append(c.slugs, slug)
+	}
+	slices.Sort(c.slugs)
+	s.cats.Store(c)
+	return c, nil
+}
+
+func (s *Server) siteListings() []listing {
 	site := s.r.Site()
-	out := []listing{
+	return []listing{
 		{Title: site.Title, Path: "/feed", Home: site.BaseURL + "/"},
 		{Title: "Comments for " + site.Title, Path: "/comments", Home: site.BaseURL + "/"},
 	}
-	srcs := s.Sources()
-	ids := make([]string, 0, len(srcs))
-	for id := range srcs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		src := srcs[id]
+}
+
+// sourceListings returns the listings of sources ids[from:to].
+func (s *Server) sourceListings(set *sourceSet, from, to int) []listing {
+	site := s.r.Site()
+	to = min(to, len(set.ids))
+	out := make([]listing, 0, max(0, to-from))
+	for _, id := range set.ids[min(from, to):to] {
+		src := set.m[id]
 		home := src.SiteURL
 		if home == "" {
 			home = site.BaseURL + "/"
@@ -76,41 +117,66 @@ func (s *Server) listings(r *http.Request) ([]listing, error) {
 		p, _ := feedPath(store.SourceFeed(id))
 		out = append(out, listing{Title: src.Name, Path: p, Home: home})
 	}
-	cats, err := s.st.Categories(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	slugs := make([]string, 0, len(cats))
-	for slug := range cats {
-		slugs = append(slugs, slug)
-	}
-	slices.Sort(slugs)
-	for _, slug := range slugs {
-		p, _ := feedPath(store.CategoryFeed(slug))
-		out = append(out, listing{Title: "Category: " + cats[slug], Path: p, Home: site.BaseURL + "/"})
-	}
-	return out, nil
+	return out
 }
 
-var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
+// categoryListings returns the listings of categories slugs[from:to].
+func (s *Server) categoryListings(c *categoryList, from, to int) []listing {
+	home := s.r.Site().BaseURL + "/"
+	to = min(to, len(c.slugs))
+	out := make([]listing, 0, max(0, to-from))
+	for _, slug := range c.slugs[min(from, to):to] {
+		p, _ := feedPath(store.CategoryFeed(slug))
+		out = append(out, listing{Title: "Category: " + c.labels[slug], Path: p, Home: home})
+	}
+	return out
+}
+
+const pageHead = `<!doctype html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
-{{range .Feeds}}{{$f := .}}{{range $.Formats}}<link rel="alternate" {{index $.Types .}} title="{{$f.Title}} ({{.}})" href="{{$.Base}}{{$f.Path}}.{{.}}">
+{{range .Alternates}}{{$f := .}}{{range $.Formats}}<link rel="alternate" {{index $.Types .}} title="{{$f.Title}} ({{.}})" href="{{$.Base}}{{$f.Path}}.{{.}}">
 {{end}}{{end}}<style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}li{margin:.4rem 0}a{color:#0645ad}.fmt a{margin-right:.6rem;font-size:.9rem}
 </style>
 </head>
 <body>
-<h1>{{.Title}}</h1>
+`
+
+var pageTemplates = template.Must(template.New("feeds").Parse(`{{define "list"}}<ul>
+{{range .}}{{$f := .}}<li>{{.Title}} <span class="fmt">{{range $.Formats}}<a href="{{$.Base}}{{$f.Path}}.{{.}}">{{.}}</a>{{end}}</span></li>
+{{end}}</ul>{{end}}`))
+
+var indexPage = template.Must(template.Must(pageTemplates.Clone()).New("index").Parse(pageHead + `<h1>{{.Title}}</h1>
 {{with .Description}}<p>{{.}}</p>{{end}}
 <p>Articles republished from our partners, each with a link to where it was first published. Subscribe in any feed reader; <a href="{{.Base}}/feeds.opml">all feeds as OPML</a>.</p>
-<ul>
-{{range .Feeds}}{{$f := .}}<li>{{.Title}} <span class="fmt">{{range $.Formats}}<a href="{{$.Base}}{{$f.Path}}.{{.}}">{{.}}</a>{{end}}</span></li>
+{{$d := .}}<ul>
+{{range .Site}}{{$f := .}}<li>{{.Title}} <span class="fmt">{{range $d.Formats}}<a href="{{$d.Base}}{{$f.Path}}.{{.}}">{{.}}</a>{{end}}</span></li>
 {{end}}</ul>
+{{with .Sources}}<h2>Sources</h2>
+<ul>
+{{range .}}{{$f := .}}<li>{{.Title}} <span class="fmt">{{range $d.Formats}}<a href="{{$d.Base}}{{$f.Path}}.{{.}}">{{.}}</a>{{end}}</span></li>
+{{end}}</ul>
+{{end}}{{if .MoreSources}}<p><a href="{{.Base}}/sources/">All {{.SourceCount}} sources</a></p>
+{{end}}{{with .Categories}}<h2>Categories</h2>
+<ul>
+{{range .}}{{$f := .}}<li>{{.Title}} <span class="fmt">{{range $d.Formats}}<a href="{{$d.Base}}{{$f.Path}}.{{.}}">{{.}}</a>{{end}}</span></li>
+{{end}}</ul>
+{{end}}{{if .MoreCategories}}<p><a href="{{.Base}}/categories/">All {{.CategoryCount}} categories</a></p>
+{{end}}</body>
+</html>
+`))
+
+var listPage = template.Must(template.New("list").Parse(pageHead + `<h1>{{.Heading}}</h1>
+<p><a href="{{.Base}}/">{{.SiteTitle}}</a> · page {{.Page}} of {{.Last}}</p>
+{{$d := .}}<ul>
+{{range .Items}}{{$f := .}}<li>{{.Title}} <span class="fmt">{{range $d.Formats}}<a href="{{$d.Base}}{{$f.Path}}.{{.}}">{{.}}</a>{{end}}</span></li>
+{{end}}</ul>
+<p>{{with .Prev}}<a rel="prev" href="{{.}}">Previous page</a> {{end}}{{with .Next}}<a rel="next" href="{{.}}">Next page</a>{{end}}</p>
 </body>
 </html>
 `))
@@ -126,26 +192,103 @@ var linkTypes = func() map[Format]template.HTMLAttr {
 	return m
 }()
 
+const htmlType = "text/html; charset=utf-8"
+
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
-	feeds, err := s.listings(r)
+	s.cache.Serve(w, r, Key{Name: "/"}, s.Deps(store.FeedAll), s.renderIndex)
+}
+
+// renderIndex renders the index page: the site's feeds and the first page
+// of sources and of categories, each with autodiscovery links. It is the
+// one place that knows what the front page shows.
+func (s *Server) renderIndex(ctx context.Context, in RenderInput) (Content, error) {
+	set := s.srcs.Load()
+	cats, err := s.categories(ctx, in.States[0])
 	if err != nil {
-		s.log.Error("index page", "error", err)
-		httpError(w, http.StatusServiceUnavailable, "the store is unavailable; try again shortly")
-		return
+		return Content{}, err
 	}
 	site := s.r.Site()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header()["Cache-Control"] = s.hCacheControl
-	if r.Method == http.MethodHead {
+	srcs := s.sourceListings(set, 0, listPageSize)
+	catl := s.categoryListings(cats, 0, listPageSize)
+	var buf bytes.Buffer
+	err = indexPage.Execute(&buf, map[string]any{
+		"Lang": site.Language, "Title": site.Title, "Description": site.Description,
+		"Base": site.BaseURL, "Formats": Formats, "Types": linkTypes,
+		"Alternates": slices.Concat(s.siteListings(), srcs, catl),
+		"Site":       s.siteListings(), "Sources": srcs, "Categories": catl,
+		"MoreSources": len(set.ids) > len(srcs), "SourceCount": len(set.ids),
+		"MoreCategories": len(cats.slugs) > len(catl), "CategoryCount": len(cats.slugs),
+	})
+	return Content{Body: buf.Bytes(), Type: htmlType}, err
+}
+
+// listParams reads ?page= of a list page (unknown parameters are ignored).
+func listParams(w http.ResponseWriter, r *http.Request) (int, bool) {
+	v := r.URL.Query().Get("page")
+	if v == "" {
+		return 1, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		httpError(w, http.StatusBadRequest, "page must be a whole number from 1")
+		return 0, false
+	}
+	return n, true
+}
+
+func (s *Server) handleSourceList(w http.ResponseWriter, r *http.Request) {
+	page, ok := listParams(w, r)
+	if !ok {
 		return
 	}
-	err = indexPage.Execute(w, map[string]any{
-		"Lang": site.Language, "Title": site.Title, "Description": site.Description,
-		"Base": site.BaseURL, "Feeds": feeds, "Formats": Formats, "Types": linkTypes,
+	s.cache.Serve(w, r, Key{Name: "/sources/", Page: page}, s.Deps(), func(ctx context.Context, in RenderInput) (Content, error) {
+		set := s.srcs.Load()
+		return s.renderList(page, len(set.ids), "/sources/", "Sources", func(from, to int) []listing { return s.sourceListings(set, from, to) })
 	})
-	if err != nil {
-		s.log.Warn("index page write", "error", err)
+}
+
+func (s *Server) handleCategoryList(w http.ResponseWriter, r *http.Request) {
+	page, ok := listParams(w, r)
+	if !ok {
+		return
 	}
+	s.cache.Serve(w, r, Key{Name: "/categories/", Page: page}, s.Deps(store.FeedAll), func(ctx context.Context, in RenderInput) (Content, error) {
+		cats, err := s.categories(ctx, in.States[0])
+		if err != nil {
+			return Content{}, err
+		}
+		return s.renderList(page, len(cats.slugs), "/categories/", "Categories", func(from, to int) []listing { return s.categoryListings(cats, from, to) })
+	})
+}
+
+// renderList renders one page of a list of feeds.
+func (s *Server) renderList(page, total int, path, heading string, items func(from, to int) []listing) (Content, error) {
+	last := max(1, (total+listPageSize-1)/listPageSize)
+	if page > last {
+		return Content{}, syndicate.Errorf(syndicate.ENotFound, "page %d is past the end of this list", page)
+	}
+	site := s.r.Site()
+	pageURL := func(n int) string {
+		if n == 1 {
+			return site.BaseURL + path
+		}
+		return site.BaseURL + path + "?page=" + strconv.Itoa(n)
+	}
+	list := items((page-1)*listPageSize, page*listPageSize)
+	data := map[string]any{
+		"Lang": site.Language, "Title": heading + " — " + site.Title, "Heading": heading, "SiteTitle": site.Title,
+		"Base": site.BaseURL, "Formats": Formats, "Types": linkTypes, "Alternates": list, "Items": list,
+		"Page": page, "Last": last, "Prev": "", "Next": "",
+	}
+	if page > 1 {
+		data["Prev"] = pageURL(page - 1)
+	}
+	if page < last {
+		data["Next"] = pageURL(page + 1)
+	}
+	var buf bytes.Buffer
+	err := listPage.Execute(&buf, data)
+	return Content{Body: buf.Bytes(), Type: htmlType}, err
 }
 
 // OPML 2.0 (http://opml.org/spec2.opml) documents.
@@ -166,30 +309,30 @@ type opmlEntry struct {
 }
 
 func (s *Server) handleOPML(w http.ResponseWriter, r *http.Request) {
-	feeds, err := s.listings(r)
+	s.cache.Serve(w, r, Key{Name: "/feeds.opml"}, s.Deps(store.FeedAll), s.renderOPML)
+}
+
+// renderOPML renders every public feed as one OPML document.
+func (s *Server) renderOPML(ctx context.Context, in RenderInput) (Content, error) {
+	set := s.srcs.Load()
+	cats, err := s.categories(ctx, in.States[0])
 	if err != nil {
-		s.log.Error("opml", "error", err)
-		httpError(w, http.StatusServiceUnavailable, "the store is unavailable; try again shortly")
-		return
+		return Content{}, err
 	}
 	site := s.r.Site()
 	doc := opmlDoc{Version: "2.0", Title: site.Title + " — feeds", Owner: site.Title}
+	feeds := slices.Concat(s.siteListings(), s.sourceListings(set, 0, len(set.ids)), s.categoryListings(cats, 0, len(cats.slugs)))
+	doc.Body = make([]opmlEntry, 0, len(feeds))
 	for _, f := range feeds {
 		doc.Body = append(doc.Body, opmlEntry{Text: f.Title, Title: f.Title, Type: "rss", XMLURL: site.BaseURL + f.Path + ".rss", HTMLURL: f.Home})
 	}
-	out, err := xml.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		s.log.Error("opml", "error", err)
-		httpError(w, http.StatusInternalServerError, "internal error")
-		return
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return Content{}, fmt.Errorf("render opml: %w", err)
 	}
-	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
-	w.Header()["Cache-Control"] = s.hCacheControl
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	if r.Method == http.MethodHead {
-		return
-	}
-	w.Write([]byte(xml.Header))
-	w.Write(out)
-	w.Write([]byte("\n"))
+	buf.WriteString("\n")
+	return Content{Body: buf.Bytes(), Type: "text/x-opml; charset=utf-8"}, nil
 }

@@ -2,11 +2,14 @@ package feeds_test
 
 import (
 	"encoding/xml"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"syndicate"
 	"syndicate/feeds"
 	"syndicate/store"
 )
@@ -75,5 +78,66 @@ func TestTopicURLs(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("TopicURLs = %v\nwant %v", got, want)
+	}
+}
+
+// TestServer_ListsPaged: the index shows the first page of sources, the
+// source list is paged, the OPML lists every feed, and each is rendered
+// once per change.
+func TestServer_ListsPaged(t *testing.T) {
+	f := newFixture(t, true)
+	var many []syndicate.Source
+	for i := range 250 {
+		many = append(many, syndicate.Source{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("Source %03d", i), URL: "file:/x", Enabled: true})
+	}
+	f.srv.SetSources(many)
+	items := regexp.MustCompile(`<li>Source \d+ `)
+	tests := []struct {
+		path   string
+		status int
+		items  int
+		says   string
+	}{
+		{"/", 200, 100, `href="` + base + `/sources/">All 250 sources`},
+		{"/sources/", 200, 100, `rel="next" href="` + base + `/sources/?page=2"`},
+		{"/sources/?page=2", 200, 100, `rel="prev" href="` + base + `/sources/"`},
+		{"/sources/?page=3&utm=x", 200, 50, "page 3 of 3"},
+		{"/sources/?page=4", 404, 0, "past the end"},
+		{"/sources/?page=0", 400, 0, "page"},
+		{"/categories/", 200, 0, "Category: Politics"},
+	}
+	for _, tt := range tests {
+		r := f.get(t, tt.path)
+		b := string(body(t, r))
+		if r.StatusCode != tt.status || len(items.FindAllString(b, -1)) != tt.items || !strings.Contains(b, tt.says) {
+			t.Errorf("GET %s = %d with %d items, want %d with %d mentioning %q:\n%.600s", tt.path, r.StatusCode,
+				len(items.FindAllString(b, -1)), tt.status, tt.items, tt.says, b)
+		}
+	}
+	opml := string(body(t, f.get(t, "/feeds.opml")))
+	if n := strings.Count(opml, "<outline "); n != 2+250+3 {
+		t.Errorf("the OPML lists %d feeds, want %d", n, 2+250+3)
+	}
+	n := f.srv.Renders()
+	for _, p := range []string{"/", "/sources/?page=2", "/feeds.opml", "/categories/"} {
+		r := f.get(t, p, "Accept-Encoding", "gzip")
+		if r.StatusCode != 200 || r.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("GET %s gzip = %d %q", p, r.StatusCode, r.Header.Get("Content-Encoding"))
+		}
+		if r2 := f.get(t, p, "If-None-Match", r.Header.Get("ETag")); r2.StatusCode != 304 {
+			t.Errorf("GET %s revalidation = %d", p, r2.StatusCode)
+		}
+	}
+	if got := f.srv.Renders(); got != n {
+		t.Errorf("unchanged lists were rendered again (%d → %d)", n, got)
+	}
+	// An ingest (new category) changes the index and the category list.
+	_, err := f.st.ApplyIngest(t.Context(), &store.Batch{Source: srcRef("att"), Now: t0.Add(5 * time.Hour),
+		Entries: []*store.Entry{entry("att", 7, t0.Add(5*time.Hour), func(a *syndicate.Article) { a.Categories = []string{"Sports"} })}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := string(body(t, f.get(t, "/categories/"))); !strings.Contains(b, "Category: Sports") {
+		t.Errorf("the category list did not change after an ingest:\n%s", b)
 	}
 }

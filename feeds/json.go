@@ -103,11 +103,7 @@ func (r *Renderer) jsonArticle(v store.ArticleView, sources map[string]syndicate
 	base.PublishedDate, base.ModifiedDate = &pub, &upd
 	var atts []jsonAttachment
 	for _, e := range a.Enclosures {
-		t := e.Type
-		if t == "" {
-			t = "application/octet-stream"
-		}
-		atts = append(atts, jsonAttachment{URL: e.URL, MIMEType: t, Size: e.Length})
+		atts = append(atts, jsonAttachment{URL: e.URL, MIMEType: mediaType(e), Size: e.Length})
 	}
 	n := v.CommentCount
 	return &jsonItem{

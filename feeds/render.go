@@ -73,10 +73,11 @@ func (r *Renderer) EntryID(a *syndicate.Article) string {
 	return r.site.BaseURL + "/articles/" + a.ID
 }
 
-// Link is the article's canonical link, or our article URL without one.
+// Link is the article's link to the original (its canonical URL with the
+// partner's #fragment), or our article URL without one.
 func (r *Renderer) Link(a *syndicate.Article) string {
 	if a.CanonicalURL != "" {
-		return a.CanonicalURL
+		return a.Link()
 	}
 	return r.site.BaseURL + "/articles/" + a.ID
 }
@@ -122,7 +123,7 @@ func (r *Renderer) Attribution(a *syndicate.Article, src syndicate.Source) strin
 		text = syndicate.DefaultAttribution
 	}
 	t := r.template(text)
-	canonical := a.CanonicalURL
+	canonical := a.Link()
 	if canonical == "" {
 		canonical = src.SiteURL
 	}
@@ -133,12 +134,15 @@ func (r *Renderer) Attribution(a *syndicate.Article, src syndicate.Source) strin
 	if len(a.Authors) > 0 {
 		data.Author = a.Authors[0].Name
 	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		b.Reset()
+	// Capped: a short template cannot make a feed of megabytes. The
+	// default line is bounded by its two fields.
+	line, err := syndicate.RenderAttribution(t, data)
+	if err != nil {
+		var b bytes.Buffer
 		_ = r.template(syndicate.DefaultAttribution).Execute(&b, data)
+		line = b.String()
 	}
-	return r.policy.HTML(b.String(), nil)
+	return r.policy.HTML(line, nil)
 }
 
 func (r *Renderer) template(text string) *htmltemplate.Template {

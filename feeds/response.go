@@ -6,50 +6,9 @@ import (
 	"time"
 )
 
-var (
-	hVary = []string{"Accept-Encoding"}
-	hCORS = []string{"*"}
-	hGzip = []string{"gzip"}
-)
-
-// respond writes a cached document per RFC 9110: conditional requests
-// (If-None-Match first, If-Modified-Since only without it), HEAD, gzip
-// with its own strong ETag, and the same validators on a 304.
-func (s *Server) respond(w http.ResponseWriter, r *http.Request, e *entry) {
-	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
-	h := w.Header()
-	h["Cache-Control"] = s.hCacheControl
-	h["Vary"] = hVary
-	h["Access-Control-Allow-Origin"] = hCORS
-	h["Last-Modified"] = e.hLastModified
-	if gz {
-		h["Etag"] = e.hGzETag
-	} else {
-		h["Etag"] = e.hETag
-	}
-	if notModified(r, e) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	// No X-Content-Type-Options here: the type is an exact feed type no
-	// browser sniffs into HTML, and every extra header is measurable on
-	// this path (each costs a sort and a write per response).
-	h["Content-Type"] = e.hContentType
-	body := e.body
-	if gz {
-		h["Content-Encoding"] = hGzip
-		h["Content-Length"] = e.hGzLength
-		body = e.gz
-	} else {
-		h["Content-Length"] = e.hLength
-	}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
-}
-
-func notModified(r *http.Request, e *entry) bool {
+// notModified answers a conditional request per RFC 9110: If-None-Match
+// first, If-Modified-Since only without it.
+func notModified(r *http.Request, e *rep) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		return etagMatch(inm, e.etag, e.gzETag)
 	}

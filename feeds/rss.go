@@ -20,6 +20,7 @@ const (
 	nsWfw     = "http://wellformedweb.org/CommentAPI/"
 	nsSlash   = "http://purl.org/rss/1.0/modules/slash/"
 	nsThr     = "http://purl.org/syndication/thread/1.0"
+	nsMedia   = "http://search.yahoo.com/mrss/"
 )
 
 // rssRoot wraps gorilla's channel with the namespaces we add.
@@ -31,6 +32,7 @@ type rssRoot struct {
 	NSWfw     string      `xml:"xmlns:wfw,attr"`
 	NSSlash   string      `xml:"xmlns:slash,attr"`
 	NSAtom    string      `xml:"xmlns:atom,attr"`
+	NSMedia   string      `xml:"xmlns:media,attr"`
 	Channel   *rssChannel `xml:"channel"`
 }
 
@@ -52,6 +54,37 @@ type rssItem struct {
 	Creators      []string   `xml:"dc:creator"`
 	CommentRSS    string     `xml:"wfw:commentRss,omitempty"`
 	SlashComments *int       `xml:"slash:comments,omitempty"`
+	mediaImage
+}
+
+// mediaImage is an article's lead image as Media RSS (in RSS and Atom):
+// media:content for readers that show it with the entry, media:thumbnail
+// for those that want a preview.
+type mediaImage struct {
+	Content   *mediaRef `xml:"media:content,omitempty"`
+	Thumbnail *mediaRef `xml:"media:thumbnail,omitempty"`
+}
+
+type mediaRef struct {
+	URL    string `xml:"url,attr"`
+	Medium string `xml:"medium,attr,omitempty"`
+}
+
+func leadImage(a *syndicate.Article) mediaImage {
+	if a.Image == "" {
+		return mediaImage{}
+	}
+	return mediaImage{Content: &mediaRef{URL: a.Image, Medium: "image"}, Thumbnail: &mediaRef{URL: a.Image}}
+}
+
+// mediaType is an enclosure's type as we publish it: a valid media type
+// (normalization makes it one; an article stored before that gets one
+// here from its URL), else application/octet-stream.
+func mediaType(e syndicate.Enclosure) string {
+	if t := syndicate.MediaType(e.Type, e.URL); t != "" {
+		return t
+	}
+	return "application/octet-stream"
 }
 
 type rssSource struct {
@@ -105,7 +138,7 @@ func (r *Renderer) rssChannel(doc Doc, updated time.Time) *rssChannel {
 }
 
 func marshalRSS(root *rssRoot) ([]byte, error) {
-	root.Version, root.NSContent, root.NSDC, root.NSWfw, root.NSSlash, root.NSAtom = "2.0", nsContent, nsDC, nsWfw, nsSlash, nsAtom
+	root.Version, root.NSContent, root.NSDC, root.NSWfw, root.NSSlash, root.NSAtom, root.NSMedia = "2.0", nsContent, nsDC, nsWfw, nsSlash, nsAtom, nsMedia
 	var b bytes.Buffer
 	if err := gfeeds.WriteXML(root, &b); err != nil {
 		return nil, err
@@ -127,10 +160,7 @@ func (r *Renderer) gorillaItem(a *syndicate.Article, content string) *gfeeds.Ite
 	}
 	if len(a.Enclosures) > 0 {
 		e := a.Enclosures[0]
-		it.Enclosure = &gfeeds.Enclosure{Url: e.URL, Type: e.Type, Length: strconv.FormatInt(e.Length, 10)}
-		if it.Enclosure.Type == "" {
-			it.Enclosure.Type = "application/octet-stream"
-		}
+		it.Enclosure = &gfeeds.Enclosure{Url: e.URL, Type: mediaType(e), Length: strconv.FormatInt(e.Length, 10)}
 	}
 	return it
 }
@@ -165,6 +195,7 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 			Creators:      authorNames(a),
 			CommentRSS:    r.CommentsURL(a, RSS),
 			SlashComments: &n,
+			mediaImage:    leadImage(a),
 		})
 	}
 	return marshalRSS(&rssRoot{Channel: ch})

@@ -1,11 +1,7 @@
 package feeds
 
 import (
-	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,35 +35,35 @@ type Options struct {
 	Recheck time.Duration
 	// OnCache, if set, is told whether each feed request was a cache hit.
 	OnCache func(hit bool)
-	// CacheBytes bounds the rendered-feed cache (bodies plus gzip); the
-	// least recently used documents go first. Default 256 MiB.
+	// CacheBytes bounds the document cache (everything it holds: bodies,
+	// gzip, headers, bookkeeping); the least recently used documents go
+	// first. Default 256 MiB.
 	CacheBytes int64
+	// Renders bounds concurrent renders (default 2 × GOMAXPROCS, at least 4).
+	Renders int
+	// Now is the cache's clock (time.Now if nil).
+	Now func() time.Time
 }
 
 // Server serves the public feeds. Create it with NewServer, give it the
-// sources with SetSources and start its watcher with Start.
+// sources with SetSources and start its watcher with Start. Every public
+// document it serves comes from its Cache.
 type Server struct {
-	opts Options
-	r    *Renderer
-	st   Store
-	log  *slog.Logger
+	opts  Options
+	r     *Renderer
+	st    Store
+	log   *slog.Logger
+	cache *Cache
 
-	mu         sync.RWMutex
-	cache      map[cacheKey]*entry
-	cacheBytes int64        // sum of entry sizes, under mu
-	clock      atomic.Int64 // coarse unix seconds, for LRU bookkeeping
-	sources    map[string]syndicate.Source
-	sourcesGen uint64
+	srcs atomic.Pointer[sourceSet]
+	cats atomic.Pointer[categoryList]
+}
 
-	versions *versions
-	flight   flight
-	renders  atomic.Int64
-
-	articles     sync.Map // article id → *articleDoc
-	articleCount atomic.Int64
-	downAt       atomic.Int64 // unix nanos of the last store failure
-
-	hCacheControl []string
+// sourceSet is one generation of the known sources.
+type sourceSet struct {
+	m   map[string]syndicate.Source
+	ids []string // sorted
+	gen uint64
 }
 
 // NewServer returns a Server.
@@ -79,79 +74,68 @@ func NewServer(opts Options) *Server {
 	if opts.MaxLimit <= 0 {
 		opts.MaxLimit = 100
 	}
-	if opts.CacheBytes <= 0 {
-		opts.CacheBytes = 256 << 20
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
-		opts: opts, r: opts.Renderer, st: opts.Store, log: log,
-		cache:         map[cacheKey]*entry{},
-		sources:       map[string]syndicate.Source{},
-		versions:      newVersions(),
-		hCacheControl: []string{fmt.Sprintf("public, max-age=%d", int(opts.CacheMaxAge.Seconds()))},
-	}
+	s := &Server{opts: opts, r: opts.Renderer, st: opts.Store, log: log}
+	s.cache = NewCache(CacheOptions{
+		Bytes: opts.CacheBytes, Renders: opts.Renders, States: opts.Store.FeedStates, Now: opts.Now,
+		CacheControl: fmt.Sprintf("public, max-age=%d", int(opts.CacheMaxAge.Seconds())),
+		OnCache:      opts.OnCache, Logger: log,
+	})
+	s.srcs.Store(&sourceSet{m: map[string]syndicate.Source{}})
+	return s
 }
 
 // SetSources replaces the known sources (names, attribution templates);
 // every rendered document is re-rendered on its next request.
 func (s *Server) SetSources(srcs []syndicate.Source) {
 	m := make(map[string]syndicate.Source, len(srcs))
+	ids := make([]string, 0, len(srcs))
 	for _, src := range srcs {
+		if _, dup := m[src.ID]; !dup {
+			ids = append(ids, src.ID)
+		}
 		m[src.ID] = src
 	}
-	s.mu.Lock()
-	s.sources = m
-	s.sourcesGen++
-	s.mu.Unlock()
+	slices.Sort(ids)
+	for {
+		old := s.srcs.Load()
+		if s.srcs.CompareAndSwap(old, &sourceSet{m: m, ids: ids, gen: old.gen + 1}) {
+			return
+		}
+	}
 }
 
 // Sources returns the known sources.
-func (s *Server) Sources() map[string]syndicate.Source {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.sources
+func (s *Server) Sources() map[string]syndicate.Source { return s.srcs.Load().m }
+
+// Cache returns the document cache the server serves from; other packages
+// serve their documents from it too (see Cache.Serve and Deps).
+func (s *Server) Cache() *Cache { return s.cache }
+
+// Deps returns the dependencies of a document that shows feeds and the
+// known sources (names, attribution): it is re-rendered when one of the
+// feeds changes or the sources are replaced.
+func (s *Server) Deps(feeds ...store.FeedKey) Deps {
+	return Deps{Feeds: feeds, Gen: s.srcs.Load().gen}
 }
 
 // Start subscribes to the store's change notifications until ctx ends.
 func (s *Server) Start(ctx context.Context) {
-	s.st.Watch(ctx, s.Invalidate)
-	s.clock.Store(time.Now().Unix())
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-t.C:
-				s.clock.Store(now.Unix())
-			}
-		}
-	}()
-	if s.opts.Recheck > 0 {
-		go func() {
-			t := time.NewTicker(s.opts.Recheck)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					s.versions.invalidate(nil)
-				}
-			}
-		}()
-	}
+	s.st.Watch(ctx, s.cache.Invalidate)
+	s.cache.Run(ctx, s.opts.Recheck)
 }
 
 // Invalidate marks feeds changed (nil: all of them).
-func (s *Server) Invalidate(feeds []store.FeedKey) { s.versions.invalidate(feeds) }
+func (s *Server) Invalidate(feeds []store.FeedKey) { s.cache.Invalidate(feeds) }
 
 // Renders counts documents rendered so far (tests prove cache hits with it).
-func (s *Server) Renders() int64 { return s.renders.Load() }
+func (s *Server) Renders() int64 { return s.cache.Renders() }
+
+// Cached returns how many rendered documents the cache holds.
+func (s *Server) Cached() int { return s.cache.Len() }
 
 // Routes registers the public routes on mux.
 func (s *Server) Routes(mux *http.ServeMux) {
@@ -164,6 +148,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /articles/{id}/{file}", s.handleArticleComments)
 	mux.HandleFunc("GET /articles/{id}", s.handleArticle)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
+	mux.HandleFunc("GET /sources/{$}", s.handleSourceList)
+	mux.HandleFunc("GET /categories/{$}", s.handleCategoryList)
 	mux.HandleFunc("GET /feeds.opml", s.handleOPML)
 }
 
@@ -280,59 +266,33 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "unknown article")
 		return
 	}
-	v, err := s.st.Article(r.Context(), id)
-	if err != nil {
-		if syndicate.ErrorKind(err) == syndicate.ENotFound {
-			notFound(w, "unknown article %q", id)
-			return
+	// Its comment count moves with the article's comment feed, its content
+	// with the site feed; the memo spares a re-render (the attribution line
+	// is sanitized, which is not free) when neither touched this article.
+	deps := s.Deps(store.FeedAll, store.ArticleCommentsFeed(id))
+	s.cache.Serve(w, r, Key{Name: "/articles/" + id}, deps, func(ctx context.Context, in RenderInput) (Content, error) {
+		v, err := s.st.Article(ctx, id)
+		if err != nil {
+			if syndicate.ErrorKind(err) == syndicate.ENotFound {
+				return Content{}, syndicate.Errorf(syndicate.ENotFound, "unknown article %q", id)
+			}
+			return Content{}, err
 		}
-		s.log.Error("read article", "article_id", id, "error", err)
-		httpError(w, http.StatusServiceUnavailable, "the store is unavailable; try again shortly")
-		return
-	}
-	// The JSON is rendered once per (content, comment count, sources):
-	// the attribution line is sanitized, which is not free.
-	s.mu.RLock()
-	gen := s.sourcesGen
-	s.mu.RUnlock()
-	memo := fmt.Sprintf("%s|%s|%d|%d|%s", v.Hash, v.Updated.Format(time.RFC3339), v.CommentCount, gen, strings.Join(v.Carriers, ","))
-	e, _ := s.articles.Load(id)
-	a, _ := e.(*articleDoc)
-	if a == nil || a.memo != memo {
+		memo := fmt.Sprintf("%s|%s|%d|%d|%s", v.Hash, v.Updated.Format(time.RFC3339), v.CommentCount, deps.Gen, strings.Join(v.Carriers, ","))
+		if memo == in.Memo {
+			return Content{Memo: memo, Unchanged: true}, nil
+		}
 		body, err := marshalJSON(s.r.ArticleItem(v, s.Sources()))
 		if err != nil {
-			s.log.Error("render article", "article_id", v.ID, "error", err)
-			httpError(w, http.StatusInternalServerError, "internal error")
-			return
+			return Content{}, fmt.Errorf("render article %s: %w", v.ID, err)
 		}
-		sum := sha256.Sum256(body)
-		a = &articleDoc{memo: memo, body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
-		if s.articleCount.Add(1) > maxArticleDocs {
-			s.articles.Clear() // crude but bounded: re-rendered on demand
-			s.articleCount.Store(1)
+		modified := v.Updated
+		if t := in.States[1].Modified; t.After(modified) {
+			modified = t
 		}
-		s.articles.Store(id, a)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("ETag", a.etag)
-	h["Cache-Control"] = s.hCacheControl
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, a.etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Write(a.body)
+		return Content{Body: body, Type: "application/json; charset=utf-8", Memo: memo, Modified: modified}, nil
+	})
 }
-
-// articleDoc is a rendered /articles/{id} body.
-type articleDoc struct {
-	memo, etag string
-	body       []byte
-}
-
-// maxArticleDocs bounds the rendered-article memo.
-const maxArticleDocs = 10000
 
 // feedSpec says which feed document a request is for.
 type feedSpec struct {
@@ -385,24 +345,6 @@ func (s *Server) pageURL(spec feedSpec, page, limit int) string {
 	return u
 }
 
-var errPastEnd = errors.New("page past the end")
-
-// Outage handling: a revalidation with a stale copy in hand waits at most
-// revalidateTimeout; after a store failure, stale copies are served
-// without asking the store for downWindow.
-const (
-	revalidateTimeout = 500 * time.Millisecond
-	loadTimeout       = 20 * time.Second
-	downWindow        = 2 * time.Second
-)
-
-func (s *Server) markDown() { s.downAt.Store(time.Now().UnixNano()) }
-
-func (s *Server) storeDown() bool {
-	at := s.downAt.Load()
-	return at != 0 && time.Since(time.Unix(0, at)) < downWindow
-}
-
 // maxIDLength bounds ids and slugs in feed URLs (source ids are at most
 // 64; article ids and slugs are short): longer ones are unknown.
 const maxIDLength = 200
@@ -421,98 +363,28 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec
 		httpError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	k := cacheKey{feed: spec.key, format: spec.format, page: p.page, limit: p.limit}
-	s.mu.RLock()
-	e := s.cache[k]
-	gen := s.sourcesGen
-	s.mu.RUnlock()
-	if e != nil && e.sourcesGen == gen {
-		if v, known, _ := s.versions.get(spec.key); known && v == e.version || s.storeDown() {
-			// Fresh, or the store just failed: serve what we have
-			// (stale-if-error) rather than wait on it per request.
-			if s.opts.OnCache != nil {
-				s.opts.OnCache(true)
-			}
-			if now := s.now(); e.used.Load() != now {
-				e.used.Store(now)
-			}
-			s.respond(w, r, e)
-			return
+	k := Key{Name: string(spec.key), Variant: string(spec.format), Page: p.page, Limit: p.limit}
+	deps := Deps{Feeds: []store.FeedKey{spec.key}, Gen: s.srcs.Load().gen}
+	d, _, err := s.cache.Get(r.Context(), k, deps, func(ctx context.Context, in RenderInput) (Content, error) {
+		title, description, err := s.describe(ctx, spec.key)
+		if err != nil {
+			return Content{}, err
 		}
-	}
-	if s.opts.OnCache != nil {
-		s.opts.OnCache(false)
-	}
-	// The load serves every request waiting on this document: it must not
-	// end because the first one hung up. With a stale copy to fall back
-	// on, readers are not kept waiting long.
-	timeout := loadTimeout
-	if e != nil {
-		timeout = revalidateTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), timeout)
-	defer cancel()
-	e2, err := s.flight.do(k, func() (*entry, error) { return s.load(ctx, spec, p, k, e, gen) })
-	if err != nil && e != nil && !errors.Is(err, errPastEnd) && syndicate.ErrorKind(err) != syndicate.ENotFound {
-		s.markDown()
-	}
+		body, err := s.render(ctx, spec, p, in.States[0], title, description)
+		return Content{Body: body, Type: spec.format.ContentType()}, err
+	})
 	switch {
 	case err == nil:
-		s.respond(w, r, e2)
-	case errors.Is(err, errPastEnd):
-		notFound(w, "page %d is past the end of this feed", p.page)
+		s.cache.Respond(w, r, d)
 	case syndicate.ErrorKind(err) == syndicate.ENotFound:
 		notFound(w, "%s", syndicate.ErrorMessage(err))
-	case e != nil:
-		// Stale-if-error: the store is away, the last good copy serves.
-		s.log.Warn("serving a stale feed", "feed", string(spec.key), "error", err)
-		s.respond(w, r, e)
 	default:
 		s.log.Error("render feed", "feed", string(spec.key), "error", err)
 		httpError(w, http.StatusServiceUnavailable, "this feed is unavailable right now; try again shortly")
 	}
 }
 
-// load refreshes a document on a cache miss: one version read from the
-// store; a render only when the version moved.
-func (s *Server) load(ctx context.Context, spec feedSpec, p params, k cacheKey, old *entry, gen uint64) (*entry, error) {
-	_, _, token := s.versions.get(spec.key)
-	states, err := s.st.FeedStates(ctx, []store.FeedKey{spec.key})
-	if err != nil {
-		return nil, err
-	}
-	state := states[spec.key]
-	if old != nil && old.version == state.Version && old.sourcesGen == gen {
-		s.versions.set(spec.key, state.Version, token)
-		return old, nil
-	}
-	title, description, err := s.describe(ctx, spec.key)
-	if err != nil {
-		return nil, err
-	}
-	// Only feeds that exist are remembered: unknown ids never grow the map.
-	s.versions.set(spec.key, state.Version, token)
-	body, err := s.render(ctx, spec, p, state, title, description)
-	if err != nil {
-		return nil, err
-	}
-	e := newEntry(spec.key, state.Version, gen, spec.format, body, state.Modified)
-	e.used.Store(s.now())
-	s.mu.Lock()
-	if old, ok := s.cache[k]; ok {
-		s.cacheBytes -= old.size()
-	}
-	s.cache[k] = e
-	s.cacheBytes += e.size()
-	if s.cacheBytes > s.opts.CacheBytes {
-		s.evict()
-	}
-	s.mu.Unlock()
-	return e, nil
-}
-
 func (s *Server) render(ctx context.Context, spec feedSpec, p params, state store.FeedState, title, description string) ([]byte, error) {
-	s.renders.Add(1)
 	offset := (p.page - 1) * p.limit
 	doc := Doc{
 		Format: spec.format, ID: s.pageURL(feedSpec{key: spec.key, format: Atom}, 1, s.opts.DefaultLimit),
@@ -521,7 +393,7 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 	links := func(total int) error {
 		last := max(1, (total+p.limit-1)/p.limit)
 		if p.page > last {
-			return errPastEnd
+			return syndicate.Errorf(syndicate.ENotFound, "page %d is past the end of this feed", p.page)
 		}
 		doc.Links = Links{Self: s.pageURL(spec, p.page, p.limit), First: s.pageURL(spec, 1, p.limit), Last: s.pageURL(spec, last, p.limit)}
 		if p.page > 1 {
@@ -574,40 +446,4 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 		}
 	}
 	return s.r.CommentFeed(doc, items, spec.key == store.FeedComments)
-}
-
-// now is a coarse clock (whole seconds) that costs one atomic load.
-func (s *Server) now() int64 {
-	if t := s.clock.Load(); t != 0 {
-		return t
-	}
-	return time.Now().Unix()
-}
-
-// evict drops the least recently used documents until the cache is under
-// 90% of its bound. It runs under s.mu, only when the bound is passed.
-func (s *Server) evict() {
-	type kv struct {
-		k    cacheKey
-		used int64
-	}
-	all := make([]kv, 0, len(s.cache))
-	for k, e := range s.cache {
-		all = append(all, kv{k, e.used.Load()})
-	}
-	slices.SortFunc(all, func(a, b kv) int { return cmp.Compare(a.used, b.used) })
-	for _, x := range all {
-		if s.cacheBytes <= s.opts.CacheBytes*9/10 {
-			break
-		}
-		s.cacheBytes -= s.cache[x.k].size()
-		delete(s.cache, x.k)
-	}
-}
-
-// Cached returns how many rendered documents the cache holds.
-func (s *Server) Cached() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return len(s.cache)
 }

@@ -109,11 +109,11 @@ func (in *Ingester) pollCommentFeed(ctx context.Context, cs CommentStore, a *syn
 	if resp.NotModified {
 		return 0, cs.SaveFetchState(ctx, key, st)
 	}
-	feed, err := parse.Parse(resp.Body, resp.ContentType)
+	doc, err := parse.Read(resp.Body, resp.ContentType)
 	if err != nil {
 		return 0, fmt.Errorf("parse: %w", err)
 	}
-	comments := normalize.Comments(feed, a, normalize.Options{Now: now, Policy: in.opts.Policy})
+	comments := normalize.Comments(doc.Feed, a, normalize.Options{Now: now, Policy: in.opts.Policy})
 	n, err := cs.AddPartnerComments(ctx, a.ID, comments)
 	if err != nil {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -112,17 +113,22 @@ type Summary struct {
 	New       int
 	Updated   int
 	Unchanged int
-	Duration  time.Duration
-	Err       error
-	Changed   []store.FeedKey
-	written   []string // ids of new and updated articles
+	// Skipped counts the partner's entries left out of this pass, each
+	// logged once with its position and reason; Pruned the articles
+	// retention removed from the source after it.
+	Skipped  int
+	Pruned   int
+	Duration time.Duration
+	Err      error
+	Changed  []store.FeedKey
+	written  []string // ids of new and updated articles
 }
 
 // String formats s as `syndicate ingest` prints it (DECISIONS §10).
 func (s Summary) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "id=%s status=%s http=%d new=%d updated=%d unchanged=%d duration=%s",
-		s.SourceID, s.Status, s.HTTP, s.New, s.Updated, s.Unchanged, s.Duration.Round(time.Millisecond))
+	fmt.Fprintf(&b, "id=%s status=%s http=%d new=%d updated=%d unchanged=%d skipped=%d pruned=%d duration=%s",
+		s.SourceID, s.Status, s.HTTP, s.New, s.Updated, s.Unchanged, s.Skipped, s.Pruned, s.Duration.Round(time.Millisecond))
 	if s.Err != nil {
 		fmt.Fprintf(&b, " error=%s", strconv.Quote(s.Err.Error()))
 	}
@@ -193,12 +199,21 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 
 	st.LastAttempt = start
 	in.pass(ctx, src, st, &sum, log)
+	if errors.Is(sum.Err, store.ErrSourceGone) {
+		// Deleted while this run was under way: nothing is recorded for
+		// it, so nothing of it outlives the delete.
+		log.Info("ingest stopped: the source was deleted meanwhile")
+		return sum
+	}
 	if sum.Status == StatusOK || sum.Status == StatusNotModified {
 		if src.Comments {
 			_, changed := in.pollComments(ctx, in.store, src, sum.written, log)
 			sum.Changed = mergeKeys(sum.Changed, changed)
 		}
-		sum.Changed = mergeKeys(sum.Changed, in.retain(ctx, src, log))
+		changed, pruned := in.retain(ctx, src, log)
+		sum.Changed = mergeKeys(sum.Changed, changed)
+		sum.Pruned = pruned
+		st.ItemsPruned = pruned
 	}
 	st.Duration = in.opts.Now().Sub(start).Round(time.Millisecond).String()
 	st.LastStatus = sum.Status
@@ -215,7 +230,7 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 	case sum.Status == StatusFailed:
 		log.Warn("ingest failed", "error", sum.Err, "http", sum.HTTP, "consecutive_failures", st.ConsecutiveFailures)
 	default:
-		log.Info("ingested", "status", sum.Status, "http", sum.HTTP, "new", sum.New, "updated", sum.Updated, "unchanged", sum.Unchanged)
+		log.Info("ingested", "status", sum.Status, "http", sum.HTTP, "new", sum.New, "updated", sum.Updated, "unchanged", sum.Unchanged, "skipped", sum.Skipped, "pruned", sum.Pruned)
 	}
 	if len(sum.Changed) > 0 && in.opts.OnChange != nil {
 		in.opts.OnChange(ctx, sum.Changed)
@@ -281,25 +296,36 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		return
 	}
 	st.Bytes = int64(len(resp.Body))
-	feed, err := parse.Parse(resp.Body, resp.ContentType)
+	doc, err := parse.Read(resp.Body, resp.ContentType)
 	if err != nil {
 		st.ETag, st.LastModified = "", "" // make the next fetch unconditional
 		fail(fmt.Errorf("parse %s: %w", syndicate.RedactURL(target), err))
 		return
 	}
+	for _, r := range doc.Repairs {
+		log.Warn("partner document repaired", "repair", r)
+	}
 	feedURL := resp.FinalURL
 	if syndicate.IsFileURL(feedURL) {
 		feedURL = src.SiteURL
 	}
-	norm := normalize.Normalize(feed, src, normalize.Options{
+	norm := normalize.Normalize(doc.Feed, src, normalize.Options{
 		FeedURL: feedURL, Now: in.opts.Now(), StripParams: in.opts.StripParams, Policy: in.opts.Policy,
+		Body: resp.Body,
 	})
-	for _, p := range norm.Problems {
-		log.Warn("partner entry problem", "problem", p)
-	}
+	norm.Skipped = append(norm.Skipped, doc.Skipped...)
+	now := in.opts.Now().UTC().Truncate(time.Second)
+	plan := in.plan(norm, now)
+	logProblems(log, norm, plan.skipped)
 	st.TTLAdvice = norm.TTLAdvice
+	st.ItemsRead, st.ItemsSkipped, st.ItemsUndated = norm.Read, len(plan.skipped), norm.Undated
 	st.ItemsSeen = len(norm.Entries)
-	res, err := in.store.ApplyIngest(ctx, &store.Batch{Source: src.Ref(), Entries: norm.Entries, Now: in.opts.Now().UTC().Truncate(time.Second)})
+	sum.Skipped = len(plan.skipped)
+	res, err := in.write(ctx, src, plan.entries, now)
+	if res != nil {
+		sum.New, sum.Updated, sum.Unchanged, sum.Changed, sum.written = res.New, res.Updated, res.Unchanged, res.Changed, res.Written
+		st.ItemsNew, st.ItemsUpdated = res.New, res.Updated
+	}
 	if err != nil {
 		st.ETag, st.LastModified = "", ""
 		fail(err)
@@ -308,10 +334,161 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	sum.Status = StatusOK
 	moved()
 	st.Normalizer = syndicate.NormalizerVersion
-	sum.New, sum.Updated, sum.Unchanged, sum.Changed, sum.written = res.New, res.Updated, res.Unchanged, res.Changed, res.Written
-	st.ItemsNew, st.ItemsUpdated = res.New, res.Updated
 	st.LastSuccess = in.opts.Now()
 	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, ""
+	// A document read only in part (truncated, cut at a limit) is a
+	// success whose status still says what was lost.
+	st.LastError = strings.Join(doc.Repairs, "; ")
+}
+
+// skip is one partner entry left out of a pass.
+type skip struct {
+	pos    int // 0-based position in the partner's document; -1 unknown
+	reason string
+}
+
+// passPlan is what one pass stores and what it leaves out.
+type passPlan struct {
+	entries []*store.Entry
+	skipped []skip
+}
+
+// plan decides what a pass stores: normalize's entries minus repeated
+// keys (the first wins) and, beyond the retention count, the oldest (a
+// source never stores more per pass than it may keep). Everything left
+// out is a skip with its position and reason, as normalize's own are.
+func (in *Ingester) plan(norm *normalize.Result, now time.Time) passPlan {
+	var p passPlan
+	for _, sk := range norm.Skipped {
+		p.skipped = append(p.skipped, skip{pos: sk.Index, reason: sk.Reason})
+	}
+	pos := entryPositions(norm)
+	type cand struct {
+		e   *store.Entry
+		pos int
+		at  time.Time
+	}
+	var cands []cand
+	seen := make(map[string]int, len(norm.Entries))
+	for i, e := range norm.Entries {
+		if first, dup := seen[e.Key]; dup {
+			p.skipped = append(p.skipped, skip{pos: pos[i], reason: fmt.Sprintf("the same entry as position %d (same id or link): the first is kept", first)})
+			continue
+		}
+		seen[e.Key] = pos[i]
+		at := e.Article.Published
+		if at.IsZero() {
+			// Undated: dated from the fetch time in the partner's order.
+			at = now.Add(-time.Duration(max(pos[i], 0)) * time.Millisecond)
+		}
+		cands = append(cands, cand{e: e, pos: pos[i], at: at})
+	}
+	if keep := in.opts.RetainItems; keep > 0 && len(cands) > keep {
+		byAge := slices.Clone(cands)
+		slices.SortStableFunc(byAge, func(a, b cand) int { return b.at.Compare(a.at) })
+		kept := make(map[*store.Entry]bool, keep)
+		for _, c := range byAge[:keep] {
+			kept[c.e] = true
+		}
+		reason := fmt.Sprintf("older than the newest %d entries this source keeps (ingest.retention.max_items_per_source)", keep)
+		cands = slices.DeleteFunc(cands, func(c cand) bool {
+			if !kept[c.e] {
+				p.skipped = append(p.skipped, skip{pos: c.pos, reason: reason})
+				return true
+			}
+			return false
+		})
+	}
+	for _, c := range cands {
+		p.entries = append(p.entries, c.e)
+	}
+	slices.SortStableFunc(p.skipped, func(a, b skip) int { return a.pos - b.pos })
+	return p
+}
+
+// entryPositions returns each entry's position in the partner's
+// document: normalize keeps document order and reports the positions it
+// skipped, so the entries fill the others. When the counts disagree the
+// positions are unknown (-1).
+func entryPositions(norm *normalize.Result) []int {
+	out := make([]int, len(norm.Entries))
+	skipped := make(map[int]bool, len(norm.Skipped))
+	for _, sk := range norm.Skipped {
+		skipped[sk.Index] = true
+	}
+	if norm.Read-len(skipped) != len(norm.Entries) {
+		for i := range out {
+			out[i] = -1
+		}
+		return out
+	}
+	i := 0
+	for p := 0; p < norm.Read && i < len(out); p++ {
+		if !skipped[p] {
+			out[i] = p
+			i++
+		}
+	}
+	return out
+}
+
+// MaxLoggedSkips caps the skipped entries logged one by one per pass; the
+// rest are logged as one line of counts per reason, so a hostile 160k-item
+// feed cannot flood the log.
+const MaxLoggedSkips = 100
+
+// logProblems logs every skipped entry once with its position and reason,
+// then normalize's other problems (degraded entries it kept).
+func logProblems(log *slog.Logger, norm *normalize.Result, skipped []skip) {
+	rest := map[string]int{}
+	for i, sk := range skipped {
+		if i < MaxLoggedSkips {
+			log.Warn("partner entry skipped", "position", sk.pos, "reason", sk.reason)
+			continue
+		}
+		rest[sk.reason]++
+	}
+	for _, reason := range slices.Sorted(maps.Keys(rest)) {
+		log.Warn("more partner entries skipped", "count", rest[reason], "reason", reason)
+	}
+	skippedAt := make(map[string]bool, len(norm.Skipped))
+	for _, sk := range norm.Skipped {
+		skippedAt[fmt.Sprintf("item %d: ", sk.Index)] = true
+	}
+	for _, p := range norm.Problems {
+		if head, _, ok := strings.Cut(p, ": "); ok && skippedAt[head+": "] {
+			continue // already logged as a skip
+		}
+		log.Warn("partner entry problem", "problem", p)
+	}
+}
+
+// write stores entries in batches of store.ChunkSize, each its own short
+// transaction, checking ctx between them: a large pass never holds the
+// store's write lock for long, and a shutdown or a delete of the source
+// stops it between two batches. The result covers the batches written,
+// also when an error ends the pass early.
+func (in *Ingester) write(ctx context.Context, src syndicate.Source, entries []*store.Entry, now time.Time) (*store.Result, error) {
+	total := &store.Result{}
+	for start := 0; start < len(entries); start += store.ChunkSize {
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("stopped after storing %d of %d entries: %w", start, len(entries), err)
+		}
+		chunk := entries[start:min(start+store.ChunkSize, len(entries))]
+		res, err := in.store.ApplyIngest(ctx, &store.Batch{
+			Source: src.Ref(), Entries: chunk, Now: now,
+			RequireSource: src.Managed == syndicate.ManagedAPI,
+		})
+		if err != nil {
+			return total, err
+		}
+		total.New += res.New
+		total.Updated += res.Updated
+		total.Unchanged += res.Unchanged
+		total.Written = append(total.Written, res.Written...)
+		total.Changed = mergeKeys(total.Changed, res.Changed)
+	}
+	return total, nil
 }
 
 // backoff is exponential with full jitter in its upper half, capped.
@@ -334,11 +511,13 @@ func mergeKeys(a, b []store.FeedKey) []store.FeedKey {
 	return a
 }
 
-// retain applies retention to a source after a good pass. Pruning never
-// follows a failed pass: a failing partner never loses its articles.
-func (in *Ingester) retain(ctx context.Context, src syndicate.Source, log *slog.Logger) []store.FeedKey {
+// retain applies retention to a source after a good pass and returns
+// the feeds it changed and how many articles left the source. Pruning
+// never follows a failed pass: a failing partner never loses its articles.
+// Age counts from first_seen (see store.Pruner).
+func (in *Ingester) retain(ctx context.Context, src syndicate.Source, log *slog.Logger) ([]store.FeedKey, int) {
 	if in.opts.RetainItems <= 0 && in.opts.RetainFor <= 0 {
-		return nil
+		return nil, 0
 	}
 	keep := in.opts.RetainItems
 	if keep <= 0 {
@@ -352,10 +531,106 @@ func (in *Ingester) retain(ctx context.Context, src syndicate.Source, log *slog.
 	res, err := in.store.Prune(ctx, src.ID, keep, cutoff, now)
 	if err != nil {
 		log.Error("retention failed", "error", err)
-		return nil
+		return nil, 0
 	}
 	if res.Deleted+res.Detached > 0 {
 		log.Info("retention pruned articles", "deleted", res.Deleted, "detached", res.Detached)
 	}
-	return res.Changed
+	return res.Changed, res.Deleted + res.Detached
+}
+
+// Trial is what one pass of a partner document would do, computed without
+// storing anything (`syndicate try`, the admin page's Preview).
+type Trial struct {
+	Target string // the URL tried, without any password
+	HTTP   int    // 0 for a file
+	Title  string // the partner feed's title, plain text
+	// Read counts the entries in the document; Republish those a pass
+	// would store; Skipped the others, with position and reason.
+	Read      int
+	Republish int
+	Skipped   []TrialSkip
+	// Undated counts entries without a readable date; Lost, per kind
+	// ("date", "author", "image", "category", ...), fields the partner
+	// wrote that could not be used.
+	Undated int
+	Lost    map[string]int
+	// Problems lists degraded entries that are still republished.
+	Problems []string
+}
+
+// TrialSkip is one entry a pass would leave out.
+type TrialSkip struct {
+	Position int // 0-based in the partner's document; -1 unknown
+	Reason   string
+}
+
+// LostKinds are the kinds of lost fields every trial report shows, even
+// at zero; other kinds are shown when they occur.
+var LostKinds = []string{"date", "author", "image", "category"}
+
+// Try fetches src's document with the same fetcher and bounds as a pass
+// (a file: URL only for a config-file source), parses and normalizes it
+// and reports what a pass would store, skip and lose. It writes nothing
+// and records no status. The error says what failed and where; the Trial
+// then holds what was learnt before.
+func (in *Ingester) Try(ctx context.Context, src syndicate.Source) (*Trial, error) {
+	target := syndicate.RedactURL(src.URL)
+	tr := &Trial{Target: target}
+	resp, err := in.opts.Fetcher.Fetch(ctx, fetch.Request{URL: src.URL, AllowFile: src.Managed == syndicate.ManagedConfig})
+	if resp != nil && !syndicate.IsFileURL(src.URL) {
+		tr.HTTP = resp.Status
+	}
+	if err != nil {
+		return tr, fmt.Errorf("fetch %s: %w", target, err)
+	}
+	feed, err := parse.Parse(resp.Body, resp.ContentType)
+	if err != nil {
+		return tr, fmt.Errorf("parse %s: %w", target, err)
+	}
+	feedURL := resp.FinalURL
+	if syndicate.IsFileURL(feedURL) {
+		feedURL = src.SiteURL
+	}
+	now := in.opts.Now().UTC().Truncate(time.Second)
+	norm := normalize.Normalize(feed, src, normalize.Options{
+		FeedURL: feedURL, Now: now, StripParams: in.opts.StripParams, Policy: in.opts.Policy,
+	})
+	plan := in.plan(norm, now)
+	tr.Title, tr.Read, tr.Republish, tr.Undated = norm.Title, norm.Read, len(plan.entries), norm.Undated
+	tr.Lost = maps.Clone(norm.Lost)
+	for _, sk := range plan.skipped {
+		tr.Skipped = append(tr.Skipped, TrialSkip{Position: sk.pos, Reason: sk.reason})
+	}
+	skippedAt := make(map[string]bool, len(norm.Skipped))
+	for _, sk := range norm.Skipped {
+		skippedAt[fmt.Sprintf("item %d", sk.Index)] = true
+	}
+	for _, p := range norm.Problems {
+		if head, _, ok := strings.Cut(p, ": "); !ok || !skippedAt[head] {
+			tr.Problems = append(tr.Problems, p)
+		}
+	}
+	return tr, nil
+}
+
+// LostKind is one kind of lost field and its count.
+type LostKind struct {
+	Kind  string
+	Count int
+}
+
+// LostSummary lists the lost-field counts, the LostKinds first (even at
+// zero), then any other kind in name order.
+func (t *Trial) LostSummary() []LostKind {
+	var out []LostKind
+	for _, k := range LostKinds {
+		out = append(out, LostKind{k, t.Lost[k]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.Lost)) {
+		if !slices.Contains(LostKinds, k) {
+			out = append(out, LostKind{k, t.Lost[k]})
+		}
+	}
+	return out
 }

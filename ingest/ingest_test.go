@@ -1,13 +1,16 @@
 package ingest_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -536,21 +539,21 @@ func TestIngester_ConfigDisabled(t *testing.T) {
 	}
 }
 
-// DECISIONS §10: `syndicate ingest` prints one line per source.
+// `syndicate ingest` prints one line per source, in a format scripts parse.
 func TestSummary_String(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		sum  ingest.Summary
 		want string
 	}{
-		{"OK", ingest.Summary{SourceID: "westernjournal", Status: ingest.StatusOK, HTTP: 200, New: 3, Updated: 1, Unchanged: 46, Duration: 182 * time.Millisecond},
-			`id=westernjournal status=ok http=200 new=3 updated=1 unchanged=46 duration=182ms`},
+		{"OK", ingest.Summary{SourceID: "westernjournal", Status: ingest.StatusOK, HTTP: 200, New: 3, Updated: 1, Unchanged: 46, Skipped: 2, Pruned: 5, Duration: 182 * time.Millisecond},
+			`id=westernjournal status=ok http=200 new=3 updated=1 unchanged=46 skipped=2 pruned=5 duration=182ms`},
 		{"NotModified", ingest.Summary{SourceID: "p", Status: ingest.StatusNotModified, HTTP: 304, Duration: 1234567 * time.Microsecond},
-			`id=p status=not-modified http=304 new=0 updated=0 unchanged=0 duration=1.235s`},
+			`id=p status=not-modified http=304 new=0 updated=0 unchanged=0 skipped=0 pruned=0 duration=1.235s`},
 		{"Failed", ingest.Summary{SourceID: "broken", Status: ingest.StatusFailed, HTTP: 503, Duration: 41 * time.Millisecond, Err: errors.New(`fetch https://x.example/feed: status 503 "Service Unavailable"`)},
-			`id=broken status=failed http=503 new=0 updated=0 unchanged=0 duration=41ms error="fetch https://x.example/feed: status 503 \"Service Unavailable\""`},
+			`id=broken status=failed http=503 new=0 updated=0 unchanged=0 skipped=0 pruned=0 duration=41ms error="fetch https://x.example/feed: status 503 \"Service Unavailable\""`},
 		{"Disabled", ingest.Summary{SourceID: "gone", Status: ingest.StatusDisabled, Err: errors.New("410 Gone\nfrom partner")},
-			`id=gone status=disabled http=0 new=0 updated=0 unchanged=0 duration=0s error="410 Gone\nfrom partner"`},
+			`id=gone status=disabled http=0 new=0 updated=0 unchanged=0 skipped=0 pruned=0 duration=0s error="410 Gone\nfrom partner"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.sum.String(); got != tc.want {
@@ -563,7 +566,7 @@ func TestSummary_String(t *testing.T) {
 		env := MustIngestEnv(t, fetch.Options{})
 		env.site.handle("/feed", serveFeed("p", 2))
 		env.site.handle("/bad", serveStatus(http.StatusServiceUnavailable))
-		pattern := regexp.MustCompile(`^id=[a-z0-9-]+ status=(ok|not-modified|failed|disabled) http=\d+ new=\d+ updated=\d+ unchanged=\d+ duration=\S+( error="(?:[^"\\]|\\.)*")?$`)
+		pattern := regexp.MustCompile(`^id=[a-z0-9-]+ status=(ok|not-modified|failed|disabled) http=\d+ new=\d+ updated=\d+ unchanged=\d+ skipped=\d+ pruned=\d+ duration=\S+( error="(?:[^"\\]|\\.)*")?$`)
 		for _, sum := range env.in.RunAll(t.Context(), []syndicate.Source{env.source("p", "/feed"), env.source("bad", "/bad")}, true) {
 			if line := sum.String(); !pattern.MatchString(line) {
 				t.Errorf("%q does not match the §10 format", line)
@@ -573,3 +576,193 @@ func TestSummary_String(t *testing.T) {
 }
 
 func writeFile(path, body string) error { return os.WriteFile(path, []byte(body), 0o644) }
+
+// syncBuffer is a log sink tests read while the ingester writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serveBody answers with a fixed RSS body.
+func serveBody(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		io.WriteString(w, body)
+	}
+}
+
+func rssOf(items ...string) string {
+	return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>P</title><link>http://p.example/</link><description>d</description>` +
+		strings.Join(items, "") + `</channel></rss>`
+}
+
+func rssItem(guid, title, date string) string {
+	d := ""
+	if date != "" {
+		d = "<pubDate>" + date + "</pubDate>"
+	}
+	return fmt.Sprintf(`<item><title>%s</title><link>http://p.example/%s</link><guid isPermaLink="false">%s</guid>%s<description>Story %s.</description></item>`, title, guid, guid, d, guid)
+}
+
+// The republishing clock: with the default retention (500 items, a year),
+// articles the partner dated years ago are kept and listed after ingest,
+// and age retention removes them a year after they were first seen here.
+func TestIngester_RepublishingClock(t *testing.T) {
+	env := MustIngestEnv(t, fetch.Options{})
+	in := ingest.New(env.store, ingest.Options{Fetcher: fetch.New(fetch.Options{AllowPrivate: true}), Now: env.clock.Now,
+		RetainItems: 500, RetainFor: 8760 * time.Hour})
+	env.site.handle("/feed", serveBody(rssOf(
+		rssItem("seed", "The seed article", "Mon, 14 Mar 2022 09:00:00 +0000"),
+		rssItem("older", "Older", "Tue, 02 Feb 2021 09:00:00 +0000"),
+		rssItem("recent", "Recent", "Tue, 24 Nov 2026 09:00:00 +0000"),
+	)))
+	src := env.source("p", "/feed")
+	ctx := t.Context()
+	sum := in.Run(ctx, src, true)
+	if sum.Status != ingest.StatusOK || sum.New != 3 || sum.Pruned != 0 || sum.Skipped != 0 {
+		t.Fatalf("first pass: %s", sum)
+	}
+	if n := env.articleCount(t, "p"); n != 3 {
+		t.Fatalf("listed after ingest: %d, want 3 (the 2022 and 2021 articles included)", n)
+	}
+	env.clock.Add(24 * time.Hour)
+	if sum := in.Run(ctx, src, true); sum.Pruned != 0 || sum.Unchanged != 3 {
+		t.Errorf("a day later: %s", sum)
+	}
+	// A year and a day after first sight, age retention takes all three,
+	// the recently dated one too: age counts from first_seen only.
+	env.clock.Add(8760 * time.Hour)
+	if sum := in.Run(ctx, src, true); sum.Pruned != 3 || !strings.Contains(sum.String(), " pruned=3 ") {
+		t.Errorf("a year on: %s", sum)
+	}
+	if st := env.status(t, "p"); st.ItemsPruned != 3 || st.ArticleCount != 0 {
+		t.Errorf("status after pruning: pruned %d, count %d", st.ItemsPruned, st.ArticleCount)
+	}
+}
+
+// Every entry a pass leaves out is counted in `skipped`, logged once with
+// its position and reason, and recorded in the source status.
+func TestIngester_SkippedEntries(t *testing.T) {
+	env := MustIngestEnv(t, fetch.Options{})
+	logs := &syncBuffer{}
+	in := ingest.New(env.store, ingest.Options{Fetcher: fetch.New(fetch.Options{AllowPrivate: true}), Now: env.clock.Now,
+		RetainItems: 2, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	env.site.handle("/feed", serveBody(rssOf(
+		rssItem("a", "A", "Tue, 24 Nov 2026 10:00:00 +0000"),
+		`<item></item>`, // nothing to republish
+		rssItem("b", "B", "Tue, 24 Nov 2026 11:00:00 +0000"),
+		rssItem("a", "A again", "Tue, 24 Nov 2026 10:00:00 +0000"), // the same guid
+		rssItem("c", "C", "Fri, 10 Jan 2020 14:33:00 +0000"),       // beyond the newest two
+	)))
+	sum := in.Run(t.Context(), env.source("p", "/feed"), true)
+	if sum.Status != ingest.StatusOK || sum.New != 2 || sum.Skipped != 3 || !strings.Contains(sum.String(), " skipped=3 pruned=0 ") {
+		t.Fatalf("pass: %s", sum)
+	}
+	out := logs.String()
+	for _, want := range []struct {
+		pos    int
+		reason string
+	}{
+		{1, "no title, content, link or enclosure"},
+		{3, "same entry as position 0"},
+		{4, "newest 2 entries"},
+	} {
+		re := regexp.MustCompile(fmt.Sprintf(`msg="partner entry skipped" .*position=%d reason=".*%s`, want.pos, regexp.QuoteMeta(want.reason)))
+		if n := len(re.FindAllString(out, -1)); n != 1 {
+			t.Errorf("position %d (%s) logged %d times, want once:\n%s", want.pos, want.reason, n, out)
+		}
+	}
+	if n := strings.Count(out, `msg="partner entry skipped"`); n != 3 {
+		t.Errorf("%d skip lines, want 3:\n%s", n, out)
+	}
+	if strings.Contains(out, `problem="item 1:`) {
+		t.Errorf("the skipped item was logged a second time as a problem:\n%s", out)
+	}
+	st := env.status(t, "p")
+	if st.ItemsRead != 5 || st.ItemsSkipped != 3 || st.ItemsSeen != 4 {
+		t.Errorf("status read=%d skipped=%d seen=%d, want 5, 3, 4", st.ItemsRead, st.ItemsSkipped, st.ItemsSeen)
+	}
+	if n := env.articleCount(t, "p"); n != 2 {
+		t.Errorf("stored %d, want the newest 2", n)
+	}
+}
+
+// chunkStore records the size of every ApplyIngest, and can cancel the
+// pass after a number of them.
+type chunkStore struct {
+	*embedded.Store
+	mu          sync.Mutex
+	sizes       []int
+	cancelAfter int
+	cancel      func()
+}
+
+func (c *chunkStore) ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result, error) {
+	res, err := c.Store.ApplyIngest(ctx, b)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sizes = append(c.sizes, len(b.Entries))
+	if c.cancel != nil && len(c.sizes) == c.cancelAfter {
+		c.cancel()
+	}
+	return res, err
+}
+
+// A large pass is written in batches of store.ChunkSize, one transaction
+// each (the embedded store's write lock is held per batch, not per pass),
+// and a cancelled pass stops between two batches.
+func TestIngester_WritesInChunks(t *testing.T) {
+	var items []string
+	base := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	n := 2*store.ChunkSize + store.ChunkSize/2
+	for i := range n {
+		items = append(items, rssItem(fmt.Sprintf("e%d", i), fmt.Sprintf("Entry %d", i), base.Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z)))
+	}
+	body := rssOf(items...)
+	for _, tc := range []struct {
+		name        string
+		cancelAfter int
+		wantSizes   []int
+		wantStored  int
+	}{
+		{"whole pass", 0, []int{store.ChunkSize, store.ChunkSize, store.ChunkSize / 2}, n},
+		{"cancelled after the first batch", 1, []int{store.ChunkSize}, store.ChunkSize},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := MustIngestEnv(t, fetch.Options{})
+			env.site.handle("/feed", serveBody(body))
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			cs := &chunkStore{Store: env.store, cancelAfter: tc.cancelAfter}
+			if tc.cancelAfter > 0 {
+				cs.cancel = cancel
+			}
+			in := ingest.New(cs, ingest.Options{Fetcher: fetch.New(fetch.Options{AllowPrivate: true}), Now: env.clock.Now})
+			sum := in.Run(ctx, env.source("p", "/feed"), true)
+			if !slices.Equal(cs.sizes, tc.wantSizes) {
+				t.Errorf("batch sizes %v, want %v", cs.sizes, tc.wantSizes)
+			}
+			if got := env.articleCount(t, "p"); got != tc.wantStored {
+				t.Errorf("stored %d, want %d", got, tc.wantStored)
+			}
+			if tc.cancelAfter > 0 && (sum.Status != ingest.StatusFailed || !errors.Is(sum.Err, context.Canceled)) {
+				t.Errorf("cancelled pass: %s", sum)
+			}
+			if tc.cancelAfter == 0 && (sum.Status != ingest.StatusOK || sum.New != n) {
+				t.Errorf("pass: %s", sum)
+			}
+		})
+	}
+}

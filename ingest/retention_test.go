@@ -42,7 +42,9 @@ func TestIngester_Retention(t *testing.T) {
 	in := ingest.New(st, ingest.Options{Fetcher: fetch.New(fetch.Options{AllowPrivate: true}), RetainItems: 3, RetainFor: 24 * time.Hour})
 	src := syndicate.Source{ID: "p", Name: "P", URL: srv.URL + "/feed", Enabled: true}
 	ctx := t.Context()
-	if sum := in.Run(ctx, src, true); sum.Status != ingest.StatusOK || sum.New != 6 {
+	// A pass stores at most the retention count, newest first: the two
+	// oldest and the 2006 item are skipped, not stored and pruned.
+	if sum := in.Run(ctx, src, true); sum.Status != ingest.StatusOK || sum.New != 3 || sum.Skipped != 3 || sum.Pruned != 0 {
 		t.Fatalf("first pass: %s", sum)
 	}
 	if s, _ := st.SourceStatus(ctx, "p"); s.ArticleCount != 3 {

@@ -59,9 +59,11 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	entries map[string]entry
-	locks   map[string]chan struct{} // per source, capacity 1: held while it runs
-	wg      sync.WaitGroup           // runs and start-up checks in flight
-	active  int                      // the same count, readable (under mu) by Stop
+	locks   map[string]chan struct{}      // per source, capacity 1: held while it runs
+	cancels map[string]context.CancelFunc // the run of a source in progress
+	halted  map[string]int                // sources a Cancel is stopping: no run starts
+	wg      sync.WaitGroup                // runs and start-up checks in flight
+	active  int                           // the same count, readable (under mu) by Stop
 	started bool
 	stopped bool
 }
@@ -90,6 +92,8 @@ func New(opts Options) *Scheduler {
 		cancel:  cancel,
 		entries: map[string]entry{},
 		locks:   map[string]chan struct{}{},
+		cancels: map[string]context.CancelFunc{},
+		halted:  map[string]int{},
 	}
 }
 
@@ -258,6 +262,12 @@ func (s *Scheduler) run(src syndicate.Source, tick time.Time) (ran bool) {
 		return false
 	}
 	defer func() { <-l }()
+	ctx, release, ok := s.startRun(src.ID, s.ctx)
+	if !ok {
+		s.log.Info("run skipped: the source is being stopped", "source_id", src.ID)
+		return false
+	}
+	defer release()
 	if s.opts.Leaser != nil && !tick.IsZero() {
 		release, ok, err := s.opts.Leaser.Acquire(s.ctx, src.ID, tick, s.window(src))
 		if err != nil {
@@ -276,8 +286,56 @@ func (s *Scheduler) run(src syndicate.Source, tick time.Time) (ran bool) {
 		}
 	}()
 	ran = true // even if the job panics
-	s.opts.Job(s.ctx, src)
+	s.opts.Job(ctx, src)
 	return true
+}
+
+// startRun records the run of id now holding its lock, with a context a
+// Cancel can end; ok is false when a Cancel of id is under way (the run
+// must not start). release forgets the run.
+func (s *Scheduler) startRun(id string, parent context.Context) (ctx context.Context, release func(), ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.halted[id] > 0 {
+		return nil, nil, false
+	}
+	ctx, cancel := context.WithCancel(parent)
+	s.cancels[id] = cancel
+	return ctx, func() {
+		s.mu.Lock()
+		delete(s.cancels, id)
+		s.mu.Unlock()
+		cancel()
+	}, true
+}
+
+// Cancel stops source id here: it cancels the run of id in progress (a
+// scheduled run or an Exclusive refresh), waits for it to return, and
+// runs fn while no run of id can start (an editor's delete, so that no
+// ingest writes for a source while or after it is deleted). It fails when
+// ctx ends first; fn's error is returned.
+func (s *Scheduler) Cancel(ctx context.Context, id string, fn func(ctx context.Context) error) error {
+	s.mu.Lock()
+	s.halted[id]++
+	if cancel := s.cancels[id]; cancel != nil {
+		cancel()
+	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.halted[id]--; s.halted[id] <= 0 {
+			delete(s.halted, id)
+		}
+		s.mu.Unlock()
+	}()
+	l := s.lock(id)
+	select {
+	case l <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("source %s is still running: %w", id, ctx.Err())
+	}
+	defer func() { <-l }()
+	return fn(ctx)
 }
 
 // window is how long a tick's lease lives: the source's interval.
@@ -297,6 +355,12 @@ func (s *Scheduler) window(src syndicate.Source) time.Duration {
 // keeps scheduled runs of id from starting meanwhile. It fails when ctx
 // ends first.
 func (s *Scheduler) Exclusive(ctx context.Context, id string, fn func(ctx context.Context)) error {
+	s.mu.Lock()
+	halted := s.halted[id] > 0
+	s.mu.Unlock()
+	if halted {
+		return fmt.Errorf("source %s is being stopped", id)
+	}
 	l := s.lock(id)
 	select {
 	case l <- struct{}{}:
@@ -304,6 +368,11 @@ func (s *Scheduler) Exclusive(ctx context.Context, id string, fn func(ctx contex
 		return fmt.Errorf("source %s is busy: %w", id, ctx.Err())
 	}
 	defer func() { <-l }()
+	ctx, release, ok := s.startRun(id, ctx)
+	if !ok {
+		return fmt.Errorf("source %s is being stopped", id)
+	}
+	defer release()
 	fn(ctx)
 	return nil
 }

@@ -17,6 +17,10 @@ type Batch struct {
 	Source  syndicate.SourceRef
 	Entries []*Entry
 	Now     time.Time // the fetch time: first_seen of new articles
+	// RequireSource makes the write fail with ErrSourceGone when the
+	// source is not (or no longer) in the SourceStore: API sources set it,
+	// so an ingest that outlives a delete of its source writes nothing.
+	RequireSource bool
 }
 
 // Entry is one normalized partner entry. Key is its identity within the
@@ -28,6 +32,10 @@ type Batch struct {
 type Entry struct {
 	Key     string
 	Article *syndicate.Article
+	// Order is the entry's 0-based position in the partner's document: an
+	// undated entry is dated first_seen minus Order milliseconds, so the
+	// partner's order survives and no two share a date.
+	Order int
 }
 
 // Result summarizes one ApplyIngest.
@@ -357,7 +365,7 @@ func newArticle(id string, e *Entry, b *Batch) *syndicate.Article {
 	a.FirstSeen = b.Now
 	a.Normalizer = syndicate.NormalizerVersion
 	if a.Published.IsZero() {
-		a.Published = b.Now
+		a.Published = b.Now.Add(-time.Duration(e.Order) * time.Millisecond)
 	}
 	if a.Updated.Before(a.Published) {
 		a.Updated = a.Published
@@ -385,6 +393,7 @@ func merge(old *syndicate.Article, e *Entry, b *Batch) (*syndicate.Article, bool
 		n.Authors = in.Authors
 		n.Enclosures = in.Enclosures
 		n.Image = in.Image
+		n.Fragment = in.Fragment
 		n.Language = in.Language
 		n.Rights = in.Rights
 		n.CommentsURL = in.CommentsURL

@@ -121,3 +121,29 @@ func TestApply_RenormalizeWithoutRedating(t *testing.T) {
 		t.Errorf("an unchanged entry committed: %+v", res)
 	}
 }
+
+// Undated entries are dated first_seen minus their position in the
+// partner's document in milliseconds: the partner's order survives and no
+// two share a date; a dated entry keeps its date.
+func TestApply_UndatedKeepPartnerOrder(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	dated := time.Date(2022, 3, 1, 12, 0, 0, 0, time.UTC)
+	tx := newMemTx()
+	src := syndicate.SourceRef{ID: "alpha", Name: "Alpha", SiteURL: "https://alpha.example/"}
+	var entries []*Entry
+	for i, pub := range []time.Time{{}, dated, {}, {}} {
+		g := string(rune('a' + i))
+		a := &syndicate.Article{GUID: g, CanonicalURL: "https://alpha.example/" + g, Title: g, Published: pub, Updated: pub}
+		a.Hash = a.ContentHash()
+		entries = append(entries, &Entry{Key: g, Article: a, Order: i})
+	}
+	if _, err := Apply(t.Context(), tx, &Batch{Source: src, Entries: entries, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"a": now, "b": dated, "c": now.Add(-2 * time.Millisecond), "d": now.Add(-3 * time.Millisecond)}
+	for _, a := range tx.articles {
+		if !a.Published.Equal(want[a.GUID]) || a.Updated.Before(a.Published) || !a.FirstSeen.Equal(now) {
+			t.Errorf("%s: published %v updated %v first seen %v, want published %v", a.GUID, a.Published, a.Updated, a.FirstSeen, want[a.GUID])
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"strings"
 	"time"
 
@@ -144,13 +145,52 @@ type Pruner interface {
 	// every source that carried it, so no partner brings it back (editors'
 	// takedowns and retractions). ENotFound when unknown.
 	TakeDown(ctx context.Context, id string, now time.Time) ([]FeedKey, error)
-	// Prune detaches a source from its articles beyond the newest keep and
-	// from those published before cutoff (zero: no age limit). An article
-	// no other source carries is deleted with its comments; each pruned
-	// article is tombstoned for the source, so a partner that still lists
-	// it does not bring it back.
+	// Prune detaches a source from its articles beyond the newest keep
+	// (by published) and from those first seen before cutoff (zero: no age
+	// limit). Age counts from first_seen, when this site republished the
+	// article, never from the partner's date: republishing older articles
+	// is the point (see Expired). An article no other source carries is
+	// deleted with its comments; each pruned article is tombstoned for the
+	// source, so a partner that still lists it does not bring it back.
 	Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*PruneResult, error)
+	// PurgeSource deletes every article a deleted source carried alone
+	// (with their comments) and detaches it from shared ones, without
+	// tombstones, and forgets its entry keys, tombstones and status: a
+	// source created later under the same id starts afresh.
+	PurgeSource(ctx context.Context, sourceID string, now time.Time) (*PruneResult, error)
 }
+
+// MaxPublishedAhead bounds how far an article's published date can be
+// past its first_seen: normalization clamps dates further in the future
+// than a few minutes to the fetch time. Age retention only looks at
+// articles published before cutoff+MaxPublishedAhead, a set it can find
+// in the published-ordered source index without reading every article.
+const MaxPublishedAhead = time.Hour
+
+// Expired reports whether retention by age removes a: it was first seen
+// (republished here) before cutoff. An article stored before first_seen
+// was recorded counts from its published date.
+func Expired(a *syndicate.Article, cutoff time.Time) bool {
+	if cutoff.IsZero() {
+		return false
+	}
+	seen := a.FirstSeen
+	if seen.IsZero() {
+		seen = a.Published
+	}
+	return seen.Before(cutoff)
+}
+
+// ErrSourceGone is returned by ApplyIngest when a batch requires its
+// source (Batch.RequireSource) and the source was deleted: a run that
+// outlived its source writes nothing.
+var ErrSourceGone = errors.New("the source was deleted")
+
+// ChunkSize bounds the entries one ApplyIngest stores: ingest splits a
+// large pass into batches this size, so no write holds the embedded
+// store's lock (or a Redis pipeline) for long, and a cancelled pass stops
+// between them.
+const ChunkSize = 100
 
 // SourcesChanged is the key Watch reports when the API-managed sources
 // changed (it names no feed): every replica reloads them.
@@ -209,6 +249,7 @@ type LocalComments interface {
 // Store is the whole contract a backend implements.
 type Store interface {
 	LocalComments
+	AuthGuard
 	SourceStore
 	Secrets
 	Pruner

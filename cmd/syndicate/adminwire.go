@@ -28,7 +28,7 @@ func (r *server) Refresh(ctx context.Context, src syndicate.Source) admin.Summar
 		return admin.Summary{SourceID: src.ID, Status: ingest.StatusFailed, Error: err.Error()}
 	}
 	out := admin.Summary{SourceID: sum.SourceID, Status: sum.Status, HTTP: sum.HTTP, New: sum.New, Updated: sum.Updated,
-		Unchanged: sum.Unchanged, Duration: sum.Duration.Round(time.Millisecond).String()}
+		Unchanged: sum.Unchanged, Skipped: sum.Skipped, Pruned: sum.Pruned, Duration: sum.Duration.Round(time.Millisecond).String()}
 	if sum.Err != nil {
 		out.Error = sum.Err.Error()
 	}
@@ -36,6 +36,12 @@ func (r *server) Refresh(ctx context.Context, src syndicate.Source) admin.Summar
 }
 
 func (r *server) NextRun(id string) time.Time { return r.sched.NextRun(id) }
+
+// StopRuns cancels and waits for a run of source id, then runs fn while
+// none may start (admin.RunStopper: a delete).
+func (r *server) StopRuns(ctx context.Context, id string, fn func(context.Context) error) error {
+	return r.sched.Cancel(ctx, id, fn)
+}
 
 // Apply makes the scheduler and the feeds use srcs. A bad schedule can
 // only come from a bug (both the config and the API validate them).

@@ -76,7 +76,7 @@ func TestComments_PublishedOnApproval(t *testing.T) {
 	p := partner(t)
 	cfg, _ := writeConfig(t, p.URL+"/feed/", "")
 	raw, _ := os.ReadFile(cfg)
-	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [\"tok-abcdef\"]\n"), raw...), 0o644)
+	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [\"tok-abcdef-0123456\"]\n"), raw...), 0o644)
 	base, _, _ := startServe(t, cfg)
 	aid := firstArticle(t, base)
 	commentsURL := base + "/articles/" + aid + "/comments.rss"
@@ -91,7 +91,7 @@ func TestComments_PublishedOnApproval(t *testing.T) {
 	if strings.Contains(rawGet(t, commentsURL), "Ann Reader") {
 		t.Fatal("a pending comment was published")
 	}
-	code, out := postJSON(t, base+"/api/comments/"+c["id"].(string)+"/approve", "tok-abcdef", "")
+	code, out := postJSON(t, base+"/api/comments/"+c["id"].(string)+"/approve", "tok-abcdef-0123456", "")
 	if code != 200 || out["status"] != "approved" {
 		t.Fatalf("approve = %d %v", code, out)
 	}
@@ -106,7 +106,7 @@ func TestComments_PublishedOnApproval(t *testing.T) {
 		t.Error("the site-wide comment feed lacks it")
 	}
 	req, _ := http.NewRequest("GET", base+"/api/comments?status=approved", nil)
-	req.Header.Set("Authorization", "Bearer tok-abcdef")
+	req.Header.Set("Authorization", "Bearer tok-abcdef-0123456")
 	resp, _ := http.DefaultClient.Do(req)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()

@@ -36,7 +36,7 @@ func TestFleet_FreshEverywhere(t *testing.T) {
 	t.Cleanup(srv.Close)
 	cfg, _ := writeConfigStore(t, srv.URL+"/feed/", "", redisStore(t))
 	body, _ := os.ReadFile(cfg)
-	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [\"tok-fleet01\"]\n"), body...), 0o644)
+	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [\"tok-fleet01-0123456\"]\n"), body...), 0o644)
 	a, _, _ := startServe(t, cfg)
 	b, errb, _ := startServe(t, cfg)
 	firstArticle(t, a)
@@ -46,7 +46,7 @@ func TestFleet_FreshEverywhere(t *testing.T) {
 		t.Fatal("too early")
 	}
 	extra.Store(true)
-	if code, out := postJSON(t, a+"/api/sources/partner/refresh", "tok-fleet01", ""); code != 200 || out["new"] != float64(1) {
+	if code, out := postJSON(t, a+"/api/sources/partner/refresh", "tok-fleet01-0123456", ""); code != 200 || out["new"] != float64(1) {
 		t.Fatalf("refresh on A = %d %v", code, out)
 	}
 	deadline := time.Now().Add(5 * time.Second)

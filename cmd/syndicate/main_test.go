@@ -307,7 +307,7 @@ func TestIngest_Command(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("output = %q, want one line per source", out.String())
 	}
-	if !strings.HasPrefix(lines[0], "id=partner status=ok http=200 new=2 updated=0 unchanged=0 duration=") {
+	if !strings.HasPrefix(lines[0], "id=partner status=ok http=200 new=2 updated=0 unchanged=0 skipped=0 pruned=0 duration=") {
 		t.Errorf("line 1 = %q", lines[0])
 	}
 	if !strings.HasPrefix(lines[1], "id=broken status=failed http=503 new=0") || !strings.Contains(lines[1], `error="fetch `) {
@@ -438,12 +438,12 @@ func TestAPI_SourceAddedIsFetchedWithoutRestart(t *testing.T) {
 	p := partner(t)
 	cfg, _ := writeConfig(t, p.URL+"/feed/", "")
 	raw, _ := os.ReadFile(cfg)
-	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [{name: ops, token: \"tok-123456\"}]\n"), raw...), 0o644)
+	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [{name: ops, token: \"tok-123456-0123456\"}]\n"), raw...), 0o644)
 	base, errb, _ := startServe(t, cfg)
 
 	body := fmt.Sprintf(`{"id":"added","name":"Added Later","url":%q,"site_url":"https://added.example/","schedule":"@every 1h"}`, p.URL+"/feed/?v=2")
 	req, _ := http.NewRequest("POST", base+"/api/sources", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer tok-123456")
+	req.Header.Set("Authorization", "Bearer tok-123456-0123456")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -475,7 +475,7 @@ func TestAPI_SourceAddedIsFetchedWithoutRestart(t *testing.T) {
 	// The status is saved just after the articles: wait for it.
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		req, _ = http.NewRequest("GET", base+"/api/sources/added", nil)
-		req.Header.Set("Authorization", "Bearer tok-123456")
+		req.Header.Set("Authorization", "Bearer tok-123456-0123456")
 		resp, _ = http.DefaultClient.Do(req)
 		b, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()

@@ -82,7 +82,7 @@ func TestRedisOutage(t *testing.T) {
 	p := partner(t)
 	cfg, _ := writeConfigStore(t, p.URL+"/feed/", "", fmt.Sprintf("  redis_url: %q\n", r.url()))
 	raw, _ := os.ReadFile(cfg)
-	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [\"tok-outage1\"]\n"), raw...), 0o644)
+	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [\"tok-outage1-0123456\"]\n"), raw...), 0o644)
 	base, errb, _ := startServe(t, cfg)
 	aid := firstArticle(t, base)
 	feedsToCheck := []string{"/feed.rss", "/feed.atom", "/sources/partner/feed.json", "/articles/" + aid + "/comments.rss"}
@@ -121,7 +121,7 @@ func TestRedisOutage(t *testing.T) {
 	if !degraded {
 		t.Error("readyz never reported degraded")
 	}
-	code, body := postJSON(t, base+"/api/sources", "tok-outage1", `{"id":"during","name":"During","url":"https://during.example/feed"}`)
+	code, body := postJSON(t, base+"/api/sources", "tok-outage1-0123456", `{"id":"during","name":"During","url":"https://during.example/feed"}`)
 	if code != 503 || !strings.Contains(fmt.Sprint(body["error"]), "unavailable") {
 		t.Errorf("admin write during the outage = %d %v, want 503", code, body)
 	}
@@ -145,7 +145,7 @@ func TestRedisOutage(t *testing.T) {
 	if code != 201 {
 		t.Errorf("comment after recovery = %d %v", code, c)
 	}
-	if code, body := postJSON(t, base+"/api/sources", "tok-outage1", `{"id":"after","name":"After","url":"https://after.example/feed"}`); code != 201 {
+	if code, body := postJSON(t, base+"/api/sources", "tok-outage1-0123456", `{"id":"after","name":"After","url":"https://after.example/feed"}`); code != 201 {
 		t.Errorf("admin write after recovery = %d %v", code, body)
 	}
 }

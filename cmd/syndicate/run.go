@@ -34,6 +34,9 @@ const (
 type Main struct {
 	Stdout, Stderr io.Writer
 	Env            func(string) (string, bool)
+	// Environ lists the environment (os.Environ) for check-config's
+	// warnings about unknown SYNDICATE_* variables; none if nil.
+	Environ func() []string
 	// Ready, if set, receives the listening address once serve accepts
 	// connections.
 	Ready func(addr string)
@@ -43,7 +46,7 @@ type Main struct {
 
 // NewMain returns a Main on the process's streams and environment.
 func NewMain() *Main {
-	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Env: os.LookupEnv, Now: time.Now}
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Env: os.LookupEnv, Environ: os.Environ, Now: time.Now}
 }
 
 const usage = `usage: syndicate <command> [flags]
@@ -51,6 +54,7 @@ const usage = `usage: syndicate <command> [flags]
 commands:
   serve          run the HTTP server and the ingest scheduler
   ingest         run one ingest pass now and print a line per source
+  try            parse and normalize feeds (files or URLs) without storing; report per document
   check-config   validate the configuration and print every problem
   version        print the version, commit and Go version
   healthcheck    exit 0 when the local server answers /healthz (for containers)
@@ -72,6 +76,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return m.serve(ctx, args[1:])
 	case "ingest":
 		return m.ingest(ctx, args[1:])
+	case "try":
+		return m.try(ctx, args[1:])
 	case "check-config":
 		return m.checkConfig(args[1:])
 	case "version":
@@ -150,6 +156,11 @@ func (m *Main) checkConfig(args []string) int {
 	cfg, code := m.loadConfig(*path)
 	if cfg == nil {
 		return code
+	}
+	if m.Environ != nil {
+		for _, w := range config.UnknownEnv(m.Environ()) {
+			fmt.Fprintln(m.Stderr, "warning: "+w)
+		}
 	}
 	where := cfg.Path
 	if where == "" {

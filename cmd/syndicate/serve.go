@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
+	"syndicate/comments"
 	"syndicate/config"
 	"syndicate/feeds"
 	"syndicate/ingest"
@@ -36,6 +39,9 @@ func (m *Main) serve(ctx context.Context, args []string) int {
 		return code
 	}
 	log := m.newLogger(cfg)
+	if limit, set := setMemoryLimit(cfg.Feeds.CacheBytes); set {
+		log.Info("soft memory limit", "bytes", limit, "from", "feeds.cache_bytes")
+	}
 	if err := m.runServer(ctx, cfg, log); err != nil {
 		log.Error("serve stopped", "error", err)
 		return exitFailed
@@ -91,9 +97,13 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		SkipStartup:     skipRecent(st),
 		Leaser:          leaser(st, onRedis),
 	})
+	proxies, err := comments.ParsePrefixes(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return err // validated by config
+	}
 	svc := admin.NewService(admin.Options{
 		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv}, ConfigSources: cfg.DomainSources(),
-		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now,
+		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: proxies,
 	})
 	srcs, err := svc.All(ctx)
 	if err != nil {
@@ -174,6 +184,27 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// workingSet is what serve needs besides the document cache: renders in
+// flight (bounded), request handling, store client buffers, the runtime.
+const workingSet = 192 << 20
+
+// memoryLimit is the soft memory limit serve runs under: the document
+// cache (which counts everything it holds), half as much again of garbage
+// collector headroom, and the fixed working set. Near the limit the
+// collector runs more often instead of letting the heap double.
+func memoryLimit(cacheBytes int64) int64 { return cacheBytes + cacheBytes/2 + workingSet }
+
+// setMemoryLimit sets the soft memory limit from feeds.cache_bytes unless
+// the operator set GOMEMLIMIT (which the runtime already applies).
+func setMemoryLimit(cacheBytes int64) (int64, bool) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return 0, false
+	}
+	limit := memoryLimit(cacheBytes)
+	debug.SetMemoryLimit(limit)
+	return limit, true
 }
 
 // leaser makes each tick run once across the fleet on Redis; the embedded

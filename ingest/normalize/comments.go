@@ -38,7 +38,7 @@ func Comments(f *gofeed.Feed, a *syndicate.Article, opts Options) []*syndicate.C
 		c := &syndicate.Comment{Status: syndicate.StatusApproved, Origin: syndicate.CommentPartner}
 		base := articleBase
 		if u := absHTTP(it.Link, articleBase); u != nil {
-			c.URL = u.String()
+			c.URL = EscapeURI(u.String())
 			base = u
 		}
 		raw := it.Content
@@ -54,7 +54,7 @@ func Comments(f *gofeed.Feed, a *syndicate.Article, opts Options) []*syndicate.C
 		if guid == "" {
 			guid = "h:" + syndicate.ShortHash(c.Author.Name+"\x00"+c.Content+"\x00"+it.Published)
 		}
-		if seen[guid] || (c.Content == "" && c.Author.Name == "") {
+		if len(guid) > MaxIDLength || seen[guid] || (c.Content == "" && c.Author.Name == "") {
 			continue
 		}
 		seen[guid] = true
@@ -62,9 +62,13 @@ func Comments(f *gofeed.Feed, a *syndicate.Article, opts Options) []*syndicate.C
 		if syndicate.IsAbsoluteIRI(guid) {
 			c.EntryID = guid
 		}
-		switch {
+		switch pub, upd := firstDate(it.Published), firstDate(it.Updated); {
+		case !pub.IsZero():
+			c.Published = pub
 		case it.PublishedParsed != nil:
 			c.Published = it.PublishedParsed.UTC().Truncate(time.Second)
+		case !upd.IsZero():
+			c.Published = upd
 		case it.UpdatedParsed != nil:
 			c.Published = it.UpdatedParsed.UTC().Truncate(time.Second)
 		default:
@@ -91,11 +95,9 @@ func entryAt(entries []*atom.Entry, i int) *atom.Entry {
 func commentAuthor(it *gofeed.Item, ae *atom.Entry) syndicate.Author {
 	if ae != nil {
 		for _, p := range ae.Authors {
-			if name := sanitize.PlainText(p.Name); name != "" {
+			if name := cleanName(p.Name); name != "" {
 				au := syndicate.Author{Name: name, Email: strings.TrimSpace(p.Email)}
-				if u := absHTTP(p.URI, nil); u != nil {
-					au.URL = u.String()
-				}
+				au.URL = publicURL(p.URI, nil)
 				return au
 			}
 		}
@@ -104,13 +106,13 @@ func commentAuthor(it *gofeed.Item, ae *atom.Entry) syndicate.Author {
 		if p == nil {
 			continue
 		}
-		if name := sanitize.PlainText(p.Name); name != "" {
+		if name := cleanName(p.Name); name != "" {
 			return syndicate.Author{Name: name, Email: strings.TrimSpace(p.Email)}
 		}
 	}
 	// WordPress comment feeds title items "By: NAME".
-	if name, ok := strings.CutPrefix(sanitize.PlainText(it.Title), "By: "); ok && name != "" {
-		return syndicate.Author{Name: name}
+	if name, ok := strings.CutPrefix(sanitize.PlainText(it.Title), "By: "); ok && cleanName(name) != "" {
+		return syndicate.Author{Name: cleanName(name)}
 	}
 	return syndicate.Author{}
 }

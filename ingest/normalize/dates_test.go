@@ -31,7 +31,7 @@ func MustNormalizeDoc(tb testing.TB, doc string, now time.Time) *normalize.Resul
 	if err != nil {
 		tb.Fatalf("parse %s: %v", doc, err)
 	}
-	res := normalize.Normalize(f, testSource, normalize.Options{FeedURL: "https://partner.example/feed", Now: now})
+	res := normalize.Normalize(f, testSource, normalize.Options{FeedURL: "https://partner.example/feed", Now: now, Body: []byte(doc)})
 	if len(res.Entries) != 1 {
 		tb.Fatalf("%d entries from %s, want 1 (problems %q)", len(res.Entries), doc, res.Problems)
 	}

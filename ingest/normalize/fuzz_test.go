@@ -34,6 +34,8 @@ func FuzzParseNormalize(f *testing.F) {
 		`<rss><channel><item><title>&amp;lt;script&amp;gt;x&amp;lt;/script&amp;gt;</title><link> jAvAsCrIpT:alert(1)</link><description>&lt;a href="&amp;#106;avascript:alert(1)"&gt;x&lt;/a&gt;&lt;svg onload=alert(1)&gt;</description></item></channel></rss>`,
 		`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"x","url":"//evil.example/\u0000","content_text":"<script>alert(1)</script>","title":"\u0001\ufffe<b>t</b>"}]}`,
 		"<rss version=\"2.0\"><channel><link>http://[::1]:99999/</link><item><link>http://a.example/%zz</link><guid>\xff\xfe</guid></item></channel></rss>",
+		`<rss xmlns:xhtml="http://www.w3.org/1999/xhtml" xmlns:media="http://search.yahoo.com/mrss/"><channel><item><xhtml:body><xhtml:script>alert(1)</xhtml:script><xhtml:p onclick="x">t</xhtml:p></xhtml:body><media:group><media:description>&lt;script&gt;</media:description><media:thumbnail url="javascript:alert(1)"/></media:group><author><name>a@b.example</name></author></item></channel></rss>`,
+		`<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="text">&lt;img src=x onerror=alert(1)&gt;</title><id>urn:d:1</id></entry></feed>`,
 	} {
 		f.Add([]byte(s), "")
 	}
@@ -48,7 +50,7 @@ func FuzzParseNormalize(f *testing.F) {
 			}
 			return
 		}
-		opts := normalize.Options{FeedURL: "https://feeds.partner.example/feed", Now: clock}
+		opts := normalize.Options{FeedURL: "https://feeds.partner.example/feed", Now: clock, Body: body}
 		res := normalize.Normalize(feed, testSource, opts)
 		checkInvariants(t, res, clock)
 

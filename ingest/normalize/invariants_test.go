@@ -36,9 +36,22 @@ func checkInvariants(tb testing.TB, res *normalize.Result, now time.Time) {
 		if a.Hash == "" {
 			fail("empty hash")
 		}
+		// A title is text that every output escapes: an Atom text title
+		// may say "<img>" and mean it. A summary never holds markup.
+		if hasMarkup(a.Summary) {
+			fail("summary %q holds markup", a.Summary)
+		}
+		if a.Title == "" {
+			fail("blank title")
+		}
+		for _, au := range a.Authors {
+			if strings.Contains(au.Name, "@") && strings.Contains(au.Name, ".") {
+				fail("author name %q holds an address", au.Name)
+			}
+		}
 		for field, s := range map[string]string{"title": a.Title, "summary": a.Summary} {
-			if hasMarkup(s) {
-				fail("%s %q holds markup", field, s)
+			if strings.ContainsAny(s, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+				fail("%s %q holds bidi controls", field, s)
 			}
 		}
 		for field, s := range map[string]string{"title": a.Title, "summary": a.Summary, "content": a.Content, "guid": a.GUID, "rights": a.Rights, "language": a.Language} {

@@ -9,8 +9,7 @@ package normalize
 import (
 	"fmt"
 	"net/url"
-	"slices"
-	"strconv"
+	"path"
 	"strings"
 	"time"
 
@@ -43,6 +42,9 @@ type Options struct {
 	StripParams []string
 	Policy      *sanitize.Policy
 	FutureSkew  time.Duration
+	// Body is the document as fetched (optional). Normalize reads from it
+	// what gofeed drops: the type of Atom titles, RSS xhtml:body markup.
+	Body []byte
 }
 
 // Result is a normalized feed.
@@ -67,11 +69,8 @@ type Result struct {
 	Lost map[string]int
 }
 
-// Skip is one entry Normalize left out.
-type Skip struct {
-	Index  int    // 0-based position in the partner's document
-	Reason string // why, for the log and the source status
-}
+// Skip is one entry left out, with its 0-based position and why.
+type Skip = parse.Skip
 
 // lose counts one field of kind that could not be used.
 func (r *Result) lose(kind string) {
@@ -104,8 +103,11 @@ func Normalize(f *gofeed.Feed, src syndicate.Source, opts Options) *Result {
 	}
 	res := &Result{Title: sanitize.PlainText(f.Title), TTLAdvice: ttlAdvice(f), Read: len(f.Items)}
 	n := &normalizer{f: f, src: src, opts: opts, linkBase: linkBase}
+	if len(opts.Body) > 0 {
+		n.raw = scanRaw(opts.Body, f)
+	}
 	for i, it := range f.Items {
-		e, problems := n.item(i, it)
+		e, problems := n.item(i, it, res)
 		for _, p := range problems {
 			res.Problems = append(res.Problems, fmt.Sprintf("item %d: %s", i, p))
 		}
@@ -127,6 +129,7 @@ type normalizer struct {
 	src      syndicate.Source
 	opts     Options
 	linkBase *url.URL
+	raw      *rawDoc // what gofeed drops, read from the document; may be nil
 }
 
 func (n *normalizer) originals(i int) (*rss.Item, *atom.Entry, *jsonfeed.Item) {
@@ -147,11 +150,24 @@ func (n *normalizer) originals(i int) (*rss.Item, *atom.Entry, *jsonfeed.Item) {
 	return nil, nil, nil
 }
 
-func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
+func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []string) {
 	ri, ae, ji := n.originals(i)
 	var problems []string
 	guid := strings.TrimSpace(it.GUID)
 	link := strings.TrimSpace(it.Link)
+	if ji != nil {
+		// A republisher's item: its external_url is the original, and the
+		// dedupe key that meets the original's own entry.
+		if ext := strings.TrimSpace(ji.ExternalURL); ext != "" && ext != strings.TrimSpace(ji.URL) && absHTTP(ext, n.linkBase) != nil {
+			link = ext
+		}
+	}
+	if len(guid) > MaxIDLength {
+		return nil, append(problems, fmt.Sprintf("guid of %d bytes, over the limit of %d: skipped", len(guid), MaxIDLength))
+	}
+	if len(link) > MaxIDLength {
+		return nil, append(problems, fmt.Sprintf("link of %d bytes, over the limit of %d: skipped", len(link), MaxIDLength))
+	}
 	if link == "" && guid != "" && absHTTP(guid, nil) != nil && (ri == nil || ri.GUID == nil || ri.GUID.IsPermalink != "false") {
 		link = guid // an RSS permalink guid, or an http(s) Atom/JSON id
 	}
@@ -160,6 +176,9 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
 		c, err := Canonical(link, n.linkBase, n.opts.StripParams)
 		if err != nil {
 			problems = append(problems, err.Error())
+			res.lose("link")
+		} else if len(c) > MaxIDLength {
+			return nil, append(problems, fmt.Sprintf("link of %d bytes, over the limit of %d: skipped", len(c), MaxIDLength))
 		} else {
 			canonical = c
 		}
@@ -175,6 +194,13 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
 	}
 
 	a := &syndicate.Article{GUID: guid, CanonicalURL: canonical}
+	if canonical != "" {
+		a.Fragment = fragmentOf(link)
+	}
+	exts := it.Extensions
+	if ae != nil && ae.Extensions != nil {
+		exts = ae.Extensions
+	}
 	rawContent := it.Content
 	if ji != nil && ji.ContentHTML == "" && ji.ContentText != "" {
 		rawContent = sanitize.EscapeText(ji.ContentText)
@@ -182,9 +208,26 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
 	if ae != nil && ae.Content != nil && ae.Content.Src == "" && atomText(ae.Content.Type) {
 		rawContent = sanitize.EscapeText(ae.Content.Value)
 	}
+	if strings.TrimSpace(rawContent) == "" && n.raw != nil {
+		rawContent = n.raw.xhtmlBody(i)
+	}
 	rawSummary := it.Description
+	if ji != nil && ji.Summary != "" {
+		rawSummary = ji.Summary
+	}
 	if strings.TrimSpace(rawContent) == "" {
 		rawContent, rawSummary = rawSummary, ""
+	}
+	if strings.TrimSpace(rawContent) == "" {
+		rawContent = xhtmlExt(exts)
+	}
+	if strings.TrimSpace(rawContent) == "" {
+		// Media RSS items (YouTube, Flickr, podcasts) carry their text in
+		// media:description, alone or in a media:group.
+		rawContent = mediaText(exts, "description")
+	}
+	if strings.TrimSpace(rawContent) == "" && ri != nil && ri.ITunesExt != nil {
+		rawContent = sanitize.EscapeText(firstNonEmpty(ri.ITunesExt.Summary, ri.ITunesExt.Subtitle))
 	}
 	a.Content = n.opts.Policy.HTML(rawContent, contentBase)
 	if s := sanitize.PlainText(rawSummary); s != "" {
@@ -192,21 +235,24 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
 	} else {
 		a.Summary = sanitize.Truncate(sanitize.PlainText(a.Content), SummaryLength)
 	}
-	a.Title = sanitize.PlainText(it.Title)
+	a.Title = n.title(i, it, ae)
 	if a.Title == "" {
-		a.Title = sanitize.Truncate(a.Summary, DerivedTitleLength)
+		if t := sanitize.PlainText(mediaText(exts, "title")); t != "" {
+			a.Title = sanitize.Truncate(t, MaxTitleLength)
+		} else {
+			a.Title = DeriveTitle(firstNonEmpty(a.Summary, sanitize.PlainText(a.Content)))
+		}
 	}
-	if a.Title == "" && a.Content == "" && canonical == "" {
-		return nil, append(problems, "no title, content or link: skipped")
+	a.Enclosures = n.enclosures(it, ji, contentBase, res)
+	if a.Title == "" && a.Content == "" && canonical == "" && len(a.Enclosures) == 0 {
+		return nil, append(problems, "no title, content, link or enclosure: skipped")
 	}
 
-	a.Authors = n.authors(it, ae, ji)
-	a.Categories = n.categories(it, ae)
-	a.Enclosures = enclosures(it, contentBase)
-	if it.Image != nil {
-		if u := absHTTP(it.Image.URL, contentBase); u != nil {
-			a.Image = u.String()
-		}
+	a.Authors = n.authors(it, ri, ae, ji, res)
+	a.Categories = n.categories(it, ae, res)
+	a.Image = n.image(it, ri, ae, ji, contentBase, res)
+	if a.Title == "" {
+		a.Title = untitled(a, canonical)
 	}
 	a.Language = n.f.Language
 	if ji != nil && ji.Language != "" {
@@ -224,21 +270,21 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
 	// not at all) does not look changed whenever that moves; then fall
 	// back (published → dc:date → updated → first_seen, which the store
 	// fills) and clamp dates in the future.
-	published, updated, dateProblems := partnerDates(it, ri, ae, ji)
-	problems = append(problems, dateProblems...)
-	a.Published = published
-	if ae != nil {
-		// gofeed already put <updated> in for a missing <published>.
-		a.Published = time.Time{}
-		if ae.PublishedParsed != nil {
-			a.Published = ae.PublishedParsed.UTC().Truncate(time.Second)
-		}
+	d := entryDates(it, ri, ae, ji)
+	for _, raw := range d.bad {
+		problems = append(problems, fmt.Sprintf("unparseable %s date %q", raw[0], raw[1]))
+		res.lose("date")
 	}
+	a.Published = d.own
 	a.Hash = a.ContentHash()
-	a.Published = published
+	a.Published = d.published
 	if a.Published.IsZero() {
-		a.Published = updated // zero too: the store uses first_seen
+		a.Published = d.updated // zero too: the store uses first_seen
 	}
+	if a.Published.IsZero() {
+		res.Undated++
+	}
+	updated := d.updated
 	limit := n.opts.Now.Add(n.opts.FutureSkew)
 	if a.Published.After(limit) {
 		a.Published = n.opts.Now
@@ -262,42 +308,149 @@ func (n *normalizer) item(i int, it *gofeed.Item) (*store.Entry, []string) {
 	if syndicate.IsAbsoluteIRI(guid) {
 		a.EntryID = guid
 	}
-	return &store.Entry{Key: key, Article: a}, problems
+	return &store.Entry{Key: key, Article: a, Order: i}, problems
 }
 
-// partnerDates returns the entry's published date (gofeed: pubDate, else
-// dc:date, else Atom <published>, else <updated> in Atom) and updated date
-// (dc:date or atom:updated in RSS, <updated> in Atom, date_modified in
-// JSON), in UTC to the second, with a problem for each date the partner
-// wrote but nobody can read.
-func partnerDates(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *jsonfeed.Item) (published, updated time.Time, problems []string) {
-	if it.PublishedParsed != nil {
-		published = it.PublishedParsed.UTC().Truncate(time.Second)
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
 	}
-	if it.UpdatedParsed != nil {
-		updated = it.UpdatedParsed.UTC().Truncate(time.Second)
+	return ""
+}
+
+// title is the entry's title as plain text. An Atom title of type text
+// is text: markup in it is shown as written, never read as HTML.
+func (n *normalizer) title(i int, it *gofeed.Item, ae *atom.Entry) string {
+	raw := it.Title
+	if ae != nil && n.raw != nil && n.raw.titleIsText(i) && strings.ContainsAny(raw, "<&") {
+		return sanitize.Truncate(sanitize.TextLine(raw), MaxTitleLength)
 	}
-	bad := func(kind, raw string) {
-		problems = append(problems, fmt.Sprintf("unparseable %s date %q", kind, strings.TrimSpace(raw)))
+	return sanitize.Truncate(sanitize.PlainText(raw), MaxTitleLength)
+}
+
+// DeriveTitle makes a title for an untitled item from its text: the
+// first words, at most DerivedTitleLength characters, cut at a word
+// (text without spaces, as in Chinese or Japanese, is cut anywhere).
+func DeriveTitle(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	r := []rune(text)
+	if len(r) <= DerivedTitleLength {
+		return text
 	}
+	cut := string(r[:DerivedTitleLength-1])
+	if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:-–—") + "…"
+}
+
+// untitled names an item that has no title and no text: by its media
+// file, else by its link.
+func untitled(a *syndicate.Article, canonical string) string {
+	for _, e := range a.Enclosures {
+		if u, err := url.Parse(e.URL); err == nil {
+			if base := path.Base(u.Path); base != "" && base != "/" && base != "." {
+				if s, err := url.PathUnescape(base); err == nil {
+					base = s
+				}
+				return DeriveTitle(sanitize.PlainText(base))
+			}
+		}
+	}
+	if canonical != "" {
+		s := strings.TrimPrefix(strings.TrimPrefix(canonical, "https://"), "http://")
+		if u, err := url.PathUnescape(s); err == nil {
+			s = u
+		}
+		return DeriveTitle(sanitize.PlainText(s))
+	}
+	return ""
+}
+
+// dates are an entry's dates: own is the partner's published date alone
+// (for the hash), published falls back to other dates the partner wrote,
+// bad lists (kind, text) of dates nobody could read.
+type dates struct {
+	own, published, updated time.Time
+	bad                     [][2]string
+}
+
+// entryDates reads every date the entry carries with ParseDate.
+// Published: RSS pubDate, dc:date, dcterms:issued, dcterms:created,
+// atom:published; Atom <published> (Atom 0.3 <issued>, <created>); JSON
+// date_published. Updated: atom:updated, dcterms:modified, dc:date in
+// RSS; <updated> (Atom 0.3 <modified>); JSON date_modified.
+func entryDates(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *jsonfeed.Item) dates {
+	var d dates
+	read := func(kind string, raws ...string) time.Time {
+		for _, raw := range raws {
+			raw = strings.TrimSpace(raw)
+			if raw == "" {
+				continue
+			}
+			if t, ok := ParseDate(raw); ok {
+				return t.UTC().Truncate(time.Second)
+			}
+			if len(raw) > 80 {
+				raw = raw[:80]
+			}
+			d.bad = append(d.bad, [2]string{kind, sanitize.ValidXML(raw)})
+		}
+		return time.Time{}
+	}
+	e := it.Extensions
 	switch {
 	case ri != nil:
-		if strings.TrimSpace(ri.PubDate) != "" && ri.PubDateParsed == nil {
-			bad("published", ri.PubDate)
+		var dc string
+		if ri.DublinCoreExt != nil && len(ri.DublinCoreExt.Date) > 0 {
+			dc = ri.DublinCoreExt.Date[0]
+		}
+		d.own = read("published", ri.PubDate)
+		if d.own.IsZero() {
+			d.own = firstDate(dc, extValue(e, "dcterms", "issued"), extValue(e, "dcterms", "created"), extValue(e, "dcterms", "date"), extValue(e, "atom", "published"))
+		}
+		d.published = d.own
+		d.updated = firstDate(extValue(e, "atom", "updated"), extValue(e, "dcterms", "modified"), dc)
+		if d.own.IsZero() && d.updated.IsZero() {
+			read("published", dc, extValue(e, "dcterms", "issued"), extValue(e, "dcterms", "created"), extValue(e, "atom", "published"))
+			read("updated", extValue(e, "atom", "updated"), extValue(e, "dcterms", "modified"))
 		}
 	case ae != nil:
-		if strings.TrimSpace(ae.Published) != "" && ae.PublishedParsed == nil {
-			bad("published", ae.Published)
+		e = ae.Extensions
+		d.own = read("published", ae.Published)
+		if d.own.IsZero() {
+			d.own = firstDate(extValue(e, "atom03", "created"), extValue(e, "dcterms", "issued"), extValue(e, "dcterms", "created"))
+		}
+		d.published = d.own
+		d.updated = read("updated", ae.Updated)
+		if d.updated.IsZero() {
+			d.updated = firstDate(extValue(e, "dcterms", "modified"), extValue(e, "atom03", "modified"))
 		}
 	case ji != nil:
-		if strings.TrimSpace(ji.DatePublished) != "" && it.PublishedParsed == nil {
-			bad("published", ji.DatePublished)
+		d.own = read("published", ji.DatePublished)
+		d.published = d.own
+		d.updated = read("updated", ji.DateModified)
+	default:
+		d.own = read("published", it.Published)
+		d.published = d.own
+		d.updated = read("updated", it.Updated)
+	}
+	if d.updated.Before(d.published) {
+		d.updated = d.published
+	}
+	return d
+}
+
+// firstDate is the first of raws that ParseDate reads, in UTC to the second.
+func firstDate(raws ...string) time.Time {
+	for _, raw := range raws {
+		if t, ok := ParseDate(raw); ok {
+			return t.UTC().Truncate(time.Second)
 		}
 	}
-	if strings.TrimSpace(it.Updated) != "" && it.UpdatedParsed == nil {
-		bad("updated", it.Updated)
-	}
-	return published, updated, problems
+	return time.Time{}
 }
 
 // atomText reports whether an Atom text construct of this type is plain
@@ -310,58 +463,109 @@ func atomText(typ string) bool {
 	return false
 }
 
-func (n *normalizer) authors(it *gofeed.Item, ae *atom.Entry, ji *jsonfeed.Item) []syndicate.Author {
-	var out []syndicate.Author
-	add := func(name, email, uri string) {
-		name = sanitize.PlainText(name)
-		email = strings.TrimSpace(email)
-		if name == "" && email == "" {
-			return
-		}
-		au := syndicate.Author{Name: name, Email: email}
-		if u := absHTTP(uri, n.linkBase); u != nil {
-			au.URL = u.String()
-		}
-		if au.Name == "" {
-			au.Name = strings.SplitN(email, "@", 2)[0]
-		}
-		if !slices.ContainsFunc(out, func(x syndicate.Author) bool { return x.Name == au.Name }) {
-			out = append(out, au)
-		}
-	}
+func (n *normalizer) authors(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *jsonfeed.Item, res *Result) []syndicate.Author {
+	s := &authorSet{n: n, res: res}
 	switch {
 	case ae != nil && len(ae.Authors) > 0:
 		for _, p := range ae.Authors {
-			add(p.Name, p.Email, p.URI)
+			if p != nil {
+				s.add(person{name: p.Name, email: p.Email, uri: p.URI})
+			}
 		}
 	case ji != nil && len(ji.Authors) > 0:
 		for _, p := range ji.Authors {
-			add(p.Name, "", p.URL)
+			if p != nil {
+				s.add(person{name: p.Name, uri: p.URL})
+			}
 		}
 	case ji != nil && ji.Author != nil:
-		add(ji.Author.Name, "", ji.Author.URL)
+		s.add(person{name: ji.Author.Name, uri: ji.Author.URL})
+	case ri != nil:
+		if ri.Author != "" {
+			s.add(parsePerson(ri.Author))
+		}
+		if dc := ri.DublinCoreExt; dc != nil {
+			for _, v := range dc.Creator {
+				s.add(parsePerson(v))
+			}
+			for _, v := range dc.Author {
+				s.add(parsePerson(v))
+			}
+		}
+		if len(s.out) == 0 && ri.ITunesExt != nil && ri.ITunesExt.Author != "" {
+			s.add(parsePerson(ri.ITunesExt.Author))
+		}
+		for _, x := range it.Extensions["atom"]["author"] {
+			s.add(person{name: extChild(x, "name"), email: extChild(x, "email"), uri: extChild(x, "uri")})
+		}
 	default:
 		for _, p := range it.Authors {
 			if p != nil {
-				add(p.Name, p.Email, "")
+				s.add(person{name: p.Name, email: p.Email})
 			}
 		}
 	}
-	if len(out) == 0 {
-		for _, p := range n.f.Authors {
+	if len(s.out) == 0 {
+		// The feed's authors stand in; what they lack is not the entry's loss.
+		fs := &authorSet{n: n, res: &Result{}}
+		for _, p := range n.feedAuthors() {
+			fs.add(p)
+		}
+		return fs.out
+	}
+	return s.out
+}
+
+// feedAuthors are the people the feed names as its authors.
+func (n *normalizer) feedAuthors() []person {
+	var out []person
+	switch o := n.f.OriginalFeed().(type) {
+	case *atom.Feed:
+		for _, p := range o.Authors {
 			if p != nil {
-				add(p.Name, p.Email, "")
+				out = append(out, person{name: p.Name, email: p.Email, uri: p.URI})
 			}
+		}
+		return out
+	case *rss.Feed:
+		if o.ManagingEditor != "" {
+			out = append(out, parsePerson(o.ManagingEditor))
+		}
+		if o.DublinCoreExt != nil {
+			for _, v := range o.DublinCoreExt.Creator {
+				out = append(out, parsePerson(v))
+			}
+		}
+		if len(out) == 0 && o.ITunesExt != nil && o.ITunesExt.Author != "" {
+			out = append(out, parsePerson(o.ITunesExt.Author))
+		}
+		return out
+	}
+	for _, p := range n.f.Authors {
+		if p != nil {
+			out = append(out, person{name: p.Name, email: p.Email})
 		}
 	}
 	return out
 }
 
-func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry) []string {
+func extChild(x ext.Extension, name string) string {
+	for _, c := range x.Children[name] {
+		if v := strings.TrimSpace(c.Value); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry, res *Result) []string {
 	var labels []string
 	if ae != nil {
 		for _, c := range ae.Categories {
-			if c.Label != "" {
+			if c == nil {
+				continue
+			}
+			if strings.TrimSpace(c.Label) != "" {
 				labels = append(labels, c.Label)
 			} else {
 				labels = append(labels, c.Term)
@@ -370,39 +574,32 @@ func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry) []string {
 	} else {
 		labels = append(labels, it.Categories...)
 	}
-	labels = append(labels, n.src.Categories...)
 	var out []string
 	seen := map[string]bool{}
-	for _, l := range labels {
+	add := func(l string, partner bool) {
 		// WordPress and others sometimes pack several into one: "a, b".
 		for _, part := range strings.Split(l, ",") {
-			part = sanitize.PlainText(part)
+			part = sanitize.Truncate(sanitize.PlainText(part), MaxLabelLength)
 			s := syndicate.Slug(part)
-			if s == "" || seen[s] {
-				continue
+			switch {
+			case s == "":
+				if partner && part != "" {
+					res.lose("category") // punctuation only
+				}
+			case seen[s]:
+			case partner && len(out) >= MaxCategories:
+				res.lose("category")
+			default:
+				seen[s] = true
+				out = append(out, part)
 			}
-			seen[s] = true
-			out = append(out, part)
 		}
 	}
-	return out
-}
-
-func enclosures(it *gofeed.Item, base *url.URL) []syndicate.Enclosure {
-	var out []syndicate.Enclosure
-	for _, e := range it.Enclosures {
-		if e == nil {
-			continue
-		}
-		u := absHTTP(e.URL, base)
-		if u == nil {
-			continue
-		}
-		enc := syndicate.Enclosure{URL: u.String(), Type: strings.TrimSpace(e.Type)}
-		if l, err := strconv.ParseInt(strings.TrimSpace(e.Length), 10, 64); err == nil && l > 0 {
-			enc.Length = l
-		}
-		out = append(out, enc)
+	for _, l := range labels {
+		add(l, true)
+	}
+	for _, l := range n.src.Categories {
+		add(l, false)
 	}
 	return out
 }
@@ -445,23 +642,21 @@ func origin(ri *rss.Item, ae *atom.Entry) *syndicate.Origin {
 	switch {
 	case ri != nil && ri.Source != nil && (ri.Source.URL != "" || ri.Source.Title != ""):
 		o := &syndicate.Origin{Title: sanitize.PlainText(ri.Source.Title)}
-		if u := absHTTP(ri.Source.URL, nil); u != nil {
-			o.FeedURL = u.String()
-		}
+		o.FeedURL = publicURL(ri.Source.URL, nil)
 		return o
 	case ae != nil && ae.Source != nil:
 		s := ae.Source
 		o := &syndicate.Origin{Title: sanitize.PlainText(s.Title), ID: strings.TrimSpace(s.ID)}
 		for _, l := range s.Links {
-			u := absHTTP(l.Href, nil)
-			if u == nil {
+			u := publicURL(l.Href, nil)
+			if u == "" {
 				continue
 			}
 			switch l.Rel {
 			case "self":
-				o.FeedURL = u.String()
+				o.FeedURL = u
 			case "", "alternate":
-				o.SiteURL = u.String()
+				o.SiteURL = u
 			}
 		}
 		if o.Title == "" && o.FeedURL == "" && o.SiteURL == "" && o.ID == "" {

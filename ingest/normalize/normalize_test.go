@@ -62,7 +62,7 @@ func MustNormalize(tb testing.TB, path string, now time.Time) *normalize.Result 
 	if err != nil {
 		tb.Fatalf("parse %s: %v", path, err)
 	}
-	return normalize.Normalize(f, testSource, normalize.Options{FeedURL: feedURL(path), Now: now})
+	return normalize.Normalize(f, testSource, normalize.Options{FeedURL: feedURL(path), Now: now, Body: body})
 }
 
 type goldenEntry struct {

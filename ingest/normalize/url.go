@@ -66,7 +66,7 @@ func Canonical(raw string, base *url.URL, strip []string) (string, error) {
 	}
 	u.RawQuery = syndicate.EscapeURIChars(stripQuery(u.RawQuery, strip))
 	u.ForceQuery = false
-	return u.String(), nil
+	return EscapeURI(u.String()), nil
 }
 
 // canonicalHost lower-cases a host and turns an internationalized name
@@ -208,4 +208,78 @@ func joinHostPort(host, port string) string {
 		host += ":" + port
 	}
 	return host
+}
+
+// EscapeURI percent-encodes what RFC 3986 does not allow in an http(s)
+// URL after its authority: brackets, spaces, quotes, non-ASCII bytes, a
+// second "#", and a "%" that starts no escape. What is already valid is
+// left alone, so the function is idempotent.
+func EscapeURI(s string) string {
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + 3
+		if j := strings.IndexAny(s[start:], "/?#"); j >= 0 {
+			start += j
+		} else {
+			return s
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:start])
+	hash := false
+	for i := start; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b.WriteByte(c)
+		case c == '#' && !hash:
+			hash = true
+			b.WriteByte(c)
+		case uriChar(c):
+			b.WriteByte(c)
+		default:
+			const hexDigits = "0123456789ABCDEF"
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String()
+}
+
+// uriChar reports the characters a path, query or fragment may hold
+// unencoded: unreserved, sub-delims, ":", "@", "/" and "?".
+func uriChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		strings.IndexByte("-._~!$&'()*+,;=:@/?", c) >= 0
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// publicURL is absHTTP as a string that is a valid URI, or "".
+func publicURL(raw string, base *url.URL) string {
+	u := absHTTP(raw, base)
+	if u == nil {
+		return ""
+	}
+	s := EscapeURI(u.String())
+	if len(s) > MaxIDLength {
+		return ""
+	}
+	return s
+}
+
+// fragmentOf returns the #fragment of a partner link, percent-encoded to
+// be valid in a URI, without the "#".
+func fragmentOf(raw string) string {
+	raw = strings.TrimSpace(stripTabsAndNewlines(raw))
+	i := strings.IndexByte(raw, '#')
+	if i < 0 || i == len(raw)-1 {
+		return ""
+	}
+	f := EscapeURI("x://h/#" + strings.ReplaceAll(raw[i+1:], "#", "%23"))
+	return f[len("x://h/#"):]
 }

@@ -38,34 +38,64 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 
 var prologEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
 
-// Parse parses body, served with the given Content-Type ("" for files).
-// It fails with ErrNotAFeed (and says what the body looks like) when the
-// body is empty, an HTML page or anything else that is no feed, and with a
-// parse error when a feed is broken.
+// Skip is an entry left out of a document, with its position.
+type Skip struct {
+	Index  int    // 0-based position in the partner's document
+	Reason string // why, for the log and the source status
+}
+
+// Document is a parsed feed and what reading it took.
+type Document struct {
+	Feed *gofeed.Feed
+	// Skipped lists the entries that could not be read at all (a JSON
+	// Feed item that is no object), each with its position.
+	Skipped []Skip
+	// Repairs says what was mended to read the document (a truncated
+	// document cut after its last complete item, fields of the wrong type
+	// coerced): the source's status shows them.
+	Repairs []string
+}
+
+// Parse parses body like Read and returns only the feed.
 func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
+	doc, err := Read(body, contentType)
+	if err != nil {
+		return nil, err
+	}
+	return doc.Feed, nil
+}
+
+// Read parses body, served with the given Content-Type ("" for files).
+// It fails with ErrNotAFeed (and says what the body looks like) when the
+// body is empty, an HTML page or anything else that is no feed, with a
+// *LimitError when the document breaks a structural limit (see MaxDepth),
+// and with a parse error when a feed is broken before its first complete
+// item.
+func Read(body []byte, contentType string) (*Document, error) {
 	body, utf16 := fromUTF16(body)
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrNotAFeed)
 	}
+	doc := &Document{}
+	var f *gofeed.Feed
+	var err error
 	switch trimmed[0] {
 	case '<':
-		body = xmlToUTF8(body, contentType, utf16)
-	case '{', '[':
+		body = dropForbidden(xmlToUTF8(body, contentType, utf16))
+		f, err = readXML(body, doc)
+	case '{':
 		body = toUTF8(body, contentType)
+		f, err = readJSON(body, doc)
+	default:
+		f, err = gofeedParse(body)
 	}
-	p := gofeed.NewParser()
-	p.KeepOriginalFeed = true
-	// The universal translator HTML-parses every item to find an image;
-	// we take images from explicit fields only, and it costs ~40% of parsing.
-	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
-	f, err := p.Parse(bytes.NewReader(body))
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		return nil, notAFeed(bytes.TrimLeft(body, " \t\r\n"))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("parse feed: %w", err)
+		return nil, err
 	}
 	if f.FeedType == "rss" && bytes.Contains(body, []byte("xml:base")) {
 		annotateXMLBase(f, body)
@@ -75,24 +105,123 @@ func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
 		// body would pass as an empty feed.
 		return nil, fmt.Errorf("%w: JSON without a JSON Feed version or items (%s)", ErrNotAFeed, sniff(trimmed))
 	}
-	return f, nil
+	doc.Feed = f
+	return doc, nil
 }
 
-// fromUTF16 converts a UTF-16 body (with a byte order mark, or starting
-// with "<" in either byte order) to UTF-8 and reports whether it did.
+func gofeedParse(body []byte) (*gofeed.Feed, error) {
+	p := gofeed.NewParser()
+	p.KeepOriginalFeed = true
+	// The universal translator HTML-parses every item to find an image;
+	// we take images from explicit fields only, and it costs ~40% of parsing.
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	f, err := p.Parse(bytes.NewReader(body))
+	if err != nil && !errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		return nil, fmt.Errorf("parse feed: %w", err)
+	}
+	return f, err
+}
+
+// readXML checks an XML body's structure (see scanXML), then parses it.
+// A document cut short by the item or element limit, or broken part-way
+// (truncated, a syntax error), keeps the complete items before the cut,
+// and the repair is recorded in doc.
+func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
+	scan, err := scanXML(body)
+	if err != nil {
+		if !feedRoot(scan.root) {
+			// A deep HTML page or other XML is still refused for what it is.
+			return nil, gofeed.ErrFeedTypeNotDetected
+		}
+		return nil, err
+	}
+	if !feedRoot(scan.root) {
+		return gofeedParse(body)
+	}
+	cut := func() []byte {
+		out := make([]byte, 0, scan.cut+len(scan.closers))
+		out = append(out, body[:scan.cut]...)
+		return append(out, scan.closers...)
+	}
+	if scan.capped {
+		if scan.cut == 0 {
+			return nil, scan.stop
+		}
+		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", scan.stop, scan.cutItems))
+		return gofeedParse(rewriteNamespaces(cut(), scan.namespaces))
+	}
+	f, err := gofeedParse(rewriteNamespaces(body, scan.namespaces))
+	if err == nil && scan.stop != nil {
+		// gofeed stopped at the break without complaint (a stray end tag
+		// closes everything): say what was left unread.
+		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: kept the %d complete items before the break", scan.stop, scan.cutItems))
+	}
+	if err == nil || scan.stop == nil || scan.cut == 0 {
+		return f, err
+	}
+	// Broken part-way: keep the complete items before the break.
+	f2, err2 := gofeedParse(rewriteNamespaces(cut(), scan.namespaces))
+	if err2 != nil {
+		return nil, err
+	}
+	doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: kept the %d complete items before the break", err, scan.cutItems))
+	return f2, nil
+}
+
+func feedRoot(local string) bool {
+	return local == "rss" || local == "rdf" || local == "feed"
+}
+
+// readJSON checks a JSON body's nesting, reads it leniently (see
+// readJSONFeed), and parses the well-typed result.
+func readJSON(body []byte, doc *Document) (*gofeed.Feed, error) {
+	scan, err := scanJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	if scan.stop != nil {
+		if scan.cut == 0 {
+			return nil, scan.stop
+		}
+		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", scan.stop, scan.cutItems))
+		body = append(body[:scan.cut:scan.cut], "]}"...)
+	}
+	clean, rep, broken, ok := readJSONFeed(body)
+	if !ok {
+		return gofeedParse(body)
+	}
+	if broken != nil {
+		if isLimit(broken) {
+			doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", broken, MaxItems))
+		} else {
+			if rep.items == 0 {
+				return nil, fmt.Errorf("parse feed: %w", broken)
+			}
+			doc.Repairs = append(doc.Repairs, fmt.Sprintf("JSON broken part-way (%v): kept the items before it", broken))
+		}
+	}
+	if rep.fixed > 0 {
+		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%d JSON Feed fields of the wrong type coerced or dropped (%s)", rep.fixed, strings.Join(rep.samples, "; ")))
+	}
+	doc.Skipped = append(doc.Skipped, rep.skipped...)
+	return gofeedParse(clean)
+}
+
+// fromUTF16 converts a UTF-16 body to UTF-8 and reports whether it did:
+// one with a byte order mark, or without one whose first two characters
+// are ASCII ('<', '{', whitespace...) with a zero byte beside each, which
+// no UTF-8 or legacy document has (XML 1.0 Appendix F, RFC 8259 §8.1).
 func fromUTF16(body []byte) ([]byte, bool) {
 	var dec *encoding.Decoder
 	switch {
-	case bytes.HasPrefix(body, []byte{0xff, 0xfe}), bytes.HasPrefix(body, []byte{'<', 0, '?', 0}):
+	case bytes.HasPrefix(body, []byte{0xff, 0xfe}) && !bytes.HasPrefix(body, []byte{0xff, 0xfe, 0, 0}):
 		dec = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		if body[0] == '<' {
-			dec = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()
-		}
-	case bytes.HasPrefix(body, []byte{0xfe, 0xff}), bytes.HasPrefix(body, []byte{0, '<', 0, '?'}):
+	case bytes.HasPrefix(body, []byte{0xfe, 0xff}):
 		dec = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
-		if body[0] == 0 {
-			dec = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder()
-		}
+	case len(body) >= 4 && body[0] != 0 && body[0] < 0x80 && body[1] == 0 && body[2] != 0 && body[2] < 0x80 && body[3] == 0:
+		dec = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()
+	case len(body) >= 4 && body[0] == 0 && body[1] != 0 && body[1] < 0x80 && body[2] == 0 && body[3] != 0 && body[3] < 0x80:
+		dec = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder()
 	default:
 		return body, false
 	}

@@ -5,7 +5,6 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -38,6 +37,7 @@ var (
 	bURLs       = []byte("urls")
 	bEntryIDs   = []byte("entry_ids")
 	bIndexes    = []byte("indexes") // nested per feed: SortKey → id
+	bRanks      = []byte("ranks")   // nested per feed: chunk start → entries in the chunk (see rank.go)
 	bCounts     = []byte("counts")  // feed → item count
 	bVersions   = []byte("versions")
 	bStatus     = []byte("status")
@@ -49,9 +49,10 @@ var (
 
 // Store is the bbolt-backed store.
 type Store struct {
-	db      *bolt.DB
-	created time.Time
-	now     func() time.Time
+	db       *bolt.DB
+	statuses *statusWriter
+	created  time.Time
+	now      func() time.Time
 
 	mu       sync.Mutex
 	watchers map[int]func([]store.FeedKey)
@@ -91,12 +92,13 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	s.statuses = newStatusWriter(db)
 	return s, nil
 }
 
 func (s *Store) init(now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bArticles, bGUIDs, bTombs, bURLs, bEntryIDs, bIndexes, bCounts, bVersions, bStatus, bCategories, bComments, bCommentIDs, bFetch} {
+		for _, b := range [][]byte{bMeta, bArticles, bGUIDs, bTombs, bURLs, bEntryIDs, bIndexes, bRanks, bCounts, bVersions, bStatus, bCategories, bComments, bCommentIDs, bFetch} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("init embedded store: %w", err)
 			}
@@ -112,6 +114,11 @@ func (s *Store) init(now time.Time) error {
 		if err := meta.Put([]byte("schema_version"), []byte(strconv.Itoa(store.SchemaVersion))); err != nil {
 			return err
 		}
+		if meta.Get(metaRanks) == nil {
+			if err := buildRanks(tx); err != nil {
+				return fmt.Errorf("init embedded store: build page index: %w", err)
+			}
+		}
 		if v := meta.Get([]byte("created")); v != nil {
 			t, err := time.Parse(time.RFC3339, string(v))
 			if err != nil {
@@ -125,8 +132,14 @@ func (s *Store) init(now time.Time) error {
 	})
 }
 
-// Close closes the database file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close writes the pending source statuses and closes the database file.
+func (s *Store) Close() error {
+	err := s.statuses.close()
+	if cerr := s.db.Close(); cerr != nil {
+		return cerr
+	}
+	return err
+}
 
 // Ping reports whether the database is open.
 func (s *Store) Ping(ctx context.Context) error {
@@ -218,25 +231,6 @@ func addCount(tx *bolt.Tx, feed store.FeedKey, delta int) error {
 	return tx.Bucket(bCounts).Put([]byte(feed), v[:])
 }
 
-// page walks a feed index newest first and returns the values of entries
-// offset..offset+limit, reading only those.
-func page(tx *bolt.Tx, feed store.FeedKey, offset, limit int) [][]byte {
-	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
-	if idx == nil || limit <= 0 {
-		return nil
-	}
-	var out [][]byte
-	c := idx.Cursor()
-	i := 0
-	for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
-		if i >= offset {
-			out = append(out, bytes.Clone(v))
-		}
-		i++
-	}
-	return out
-}
-
 // Articles returns a page of an article feed.
 func (s *Store) Articles(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[store.ArticleView], error) {
 	var p store.Page[store.ArticleView]
@@ -316,28 +310,27 @@ func (s *Store) Categories(ctx context.Context) (map[string]string, error) {
 	return out, err
 }
 
-// SourceStatus returns a source's stored status, or a zero one.
-func (s *Store) SourceStatus(ctx context.Context, id string) (*syndicate.SourceStatus, error) {
-	var st *syndicate.SourceStatus
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		st, err = getJSON[syndicate.SourceStatus](tx.Bucket(bStatus), []byte(id))
-		return err
+// pruneNeeded reports whether retention has anything to do for a source
+// (more than keep articles, or one published before cutoff), in a
+// read-only transaction: most passes have nothing to prune, and a write
+// transaction costs an fsync even when it writes nothing.
+func (s *Store) pruneNeeded(sourceID string, keep int, cutoff time.Time) bool {
+	need := true
+	s.db.View(func(tx *bolt.Tx) error {
+		feed := store.SourceFeed(sourceID)
+		idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
+		if idx == nil {
+			need = false
+			return nil
+		}
+		if count(tx, feed) > keep {
+			return nil
+		}
+		k, _ := idx.Cursor().First()
+		need = k != nil && !cutoff.IsZero() && store.SortKeyTime(k).Before(cutoff)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if st == nil {
-		st = &syndicate.SourceStatus{SourceID: id}
-	}
-	return st, nil
-}
-
-// SaveSourceStatus replaces a source's status.
-func (s *Store) SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		return putJSON(tx.Bucket(bStatus), []byte(st.SourceID), st)
-	})
+	return need
 }
 
 // ArticleCount returns how many articles a source's feed lists.
@@ -348,21 +341,6 @@ func (s *Store) ArticleCount(ctx context.Context, sourceID string) (int, error) 
 		return nil
 	})
 	return n, err
-}
-
-// ApplyIngest stores a batch in one transaction.
-func (s *Store) ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result, error) {
-	var res *store.Result
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		res, err = store.Apply(ctx, &ingestTx{tx: tx}, b)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store source %s: %w", b.Source.ID, err)
-	}
-	s.notify(res.Changed)
-	return res, nil
 }
 
 // FetchState returns the stored validators of key.

@@ -10,6 +10,32 @@ import (
 	"syndicate/store"
 )
 
+// ApplyIngest stores a batch in one transaction (ingest hands over at
+// most store.ChunkSize entries at a time, so the write lock is short). A
+// batch that requires its source fails with store.ErrSourceGone, checked
+// inside the transaction, once the source is deleted.
+func (s *Store) ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store source %s: %w", b.Source.ID, err)
+	}
+	var res *store.Result
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if b.RequireSource {
+			if sb := tx.Bucket(bSources); sb == nil || sb.Get([]byte(b.Source.ID)) == nil {
+				return store.ErrSourceGone
+			}
+		}
+		var err error
+		res, err = store.Apply(ctx, &ingestTx{tx: tx}, b)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store source %s: %w", b.Source.ID, err)
+	}
+	s.notify(res.Changed)
+	return res, nil
+}
+
 // ingestTx implements store.IngestTx inside one bbolt write transaction.
 type ingestTx struct{ tx *bolt.Tx }
 
@@ -168,6 +194,9 @@ func indexPut(tx *bolt.Tx, feed store.FeedKey, key, val []byte) error {
 	if err := b.Put(key, val); err != nil {
 		return err
 	}
+	if err := rankAdd(tx, feed, key); err != nil {
+		return err
+	}
 	return addCount(tx, feed, 1)
 }
 
@@ -177,6 +206,9 @@ func indexDelete(tx *bolt.Tx, feed store.FeedKey, key []byte) error {
 		return nil
 	}
 	if err := b.Delete(key); err != nil {
+		return err
+	}
+	if err := rankRemove(tx, feed, key); err != nil {
 		return err
 	}
 	return addCount(tx, feed, -1)

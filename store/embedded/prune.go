@@ -16,78 +16,130 @@ import (
 // Prune applies retention to one source in one transaction.
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
 	res := &store.PruneResult{}
+	if !s.pruneNeeded(sourceID, keep, cutoff) {
+		return res, nil
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		feed := store.SourceFeed(sourceID)
-		idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
-		if idx == nil {
-			return nil
-		}
-		over := count(tx, feed) - keep
-		var ids []string
-		c := idx.Cursor()
-		i := 0
-		// Oldest first: the overflow, then whatever is past the cutoff.
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if i < over || !cutoff.IsZero() && store.SortKeyTime(k).Before(cutoff) {
-				ids = append(ids, string(v))
-				i++
-				continue
-			}
-			break
-		}
-		changed := map[store.FeedKey]bool{}
-		tombs, err := tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(sourceID))
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
-			if err != nil {
-				return err
-			}
-			if err := tombs.Put([]byte(id), nil); err != nil {
-				return err
-			}
-			if a == nil {
-				// An index entry without its article: drop the entry.
-				if err := indexDeleteValue(tx, feed, []byte(id)); err != nil {
-					return err
-				}
-				continue
-			}
-			for _, k := range store.Feeds(a) {
-				changed[k] = true
-			}
-			n, del := store.Detach(a, sourceID)
-			if del {
-				if err := deleteArticle(tx, a, changed, false); err != nil {
-					return err
-				}
-				res.Deleted++
-				continue
-			}
-			if err := putJSON(tx.Bucket(bArticles), []byte(id), n); err != nil {
-				return err
-			}
-			_, remove := store.ArticleWrite{Old: a, New: n}.IndexDiff()
-			for _, f := range remove {
-				if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
-					return err
-				}
-			}
-			res.Detached++
-		}
-		for k := range changed {
-			res.Changed = append(res.Changed, k)
-		}
-		slices.Sort(res.Changed)
-		return bump(tx, res.Changed, now)
+		var err error
+		res, err = prune(tx, sourceID, keep, cutoff, now, true)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
 	}
 	s.notify(res.Changed)
 	return res, nil
+}
+
+// PurgeSource removes a deleted source's articles (no tombstones) and
+// every key it left, in one transaction.
+func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
+	res := &store.PruneResult{}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if res, err = prune(tx, sourceID, 0, time.Time{}, now, false); err != nil {
+			return err
+		}
+		for _, parent := range [][]byte{bGUIDs, bTombs} {
+			if tx.Bucket(parent).Bucket([]byte(sourceID)) != nil {
+				if err := tx.Bucket(parent).DeleteBucket([]byte(sourceID)); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.Bucket(bStatus).Delete([]byte(sourceID))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
+	}
+	s.notify(res.Changed)
+	return res, nil
+}
+
+// prune detaches sourceID from its articles beyond the newest keep and
+// from those first seen before cutoff, tombstoning them when tomb is set.
+func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
+	res := &store.PruneResult{}
+	feed := store.SourceFeed(sourceID)
+	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
+	if idx == nil {
+		return res, nil
+	}
+	over := count(tx, feed) - keep
+	var ids []string
+	c := idx.Cursor()
+	i := 0
+	// Oldest published first: the overflow, then the articles published
+	// early enough that they may have been first seen before the cutoff.
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if i < over {
+			ids = append(ids, string(v))
+			i++
+			continue
+		}
+		if cutoff.IsZero() || !store.SortKeyTime(k).Before(cutoff.Add(store.MaxPublishedAhead)) {
+			break
+		}
+		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), v)
+		if err != nil {
+			return nil, err
+		}
+		if a == nil || store.Expired(a, cutoff) {
+			ids = append(ids, string(v))
+		}
+	}
+	changed := map[store.FeedKey]bool{}
+	var tombs *bolt.Bucket
+	if tomb && len(ids) > 0 {
+		var err error
+		if tombs, err = tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(sourceID)); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range ids {
+		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
+		if err != nil {
+			return nil, err
+		}
+		if tombs != nil {
+			if err := tombs.Put([]byte(id), nil); err != nil {
+				return nil, err
+			}
+		}
+		if a == nil {
+			// An index entry without its article: drop the entry.
+			if err := indexDeleteValue(tx, feed, []byte(id)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for _, k := range store.Feeds(a) {
+			changed[k] = true
+		}
+		n, del := store.Detach(a, sourceID)
+		if del {
+			if err := deleteArticle(tx, a, changed, false); err != nil {
+				return nil, err
+			}
+			res.Deleted++
+			continue
+		}
+		if err := putJSON(tx.Bucket(bArticles), []byte(id), n); err != nil {
+			return nil, err
+		}
+		_, remove := store.ArticleWrite{Old: a, New: n}.IndexDiff()
+		for _, f := range remove {
+			if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
+				return nil, err
+			}
+		}
+		res.Detached++
+	}
+	for k := range changed {
+		res.Changed = append(res.Changed, k)
+	}
+	slices.Sort(res.Changed)
+	return res, bump(tx, res.Changed, now)
 }
 
 // deleteArticle removes an article, its index entries, its comments and
@@ -141,6 +193,9 @@ func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]
 		if err := tx.Bucket(bIndexes).DeleteBucket([]byte(cf)); err != nil {
 			return err
 		}
+	}
+	if err := dropRanks(tx, cf); err != nil {
+		return err
 	}
 	if err := tx.Bucket(bCounts).Delete([]byte(cf)); err != nil {
 		return err

@@ -67,6 +67,7 @@ func (s *Store) DeleteSource(ctx context.Context, id string) error {
 		if b == nil || b.Get([]byte(id)) == nil {
 			return syndicate.Errorf(syndicate.ENotFound, "no source %q", id)
 		}
+		s.statuses.forget(id)
 		if err := b.Delete([]byte(id)); err != nil {
 			return err
 		}

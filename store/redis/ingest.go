@@ -17,13 +17,50 @@ import (
 // store.Apply. Each step Apply asks for is one pipelined round trip;
 // concurrent writers of one canonical URL are arbitrated by SET NX claims.
 // After the commit the changed feeds are published to every Watch.
+//
+// A batch that requires its source is refused when the source is gone
+// before the write, and undone (the source purged) when it is gone after:
+// a delete removes the definition before purging the articles, so either
+// the deleter's purge sees this write or this check sees the delete, and
+// no article of a deleted source stays published.
 func (s *Store) ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result, error) {
+	if b.RequireSource {
+		if err := s.sourceExists(ctx, b.Source.ID); err != nil {
+			return nil, fmt.Errorf("store source %s: %w", b.Source.ID, err)
+		}
+	}
 	res, err := store.Apply(ctx, &ingestTx{s: s}, b)
 	if err != nil {
 		return nil, fmt.Errorf("store source %s: %w", b.Source.ID, err)
 	}
 	s.publish(ctx, res.Changed)
+	if b.RequireSource {
+		if err := s.sourceExists(ctx, b.Source.ID); err != nil {
+			if errors.Is(err, store.ErrSourceGone) {
+				// Deleted meanwhile: take back what this batch wrote. The
+				// context may be ending with the run; the undo must not.
+				uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				defer cancel()
+				if _, perr := s.PurgeSource(uctx, b.Source.ID, b.Now); perr != nil {
+					return nil, fmt.Errorf("store source %s: %w (and purging what was written: %v)", b.Source.ID, err, perr)
+				}
+			}
+			return nil, fmt.Errorf("store source %s: %w", b.Source.ID, err)
+		}
+	}
 	return res, nil
+}
+
+// sourceExists returns store.ErrSourceGone unless id is an API source.
+func (s *Store) sourceExists(ctx context.Context, id string) error {
+	ok, err := s.rdb.HExists(ctx, s.k.sources(), id).Result()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return store.ErrSourceGone
+	}
+	return nil
 }
 
 // ingestTx implements store.IngestTx with pipelines. There is no

@@ -20,7 +20,7 @@ import (
 // pruned article back; then articles are detached or deleted (each write
 // idempotent, so an interrupted prune is finished by the next one).
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
-	res, err := s.prune(ctx, sourceID, keep, cutoff, now)
+	res, err := s.prune(ctx, sourceID, keep, cutoff, now, true)
 	if err != nil {
 		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
 	}
@@ -28,7 +28,21 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 	return res, nil
 }
 
-func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
+// PurgeSource removes a deleted source's articles (no tombstones), then
+// its entry keys, tombstones and status.
+func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
+	res, err := s.prune(ctx, sourceID, 0, time.Time{}, now, false)
+	if err != nil {
+		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
+	}
+	s.publish(ctx, res.Changed)
+	if err := s.rdb.Del(ctx, s.k.status(sourceID), s.k.guids(sourceID), s.k.tombs(sourceID)).Err(); err != nil {
+		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
+	}
+	return res, nil
+}
+
+func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
 	res := &store.PruneResult{}
 	idx := s.k.index(store.SourceFeed(sourceID))
 	n, err := s.rdb.ZCard(ctx, idx).Result()
@@ -36,7 +50,8 @@ func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, no
 		return nil, err
 	}
 	var ids []string
-	if over := n - int64(keep); over > 0 {
+	over := max(n-int64(keep), 0)
+	if over > 0 {
 		// Oldest first: ascending score, then ascending member.
 		ids, err = s.rdb.ZRange(ctx, idx, 0, over-1).Result()
 		if err != nil {
@@ -44,12 +59,24 @@ func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, no
 		}
 	}
 	if !cutoff.IsZero() {
-		old, err := s.rdb.ZRangeByScore(ctx, idx, &goredis.ZRangeBy{Min: "-inf", Max: "(" + strconv.FormatInt(cutoff.Unix(), 10)}).Result()
+		// Age counts from first_seen, kept in the article: only those
+		// published early enough can have been first seen before cutoff.
+		upTo := strconv.FormatInt(cutoff.Add(store.MaxPublishedAhead).Unix(), 10)
+		cands, err := s.rdb.ZRangeByScore(ctx, idx, &goredis.ZRangeBy{Min: "-inf", Max: "(" + upTo}).Result()
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range old {
-			if !slices.Contains(ids, id) {
+		over := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			over[id] = true
+		}
+		cands = slices.DeleteFunc(cands, func(id string) bool { return over[id] })
+		arts, err := (&ingestTx{s: s}).Articles(ctx, cands)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range cands {
+			if a := arts[id]; a == nil || store.Expired(a, cutoff) {
 				ids = append(ids, id)
 			}
 		}
@@ -61,8 +88,10 @@ func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, no
 	for i, id := range ids {
 		members[i] = id
 	}
-	if err := s.rdb.SAdd(ctx, s.k.tombs(sourceID), members...).Err(); err != nil {
-		return nil, err
+	if tomb {
+		if err := s.rdb.SAdd(ctx, s.k.tombs(sourceID), members...).Err(); err != nil {
+			return nil, err
+		}
 	}
 	arts, err := (&ingestTx{s: s}).Articles(ctx, ids)
 	if err != nil {

@@ -118,8 +118,12 @@ func Run(t *testing.T, open Factory) {
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("LocalComments", func(t *testing.T) { testLocalComments(t, open) })
 	t.Run("RateLimit", func(t *testing.T) { testHit(t, open) })
+	t.Run("AuthGuard", func(t *testing.T) { testAuthGuard(t, open) })
 	t.Run("ConcurrentModeration", func(t *testing.T) { testConcurrentModeration(t, open) })
 	t.Run("RetentionShared", func(t *testing.T) { testRetentionShared(t, open) })
+	t.Run("RetentionCountsFromFirstSeen", func(t *testing.T) { testRetentionClock(t, open) })
+	t.Run("PurgeSource", func(t *testing.T) { testPurgeSource(t, open) })
+	t.Run("RequireSource", func(t *testing.T) { testRequireSource(t, open) })
 	t.Run("TakeDown", func(t *testing.T) { testTakeDown(t, open) })
 	t.Run("CanonicalURLMoves", func(t *testing.T) { testCanonicalURLMoves(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
@@ -647,18 +651,130 @@ func testRetention(t *testing.T, open Factory) {
 	if _, total := list(t, s, store.SourceFeed("alpha"), 0, 10); total != 3 {
 		t.Errorf("pruned articles came back: total %d", total)
 	}
-	// By age: everything published before t0+4h goes.
-	res, err = s.Prune(ctx, "alpha", 100, t0.Add(4*time.Hour), t0.Add(12*time.Hour))
-	if err != nil || res.Deleted != 2 {
-		t.Errorf("Prune by age = %+v, %v; want 2 deleted", res, err)
+	// By age: everything first seen before the cutoff goes (all three
+	// were first seen at t0, whatever their published dates).
+	res, err = s.Prune(ctx, "alpha", 100, t0.Add(10*time.Hour), t0.Add(12*time.Hour))
+	if err != nil || res.Deleted != 3 {
+		t.Errorf("Prune by age = %+v, %v; want 3 deleted", res, err)
 	}
-	if _, total := list(t, s, store.FeedAll, 0, 10); total != 1 {
-		t.Errorf("all feed total = %d, want 1", total)
+	if _, total := list(t, s, store.FeedAll, 0, 10); total != 0 {
+		t.Errorf("all feed total = %d, want 0", total)
 	}
 	// A freed canonical URL can be stored again by another source.
 	again := artAt("gamma", 9, t0, entries[0].Article.CanonicalURL)
 	if res := apply(t, s, "gamma", t0.Add(13*time.Hour), again); res.New != 1 {
 		t.Errorf("another source's copy of a pruned URL = %+v, want new", res)
+	}
+}
+
+// testRetentionClock: age retention counts from first_seen, never from the
+// partner's date. A 2022 article ingested today is kept and listed with
+// the default limits (500 items, a year); an article first seen long ago
+// goes even when its partner date is recent.
+func testRetentionClock(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	seed := art("alpha", 1, time.Date(2022, 3, 14, 9, 0, 0, 0, time.UTC))
+	apply(t, s, "alpha", t0, seed)
+	seedID := syndicate.MintArticleID("alpha", seed.Key)
+	year := 8760 * time.Hour
+	res, err := s.Prune(ctx, "alpha", 500, t0.Add(-year), t0)
+	if err != nil || res.Deleted+res.Detached != 0 {
+		t.Fatalf("Prune with the defaults right after ingest = %+v, %v; want nothing pruned", res, err)
+	}
+	if ids, _ := list(t, s, store.SourceFeed("alpha"), 0, 10); !slices.Equal(ids, []string{seedID}) {
+		t.Fatalf("the 2022 article is not listed after ingest: %v", ids)
+	}
+	if v, err := s.Article(ctx, seedID); err != nil || !v.FirstSeen.Equal(t0) || v.Published.Year() != 2022 {
+		t.Fatalf("Article = %+v, %v; want first_seen %s and the partner's 2022 date", v.Article, err, t0)
+	}
+	// A second article, published before t0 but first seen two days later.
+	late := art("alpha", 2, t0.Add(-time.Hour))
+	apply(t, s, "alpha", t0.Add(48*time.Hour), late)
+	lateID := syndicate.MintArticleID("alpha", late.Key)
+	// A day's age limit, a year on: only the article first seen at t0 goes.
+	res, err = s.Prune(ctx, "alpha", 500, t0.Add(24*time.Hour), t0.Add(49*time.Hour))
+	if err != nil || res.Deleted != 1 {
+		t.Fatalf("Prune by age = %+v, %v; want 1 deleted", res, err)
+	}
+	if ids, _ := list(t, s, store.SourceFeed("alpha"), 0, 10); !slices.Equal(ids, []string{lateID}) {
+		t.Errorf("after the age limit: %v, want only %s (first seen after the cutoff)", ids, lateID)
+	}
+}
+
+// testPurgeSource: a deleted source's articles go (shared ones stay for
+// their other carriers) and nothing of it survives to haunt a source
+// created later under the same id.
+func testPurgeSource(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	_, via, sharedID := shared(t, s)
+	own := art("beta", 7, t0)
+	apply(t, s, "beta", t0, own)
+	ownID := syndicate.MintArticleID("beta", own.Key)
+	if _, err := s.Prune(ctx, "beta", 1, time.Time{}, t0); err != nil { // leaves a tombstone
+		t.Fatal(err)
+	}
+	if err := s.SaveSourceStatus(ctx, &syndicate.SourceStatus{SourceID: "beta", LastStatus: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.PurgeSource(ctx, "beta", t0.Add(time.Hour))
+	if err != nil || res.Deleted+res.Detached != 1 {
+		t.Fatalf("PurgeSource = %+v, %v; want the one article beta still listed", res, err)
+	}
+	if _, total := list(t, s, store.SourceFeed("beta"), 0, 10); total != 0 {
+		t.Errorf("beta still lists %d", total)
+	}
+	if ids, _ := list(t, s, store.FeedAll, 0, 10); !slices.Equal(ids, []string{sharedID}) {
+		t.Errorf("site feed = %v, want only alpha's article", ids)
+	}
+	if st, _ := s.SourceStatus(ctx, "beta"); st.LastStatus != "" {
+		t.Errorf("status survived the purge: %+v", st)
+	}
+	// A new source under the same id stores both entries afresh: no entry
+	// key or tombstone of the old one is left to skip them.
+	res2 := apply(t, s, "beta", t0.Add(2*time.Hour), own, via)
+	if res2.New+res2.Updated+res2.Unchanged != 2 {
+		t.Fatalf("re-created beta = %+v", res2)
+	}
+	if _, total := list(t, s, store.SourceFeed("beta"), 0, 10); total != 2 {
+		t.Errorf("re-created beta lists %d, want 2 (its own and the shared story)", total)
+	}
+	if _, err := s.Article(ctx, ownID); err != nil {
+		t.Errorf("re-created beta's own article: %v", err)
+	}
+}
+
+// testRequireSource: a batch of an API source is refused once the source
+// is deleted, and writes nothing.
+func testRequireSource(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	src := syndicate.Source{ID: "alpha", Name: "Alpha", URL: "https://alpha.example/feed", Enabled: true, Managed: syndicate.ManagedAPI}
+	if err := s.PutSource(ctx, src, true); err != nil {
+		t.Fatal(err)
+	}
+	batch := func(n int) *store.Batch {
+		e := art("alpha", n, t0)
+		return &store.Batch{Source: ref("alpha"), Entries: []*store.Entry{e}, Now: t0, RequireSource: true}
+	}
+	if res, err := s.ApplyIngest(ctx, batch(1)); err != nil || res.New != 1 {
+		t.Fatalf("while the source exists: %+v, %v", res, err)
+	}
+	if err := s.DeleteSource(ctx, "alpha"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PurgeSource(ctx, "alpha", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyIngest(ctx, batch(2)); !errors.Is(err, store.ErrSourceGone) {
+		t.Errorf("after the delete: %v, want ErrSourceGone", err)
+	}
+	if ids, total := list(t, s, store.FeedAll, 0, 10); total != 0 {
+		t.Errorf("a deleted source's articles are listed: %v", ids)
+	}
+	if _, err := s.Article(ctx, syndicate.MintArticleID("alpha", art("alpha", 2, t0).Key)); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("the refused batch's article is readable: %v", err)
 	}
 }
 

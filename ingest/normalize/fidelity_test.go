@@ -1,0 +1,315 @@
+package normalize_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"syndicate"
+	"syndicate/ingest/normalize"
+	"syndicate/ingest/parse"
+)
+
+// normalizeAll parses and normalizes doc with the document at hand.
+func normalizeAll(tb testing.TB, doc string) *normalize.Result {
+	tb.Helper()
+	f, err := parse.Parse([]byte(doc), "")
+	if err != nil {
+		tb.Fatalf("parse: %v", err)
+	}
+	res := normalize.Normalize(f, testSource, normalize.Options{FeedURL: "https://partner.example/feed", Now: clock, Body: []byte(doc)})
+	checkInvariants(tb, res, clock)
+	return res
+}
+
+const (
+	rssHead  = `<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xhtml="http://www.w3.org/1999/xhtml"><channel><title>T</title><link>https://partner.example/</link><description>d</description>`
+	rssTail  = `</channel></rss>`
+	atomHead = `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><id>tag:partner.example,2026:f</id><title>T</title><updated>2026-11-01T00:00:00Z</updated>`
+)
+
+func rssDoc(items ...string) string { return rssHead + strings.Join(items, "") + rssTail }
+
+// Undated entries: counted, dated by the store from first_seen minus their
+// position (Entry.Order), unreadable dates counted as lost.
+func TestNormalize_Undated(t *testing.T) {
+	res := normalizeAll(t, rssDoc(
+		`<item><title>A</title><link>https://partner.example/a</link></item>`,
+		`<item><title>B</title><link>https://partner.example/b</link><pubDate>Tue, 24 Nov 2026 09:00:00 +0000</pubDate></item>`,
+		`<item><title>C</title><link>https://partner.example/c</link><pubDate>the other day</pubDate></item>`,
+		`<item><title>D</title><link>https://partner.example/d</link><dcterms:modified>2026-11-20T10:00</dcterms:modified></item>`,
+	))
+	if len(res.Entries) != 4 {
+		t.Fatalf("%d entries", len(res.Entries))
+	}
+	for i, e := range res.Entries {
+		if e.Order != i {
+			t.Errorf("entry %d: order %d", i, e.Order)
+		}
+	}
+	if res.Undated != 2 {
+		t.Errorf("undated %d, want 2 (A and C)", res.Undated)
+	}
+	if res.Lost["date"] != 1 {
+		t.Errorf("lost dates %d, want 1 (C)", res.Lost["date"])
+	}
+	if got := res.Entries[3].Article.Published; !got.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("dcterms:modified gave %v", got)
+	}
+	if !res.Entries[0].Article.Published.IsZero() || !res.Entries[2].Article.Published.IsZero() {
+		t.Error("an undated entry got a date from the normalizer (the store dates it)")
+	}
+}
+
+// Dates in every element real feeds use for them.
+func TestNormalize_DateElements(t *testing.T) {
+	want := time.Date(2018, 1, 6, 8, 0, 0, 0, time.UTC)
+	for name, doc := range map[string]string{
+		"RSSISOWithoutSeconds": rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>2018-01-06T08:00</pubDate></item>`),
+		"RSSSlashes":           rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>2018/1/6 08:00:00</pubDate></item>`),
+		"RSSNoWeekdayGMTPlus":  rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>6 Jan 2018 09:00:00 GMT+1</pubDate></item>`),
+		"DCTermsCreated":       rssDoc(`<item><title>x</title><link>https://partner.example/a</link><dcterms:created>2018-01-06T08:00:00Z</dcterms:created></item>`),
+		"DCTermsIssued":        rssDoc(`<item><title>x</title><link>https://partner.example/a</link><dcterms:issued>2018-01-06T09:00:00+01:00</dcterms:issued></item>`),
+		"DCDate":               rssDoc(`<item><title>x</title><link>https://partner.example/a</link><dc:date>2018-01-06T08:00Z</dc:date></item>`),
+		"Atom03Issued": `<?xml version="1.0"?><feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>T</title><modified>2018-01-07T00:00:00Z</modified>` +
+			`<entry><title>x</title><link rel="alternate" type="text/html" href="https://partner.example/a"/><id>tag:partner.example,2018:a</id><issued>2018-01-06T08:00:00Z</issued><modified>2018-01-06T08:00:00Z</modified></entry></feed>`,
+		"Atom03ModifiedOnly": `<?xml version="1.0"?><feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>T</title><modified>2018-01-07T00:00:00Z</modified>` +
+			`<entry><title>x</title><link rel="alternate" type="text/html" href="https://partner.example/a"/><id>tag:partner.example,2018:a</id><modified>2018-01-06T08:00</modified></entry></feed>`,
+		"AtomPublishedNoZone": atomHead + `<entry><id>tag:partner.example,2018:a</id><title>x</title><link href="https://partner.example/a"/><published>2018-01-06T08:00</published><updated>2018-01-06T08:00</updated></entry></feed>`,
+		"JSONNoSeconds":       `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[{"id":"1","url":"https://partner.example/a","title":"x","content_text":"b","date_published":"2018-01-06T08:00"}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := normalizeAll(t, doc)
+			if len(res.Entries) != 1 {
+				t.Fatalf("%d entries", len(res.Entries))
+			}
+			if got := res.Entries[0].Article.Published; !got.Equal(want) {
+				t.Errorf("published %v, want %v (problems %q)", got, want, res.Problems)
+			}
+			if res.Undated != 0 || len(res.Lost) != 0 {
+				t.Errorf("undated %d lost %v", res.Undated, res.Lost)
+			}
+		})
+	}
+}
+
+// The fields real feeds put their text, images and people in.
+func TestNormalize_Fields(t *testing.T) {
+	type want struct {
+		title, summary, content, image string
+		authors                        []string
+		emails                         []string
+	}
+	for _, tc := range []struct {
+		name string
+		doc  string
+		want want
+	}{
+		{"MediaGroupDescription", rssDoc(`<item><title>Video</title><link>https://partner.example/v</link><media:group><media:title>Video</media:title><media:description>What the video shows &amp; tells.</media:description><media:thumbnail url="https://i.partner.example/v.jpg" width="480"/><media:content url="https://v.partner.example/v.mp4" type="video/mp4"/></media:group></item>`),
+			want{title: "Video", summary: "What the video shows & tells.", content: "<p>What the video shows &amp; tells.</p>", image: "https://i.partner.example/v.jpg"}},
+		{"MediaDescriptionOnly", rssDoc(`<item><link>https://partner.example/m</link><media:description>A photo of the harbour at dawn.</media:description><media:content url="/img/harbour.jpg" medium="image"/></item>`),
+			want{title: "A photo of the harbour at dawn.", summary: "A photo of the harbour at dawn.", content: "<p>A photo of the harbour at dawn.</p>", image: "https://partner.example/img/harbour.jpg"}},
+		{"MediaContentImageByType", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><description>d</description><media:content url="https://i.partner.example/a.png" type="image/png"/></item>`),
+			want{title: "x", summary: "d", content: "d", image: "https://i.partner.example/a.png"}},
+		{"MediaThumbnailInContent", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><description>d</description><media:content url="https://v.partner.example/a.mp4" type="video/mp4"><media:thumbnail url="https://i.partner.example/t.jpg"/></media:content></item>`),
+			want{title: "x", summary: "d", content: "d", image: "https://i.partner.example/t.jpg"}},
+		{"ITunesSummaryAndImage", rssDoc(`<item><title>Episode 1</title><link>https://partner.example/e1</link><itunes:summary>We talk about boats.</itunes:summary><itunes:image href="https://i.partner.example/e1.jpg"/><itunes:author>Pod Host</itunes:author><enclosure url="https://partner.example/e1.mp3" length="100" type="audio/mpeg"/></item>`),
+			want{title: "Episode 1", summary: "We talk about boats.", content: "We talk about boats.", image: "https://i.partner.example/e1.jpg", authors: []string{"Pod Host"}}},
+		{"XHTMLBody", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><xhtml:body><xhtml:p>Hello <xhtml:b>bold</xhtml:b> world.</xhtml:p><xhtml:p>Second.</xhtml:p></xhtml:body></item>`),
+			want{title: "x", summary: "Hello bold world. Second.", content: "<p>Hello <b>bold</b> world.</p><p>Second.</p>"}},
+		{"XHTMLBodyDefaultNamespace", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><body xmlns="http://www.w3.org/1999/xhtml"><p>Hi <a href="/there">there</a>.</p></body></item>`),
+			want{title: "x", summary: "Hi there.", content: `<p>Hi <a href="https://partner.example/there">there</a>.</p>`}},
+		{"RSSAuthorChildren", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><description>d</description><author><name>Jane Roe</name><email>jane@partner.example</email></author></item>`),
+			want{title: "x", summary: "d", content: "d", authors: []string{"Jane Roe"}, emails: []string{"jane@partner.example"}}},
+		{"RSSAuthorEmailThenName", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><description>d</description><author>jane@x.com (Jane)</author></item>`),
+			want{title: "x", summary: "d", content: "d", authors: []string{"Jane"}, emails: []string{"jane@x.com"}}},
+		{"RSSAuthorBareEmail", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><description>d</description><author>jane@x.com</author></item>`),
+			want{title: "x", summary: "d", content: "d"}},
+		{"DCCreatorNameAndAddress", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><description>d</description><dc:creator>Jane Roe &lt;jane@x.com&gt;</dc:creator><dc:creator>jane roe</dc:creator><dc:creator>Bob</dc:creator></item>`),
+			want{title: "x", summary: "d", content: "d", authors: []string{"Jane Roe", "Bob"}, emails: []string{"jane@x.com", ""}}},
+		{"NameWithAddressInside", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><description>d</description><dc:creator>Jane (mailto:jane@x.com) Roe</dc:creator></item>`),
+			want{title: "x", summary: "d", content: "d", authors: []string{"Jane Roe"}}},
+		{"BidiInTitleAndName", rssDoc("<item><title>Pay \u202eslx.exe</title><link>https://partner.example/a</link><description>d</description><dc:creator>Ann\u2066 Lee\u2069</dc:creator></item>"),
+			want{title: "Pay slx.exe", summary: "d", content: "d", authors: []string{"Ann Lee"}}},
+		{"AtomTextTitleKeepsMarkup", atomHead + `<entry><id>tag:partner.example,2026:1</id><title type="text">Use &lt;img&gt; &amp; &lt;b&gt; tags</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
+			want{title: "Use <img> & <b> tags", summary: "b", content: "<p>b</p>"}},
+		{"AtomDefaultTitleIsText", atomHead + `<entry><id>tag:partner.example,2026:1</id><title>1 &lt; 2 &lt;em&gt;really&lt;/em&gt;</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
+			want{title: "1 < 2 <em>really</em>", summary: "b", content: "<p>b</p>"}},
+		{"AtomHTMLTitleIsStripped", atomHead + `<entry><id>tag:partner.example,2026:1</id><title type="html">A &lt;em&gt;big&lt;/em&gt; day</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
+			want{title: "A big day", summary: "b", content: "<p>b</p>"}},
+		{"AtomMediaThumbnail", atomHead + `<entry><id>tag:partner.example,2026:1</id><title>x</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><summary>s</summary><media:group><media:thumbnail url="https://i.partner.example/yt.jpg"/></media:group></entry></feed>`,
+			want{title: "x", summary: "s", content: "s", image: "https://i.partner.example/yt.jpg"}},
+		{"JSONImage", `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[{"id":"1","url":"https://partner.example/a","title":"x","content_text":"b","image":"/i/a.jpg"}]}`,
+			want{title: "x", summary: "b", content: "<p>b</p>", image: "https://partner.example/i/a.jpg"}},
+		{"UntitledFromText", rssDoc(`<item><link>https://partner.example/a</link><description>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.</description></item>`),
+			want{title: "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor…", summary: "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.", content: "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua."}},
+		{"UntitledNoText", rssDoc(`<item><link>https://partner.example/2026/a-story</link><enclosure url="https://partner.example/media/Episode%2012.mp3" type="audio/mpeg" length="1"/></item>`),
+			want{title: "Episode 12.mp3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := normalizeAll(t, tc.doc)
+			if len(res.Entries) != 1 {
+				t.Fatalf("%d entries (problems %q)", len(res.Entries), res.Problems)
+			}
+			a := res.Entries[0].Article
+			if a.Title != tc.want.title || a.Summary != tc.want.summary || a.Content != tc.want.content || a.Image != tc.want.image {
+				t.Errorf("got title %q summary %q content %q image %q\nwant title %q summary %q content %q image %q",
+					a.Title, a.Summary, a.Content, a.Image, tc.want.title, tc.want.summary, tc.want.content, tc.want.image)
+			}
+			var names, emails []string
+			for _, au := range a.Authors {
+				names = append(names, au.Name)
+				emails = append(emails, au.Email)
+			}
+			if fmt.Sprint(names) != fmt.Sprint(tc.want.authors) && !(len(names) == 0 && len(tc.want.authors) == 0) {
+				t.Errorf("authors %q, want %q", names, tc.want.authors)
+			}
+			if tc.want.emails != nil && fmt.Sprint(emails) != fmt.Sprint(tc.want.emails) {
+				t.Errorf("emails %q, want %q", emails, tc.want.emails)
+			}
+		})
+	}
+}
+
+// Links, ids, categories and enclosures survive as valid values.
+func TestNormalize_Translation(t *testing.T) {
+	res := normalizeAll(t, rssDoc(
+		`<item><title>Frag</title><link>https://partner.example/a b/[1]/é?q=[x]#Part 2</link><guid isPermaLink="false">urn:d:1</guid><description>d</description>`+
+			`<category>Россия</category><category>日本語</category><category>हिन्दी</category><category>!!!</category><category>Économie, Finances</category>`+
+			`<enclosure url="https://partner.example/ep.mp3" type="mp3" length="10"/><enclosure url="https://partner.example/ep2.ogg" type="audio/ogg; codecs=opus" length="x"/><enclosure url="https://partner.example/unknown" type="bogus" length="1"/><enclosure url="javascript:alert(1)" type="audio/mpeg"/></item>`,
+		`<item><title>Tag</title><link>https://partner.example/b</link><guid>tag:partner.example,2026:b</guid><description>d</description></item>`,
+		`<item><title>UUID</title><link>https://partner.example/c</link><guid>urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66</guid><description>d</description></item>`,
+		`<item><title>BadTag</title><link>https://partner.example/d</link><guid isPermaLink="false">tag:nodate</guid><description>d</description></item>`,
+	))
+	if len(res.Entries) != 4 {
+		t.Fatalf("%d entries", len(res.Entries))
+	}
+	a := res.Entries[0].Article
+	if a.CanonicalURL != "https://partner.example/a%20b/%5B1%5D/%C3%A9?q=%5Bx%5D" || a.Fragment != "Part%202" {
+		t.Errorf("canonical %q fragment %q", a.CanonicalURL, a.Fragment)
+	}
+	if a.Link() != "https://partner.example/a%20b/%5B1%5D/%C3%A9?q=%5Bx%5D#Part%202" {
+		t.Errorf("link %q", a.Link())
+	}
+	if a.EntryID != a.CanonicalURL {
+		t.Errorf("entry id %q: urn:d:1 is no URN, want the canonical URL", a.EntryID)
+	}
+	if got := strings.Join(a.Categories, "|"); got != "Россия|日本語|हिन्दी|Économie|Finances|Syndicated" {
+		t.Errorf("categories %q", got)
+	}
+	var encs []string
+	for _, e := range a.Enclosures {
+		encs = append(encs, e.URL+" "+e.Type)
+	}
+	if got := strings.Join(encs, "|"); got != "https://partner.example/ep.mp3 audio/mpeg|https://partner.example/ep2.ogg audio/ogg; codecs=opus|https://partner.example/unknown " {
+		t.Errorf("enclosures %q", got)
+	}
+	if res.Lost["category"] != 1 || res.Lost["enclosure"] != 1 {
+		t.Errorf("lost %v, want 1 category (!!!) and 1 enclosure (javascript:)", res.Lost)
+	}
+	for i, want := range []string{"", "tag:partner.example,2026:b", "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66", "https://partner.example/d"} {
+		if i == 0 {
+			continue
+		}
+		if got := res.Entries[i].Article.EntryID; got != want {
+			t.Errorf("entry %d: id %q, want %q", i, got, want)
+		}
+	}
+}
+
+// A republisher's JSON Feed item: its external_url is the original.
+func TestNormalize_JSONExternalURL(t *testing.T) {
+	res := normalizeAll(t, `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[`+
+		`{"id":"1","url":"https://partner.example/copy/1","external_url":"https://original.example/story?utm_source=x#top","title":"x","content_text":"b"},`+
+		`{"id":"2","url":"https://partner.example/2","external_url":"https://partner.example/2","title":"y","content_text":"b"}]}`)
+	if got := res.Entries[0].Article.CanonicalURL; got != "https://original.example/story" {
+		t.Errorf("canonical %q, want the external_url", got)
+	}
+	if got := res.Entries[0].Article.Fragment; got != "top" {
+		t.Errorf("fragment %q", got)
+	}
+	if got := res.Entries[1].Article.CanonicalURL; got != "https://partner.example/2" {
+		t.Errorf("canonical %q", got)
+	}
+}
+
+// Per-item bounds: huge ids and links skip the entry with its position;
+// authors, categories and enclosures are capped; thousands of authors
+// cost a set lookup each.
+func TestNormalize_Bounds(t *testing.T) {
+	huge := "https://partner.example/" + strings.Repeat("a", 40<<10)
+	var many strings.Builder
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&many, "<dc:creator>Author %d</dc:creator><category>c%d</category><enclosure url=\"https://partner.example/%d.mp3\" type=\"audio/mpeg\" length=\"1\"/>", i, i, i)
+	}
+	res := normalizeAll(t, rssDoc(
+		`<item><title>ok</title><link>https://partner.example/ok</link></item>`,
+		`<item><title>big guid</title><guid>`+huge+`</guid></item>`,
+		`<item><title>big link</title><link>`+huge+`</link></item>`,
+		`<item><title>many</title><link>https://partner.example/many</link>`+many.String()+`</item>`,
+		`<item><title>`+strings.Repeat("word ", 1000)+`</title><link>https://partner.example/long</link></item>`,
+	))
+	if len(res.Entries) != 3 {
+		t.Fatalf("%d entries, want 3", len(res.Entries))
+	}
+	if len(res.Skipped) != 2 || res.Skipped[0].Index != 1 || res.Skipped[1].Index != 2 || !strings.Contains(res.Skipped[0].Reason, "over the limit") {
+		t.Errorf("skipped %+v", res.Skipped)
+	}
+	m := res.Entries[1].Article
+	if len(m.Authors) != normalize.MaxAuthors || len(m.Categories) != normalize.MaxCategories+1 || len(m.Enclosures) != normalize.MaxEnclosures {
+		t.Errorf("%d authors, %d categories, %d enclosures", len(m.Authors), len(m.Categories), len(m.Enclosures))
+	}
+	if res.Lost["author"] == 0 || res.Lost["category"] == 0 || res.Lost["enclosure"] == 0 {
+		t.Errorf("lost %v", res.Lost)
+	}
+	if n := len([]rune(res.Entries[2].Article.Title)); n > normalize.MaxTitleLength {
+		t.Errorf("title of %d runes", n)
+	}
+	for _, e := range res.Entries {
+		if len(e.Key) > normalize.MaxIDLength {
+			t.Errorf("key of %d bytes", len(e.Key))
+		}
+	}
+}
+
+func TestDeriveTitle(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"Short text.", "Short text."},
+		{strings.Repeat("abc ", 30), "abc abc abc abc abc abc abc abc abc abc abc abc abc abc abc abc abc abc abc…"},
+		{strings.Repeat("日", 100), strings.Repeat("日", 79) + "…"},
+	} {
+		got := normalize.DeriveTitle(tc.in)
+		if got != tc.want {
+			t.Errorf("DeriveTitle(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if n := len([]rune(got)); n > normalize.DerivedTitleLength {
+			t.Errorf("DeriveTitle(%q) has %d runes", tc.in, n)
+		}
+	}
+}
+
+func TestIsAbsoluteIRI_Strict(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"urn:d:1", false},
+		{"urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66", true},
+		{"urn:isbn:0451450523", true},
+		{"urn:" + strings.Repeat("a", 33) + ":x", false},
+		{"urn:ab:", false},
+		{"tag:partner.example,2026:1", true},
+		{"tag:jane@partner.example,2026-11-24:post/1", true},
+		{"tag:partner.example:1", false},
+		{"tag:nodate", false},
+		{"https://partner.example/?p=1", true},
+		{"https:opaque", false},
+		{"mailto:a@b.example", false},
+	} {
+		if got := syndicate.IsAbsoluteIRI(tc.in); got != tc.want {
+			t.Errorf("IsAbsoluteIRI(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

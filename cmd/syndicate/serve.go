@@ -57,8 +57,10 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	defer st.Close()
 
 	policy := newPolicy(cfg)
+	rend := newRenderer(cfg, policy)
+	psrv := m.newPages(cfg, rend, st, log)
 	fsrv := feeds.NewServer(feeds.Options{
-		Renderer:     newRenderer(cfg, policy),
+		Renderer:     rend,
 		Store:        st,
 		DefaultLimit: cfg.Feeds.DefaultLimit,
 		MaxLimit:     cfg.Feeds.MaxLimit,
@@ -67,10 +69,12 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		Recheck:      recheck(onRedis),
 		OnCache:      met.Cache,
 		CacheBytes:   cfg.Feeds.CacheBytes,
+		Pages:        psrv,
 	})
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	fsrv.Start(watchCtx)
+	psrv.Start(watchCtx)
 
 	var onChange func(context.Context, []store.FeedKey)
 	if cfg.WebSub.HubURL != "" {
@@ -92,7 +96,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		Leaser:          leaser(st, onRedis),
 	})
 	svc := admin.NewService(admin.Options{
-		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv}, ConfigSources: cfg.DomainSources(),
+		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv}, ConfigSources: cfg.DomainSources(),
 		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now,
 	})
 	srcs, err := svc.All(ctx)
@@ -103,6 +107,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		return err // validated by config and API; only a bug gets here
 	}
 	fsrv.SetSources(srcs)
+	psrv.SetSources(srcs)
 	// Sources edited through another replica's API reach this one too.
 	st.Watch(watchCtx, func(changed []store.FeedKey) {
 		if changed == nil || slices.Contains(changed, store.SourcesChanged) {
@@ -114,8 +119,9 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 
 	mux := http.NewServeMux()
 	fsrv.Routes(mux)
+	psrv.Routes(mux)
 	api := admin.NewAPI(svc, adminTokens(cfg), cfg.Site.Title, log)
-	csvc, err := m.commentRoutes(mux, cfg, st, log)
+	csvc, err := m.commentRoutes(mux, cfg, st, log, psrv)
 	if err != nil {
 		return err
 	}

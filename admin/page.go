@@ -107,6 +107,8 @@ type Page struct {
 
 	mu     sync.Mutex
 	secret []byte // cached: it never changes once created
+
+	once oneTime // the one-time sign-in link (signin.go)
 }
 
 // NewPage returns the page. It panics if its embedded templates do not
@@ -141,6 +143,7 @@ func (p *Page) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/{$}", p.handleSlash)
 	mux.HandleFunc("GET /admin/login", p.handleLoginForm)
 	mux.HandleFunc("POST /admin/login", p.handleLogin)
+	mux.HandleFunc("GET /admin/signin/{code}", p.handleOneTimeSignIn)
 	mux.Handle("POST /admin/logout", p.auth(p.handleLogout))
 	mux.Handle("GET /admin", p.auth(p.handleIndex))
 	mux.Handle("GET /admin/sources.opml", p.auth(p.handleExport))

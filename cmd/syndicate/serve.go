@@ -120,18 +120,24 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	mux := http.NewServeMux()
 	fsrv.Routes(mux)
 	psrv.Routes(mux)
-	api := admin.NewAPI(svc, adminTokens(cfg), cfg.Site.Title, log)
+	tokens := adminTokens(cfg)
+	link := signInLinkToken(cfg, tokens)
+	if link != nil {
+		tokens = append(tokens, *link)
+	}
+	api := admin.NewAPI(svc, tokens, cfg.Site.Title, log)
 	csvc, err := m.commentRoutes(mux, cfg, st, log, psrv)
 	if err != nil {
 		return err
 	}
 	api.SetModerator(csvc)
 	api.Routes(mux)
-	admin.NewPage(admin.PageOptions{
+	apage := admin.NewPage(admin.PageOptions{
 		Service: svc, API: api, Store: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
 		Logger: log, SiteTitle: cfg.Site.Title, Now: m.Now,
 		Moderator: csvc, Lookup: st,
-	}).Routes(mux)
+	})
+	apage.Routes(mux)
 	go purgeIPs(watchCtx, st, cfg.Comments.IPRetention, log)
 	healthRoutes(mux, st, fsrv)
 	mux.Handle("GET /metrics", met.Handler())
@@ -152,6 +158,10 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		store = "redis"
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", store, "sources", len(srcs))
+	if link != nil {
+		log.Warn("no admin token is configured: open this one-time link to sign in to /admin (it works once, until restart)",
+			"url", strings.TrimRight(cfg.BaseURL, "/")+apage.OneTimeSignIn(link.Name, link.Value))
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	sched.Start()

@@ -673,6 +673,7 @@ func (p *Page) handleLogout(w http.ResponseWriter, r *http.Request, s session) {
 type sourceForm struct {
 	ID, Name, URL, SiteURL, Schedule, Attribution, Categories string
 	Comments, Enabled                                         bool
+	SEO                                                       string
 }
 
 func formFromRequest(r *http.Request) sourceForm {
@@ -680,7 +681,7 @@ func formFromRequest(r *http.Request) sourceForm {
 	return sourceForm{
 		ID: f.Get("id"), Name: f.Get("name"), URL: f.Get("url"), SiteURL: f.Get("site_url"),
 		Schedule: f.Get("schedule"), Attribution: f.Get("attribution"), Categories: f.Get("categories"),
-		Comments: f.Get("comments") != "", Enabled: f.Get("enabled") != "",
+		Comments: f.Get("comments") != "", Enabled: f.Get("enabled") != "", SEO: f.Get("seo"),
 	}
 }
 
@@ -688,7 +689,7 @@ func formOf(src syndicate.Source) sourceForm {
 	return sourceForm{
 		ID: src.ID, Name: src.Name, URL: src.URL, SiteURL: src.SiteURL, Schedule: src.Schedule,
 		Attribution: src.Attribution, Categories: strings.Join(src.Categories, ", "),
-		Comments: src.Comments, Enabled: src.Enabled,
+		Comments: src.Comments, Enabled: src.Enabled, SEO: src.SEO,
 	}
 }
 
@@ -698,7 +699,7 @@ func (f sourceForm) source() syndicate.Source {
 	return Input{
 		ID: f.ID, Name: f.Name, URL: f.URL, SiteURL: f.SiteURL, Schedule: f.Schedule,
 		Attribution: f.Attribution, Categories: strings.Split(f.Categories, ","),
-		Comments: f.Comments, Enabled: &enabled,
+		Comments: f.Comments, Enabled: &enabled, SEO: f.SEO,
 	}.Source()
 }
 
@@ -717,7 +718,7 @@ func (fe fieldErrors) add(err error) {
 		field = field[:i]
 	}
 	switch field {
-	case "id", "name", "url", "site_url", "schedule", "attribution", "categories", "comments", "enabled":
+	case "id", "name", "url", "site_url", "schedule", "attribution", "categories", "comments", "enabled", "seo":
 	default:
 		field = ""
 	}

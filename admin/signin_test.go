@@ -62,3 +62,21 @@ func TestOneTimeSignIn(t *testing.T) {
 		})
 	}
 }
+
+// The edit form shows and keeps a source's seo choice.
+func TestPage_EditSEO(t *testing.T) {
+	e, b := withPartner(t)
+	edit := addForm("partner-daily")
+	edit.Set("seo", "noindex")
+	wantRedirect(t, b.action("/admin/sources/partner-daily", edit), "/admin#source-partner-daily")
+	if got, _ := storedSource(t, e, "partner-daily"); got.SEO != syndicate.SEONoIndex {
+		t.Fatalf("stored seo = %q, want noindex", got.SEO)
+	}
+	wantStatus(t, b.get("/admin/sources/partner-daily/edit"), http.StatusOK, `<option value="noindex" selected>`)
+	edit.Set("seo", "hide")
+	res := b.action("/admin/sources/partner-daily", edit)
+	wantStatus(t, res, http.StatusBadRequest)
+	if !strings.Contains(fieldError(res.Body, "seo"), "canonical, noindex or self") {
+		t.Errorf("no error next to the seo field:\n%s", res.Body)
+	}
+}

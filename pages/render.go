@@ -111,6 +111,7 @@ type pager struct {
 type notice struct{ Kind, Text string }
 
 type threadView struct {
+	Embed    bool // the embeddable page, where the heading is the page's h1
 	Count    int
 	Title    string
 	Notice   *notice
@@ -133,6 +134,7 @@ type commentView struct {
 }
 
 type formView struct {
+	Embed                    bool
 	Closed                   string
 	ReplyTo                  *commentView
 	CancelURL, Error         string
@@ -434,6 +436,7 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 	slices.Reverse(all) // the store lists newest first; threads read oldest first
 	t := &p.Thread
 	t.Count, t.Title, t.FeedBase = av.CommentCount, p.Title, self+"/comments"
+	t.Embed = k.Kind == KindThread
 	closed := s.closed(a)
 	roots := buildThread(all, s.opts.Comments.MaxDepth)
 	per := s.opts.ThreadsPerPage
@@ -472,7 +475,7 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 	}
 	walk(t.Comments)
 	f := &t.Form
-	f.Closed = closed
+	f.Closed, f.Embed = closed, t.Embed
 	f.Action = self + "/comments"
 	f.Redirect = pageURL
 	f.Honeypot = s.opts.Comments.Honeypot

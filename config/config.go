@@ -240,6 +240,9 @@ type SourceConfig struct {
 	Categories  []string `yaml:"categories"`
 	Comments    bool     `yaml:"comments"`
 	Enabled     bool     `yaml:"enabled"`
+	// SEO is how the republished article pages face search engines:
+	// canonical (default: rel=canonical to the original), noindex or self.
+	SEO string `yaml:"seo"`
 }
 
 // setDefaults applies the per-entry defaults before an entry is decoded.
@@ -259,6 +262,7 @@ func (s SourceConfig) Source() syndicate.Source {
 		Comments:    s.Comments,
 		Enabled:     s.Enabled,
 		Managed:     syndicate.ManagedConfig,
+		SEO:         s.SEO,
 	}
 }
 

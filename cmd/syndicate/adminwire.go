@@ -9,6 +9,7 @@ import (
 	"syndicate/config"
 	"syndicate/feeds"
 	"syndicate/ingest"
+	"syndicate/pages"
 	"syndicate/scheduler"
 )
 
@@ -17,6 +18,7 @@ type server struct {
 	in    *ingest.Ingester
 	sched *scheduler.Scheduler
 	feeds *feeds.Server
+	pages *pages.Server
 }
 
 var _ admin.Runtime = (*server)(nil)
@@ -48,6 +50,7 @@ func (r *server) StopRuns(ctx context.Context, id string, fn func(context.Contex
 func (r *server) Apply(srcs []syndicate.Source) {
 	r.sched.Set(srcs)
 	r.feeds.SetSources(srcs)
+	r.pages.SetSources(srcs)
 }
 
 func adminTokens(cfg *config.Config) []admin.Token {

@@ -263,6 +263,9 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 		a.Rights = sanitize.PlainText(ae.Rights)
 	}
 	a.CommentsURL = commentsURL(it, ae, contentBase)
+	if a.CommentsURL == "" && syndicate.IsFileURL(n.src.URL) {
+		a.CommentsURL = fileCommentsURL(it, ae, n.src.URL) // offline demos
+	}
 	a.Origin = origin(ri, ae)
 
 	// Dates (DECISIONS §3): the hash sees the partner's own published

@@ -127,3 +127,13 @@ func (f *Freshness) Seen(changed []store.FeedKey) {
 		f.observe(w.trigger, now.Sub(w.at))
 	}
 }
+
+// Track returns onChange (which may be nil) preceded by Changed.
+func (f *Freshness) Track(onChange func(context.Context, []store.FeedKey)) func(context.Context, []store.FeedKey) {
+	return func(ctx context.Context, changed []store.FeedKey) {
+		f.Changed(ctx, changed)
+		if onChange != nil {
+			onChange(ctx, changed)
+		}
+	}
+}

@@ -17,6 +17,8 @@ type server struct {
 	in    *ingest.Ingester
 	sched *scheduler.Scheduler
 	feeds *feeds.Server
+	// websub adds the fallback schedule of subscribed sources (nil: off).
+	websub *websubWiring
 }
 
 var _ admin.Runtime = (*server)(nil)
@@ -40,7 +42,7 @@ func (r *server) NextRun(id string) time.Time { return r.sched.NextRun(id) }
 // Apply makes the scheduler and the feeds use srcs. A bad schedule can
 // only come from a bug (both the config and the API validate them).
 func (r *server) Apply(srcs []syndicate.Source) {
-	r.sched.Set(srcs)
+	r.websub.apply(r.sched, srcs)
 	r.feeds.SetSources(srcs)
 }
 

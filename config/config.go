@@ -312,13 +312,13 @@ func Default() *Config {
 			Retention:       Retention{MaxItemsPerSource: 500, MaxAge: 8760 * time.Hour},
 		},
 		Feeds: Feeds{DefaultLimit: 30, MaxLimit: 100, CacheMaxAge: 300 * time.Second, CacheBytes: 256 << 20},
-		WebSub: WebSub{Subscribe: "auto", FallbackSchedule: "@every 1h"},
 		Log:   Log{Format: "auto", Level: "info"},
 		Comments: Comments{
 			Enabled: true, AutoApprove: "known", MaxLength: 10000, MaxAuthorLength: 100, MaxLinks: 3, MaxDepth: 5,
 			RateLimit: 5, RateWindow: 10 * time.Minute, CloseAfter: 720 * time.Hour, IPRetention: 720 * time.Hour,
 			Honeypot: "homepage", MaxBodyBytes: 64 << 10,
 		},
+		WebSub: WebSub{Subscribe: "auto", FallbackSchedule: "@every 1h"},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       10 * time.Second,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -100,6 +101,8 @@ store:
 %singest:
   allow_private_networks: true
   timeout: 5s
+websub:
+  fallback_schedule: "0 0 1 1 *"
 log:
   level: warn
 `, pushBase, filepath.Join(dir, "data"), storeLines)
@@ -108,6 +111,26 @@ log:
 		t.Fatal(err)
 	}
 	return path
+}
+
+func nextRun(t *testing.T, base, id string) time.Time {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/sources/"+id, nil)
+	req.Header.Set("Authorization", "Bearer tok-websub1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Status struct {
+			NextRun time.Time `json:"next_run"`
+		} `json:"status"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Status.NextRun
 }
 
 func apiDelete(t *testing.T, url, token string) int {
@@ -186,6 +209,16 @@ func testWebSubEndToEnd(t *testing.T, storeLines string, replicas int) {
 		}
 	}
 	waitFor(t, "the first story", logs, everywhere("Pushed story 1"))
+	// While the subscription is live, polling moves to the fallback
+	// schedule (yearly here; the default schedule is every 15 minutes).
+	waitFor(t, "the fallback schedule on every replica", logs, func() bool {
+		for _, b := range bases {
+			if next := nextRun(t, b, "pushy"); next.Before(time.Now().Add(24 * time.Hour)) {
+				return false
+			}
+		}
+		return true
+	})
 
 	// Verification of intent is answered only for what we asked for.
 	if code, body, _ := hub.Verify(sub.Callback, map[string][]string{"hub.mode": {"subscribe"}, "hub.topic": {"https://evil.example/feed"}, "hub.challenge": {"c123"}}); code != 404 || body == "c123" {

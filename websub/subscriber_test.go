@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"syndicate"
+	"syndicate/ingest/fetch"
 	"syndicate/store"
 	"syndicate/store/embedded"
 	"syndicate/websub"
@@ -46,7 +48,7 @@ type subEnv struct {
 	src   syndicate.Source
 }
 
-func newSubEnv(t *testing.T) *subEnv {
+func newSubEnv(t *testing.T, tweak ...func(*websub.SubscriberOptions, *subEnv)) *subEnv {
 	t.Helper()
 	st, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
@@ -57,13 +59,17 @@ func newSubEnv(t *testing.T) *subEnv {
 	mux := http.NewServeMux()
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
-	e.sub = websub.NewSubscriber(websub.SubscriberOptions{
+	opts := websub.SubscriberOptions{
 		Store: st, BaseURL: e.srv.URL, Now: e.clock.Now, MaxWait: 20 * time.Millisecond, MaxBody: 1024,
 		Ingest: func(ctx context.Context, src syndicate.Source, body []byte, ct string) error {
 			e.got <- delivery{source: src.ID, body: string(body), thin: body == nil}
 			return nil
 		},
-	})
+	}
+	for _, fn := range tweak {
+		fn(&opts, e)
+	}
+	e.sub = websub.NewSubscriber(opts)
 	e.sub.Routes(mux)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -231,4 +237,24 @@ func TestSubscriber_HubChanges(t *testing.T) {
 	e.clock.Add(2 * time.Minute)
 	e.sub.SetSources([]syndicate.Source{e.src})
 	eventually(t, "retried", func() bool { return e.hub.Verified("subscribe", topic) == 2 && e.sub.Live("p") })
+}
+
+// A partner's hub is an outside URL: the request goes through the
+// fetcher's private-network guard, which refuses this 127.0.0.1 hub; the
+// operator's own hub is exempt.
+func TestSubscriber_HubBehindTheGuard(t *testing.T) {
+	guarded := &http.Client{Transport: fetch.NewTransport(false, nil)}
+	e := newSubEnv(t, func(o *websub.SubscriberOptions, _ *subEnv) { o.Client = guarded })
+	e.advertise(e.hub.URL)
+	eventually(t, "the refusal recorded", func() bool {
+		subs := e.stored(t)
+		return len(subs) == 1 && strings.Contains(subs[0].LastError, "non-public address")
+	})
+	if n := len(e.hub.Requests()); n != 0 {
+		t.Fatalf("the guarded hub got %d requests", n)
+	}
+
+	own := newSubEnv(t, func(o *websub.SubscriberOptions, e *subEnv) { o.Client, o.OwnHub = guarded, e.hub.URL })
+	own.advertise(own.hub.URL)
+	eventually(t, "the operator's hub verified", func() bool { return own.hub.Verified("subscribe", topic) == 1 })
 }

@@ -27,7 +27,7 @@ type pushPartner struct {
 	inm     []string // If-None-Match of each fetch
 }
 
-func newPushPartner(t *testing.T, hub string) *pushPartner {
+func newPushPartner(t testing.TB, hub string) *pushPartner {
 	p := &pushPartner{hub: hub, items: 1}
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/feed.atom" {
@@ -54,20 +54,22 @@ func newPushPartner(t *testing.T, hub string) *pushPartner {
 
 func (p *pushPartner) self() string { return p.URL + "/feed.atom" }
 
-// feed is the partner's feed with n stories (and one more titled extra).
+// feed is the partner's feed up to story n (and one more titled extra).
 func (p *pushPartner) feed(n int, extra string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Pushy Partner</title><id>urn:pushy</id>`+
 		`<updated>2026-11-20T10:00:00Z</updated><link rel="hub" href="%s"/><link rel="self" href="%s"/><link href="%s/"/>`, p.hub, p.self(), p.URL)
-	entry := func(id, title string, day int) {
-		fmt.Fprintf(&b, `<entry><id>urn:pushy:%s</id><title>%s</title><link href="%s/story/%s"/><updated>2026-11-%02dT10:00:00Z</updated>`+
-			`<author><name>Reporter</name></author><summary>About %s.</summary></entry>`, id, title, p.URL, id, day, title)
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	entry := func(id, title string, at time.Time) {
+		fmt.Fprintf(&b, `<entry><id>urn:pushy:%s</id><title>%s</title><link href="%s/story/%s"/><updated>%s</updated>`+
+			`<author><name>Reporter</name></author><summary>About %s.</summary></entry>`, id, title, p.URL, id, at.Format(time.RFC3339), title)
 	}
-	for i := n; i >= 1; i-- {
-		entry(fmt.Sprint(i), fmt.Sprintf("Pushed story %d", i), i)
+	// The newest ten stories, as a partner's feed would list them.
+	for i := n; i >= max(1, n-9); i-- {
+		entry(fmt.Sprint(i), fmt.Sprintf("Pushed story %d", i), base.Add(time.Duration(i)*time.Minute))
 	}
 	if extra != "" {
-		entry("x", extra, 28)
+		entry("x", extra, base.Add(-time.Hour))
 	}
 	b.WriteString(`</feed>`)
 	return []byte(b.String())
@@ -90,7 +92,7 @@ const pushBase = "https://feeds.example.com"
 // writePushConfig writes a config without sources (the test adds one
 // through the API, to delete it later) whose base_url the hub maps to the
 // replicas.
-func writePushConfig(t *testing.T, storeLines string) string {
+func writePushConfig(t testing.TB, storeLines string) string {
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`listen: "127.0.0.1:0"
 base_url: %q
@@ -113,7 +115,7 @@ log:
 	return path
 }
 
-func nextRun(t *testing.T, base, id string) time.Time {
+func nextRun(t testing.TB, base, id string) time.Time {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+"/api/sources/"+id, nil)
 	req.Header.Set("Authorization", "Bearer tok-websub1")
@@ -133,7 +135,7 @@ func nextRun(t *testing.T, base, id string) time.Time {
 	return out.Status.NextRun
 }
 
-func apiDelete(t *testing.T, url, token string) int {
+func apiDelete(t testing.TB, url, token string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodDelete, url, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -146,7 +148,7 @@ func apiDelete(t *testing.T, url, token string) int {
 }
 
 // waitFor polls cond for up to 15 s (no timing is asserted).
-func waitFor(t *testing.T, what string, logs []*syncBuffer, cond func() bool) {
+func waitFor(t testing.TB, what string, logs []*syncBuffer, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -169,45 +171,64 @@ func TestWebSub_EndToEnd_Redis(t *testing.T) {
 	testWebSubEndToEnd(t, redisStore(t), 3)
 }
 
-func testWebSubEndToEnd(t *testing.T, storeLines string, replicas int) {
-	hub := websubtest.New(t)
-	hub.Lease = 2 // short, so the lease is renewed during the test
-	partner := newPushPartner(t, hub.URL)
+// pushFleet is replicas of serve sharing one store, a partner whose feed
+// advertises a hub, and that hub, which reaches base_url through a
+// different replica each time, as behind a load balancer.
+type pushFleet struct {
+	hub     *websubtest.Hub
+	partner *pushPartner
+	bases   []string
+	logs    []*syncBuffer
+}
+
+// startPushFleet starts the fleet, adds the partner through the API and
+// waits for the hub to verify the subscription.
+func startPushFleet(t testing.TB, storeLines string, replicas, lease int) *pushFleet {
+	f := &pushFleet{hub: websubtest.New(t)}
+	f.hub.Lease = lease
+	f.partner = newPushPartner(t, f.hub.URL)
 	cfg := writePushConfig(t, storeLines)
-	var bases []string
-	var logs []*syncBuffer
 	for range replicas {
 		base, errb, _ := startServe(t, cfg)
-		bases, logs = append(bases, base), append(logs, errb)
+		f.bases, f.logs = append(f.bases, base), append(f.logs, errb)
 	}
 	var next atomic.Int64
-	hub.Route = func(callback string) string {
+	f.hub.Route = func(callback string) string {
 		if !strings.HasPrefix(callback, pushBase+"/") {
 			t.Errorf("callback %s is not under base_url", callback)
 			return callback
 		}
-		return bases[int(next.Add(1))%len(bases)] + strings.TrimPrefix(callback, pushBase)
+		return f.bases[int(next.Add(1))%len(f.bases)] + strings.TrimPrefix(callback, pushBase)
 	}
-	self := partner.self()
-	if code, out := postJSON(t, bases[0]+"/api/sources", "tok-websub1", fmt.Sprintf(`{"id":"pushy","name":"Pushy","url":%q}`, self)); code != 201 {
+	if code, out := postJSON(t, f.bases[0]+"/api/sources", "tok-websub1", fmt.Sprintf(`{"id":"pushy","name":"Pushy","url":%q}`, f.partner.self())); code != 201 {
 		t.Fatalf("create source = %d %v", code, out)
 	}
-	waitFor(t, "the hub to verify a subscription", logs, func() bool { return hub.Verified("subscribe", self) >= 1 })
+	waitFor(t, "the hub to verify a subscription", f.logs, func() bool { return f.hub.Verified("subscribe", f.partner.self()) >= 1 })
+	return f
+}
+
+// everywhere reports whether every replica serves what in its Atom feed.
+func (f *pushFleet) everywhere(t testing.TB, what string) func() bool {
+	return func() bool {
+		for _, b := range f.bases {
+			if !strings.Contains(rawGet(t, b+"/feed.atom"), what) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func testWebSubEndToEnd(t *testing.T, storeLines string, replicas int) {
+	f := startPushFleet(t, storeLines, replicas, 2) // a short lease, renewed during the test
+	hub, partner, bases, logs := f.hub, f.partner, f.bases, f.logs
+	self := partner.self()
 	subs := hub.Subscribers(self)
 	if len(subs) != 1 || !strings.HasPrefix(subs[0].Callback, pushBase+"/websub/callback/") || len(subs[0].Secret) < 32 {
 		t.Fatalf("hub subscriptions = %+v", subs)
 	}
 	sub := subs[0]
-	everywhere := func(what string) func() bool {
-		return func() bool {
-			for _, b := range bases {
-				if !strings.Contains(rawGet(t, b+"/feed.atom"), what) {
-					return false
-				}
-			}
-			return true
-		}
-	}
+	everywhere := func(what string) func() bool { return f.everywhere(t, what) }
 	waitFor(t, "the first story", logs, everywhere("Pushed story 1"))
 	// While the subscription is live, polling moves to the fallback
 	// schedule (yearly here; the default schedule is every 15 minutes).

@@ -29,6 +29,7 @@ type websubWiring struct {
 	sub      *websub.Subscriber
 	fallback string
 	hold     func(ctx context.Context, name string) (func(), bool, error)
+	holdWait time.Duration
 	log      *slog.Logger
 
 	// Set by start once the ingester and scheduler exist.
@@ -49,7 +50,7 @@ func (m *Main) newWebSub(cfg *config.Config, st store.Store, onRedis bool, log *
 	if !cfg.WebSub.SubscribeOn(cfg.BaseURL) {
 		return nil
 	}
-	w := &websubWiring{fallback: cfg.WebSub.FallbackSchedule, log: log}
+	w := &websubWiring{fallback: cfg.WebSub.FallbackSchedule, holdWait: holdWait, log: log}
 	if h, ok := st.(holder); ok && onRedis {
 		w.hold = h.Hold
 	}
@@ -163,9 +164,9 @@ func (w *websubWiring) ingest(ctx context.Context, src syndicate.Source, body []
 	if in == nil || sched == nil {
 		return websub.ErrBusy // still starting
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), holdWait+2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.holdWait+2*time.Minute)
 	defer cancel()
-	wctx, wcancel := context.WithTimeout(ctx, holdWait)
+	wctx, wcancel := context.WithTimeout(ctx, w.holdWait)
 	defer wcancel()
 	var sum ingest.Summary
 	busy := false

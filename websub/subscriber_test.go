@@ -2,6 +2,7 @@ package websub_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -46,6 +47,7 @@ type subEnv struct {
 	srv   *httptest.Server
 	got   chan delivery
 	src   syndicate.Source
+	fail  chan error // the next Ingest's result
 }
 
 func newSubEnv(t *testing.T, tweak ...func(*websub.SubscriberOptions, *subEnv)) *subEnv {
@@ -55,13 +57,18 @@ func newSubEnv(t *testing.T, tweak ...func(*websub.SubscriberOptions, *subEnv)) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &subEnv{st: st, hub: websubtest.New(t), clock: &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}, got: make(chan delivery, 16)}
+	e := &subEnv{st: st, hub: websubtest.New(t), clock: &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}, got: make(chan delivery, 16), fail: make(chan error, 1)}
 	mux := http.NewServeMux()
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	opts := websub.SubscriberOptions{
 		Store: st, BaseURL: e.srv.URL, Now: e.clock.Now, MaxWait: 20 * time.Millisecond, MaxBody: 1024,
 		Ingest: func(ctx context.Context, src syndicate.Source, body []byte, ct string) error {
+			select {
+			case err := <-e.fail:
+				return err
+			default:
+			}
 			e.got <- delivery{source: src.ID, body: string(body), thin: body == nil}
 			return nil
 		},
@@ -179,6 +186,22 @@ func TestSubscriber_Lifecycle(t *testing.T) {
 				if tt.ingested {
 					t.Errorf("%s: not ingested", tt.name)
 				}
+			}
+		}
+	})
+
+	t.Run("ingest outcomes", func(t *testing.T) {
+		tests := []struct {
+			err  error
+			code int
+		}{
+			{websub.ErrBusy, http.StatusServiceUnavailable},        // the hub retries
+			{errors.New("parse: not a feed"), http.StatusAccepted}, // authentic: acknowledged, logged
+		}
+		for _, tt := range tests {
+			e.fail <- tt.err
+			if code := e.hub.DeliverTo(hs, []byte("x"), "application/atom+xml", "sha256", ""); code != tt.code {
+				t.Errorf("ingest error %v: delivery answered %d, want %d", tt.err, code, tt.code)
 			}
 		}
 	})

@@ -186,6 +186,9 @@ func (s *Subscriber) Run(ctx context.Context) {
 // renewMargin is how long before a lease ends it is renewed.
 func renewMargin(lease time.Duration) time.Duration { return min(lease/2, 24*time.Hour) }
 
+// defaultLease is assumed when a hub's verification names no lease.
+const defaultLease = 24 * 3600
+
 // verifyWait is how long a request waits for the hub's verification
 // before it is sent again.
 const verifyWait = 5 * time.Minute
@@ -312,7 +315,14 @@ func (s *Subscriber) subscribe(ctx context.Context, src syndicate.Source, sub st
 			return nil, errStale // another replica acted on it first
 		}
 		next := sub
-		next.Pending, next.Requested, next.RetryAt = "subscribe", now, now.Add(verifyWait)
+		wait := verifyWait
+		if cur != nil && cur.Pending == "subscribe" {
+			// Sent before and never verified: back off from a hub that
+			// accepts requests but does not verify them.
+			next.Failures++
+			wait = max(wait, backoff(next.Failures))
+		}
+		next.Pending, next.Requested, next.RetryAt = "subscribe", now, now.Add(wait)
 		return &next, nil
 	})
 	if err != nil {
@@ -465,6 +475,9 @@ func (s *Subscriber) handleVerify(w http.ResponseWriter, r *http.Request) {
 		}
 		lease = n
 	}
+	if lease == 0 {
+		lease = defaultLease // the hub must name one; renew daily if it did not
+	}
 	now := s.opts.Now()
 	var reason string
 	_, err := s.opts.Store.UpdateSubscription(r.Context(), id, func(cur *store.Subscription) (*store.Subscription, error) {
@@ -486,10 +499,7 @@ func (s *Subscriber) handleVerify(w http.ResponseWriter, r *http.Request) {
 		default:
 			next := *cur
 			next.Pending, next.Verified, next.LeaseSeconds, next.Failures, next.LastError, next.RetryAt = "", now, lease, 0, "", time.Time{}
-			next.Expires = time.Time{}
-			if lease > 0 {
-				next.Expires = now.Add(time.Duration(lease) * time.Second)
-			}
+			next.Expires = now.Add(time.Duration(lease) * time.Second)
 			return &next, nil
 		}
 		return nil, errStale

@@ -315,3 +315,39 @@ func testWebSubEndToEnd(t *testing.T, storeLines string, replicas int) {
 		})
 	})
 }
+
+// The subscriber is on by default unless base_url is loopback (a hub
+// could not call it back), and websub.subscribe turns it off.
+func TestWebSub_SubscribeSwitch(t *testing.T) {
+	tests := []struct {
+		name, lines string
+		code        int
+	}{
+		{"public base_url", "", http.StatusGone}, // the callback answers: no such subscription
+		{"turned off", "websub:\n  subscribe: false\n", http.StatusNotFound},
+		{"loopback base_url", "base_url: \"http://127.0.0.1:8080\"\n", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := writePushConfig(t, "")
+			body, _ := os.ReadFile(cfg)
+			text := string(body)
+			switch {
+			case strings.HasPrefix(tt.lines, "base_url:"):
+				text = strings.Replace(text, fmt.Sprintf("base_url: %q\n", pushBase), tt.lines, 1)
+			case tt.lines != "":
+				text = strings.Replace(text, "websub:\n", tt.lines, 1)
+			}
+			os.WriteFile(cfg, []byte(text), 0o644)
+			base, _, _ := startServe(t, cfg)
+			resp, err := http.Post(base+"/websub/callback/wnone", "application/atom+xml", strings.NewReader("<feed/>"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.code {
+				t.Errorf("delivery to the callback = %d, want %d", resp.StatusCode, tt.code)
+			}
+		})
+	}
+}

@@ -19,6 +19,8 @@ type server struct {
 	sched *scheduler.Scheduler
 	feeds *feeds.Server
 	pages *pages.Server
+	// websub adds the fallback schedule of subscribed sources (nil: off).
+	websub *websubWiring
 }
 
 var _ admin.Runtime = (*server)(nil)
@@ -48,7 +50,7 @@ func (r *server) StopRuns(ctx context.Context, id string, fn func(context.Contex
 // Apply makes the scheduler and the feeds use srcs. A bad schedule can
 // only come from a bug (both the config and the API validate them).
 func (r *server) Apply(srcs []syndicate.Source) {
-	r.sched.Set(srcs)
+	r.websub.apply(r.sched, srcs)
 	r.feeds.SetSources(srcs)
 	r.pages.SetSources(srcs)
 }

@@ -88,14 +88,19 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		go pub.Run(watchCtx)
 		onChange = func(_ context.Context, changed []store.FeedKey) { pub.Notify(feeds.TopicURLs(cfg.BaseURL, changed)) }
 	}
+	fresh := freshnessMetric(met)
+	onChange = fresh.Track(onChange)
+	ws := m.newWebSub(cfg, st, onRedis, log)
 	in := m.newIngester(cfg, st, policy, log, onChange, func(s ingest.Summary) {
 		met.Ingest(s.SourceID, s.Status, s.Duration, s.New, s.Updated, s.Unchanged, s.Status == ingest.StatusFailed)
-	})
+	}, ws.onBody()...)
 	if l, ok := st.(interface{ Leases() int64 }); ok {
 		met.CounterFunc("syndicate_leases_acquired_total", "Scheduler tick leases this replica acquired.", func() float64 { return float64(l.Leases()) })
 	}
 	sched := scheduler.New(scheduler.Options{
-		Job:             func(ctx context.Context, src syndicate.Source) { in.Run(ctx, src, false) },
+		Job: func(ctx context.Context, src syndicate.Source) {
+			in.Run(websub.WithStart(ctx, websub.TriggerPoll, time.Now()), src, false)
+		},
 		DefaultSchedule: cfg.Ingest.DefaultSchedule,
 		Logger:          log,
 		SkipStartup:     skipRecent(st),
@@ -106,20 +111,21 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		return err // validated by config
 	}
 	svc := admin.NewService(admin.Options{
-		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv}, ConfigSources: cfg.DomainSources(),
+		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws}, ConfigSources: cfg.DomainSources(),
 		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: proxies,
 	})
 	srcs, err := svc.All(ctx)
 	if err != nil {
 		return err
 	}
-	if err := sched.Set(srcs); err != nil {
+	if err := ws.apply(sched, srcs); err != nil {
 		return err // validated by config and API; only a bug gets here
 	}
 	fsrv.SetSources(srcs)
 	psrv.SetSources(srcs)
 	// Sources edited through another replica's API reach this one too.
 	st.Watch(watchCtx, func(changed []store.FeedKey) {
+		fresh.Seen(changed)
 		if changed == nil || slices.Contains(changed, store.SourcesChanged) {
 			if err := svc.Reload(watchCtx); err != nil {
 				log.Error("reload sources", "error", err)
@@ -130,6 +136,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	mux := http.NewServeMux()
 	fsrv.Routes(mux)
 	psrv.Routes(mux)
+	ws.start(watchCtx, in, sched, mux)
 	tokens := adminTokens(cfg)
 	link := signInLinkToken(cfg, tokens)
 	if link != nil {

@@ -100,6 +100,8 @@ func TestNormalize_Fields(t *testing.T) {
 		title, summary, content, image string
 		authors                        []string
 		emails                         []string
+		enclosures                     []string
+		lost                           string
 	}
 	for _, tc := range []struct {
 		name string
@@ -108,6 +110,10 @@ func TestNormalize_Fields(t *testing.T) {
 	}{
 		{"MediaGroupDescription", rssDoc(`<item><title>Video</title><link>https://partner.example/v</link><media:group><media:title>Video</media:title><media:description>What the video shows &amp; tells.</media:description><media:thumbnail url="https://i.partner.example/v.jpg" width="480"/><media:content url="https://v.partner.example/v.mp4" type="video/mp4"/></media:group></item>`),
 			want{title: "Video", summary: "What the video shows & tells.", content: "<p>What the video shows &amp; tells.</p>", image: "https://i.partner.example/v.jpg"}},
+		{"MediaContentAudioIsEnclosure", rssDoc(`<item><title>Pod</title><link>https://partner.example/p</link><description>d</description><media:content url="https://partner.example/p.mp3" fileSize="99" type="audio/mpeg"/></item>`),
+			want{title: "Pod", summary: "d", content: "d", enclosures: []string{"https://partner.example/p.mp3 audio/mpeg 99"}}},
+		{"HTMLOnlyTitle", rssDoc(`<item><title>&lt;img src="x.png"&gt;</title><link>https://partner.example/p</link><description>Text instead.</description></item>`),
+			want{title: "Text instead.", summary: "Text instead.", content: "Text instead.", lost: "title"}},
 		{"MediaDescriptionOnly", rssDoc(`<item><link>https://partner.example/m</link><media:description>A photo of the harbour at dawn.</media:description><media:content url="/img/harbour.jpg" medium="image"/></item>`),
 			want{title: "A photo of the harbour at dawn.", summary: "A photo of the harbour at dawn.", content: "<p>A photo of the harbour at dawn.</p>", image: "https://partner.example/img/harbour.jpg"}},
 		{"MediaContentImageByType", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><description>d</description><media:content url="https://i.partner.example/a.png" type="image/png"/></item>`),
@@ -167,6 +173,16 @@ func TestNormalize_Fields(t *testing.T) {
 			}
 			if tc.want.emails != nil && fmt.Sprint(emails) != fmt.Sprint(tc.want.emails) {
 				t.Errorf("emails %q, want %q", emails, tc.want.emails)
+			}
+			var encs []string
+			for _, e := range a.Enclosures {
+				encs = append(encs, fmt.Sprintf("%s %s %d", e.URL, e.Type, e.Length))
+			}
+			if tc.want.enclosures != nil && fmt.Sprint(encs) != fmt.Sprint(tc.want.enclosures) {
+				t.Errorf("enclosures %q, want %q", encs, tc.want.enclosures)
+			}
+			if tc.want.lost != "" && res.Lost[tc.want.lost] != 1 {
+				t.Errorf("lost %v, want one %s", res.Lost, tc.want.lost)
 			}
 		})
 	}

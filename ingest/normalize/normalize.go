@@ -239,6 +239,9 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 		a.Summary = sanitize.Truncate(sanitize.PlainText(a.Content), SummaryLength)
 	}
 	a.Title = n.title(i, it, ae)
+	if a.Title == "" && strings.TrimSpace(it.Title) != "" {
+		res.lose("title") // markup only, or nothing printable
+	}
 	if a.Title == "" {
 		if t := sanitize.PlainText(mediaText(exts, "title")); t != "" {
 			a.Title = sanitize.Truncate(t, MaxTitleLength)

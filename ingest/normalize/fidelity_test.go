@@ -69,6 +69,7 @@ func TestNormalize_DateElements(t *testing.T) {
 		"RSSISOWithoutSeconds": rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>2018-01-06T08:00</pubDate></item>`),
 		"RSSSlashes":           rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>2018/1/6 08:00:00</pubDate></item>`),
 		"RSSNoWeekdayGMTPlus":  rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>6 Jan 2018 09:00:00 GMT+1</pubDate></item>`),
+		"RSSGofeedLayout":      rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>2018-01-06T09:00:00+01:00:00</pubDate></item>`),
 		"DCTermsCreated":       rssDoc(`<item><title>x</title><link>https://partner.example/a</link><dcterms:created>2018-01-06T08:00:00Z</dcterms:created></item>`),
 		"DCTermsIssued":        rssDoc(`<item><title>x</title><link>https://partner.example/a</link><dcterms:issued>2018-01-06T09:00:00+01:00</dcterms:issued></item>`),
 		"DCDate":               rssDoc(`<item><title>x</title><link>https://partner.example/a</link><dc:date>2018-01-06T08:00Z</dc:date></item>`),

@@ -443,6 +443,40 @@ func entryDates(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *jsonfeed.Item
 		d.published = d.own
 		d.updated = read("updated", it.Updated)
 	}
+	// gofeed's own reading, for the few shapes ParseDate refuses that its
+	// layout list accepts.
+	known := map[string]time.Time{}
+	note := func(raw string, t *time.Time) {
+		if t != nil && strings.TrimSpace(raw) != "" {
+			if u, ok := plausible(t.UTC().Truncate(time.Second)); ok {
+				known[sanitize.ValidXML(strings.TrimSpace(raw))] = u
+			}
+		}
+	}
+	if ji != nil {
+		note(it.Published, it.PublishedParsed) // elsewhere it may hold a fallback
+	}
+	note(it.Updated, it.UpdatedParsed)
+	if ri != nil {
+		note(ri.PubDate, ri.PubDateParsed)
+	}
+	if ae != nil {
+		note(ae.Published, ae.PublishedParsed)
+		note(ae.Updated, ae.UpdatedParsed)
+	}
+	bad := d.bad[:0]
+	for _, b := range d.bad {
+		t, ok := known[b[1]]
+		switch {
+		case !ok:
+			bad = append(bad, b)
+		case b[0] == "published" && d.own.IsZero():
+			d.own, d.published = t, t
+		case b[0] == "updated" && d.updated.IsZero():
+			d.updated = t
+		}
+	}
+	d.bad = bad
 	if d.updated.Before(d.published) {
 		d.updated = d.published
 	}

@@ -267,3 +267,25 @@ func TestBidiAndTextLine(t *testing.T) {
 		}
 	}
 }
+
+func TestHasActive(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"Use <img> tags", false},
+		{"<b>bold</b> and <img src=\"x.png\">", false},
+		{"1 < 2", false},
+		{"<img src=x onerror=alert(1)>", true},
+		{"<script>alert(1)</script>", true},
+		{"<a href=\" java\tscript:alert(1)\">x</a>", true}, // whitespace inside is read conservatively
+		{"<a href=\"JaVaScRiPt:alert(1)\">x</a>", true},
+		{"<svg/onload=alert(1)>", true},
+		{"<p style=\"x\">", true},
+		{"<iframe src=//x>", true},
+	} {
+		if got := sanitize.HasActive(tc.in); got != tc.want {
+			t.Errorf("HasActive(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

@@ -141,6 +141,8 @@ func TestNormalize_Fields(t *testing.T) {
 			want{title: "Pay slx.exe", summary: "d", content: "d", authors: []string{"Ann Lee"}}},
 		{"AtomTextTitleKeepsMarkup", atomHead + `<entry><id>tag:partner.example,2026:1</id><title type="text">Use &lt;img&gt; &amp; &lt;b&gt; tags</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
 			want{title: "Use <img> & <b> tags", summary: "b", content: "<p>b</p>"}},
+		{"AtomTextTitleActiveMarkupStripped", atomHead + `<entry><id>tag:partner.example,2026:1</id><title type="text">Hi &lt;img src=x onerror=alert(1)&gt; &lt;script&gt;alert(2)&lt;/script&gt;there</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
+			want{title: "Hi there", summary: "b", content: "<p>b</p>"}},
 		{"AtomDefaultTitleIsText", atomHead + `<entry><id>tag:partner.example,2026:1</id><title>1 &lt; 2 &lt;em&gt;really&lt;/em&gt;</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
 			want{title: "1 < 2 <em>really</em>", summary: "b", content: "<p>b</p>"}},
 		{"AtomHTMLTitleIsStripped", atomHead + `<entry><id>tag:partner.example,2026:1</id><title type="html">A &lt;em&gt;big&lt;/em&gt; day</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,

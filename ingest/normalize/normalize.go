@@ -330,7 +330,9 @@ func firstNonEmpty(ss ...string) string {
 // is text: markup in it is shown as written, never read as HTML.
 func (n *normalizer) title(i int, it *gofeed.Item, ae *atom.Entry) string {
 	raw := it.Title
-	if ae != nil && n.raw != nil && n.raw.titleIsText(i) && strings.ContainsAny(raw, "<&") {
+	if ae != nil && n.raw != nil && n.raw.titleIsText(i) && strings.ContainsAny(raw, "<&") && !sanitize.HasActive(raw) {
+		// Inert markup stays as written; anything that would run if a
+		// reader took the title for HTML is stripped like an HTML title.
 		return sanitize.Truncate(sanitize.TextLine(raw), MaxTitleLength)
 	}
 	return sanitize.Truncate(sanitize.PlainText(raw), MaxTitleLength)

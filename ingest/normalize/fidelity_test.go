@@ -326,6 +326,12 @@ func TestIsAbsoluteIRI_Strict(t *testing.T) {
 		{"https://partner.example/?p=1", true},
 		{"https:opaque", false},
 		{"mailto:a@b.example", false},
+		{"https://partner.example/a[1]", false},
+		{"https://partner.example/a%5B1%5D", true},
+		{"https://[::1]/a", true},
+		{"https://partner.example/é", false},
+		{"https://partner.example/100%", false},
+		{"urn:x-a:b[c]", false},
 	} {
 		if got := syndicate.IsAbsoluteIRI(tc.in); got != tc.want {
 			t.Errorf("IsAbsoluteIRI(%q) = %v, want %v", tc.in, got, tc.want)

@@ -237,6 +237,25 @@ func TestNormalize_Translation(t *testing.T) {
 	}
 }
 
+// FeedBurner's redirecting link gives way to feedburner:origLink; Blogger's
+// kind category is no label; a Media RSS credit names the author.
+func TestNormalize_FeedBurnerBloggerCredit(t *testing.T) {
+	res := normalizeAll(t, `<?xml version="1.0"?><rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title><link>https://partner.example/</link><description>d</description>`+
+		`<item><title>x</title><link>https://feedproxy.example/~r/p/~3/abc/</link><feedburner:origLink>https://partner.example/2026/11/story/</feedburner:origLink><description>d</description><media:credit role="author">Photo Desk</media:credit></item></channel></rss>`)
+	a := res.Entries[0].Article
+	if a.CanonicalURL != "https://partner.example/2026/11/story/" {
+		t.Errorf("canonical %q, want the origLink", a.CanonicalURL)
+	}
+	if len(a.Authors) != 1 || a.Authors[0].Name != "Photo Desk" {
+		t.Errorf("authors %+v", a.Authors)
+	}
+	res = normalizeAll(t, atomHead+`<entry><id>tag:blogger.com,1999:blog-1.post-2</id><title>x</title><link rel="alternate" href="https://partner.example/p"/><updated>2026-11-01T00:00:00Z</updated>`+
+		`<category scheme="http://schemas.google.com/g/2005#kind" term="http://schemas.google.com/blogger/2008/kind#post"/><category scheme="http://www.blogger.com/atom/ns#" term="Travel"/><content type="html">b</content></entry></feed>`)
+	if got := strings.Join(res.Entries[0].Article.Categories, "|"); got != "Travel|Syndicated" {
+		t.Errorf("categories %q", got)
+	}
+}
+
 // A republisher's JSON Feed item: its external_url is the original.
 func TestNormalize_JSONExternalURL(t *testing.T) {
 	res := normalizeAll(t, `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[`+

@@ -165,6 +165,15 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 			link = ext
 		}
 	}
+	// FeedBurner's <link> is its own redirect; feedburner:origLink is the
+	// original (the dedupe key that meets the partner's own entry).
+	exts := it.Extensions
+	if ae != nil && ae.Extensions != nil {
+		exts = ae.Extensions
+	}
+	if orig := extValue(exts, "feedburner", "origLink"); orig != "" && absHTTP(orig, n.linkBase) != nil {
+		link = orig
+	}
 	if len(guid) > MaxIDLength {
 		return nil, append(problems, fmt.Sprintf("guid of %d bytes, over the limit of %d: skipped", len(guid), MaxIDLength))
 	}
@@ -199,10 +208,6 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 	a := &syndicate.Article{GUID: guid, CanonicalURL: canonical}
 	if canonical != "" {
 		a.Fragment = fragmentOf(link)
-	}
-	exts := it.Extensions
-	if ae != nil && ae.Extensions != nil {
-		exts = ae.Extensions
 	}
 	rawContent := it.Content
 	if ji != nil && ji.ContentHTML == "" && ji.ContentText != "" {
@@ -548,6 +553,18 @@ func (n *normalizer) authors(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *
 		}
 	}
 	if len(s.out) == 0 {
+		// Media RSS credits (YouTube, photo agencies) name the author.
+		exts := it.Extensions
+		if ae != nil && ae.Extensions != nil {
+			exts = ae.Extensions
+		}
+		for _, x := range mediaElems(exts, "credit") {
+			if r := strings.ToLower(x.Attrs["role"]); r == "" || r == "author" || r == "owner" || r == "creator" {
+				s.add(person{name: x.Value})
+			}
+		}
+	}
+	if len(s.out) == 0 {
 		// The feed's authors stand in; what they lack is not the entry's loss.
 		fs := &authorSet{n: n, res: &Result{}}
 		for _, p := range n.feedAuthors() {
@@ -604,8 +621,8 @@ func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry, res *Result) []
 	var labels []string
 	if ae != nil {
 		for _, c := range ae.Categories {
-			if c == nil {
-				continue
+			if c == nil || c.Scheme == "http://schemas.google.com/g/2005#kind" {
+				continue // Blogger's entry kind, no label
 			}
 			if strings.TrimSpace(c.Label) != "" {
 				labels = append(labels, c.Label)

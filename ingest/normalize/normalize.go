@@ -598,7 +598,9 @@ func (n *normalizer) feedAuthors() []person {
 		if len(out) == 0 && o.ITunesExt != nil && o.ITunesExt.Author != "" {
 			out = append(out, parsePerson(o.ITunesExt.Author))
 		}
-		return out
+		if len(out) > 0 {
+			return out
+		}
 	}
 	for _, p := range n.f.Authors {
 		if p != nil {

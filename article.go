@@ -156,7 +156,7 @@ func ShortHash(s string) string {
 // 2 to 32 letters, digits and hyphens, then a non-empty specific string).
 // Anything else (urn:d:1, tag:x, a guid with spaces) is no id to publish.
 func IsAbsoluteIRI(s string) bool {
-	if s == "" || len(s) > 4096 || strings.ContainsAny(s, " \t\r\n<>\"{}|\\^`") {
+	if s == "" || len(s) > 4096 || !uriText(s) {
 		return false
 	}
 	u, err := url.Parse(s)
@@ -172,6 +172,41 @@ func IsAbsoluteIRI(s string) bool {
 		return urnRe.MatchString(s)
 	}
 	return false
+}
+
+// uriText reports whether s holds only what a URI may hold unencoded
+// (brackets only around an IPv6 host, one "#", "%" only as an escape), so
+// that it is valid as an Atom id for the strictest reader.
+func uriText(s string) bool {
+	// The authority of scheme://authority, where an IPv6 host has brackets.
+	hostStart, hostEnd := 0, 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		hostStart, hostEnd = i+3, len(s)
+		if j := strings.IndexAny(s[hostStart:], "/?#"); j >= 0 {
+			hostEnd = hostStart + j
+		}
+	}
+	hash := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:@/?", c) >= 0:
+		case c == '%':
+			if i+2 >= len(s) || !isHexDigit(s[i+1]) || !isHexDigit(s[i+2]) {
+				return false
+			}
+		case c == '#' && !hash:
+			hash = true
+		case (c == '[' || c == ']') && i >= hostStart && i < hostEnd:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 var (

@@ -38,7 +38,17 @@ type Source struct {
 	Comments    bool     `json:"comments"`
 	Enabled     bool     `json:"enabled"`
 	Managed     string   `json:"managed,omitempty"`
+	// SEO is how the republished pages face search engines: SEOCanonical
+	// ("" means it too), SEONoIndex or SEOSelf.
+	SEO string `json:"seo,omitempty"`
 }
+
+// SEO choices of a source (its `seo` key).
+const (
+	SEOCanonical = "canonical" // <link rel="canonical"> to the original (the default)
+	SEONoIndex   = "noindex"   // robots noindex meta and X-Robots-Tag
+	SEOSelf      = "self"      // the republished page is canonical
+)
 
 var sourceIDPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
 
@@ -170,6 +180,11 @@ func (s *Source) Validate(allowFile bool) []*Error {
 	if s.Attribution != "" {
 		_, err := ParseAttribution(s.Attribution)
 		add("attribution", err)
+	}
+	switch s.SEO {
+	case "", SEOCanonical, SEONoIndex, SEOSelf:
+	default:
+		add("seo", fmt.Errorf("%q must be canonical, noindex or self", s.SEO))
 	}
 	for i, c := range s.Categories {
 		if Slug(c) == "" {

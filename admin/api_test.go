@@ -268,7 +268,7 @@ func TestAPI_OPMLRoundTrip(t *testing.T) {
 	f := newAPI(t, tok)
 	for _, body := range []string{
 		goodSource,
-		`{"id":"second","name":"Second & Co","url":"https://second.example/rss?x=1&y=2","public_feed_url":"https://second.example/rss","attribution":"Via <a href=\"{{.CanonicalURL}}\">{{.SourceName}}</a>","enabled":false}`,
+		`{"id":"second","name":"Second & Co","url":"https://second.example/rss?x=1&y=2","public_feed_url":"https://second.example/rss","attribution":"Via <a href=\"{{.CanonicalURL}}\">{{.SourceName}}</a>","enabled":false,"seo":"noindex"}`,
 	} {
 		if code, b, _ := f.call(t, "POST", "/api/sources", tok.Value, body); code != 201 {
 			t.Fatalf("setup: %d %v", code, b)
@@ -276,7 +276,7 @@ func TestAPI_OPMLRoundTrip(t *testing.T) {
 	}
 	_, body, _ := f.call(t, "GET", "/api/sources.opml", tok.Value, "")
 	opml := body["_raw"].(string)
-	if !strings.Contains(opml, `xmlUrl="https://second.example/rss?x=1&amp;y=2"`) || !strings.Contains(opml, `syndicate:public_feed_url="https://second.example/rss"`) {
+	if !strings.Contains(opml, `xmlUrl="https://second.example/rss?x=1&amp;y=2"`) || !strings.Contains(opml, `syndicate:public_feed_url="https://second.example/rss"`) || !strings.Contains(opml, `syndicate:seo="noindex"`) {
 		t.Fatalf("export:\n%s", opml)
 	}
 	g := newAPI(t, tok) // an empty store

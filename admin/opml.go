@@ -39,6 +39,7 @@ type outlineOut struct {
 	Comments    bool   `xml:"syndicate:comments,attr"`
 	Enabled     bool   `xml:"syndicate:enabled,attr"`
 	Managed     string `xml:"syndicate:managed,attr,omitempty"`
+	SEO         string `xml:"syndicate:seo,attr,omitempty"`
 }
 
 // ExportOPML returns every source as OPML 2.0.
@@ -53,6 +54,7 @@ func (s *Service) ExportOPML(ctx context.Context, title string) ([]byte, error) 
 			Text: src.Name, Title: src.Name, Type: "rss", XMLURL: src.URL, HTMLURL: src.SiteURL,
 			Category: strings.Join(src.Categories, ","), ID: src.ID, Schedule: src.Schedule, PublicFeed: src.PublicFeed,
 			Attribution: src.Attribution, Comments: src.Comments, Enabled: src.Enabled, Managed: src.Managed,
+			SEO: src.SEO,
 		})
 	}
 	var b bytes.Buffer
@@ -188,6 +190,9 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 			}
 			if v, ok := o.own("enabled"); ok {
 				src.Enabled = v != "false"
+			}
+			if v, ok := o.own("seo"); ok {
+				src.SEO = v
 			}
 			cands = append(cands, cand{src, pos})
 		}

@@ -107,6 +107,8 @@ type Page struct {
 
 	mu     sync.Mutex
 	secret []byte // cached: it never changes once created
+
+	once oneTime // the one-time sign-in link (signin.go)
 }
 
 // NewPage returns the page. It panics if its embedded templates do not
@@ -141,6 +143,7 @@ func (p *Page) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/{$}", p.handleSlash)
 	mux.HandleFunc("GET /admin/login", p.handleLoginForm)
 	mux.HandleFunc("POST /admin/login", p.handleLogin)
+	mux.HandleFunc("GET /admin/signin/{code}", p.handleOneTimeSignIn)
 	mux.Handle("POST /admin/logout", p.auth(p.handleLogout))
 	mux.Handle("GET /admin", p.auth(p.handleIndex))
 	mux.Handle("GET /admin/sources.opml", p.auth(p.handleExport))
@@ -706,6 +709,7 @@ type sourceForm struct {
 	// Version is the ETag of the source the edit form was filled from, so
 	// an edit over someone else\'s newer one is refused.
 	Version string
+	SEO     string
 }
 
 func formFromRequest(r *http.Request) sourceForm {
@@ -715,7 +719,7 @@ func formFromRequest(r *http.Request) sourceForm {
 		PublicFeedURL: f.Get("public_feed_url"),
 		Schedule:      f.Get("schedule"), Attribution: f.Get("attribution"), Categories: f.Get("categories"),
 		Comments: f.Get("comments") != "", Enabled: f.Get("enabled") != "",
-		Version: f.Get("version"),
+		Version: f.Get("version"), SEO: f.Get("seo"),
 	}
 }
 
@@ -723,7 +727,7 @@ func formOf(src syndicate.Source) sourceForm {
 	return sourceForm{
 		ID: src.ID, Name: src.Name, URL: src.URL, SiteURL: src.SiteURL, PublicFeedURL: src.PublicFeed, Schedule: src.Schedule,
 		Attribution: src.Attribution, Categories: strings.Join(src.Categories, ", "),
-		Comments: src.Comments, Enabled: src.Enabled,
+		Comments: src.Comments, Enabled: src.Enabled, SEO: src.SEO,
 	}
 }
 
@@ -733,7 +737,7 @@ func (f sourceForm) source() syndicate.Source {
 	return Input{
 		ID: f.ID, Name: f.Name, URL: f.URL, SiteURL: f.SiteURL, PublicFeedURL: f.PublicFeedURL, Schedule: f.Schedule,
 		Attribution: f.Attribution, Categories: strings.Split(f.Categories, ","),
-		Comments: f.Comments, Enabled: &enabled,
+		Comments: f.Comments, Enabled: &enabled, SEO: f.SEO,
 	}.Source()
 }
 
@@ -752,7 +756,7 @@ func (fe fieldErrors) add(err error) {
 		field = field[:i]
 	}
 	switch field {
-	case "id", "name", "url", "site_url", "public_feed_url", "schedule", "attribution", "categories", "comments", "enabled":
+	case "id", "name", "url", "site_url", "public_feed_url", "schedule", "attribution", "categories", "comments", "enabled", "seo":
 	default:
 		field = ""
 	}

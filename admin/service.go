@@ -274,6 +274,7 @@ type Input struct {
 	Categories    []string `json:"categories"`
 	Comments      bool     `json:"comments"`
 	Enabled       *bool    `json:"enabled"`
+	SEO           string   `json:"seo"` // canonical (default), noindex or self
 }
 
 // Source converts in to a domain source managed by the API.
@@ -282,6 +283,7 @@ func (in Input) Source() syndicate.Source {
 		ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name), URL: strings.TrimSpace(in.URL),
 		SiteURL: strings.TrimSpace(in.SiteURL), PublicFeed: strings.TrimSpace(in.PublicFeedURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
 		Comments: in.Comments, Enabled: in.Enabled == nil || *in.Enabled, Managed: syndicate.ManagedAPI,
+		SEO: strings.TrimSpace(in.SEO),
 	}
 	for _, c := range in.Categories {
 		if c = strings.TrimSpace(c); c != "" {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -135,6 +136,30 @@ type WebSub struct {
 	// HubURL, when set, is advertised with rel=hub links and pinged on
 	// publish. It is exempt from the private-network check.
 	HubURL string `yaml:"hub_url"`
+	// Subscribe turns on the WebSub subscriber for partner feeds that
+	// advertise a hub: true, false or auto (the default: on unless
+	// base_url is a loopback address, which a hub could not call back).
+	Subscribe string `yaml:"subscribe"`
+	// FallbackSchedule is how often a source with a live subscription is
+	// still polled, so a silent hub loses nothing (default "@every 1h").
+	FallbackSchedule string `yaml:"fallback_schedule"`
+}
+
+// SubscribeOn reports whether the WebSub subscriber runs for baseURL.
+func (w WebSub) SubscribeOn(baseURL string) bool {
+	if on, err := parseBool(w.Subscribe); err == nil {
+		return on
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }
 
 // Admin configures the admin API.
@@ -240,6 +265,9 @@ type SourceConfig struct {
 	Categories  []string `yaml:"categories"`
 	Comments    bool     `yaml:"comments"`
 	Enabled     bool     `yaml:"enabled"`
+	// SEO is how the republished article pages face search engines:
+	// canonical (default: rel=canonical to the original), noindex or self.
+	SEO string `yaml:"seo"`
 }
 
 // setDefaults applies the per-entry defaults before an entry is decoded.
@@ -259,6 +287,7 @@ func (s SourceConfig) Source() syndicate.Source {
 		Comments:    s.Comments,
 		Enabled:     s.Enabled,
 		Managed:     syndicate.ManagedConfig,
+		SEO:         s.SEO,
 	}
 }
 
@@ -297,6 +326,7 @@ func Default() *Config {
 			RateLimit: 5, RateWindow: 10 * time.Minute, CloseAfter: 720 * time.Hour, IPRetention: 720 * time.Hour,
 			Honeypot: "homepage", MaxBodyBytes: 64 << 10,
 		},
+		WebSub: WebSub{Subscribe: "auto", FallbackSchedule: "@every 1h"},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       10 * time.Second,

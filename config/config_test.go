@@ -258,6 +258,7 @@ func TestLoad_OtherValues(t *testing.T) {
 		{name: "ArticleURLBadField", yaml: "site:\n  article_url: \"https://news.example/s/{{.Slug}}\"\n", line: 2, path: "site.article_url", msg: "bad template"},
 		{name: "SourceNameMissing", yaml: "sources:\n  - id: a\n    url: \"https://a.example/feed\"\n", line: 2, path: "sources[0].name", msg: "is required"},
 		{name: "SourceBadID", yaml: "sources:\n  - id: Not_OK\n    name: A\n    url: \"https://a.example/feed\"\n", line: 2, path: "sources[0].id", msg: "a-z, 0-9"},
+		{name: "SourceBadSEO", yaml: "sources:" + source("a") + "\n    seo: hide\n", line: 6, path: "sources[0].seo", msg: "canonical, noindex or self"},
 		{name: "FileSourceNeedsSiteURL", yaml: "sources:\n  - id: a\n    name: A\n    url: \"file:feeds/a.xml\"\n", line: 2, path: "sources[0].site_url", msg: "file: source"},
 	})
 }

@@ -161,6 +161,12 @@ func (l *loader) validate(c *Config, dir string) {
 	if c.WebSub.HubURL != "" {
 		l.check("websub.hub_url", checkHTTPURL(c.WebSub.HubURL))
 	}
+	if _, err := parseBool(c.WebSub.Subscribe); err != nil && !(strings.TrimSpace(c.WebSub.Subscribe) == "" || strings.EqualFold(strings.TrimSpace(c.WebSub.Subscribe), "auto")) {
+		l.problem("websub.subscribe", "must be true, false or auto, got %q", c.WebSub.Subscribe)
+	}
+	if _, err := scheduler.ParseSchedule(c.WebSub.FallbackSchedule); err != nil {
+		l.check("websub.fallback_schedule", err)
+	}
 
 	l.validateTokens(c.Admin.Tokens)
 

@@ -126,6 +126,9 @@ type Content struct {
 	// (no rendering, no gzip).
 	Memo      string
 	Unchanged bool
+	// VaryAccept marks a document chosen by the Accept header too (the
+	// article route serves JSON or a page), so caches keep them apart.
+	VaryAccept bool
 }
 
 // Document is one cached document, ready to serve.
@@ -146,6 +149,7 @@ type rep struct {
 	etag, gzETag       string
 	lastModified       time.Time
 	hContentType       []string
+	hVary              []string
 	hETag, hGzETag     []string
 	hLastModified      []string
 	hLength, hGzLength []string
@@ -402,6 +406,9 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 			}
 		}
 		d.rep = newRep(content.Type, content.Body, modified)
+		if content.VaryAccept {
+			d.rep.hVary = hVaryAccept
+		}
 	}
 	d.used.Store(c.now())
 	c.put(key, d)
@@ -479,9 +486,10 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, key Key, deps Deps
 }
 
 var (
-	hVary = []string{"Accept-Encoding"}
-	hCORS = []string{"*"}
-	hGzip = []string{"gzip"}
+	hVary       = []string{"Accept-Encoding"}
+	hVaryAccept = []string{"Accept, Accept-Encoding"}
+	hCORS       = []string{"*"}
+	hGzip       = []string{"gzip"}
 )
 
 // Respond writes d per RFC 9110 (see Serve).
@@ -490,6 +498,9 @@ func (c *Cache) Respond(w http.ResponseWriter, r *http.Request, d *Document) {
 	h := w.Header()
 	h["Cache-Control"] = c.hCacheControl
 	h["Vary"] = hVary
+	if d.hVary != nil {
+		h["Vary"] = d.hVary
+	}
 	h["Access-Control-Allow-Origin"] = hCORS
 	h["Last-Modified"] = d.hLastModified
 	if gz {

@@ -43,6 +43,18 @@ type Options struct {
 	Renders int
 	// Now is the cache's clock (time.Now if nil).
 	Now func() time.Time
+	// Pages, if set, serves the reader pages: "/" and, for a client that
+	// prefers text/html, /articles/{id} (whose JSON stays at
+	// /articles/{id}.json and for every other client).
+	Pages Pages
+}
+
+// Pages serves the HTML reader pages (package pages implements it).
+type Pages interface {
+	ServeFront(w http.ResponseWriter, r *http.Request)
+	// ServeArticle serves the article page and reports true, or false
+	// when the client does not prefer HTML.
+	ServeArticle(w http.ResponseWriter, r *http.Request) bool
 }
 
 // Server serves the public feeds. Create it with NewServer, give it the
@@ -147,7 +159,11 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /categories/{slug}/{file}", s.handleCategoryFeed)
 	mux.HandleFunc("GET /articles/{id}/{file}", s.handleArticleComments)
 	mux.HandleFunc("GET /articles/{id}", s.handleArticle)
-	mux.HandleFunc("GET /{$}", s.handleIndex)
+	if s.opts.Pages != nil {
+		mux.HandleFunc("GET /{$}", s.opts.Pages.ServeFront)
+	} else {
+		mux.HandleFunc("GET /{$}", s.handleIndex)
+	}
 	mux.HandleFunc("GET /sources/{$}", s.handleSourceList)
 	mux.HandleFunc("GET /categories/{$}", s.handleCategoryList)
 	mux.HandleFunc("GET /feeds.opml", s.handleOPML)
@@ -262,6 +278,11 @@ func (s *Server) describe(ctx context.Context, key store.FeedKey) (title, descri
 
 func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if j, ok := strings.CutSuffix(id, ".json"); ok {
+		id = j // article ids have no dot
+	} else if s.opts.Pages != nil && s.opts.Pages.ServeArticle(w, r) {
+		return
+	}
 	if len(id) > maxIDLength {
 		notFound(w, "unknown article")
 		return
@@ -290,7 +311,7 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		if t := in.States[1].Modified; t.After(modified) {
 			modified = t
 		}
-		return Content{Body: body, Type: "application/json; charset=utf-8", Memo: memo, Modified: modified}, nil
+		return Content{Body: body, Type: "application/json; charset=utf-8", Memo: memo, Modified: modified, VaryAccept: s.opts.Pages != nil}, nil
 	})
 }
 

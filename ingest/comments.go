@@ -80,7 +80,7 @@ func (in *Ingester) pollComments(ctx context.Context, cs CommentStore, src syndi
 		return 0, nil
 	}
 	for _, a := range arts {
-		n, err := in.pollCommentFeed(ctx, cs, a, now)
+		n, err := in.pollCommentFeed(ctx, cs, src, a, now)
 		if err != nil {
 			log.Warn("comment feed failed", "article_id", a.ID, "feed_url", a.CommentsURL, "error", err)
 			continue
@@ -94,14 +94,26 @@ func (in *Ingester) pollComments(ctx context.Context, cs CommentStore, src syndi
 	return added, changed
 }
 
-func (in *Ingester) pollCommentFeed(ctx context.Context, cs CommentStore, a *syndicate.Article, now time.Time) (int, error) {
+func (in *Ingester) pollCommentFeed(ctx context.Context, cs CommentStore, src syndicate.Source, a *syndicate.Article, now time.Time) (int, error) {
 	key := "comments:" + a.ID
 	st, err := cs.FetchState(ctx, key)
 	if err != nil {
 		return 0, err
 	}
-	// Comment feed URLs come from partner content: never file: (DECISIONS §7).
-	resp, err := in.opts.Fetcher.Fetch(ctx, fetch.Request{URL: a.CommentsURL, ETag: st.ETag, LastModified: st.LastModified})
+	// Comment feed URLs come from partner content: never file:, except a
+	// config file: source's links inside its own directory (offline demos),
+	// checked again here as the files may have changed.
+	req := fetch.Request{URL: a.CommentsURL, ETag: st.ETag, LastModified: st.LastModified}
+	if syndicate.IsFileURL(a.CommentsURL) {
+		if src.Managed != syndicate.ManagedConfig {
+			return 0, fmt.Errorf("file: comment feeds are followed only for config-file sources")
+		}
+		if req.URL, err = normalize.FileCommentFeed(src.URL, a.CommentsURL); err != nil {
+			return 0, err
+		}
+		req.AllowFile = true
+	}
+	resp, err := in.opts.Fetcher.Fetch(ctx, req)
 	if err != nil {
 		return 0, err
 	}

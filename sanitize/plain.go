@@ -1,6 +1,10 @@
 package sanitize
 
-import "strings"
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+)
 
 // PlainText returns the plain text of an untrusted text field (a title, a
 // summary, a name). sanitize.Text strips tags and decodes entities once,
@@ -58,4 +62,42 @@ func hasTag(s string) bool {
 		i += 1 + j
 	}
 	return false
+}
+
+// activeTags are elements that run, load or restyle something when text
+// is mistaken for HTML.
+var activeTags = map[string]bool{"script": true, "style": true, "iframe": true, "frame": true, "frameset": true, "object": true,
+	"embed": true, "applet": true, "svg": true, "math": true, "form": true, "base": true, "link": true, "meta": true,
+	"template": true, "noscript": true, "xmp": true, "plaintext": true}
+
+// HasActive reports whether text, if a reader took it for HTML, would hold
+// something active: a script-like element, an event handler, or a
+// javascript:, vbscript: or data: URL. Text titles keep inert markup
+// ("<img>", "<b>") as written, but not this.
+func HasActive(s string) bool {
+	if !strings.Contains(s, "<") {
+		return false
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return false
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+			name, more := z.TagName()
+			if activeTags[strings.ToLower(string(name))] {
+				return true
+			}
+			for more {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				key := strings.ToLower(string(k))
+				val := strings.ToLower(strings.Join(strings.Fields(string(v)), ""))
+				if strings.HasPrefix(key, "on") || key == "style" || key == "srcdoc" || key == "formaction" ||
+					strings.Contains(val, "javascript:") || strings.Contains(val, "vbscript:") || strings.HasPrefix(val, "data:") {
+					return true
+				}
+			}
+		}
+	}
 }

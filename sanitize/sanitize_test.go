@@ -250,3 +250,42 @@ func TestPlainText(t *testing.T) {
 		}
 	}
 }
+
+func TestBidiAndTextLine(t *testing.T) {
+	for _, tc := range []struct{ in, plain, line string }{
+		{"Invoice \u202egpj.exe", "Invoice gpj.exe", "Invoice gpj.exe"},
+		{"\u2066Ann\u2069 \u202aLee\u202c", "Ann Lee", "Ann Lee"},
+		{"Use <img> tags", "Use tags", "Use <img> tags"},
+		{"  a \n\t b\u0001 ", "a b", "a b"},
+		{"1 < 2 & 3", "1 < 2 & 3", "1 < 2 & 3"},
+	} {
+		if got := sanitize.PlainText(tc.in); got != tc.plain {
+			t.Errorf("PlainText(%q) = %q, want %q", tc.in, got, tc.plain)
+		}
+		if got := sanitize.TextLine(tc.in); got != tc.line {
+			t.Errorf("TextLine(%q) = %q, want %q", tc.in, got, tc.line)
+		}
+	}
+}
+
+func TestHasActive(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"Use <img> tags", false},
+		{"<b>bold</b> and <img src=\"x.png\">", false},
+		{"1 < 2", false},
+		{"<img src=x onerror=alert(1)>", true},
+		{"<script>alert(1)</script>", true},
+		{"<a href=\" java\tscript:alert(1)\">x</a>", true}, // whitespace inside is read conservatively
+		{"<a href=\"JaVaScRiPt:alert(1)\">x</a>", true},
+		{"<svg/onload=alert(1)>", true},
+		{"<p style=\"x\">", true},
+		{"<iframe src=//x>", true},
+	} {
+		if got := sanitize.HasActive(tc.in); got != tc.want {
+			t.Errorf("HasActive(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

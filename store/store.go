@@ -258,6 +258,7 @@ type Store interface {
 	Writer
 	StatusStore
 	FetchStates
+	Subscriptions
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.

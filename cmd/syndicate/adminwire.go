@@ -9,6 +9,7 @@ import (
 	"syndicate/config"
 	"syndicate/feeds"
 	"syndicate/ingest"
+	"syndicate/pages"
 	"syndicate/scheduler"
 )
 
@@ -17,6 +18,9 @@ type server struct {
 	in    *ingest.Ingester
 	sched *scheduler.Scheduler
 	feeds *feeds.Server
+	pages *pages.Server
+	// websub adds the fallback schedule of subscribed sources (nil: off).
+	websub *websubWiring
 }
 
 var _ admin.Runtime = (*server)(nil)
@@ -46,8 +50,9 @@ func (r *server) StopRuns(ctx context.Context, id string, fn func(context.Contex
 // Apply makes the scheduler and the feeds use srcs. A bad schedule can
 // only come from a bug (both the config and the API validate them).
 func (r *server) Apply(srcs []syndicate.Source) {
-	r.sched.Set(srcs)
+	r.websub.apply(r.sched, srcs)
 	r.feeds.SetSources(srcs)
+	r.pages.SetSources(srcs)
 }
 
 func adminTokens(cfg *config.Config) []admin.Token {

@@ -8,12 +8,13 @@ import (
 
 	"syndicate/comments"
 	"syndicate/config"
+	"syndicate/pages"
 	"syndicate/store"
 )
 
 // commentRoutes wires reader comments: the public endpoint (or a 403 when
 // comments are off) and the service the admin API moderates through.
-func (m *Main) commentRoutes(mux *http.ServeMux, cfg *config.Config, st store.Store, log *slog.Logger) (*comments.Service, error) {
+func (m *Main) commentRoutes(mux *http.ServeMux, cfg *config.Config, st store.Store, log *slog.Logger, p *pages.Server) (*comments.Service, error) {
 	c := cfg.Comments
 	svc := comments.NewService(comments.Options{
 		Store: st, AutoApprove: c.AutoApprove, MaxLength: c.MaxLength, MaxAuthorLength: c.MaxAuthorLength,
@@ -32,10 +33,11 @@ func (m *Main) commentRoutes(mux *http.ServeMux, cfg *config.Config, st store.St
 	if err != nil {
 		return nil, err // validated by config
 	}
-	comments.NewHandler(svc, comments.HandlerOptions{
+	h := comments.NewHandler(svc, comments.HandlerOptions{
 		BaseURL: cfg.BaseURL, AllowedOrigins: c.AllowedOrigins, Honeypot: c.Honeypot,
 		MaxBodyBytes: c.MaxBodyBytes, TrustedProxies: proxies, Logger: log,
-	}).Routes(mux)
+	})
+	commentEndpoint(mux, h.Routes, p)
 	return svc, nil
 }
 

@@ -102,7 +102,7 @@ func testMain(env map[string]string) (*Main, *syncBuffer, *syncBuffer) {
 }
 
 // startServe runs `syndicate serve` in-process and returns its base URL.
-func startServe(t *testing.T, cfgPath string) (string, *syncBuffer, func() int) {
+func startServe(t testing.TB, cfgPath string) (string, *syncBuffer, func() int) {
 	t.Helper()
 	m, _, errb := testMain(nil)
 	addr := make(chan string, 1)
@@ -159,7 +159,7 @@ func getFeed(t *testing.T, url string) *gofeed.Feed {
 
 // redisStore returns config lines that put the store on the test Redis
 // under a fresh key prefix, and removes those keys afterwards.
-func redisStore(t *testing.T) string {
+func redisStore(t testing.TB) string {
 	t.Helper()
 	url := os.Getenv("SYNDICATE_TEST_REDIS_URL")
 	if url == "" {
@@ -276,7 +276,7 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-func rawGet(t *testing.T, url string) string {
+func rawGet(t testing.TB, url string) string {
 	t.Helper()
 	r, err := http.Get(url)
 	if err != nil {

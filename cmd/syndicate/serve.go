@@ -63,8 +63,10 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	defer st.Close()
 
 	policy := newPolicy(cfg)
+	rend := newRenderer(cfg, policy)
+	psrv := m.newPages(cfg, rend, st, log)
 	fsrv := feeds.NewServer(feeds.Options{
-		Renderer:     newRenderer(cfg, policy),
+		Renderer:     rend,
 		Store:        st,
 		DefaultLimit: cfg.Feeds.DefaultLimit,
 		MaxLimit:     cfg.Feeds.MaxLimit,
@@ -73,10 +75,12 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		Recheck:      recheck(onRedis),
 		OnCache:      met.Cache,
 		CacheBytes:   cfg.Feeds.CacheBytes,
+		Pages:        psrv,
 	})
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	fsrv.Start(watchCtx)
+	psrv.Start(watchCtx)
 
 	var onChange func(context.Context, []store.FeedKey)
 	if cfg.WebSub.HubURL != "" {
@@ -84,14 +88,19 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		go pub.Run(watchCtx)
 		onChange = func(_ context.Context, changed []store.FeedKey) { pub.Notify(feeds.TopicURLs(cfg.BaseURL, changed)) }
 	}
+	fresh := freshnessMetric(met)
+	onChange = fresh.Track(onChange)
+	ws := m.newWebSub(cfg, st, onRedis, log)
 	in := m.newIngester(cfg, st, policy, log, onChange, func(s ingest.Summary) {
 		met.Ingest(s.SourceID, s.Status, s.Duration, s.New, s.Updated, s.Unchanged, s.Status == ingest.StatusFailed)
-	})
+	}, ws.onBody()...)
 	if l, ok := st.(interface{ Leases() int64 }); ok {
 		met.CounterFunc("syndicate_leases_acquired_total", "Scheduler tick leases this replica acquired.", func() float64 { return float64(l.Leases()) })
 	}
 	sched := scheduler.New(scheduler.Options{
-		Job:             func(ctx context.Context, src syndicate.Source) { in.Run(ctx, src, false) },
+		Job: func(ctx context.Context, src syndicate.Source) {
+			in.Run(websub.WithStart(ctx, websub.TriggerPoll, time.Now()), src, false)
+		},
 		DefaultSchedule: cfg.Ingest.DefaultSchedule,
 		Logger:          log,
 		SkipStartup:     skipRecent(st),
@@ -102,19 +111,21 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		return err // validated by config
 	}
 	svc := admin.NewService(admin.Options{
-		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv}, ConfigSources: cfg.DomainSources(),
+		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws}, ConfigSources: cfg.DomainSources(),
 		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: proxies,
 	})
 	srcs, err := svc.All(ctx)
 	if err != nil {
 		return err
 	}
-	if err := sched.Set(srcs); err != nil {
+	if err := ws.apply(sched, srcs); err != nil {
 		return err // validated by config and API; only a bug gets here
 	}
 	fsrv.SetSources(srcs)
+	psrv.SetSources(srcs)
 	// Sources edited through another replica's API reach this one too.
 	st.Watch(watchCtx, func(changed []store.FeedKey) {
+		fresh.Seen(changed)
 		if changed == nil || slices.Contains(changed, store.SourcesChanged) {
 			if err := svc.Reload(watchCtx); err != nil {
 				log.Error("reload sources", "error", err)
@@ -124,18 +135,26 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 
 	mux := http.NewServeMux()
 	fsrv.Routes(mux)
-	api := admin.NewAPI(svc, adminTokens(cfg), cfg.Site.Title, log)
-	csvc, err := m.commentRoutes(mux, cfg, st, log)
+	psrv.Routes(mux)
+	ws.start(watchCtx, in, sched, mux)
+	tokens := adminTokens(cfg)
+	link := signInLinkToken(cfg, tokens)
+	if link != nil {
+		tokens = append(tokens, *link)
+	}
+	api := admin.NewAPI(svc, tokens, cfg.Site.Title, log)
+	csvc, err := m.commentRoutes(mux, cfg, st, log, psrv)
 	if err != nil {
 		return err
 	}
 	api.SetModerator(csvc)
 	api.Routes(mux)
-	admin.NewPage(admin.PageOptions{
+	apage := admin.NewPage(admin.PageOptions{
 		Service: svc, API: api, Store: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
 		Logger: log, SiteTitle: cfg.Site.Title, Now: m.Now,
 		Moderator: csvc, Lookup: st,
-	}).Routes(mux)
+	})
+	apage.Routes(mux)
 	go purgeIPs(watchCtx, st, cfg.Comments.IPRetention, log)
 	healthRoutes(mux, st, fsrv)
 	mux.Handle("GET /metrics", met.Handler())
@@ -156,6 +175,10 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		store = "redis"
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", store, "sources", len(srcs))
+	if link != nil {
+		log.Warn("no admin token is configured: open this one-time link to sign in to /admin (it works once, until restart)",
+			"url", strings.TrimRight(cfg.BaseURL, "/")+apage.OneTimeSignIn(link.Name, link.Value))
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	sched.Start()

@@ -22,7 +22,8 @@ func userAgent(cfg *config.Config) string {
 }
 
 // newIngester copies what ingest needs out of the configuration.
-func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize.Policy, log *slog.Logger, onChange func(context.Context, []store.FeedKey), observe func(ingest.Summary)) *ingest.Ingester {
+// onBody hooks, if any, see every feed body fetched (WebSub discovery).
+func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize.Policy, log *slog.Logger, onChange func(context.Context, []store.FeedKey), observe func(ingest.Summary), onBody ...func(fetch.Request, *fetch.Response)) *ingest.Ingester {
 	var proxy *url.URL
 	if cfg.Ingest.ProxyURL != "" {
 		proxy, _ = url.Parse(cfg.Ingest.ProxyURL) // validated by config
@@ -34,6 +35,11 @@ func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize
 		AllowPrivate: cfg.Ingest.AllowPrivateNetworks,
 		Proxy:        proxy,
 		PerHost:      cfg.Ingest.PerHost,
+		OnBody: func(req fetch.Request, resp *fetch.Response) {
+			for _, fn := range onBody {
+				fn(req, resp)
+			}
+		},
 	})
 	return ingest.New(st, ingest.Options{
 		Fetcher:     f,

@@ -42,6 +42,10 @@ type Options struct {
 	// Transport replaces the HTTP transport (tests); the private-network
 	// guard lives in the default transport's dialer.
 	Transport http.RoundTripper
+	// OnBody, if set, sees every http(s) 200 with its body before Fetch
+	// returns it (WebSub discovery reads hub links there). It must not
+	// keep or change resp.
+	OnBody func(req Request, resp *Response)
 }
 
 // Fetcher performs bounded fetches. It is safe for concurrent use.
@@ -278,6 +282,9 @@ var ErrTimeout = errors.New("timed out")
 
 // Fetch gets req.URL. Non-2xx answers other than 304 are *StatusError.
 func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
+	if resp, err, ok := f.fromPushed(ctx, req); ok {
+		return resp, err
+	}
 	if syndicate.IsFileURL(req.URL) {
 		if !req.AllowFile {
 			return nil, fmt.Errorf("file: URLs are allowed only for sources in the config file")
@@ -350,6 +357,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		return nil, f.explain(ctx, err)
 	}
 	out.Body = body
+	if f.opts.OnBody != nil {
+		f.opts.OnBody(req, out)
+	}
 	return out, nil
 }
 

@@ -69,6 +69,7 @@ func TestNormalize_DateElements(t *testing.T) {
 		"RSSISOWithoutSeconds": rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>2018-01-06T08:00</pubDate></item>`),
 		"RSSSlashes":           rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>2018/1/6 08:00:00</pubDate></item>`),
 		"RSSNoWeekdayGMTPlus":  rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>6 Jan 2018 09:00:00 GMT+1</pubDate></item>`),
+		"RSSGofeedLayout":      rssDoc(`<item><title>x</title><link>https://partner.example/a</link><pubDate>2018-01-06T09:00:00+01:00:00</pubDate></item>`),
 		"DCTermsCreated":       rssDoc(`<item><title>x</title><link>https://partner.example/a</link><dcterms:created>2018-01-06T08:00:00Z</dcterms:created></item>`),
 		"DCTermsIssued":        rssDoc(`<item><title>x</title><link>https://partner.example/a</link><dcterms:issued>2018-01-06T09:00:00+01:00</dcterms:issued></item>`),
 		"DCDate":               rssDoc(`<item><title>x</title><link>https://partner.example/a</link><dc:date>2018-01-06T08:00Z</dc:date></item>`),
@@ -100,6 +101,8 @@ func TestNormalize_Fields(t *testing.T) {
 		title, summary, content, image string
 		authors                        []string
 		emails                         []string
+		enclosures                     []string
+		lost                           string
 	}
 	for _, tc := range []struct {
 		name string
@@ -108,6 +111,10 @@ func TestNormalize_Fields(t *testing.T) {
 	}{
 		{"MediaGroupDescription", rssDoc(`<item><title>Video</title><link>https://partner.example/v</link><media:group><media:title>Video</media:title><media:description>What the video shows &amp; tells.</media:description><media:thumbnail url="https://i.partner.example/v.jpg" width="480"/><media:content url="https://v.partner.example/v.mp4" type="video/mp4"/></media:group></item>`),
 			want{title: "Video", summary: "What the video shows & tells.", content: "<p>What the video shows &amp; tells.</p>", image: "https://i.partner.example/v.jpg"}},
+		{"MediaContentAudioIsEnclosure", rssDoc(`<item><title>Pod</title><link>https://partner.example/p</link><description>d</description><media:content url="https://partner.example/p.mp3" fileSize="99" type="audio/mpeg"/></item>`),
+			want{title: "Pod", summary: "d", content: "d", enclosures: []string{"https://partner.example/p.mp3 audio/mpeg 99"}}},
+		{"HTMLOnlyTitle", rssDoc(`<item><title>&lt;img src="x.png"&gt;</title><link>https://partner.example/p</link><description>Text instead.</description></item>`),
+			want{title: "Text instead.", summary: "Text instead.", content: "Text instead.", lost: "title"}},
 		{"MediaDescriptionOnly", rssDoc(`<item><link>https://partner.example/m</link><media:description>A photo of the harbour at dawn.</media:description><media:content url="/img/harbour.jpg" medium="image"/></item>`),
 			want{title: "A photo of the harbour at dawn.", summary: "A photo of the harbour at dawn.", content: "<p>A photo of the harbour at dawn.</p>", image: "https://partner.example/img/harbour.jpg"}},
 		{"MediaContentImageByType", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><description>d</description><media:content url="https://i.partner.example/a.png" type="image/png"/></item>`),
@@ -134,6 +141,8 @@ func TestNormalize_Fields(t *testing.T) {
 			want{title: "Pay slx.exe", summary: "d", content: "d", authors: []string{"Ann Lee"}}},
 		{"AtomTextTitleKeepsMarkup", atomHead + `<entry><id>tag:partner.example,2026:1</id><title type="text">Use &lt;img&gt; &amp; &lt;b&gt; tags</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
 			want{title: "Use <img> & <b> tags", summary: "b", content: "<p>b</p>"}},
+		{"AtomTextTitleActiveMarkupStripped", atomHead + `<entry><id>tag:partner.example,2026:1</id><title type="text">Hi &lt;img src=x onerror=alert(1)&gt; &lt;script&gt;alert(2)&lt;/script&gt;there</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
+			want{title: "Hi there", summary: "b", content: "<p>b</p>"}},
 		{"AtomDefaultTitleIsText", atomHead + `<entry><id>tag:partner.example,2026:1</id><title>1 &lt; 2 &lt;em&gt;really&lt;/em&gt;</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
 			want{title: "1 < 2 <em>really</em>", summary: "b", content: "<p>b</p>"}},
 		{"AtomHTMLTitleIsStripped", atomHead + `<entry><id>tag:partner.example,2026:1</id><title type="html">A &lt;em&gt;big&lt;/em&gt; day</title><link href="https://partner.example/a"/><updated>2026-11-01T00:00:00Z</updated><content type="html">&lt;p&gt;b&lt;/p&gt;</content></entry></feed>`,
@@ -167,6 +176,16 @@ func TestNormalize_Fields(t *testing.T) {
 			}
 			if tc.want.emails != nil && fmt.Sprint(emails) != fmt.Sprint(tc.want.emails) {
 				t.Errorf("emails %q, want %q", emails, tc.want.emails)
+			}
+			var encs []string
+			for _, e := range a.Enclosures {
+				encs = append(encs, fmt.Sprintf("%s %s %d", e.URL, e.Type, e.Length))
+			}
+			if tc.want.enclosures != nil && fmt.Sprint(encs) != fmt.Sprint(tc.want.enclosures) {
+				t.Errorf("enclosures %q, want %q", encs, tc.want.enclosures)
+			}
+			if tc.want.lost != "" && res.Lost[tc.want.lost] != 1 {
+				t.Errorf("lost %v, want one %s", res.Lost, tc.want.lost)
 			}
 		})
 	}
@@ -215,6 +234,25 @@ func TestNormalize_Translation(t *testing.T) {
 		if got := res.Entries[i].Article.EntryID; got != want {
 			t.Errorf("entry %d: id %q, want %q", i, got, want)
 		}
+	}
+}
+
+// FeedBurner's redirecting link gives way to feedburner:origLink; Blogger's
+// kind category is no label; a Media RSS credit names the author.
+func TestNormalize_FeedBurnerBloggerCredit(t *testing.T) {
+	res := normalizeAll(t, `<?xml version="1.0"?><rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title><link>https://partner.example/</link><description>d</description>`+
+		`<item><title>x</title><link>https://feedproxy.example/~r/p/~3/abc/</link><feedburner:origLink>https://partner.example/2026/11/story/</feedburner:origLink><description>d</description><media:credit role="author">Photo Desk</media:credit></item></channel></rss>`)
+	a := res.Entries[0].Article
+	if a.CanonicalURL != "https://partner.example/2026/11/story/" {
+		t.Errorf("canonical %q, want the origLink", a.CanonicalURL)
+	}
+	if len(a.Authors) != 1 || a.Authors[0].Name != "Photo Desk" {
+		t.Errorf("authors %+v", a.Authors)
+	}
+	res = normalizeAll(t, atomHead+`<entry><id>tag:blogger.com,1999:blog-1.post-2</id><title>x</title><link rel="alternate" href="https://partner.example/p"/><updated>2026-11-01T00:00:00Z</updated>`+
+		`<category scheme="http://schemas.google.com/g/2005#kind" term="http://schemas.google.com/blogger/2008/kind#post"/><category scheme="http://www.blogger.com/atom/ns#" term="Travel"/><content type="html">b</content></entry></feed>`)
+	if got := strings.Join(res.Entries[0].Article.Categories, "|"); got != "Travel|Syndicated" {
+		t.Errorf("categories %q", got)
 	}
 }
 
@@ -307,6 +345,12 @@ func TestIsAbsoluteIRI_Strict(t *testing.T) {
 		{"https://partner.example/?p=1", true},
 		{"https:opaque", false},
 		{"mailto:a@b.example", false},
+		{"https://partner.example/a[1]", false},
+		{"https://partner.example/a%5B1%5D", true},
+		{"https://[::1]/a", true},
+		{"https://partner.example/é", false},
+		{"https://partner.example/100%", false},
+		{"urn:x-a:b[c]", false},
 	} {
 		if got := syndicate.IsAbsoluteIRI(tc.in); got != tc.want {
 			t.Errorf("IsAbsoluteIRI(%q) = %v, want %v", tc.in, got, tc.want)

@@ -54,6 +54,15 @@ func (n *normalizer) enclosures(it *gofeed.Item, ji *jsonfeed.Item, base *url.UR
 			add(e.URL, e.Type, e.Length)
 		}
 	}
+	if len(out) == 0 {
+		// Media RSS audio and video stand in for a missing <enclosure>.
+		for _, x := range mediaElems(it.Extensions, "content") {
+			if t := MediaType(x.Attrs["type"], x.Attrs["url"]); strings.HasPrefix(t, "audio/") || strings.HasPrefix(t, "video/") ||
+				t == "" && (x.Attrs["medium"] == "audio" || x.Attrs["medium"] == "video") {
+				add(x.Attrs["url"], x.Attrs["type"], x.Attrs["fileSize"])
+			}
+		}
+	}
 	return out
 }
 

@@ -162,6 +162,15 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 			link = ext
 		}
 	}
+	// FeedBurner's <link> is its own redirect; feedburner:origLink is the
+	// original (the dedupe key that meets the partner's own entry).
+	exts := it.Extensions
+	if ae != nil && ae.Extensions != nil {
+		exts = ae.Extensions
+	}
+	if orig := extValue(exts, "feedburner", "origLink"); orig != "" && absHTTP(orig, n.linkBase) != nil {
+		link = orig
+	}
 	if len(guid) > MaxIDLength {
 		return nil, append(problems, fmt.Sprintf("guid of %d bytes, over the limit of %d: skipped", len(guid), MaxIDLength))
 	}
@@ -196,10 +205,6 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 	a := &syndicate.Article{GUID: guid, CanonicalURL: canonical}
 	if canonical != "" {
 		a.Fragment = fragmentOf(link)
-	}
-	exts := it.Extensions
-	if ae != nil && ae.Extensions != nil {
-		exts = ae.Extensions
 	}
 	rawContent := it.Content
 	if ji != nil && ji.ContentHTML == "" && ji.ContentText != "" {
@@ -236,6 +241,9 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 		a.Summary = sanitize.Truncate(sanitize.PlainText(a.Content), SummaryLength)
 	}
 	a.Title = n.title(i, it, ae)
+	if a.Title == "" && strings.TrimSpace(it.Title) != "" {
+		res.lose("title") // markup only, or nothing printable
+	}
 	if a.Title == "" {
 		if t := sanitize.PlainText(mediaText(exts, "title")); t != "" {
 			a.Title = sanitize.Truncate(t, MaxTitleLength)
@@ -263,6 +271,9 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 		a.Rights = sanitize.PlainText(ae.Rights)
 	}
 	a.CommentsURL = commentsURL(it, ae, contentBase)
+	if a.CommentsURL == "" && syndicate.IsFileURL(n.src.URL) {
+		a.CommentsURL = fileCommentsURL(it, ae, n.src.URL) // offline demos
+	}
 	a.Origin = origin(ri, ae)
 
 	// Dates (DECISIONS §3): the hash sees the partner's own published
@@ -324,7 +335,9 @@ func firstNonEmpty(ss ...string) string {
 // is text: markup in it is shown as written, never read as HTML.
 func (n *normalizer) title(i int, it *gofeed.Item, ae *atom.Entry) string {
 	raw := it.Title
-	if ae != nil && n.raw != nil && n.raw.titleIsText(i) && strings.ContainsAny(raw, "<&") {
+	if ae != nil && n.raw != nil && n.raw.titleIsText(i) && strings.ContainsAny(raw, "<&") && !sanitize.HasActive(raw) {
+		// Inert markup stays as written; anything that would run if a
+		// reader took the title for HTML is stripped like an HTML title.
 		return sanitize.Truncate(sanitize.TextLine(raw), MaxTitleLength)
 	}
 	return sanitize.Truncate(sanitize.PlainText(raw), MaxTitleLength)
@@ -437,6 +450,40 @@ func entryDates(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *jsonfeed.Item
 		d.published = d.own
 		d.updated = read("updated", it.Updated)
 	}
+	// gofeed's own reading, for the few shapes ParseDate refuses that its
+	// layout list accepts.
+	known := map[string]time.Time{}
+	note := func(raw string, t *time.Time) {
+		if t != nil && strings.TrimSpace(raw) != "" {
+			if u, ok := plausible(t.UTC().Truncate(time.Second)); ok {
+				known[sanitize.ValidXML(strings.TrimSpace(raw))] = u
+			}
+		}
+	}
+	if ji != nil {
+		note(it.Published, it.PublishedParsed) // elsewhere it may hold a fallback
+	}
+	note(it.Updated, it.UpdatedParsed)
+	if ri != nil {
+		note(ri.PubDate, ri.PubDateParsed)
+	}
+	if ae != nil {
+		note(ae.Published, ae.PublishedParsed)
+		note(ae.Updated, ae.UpdatedParsed)
+	}
+	bad := d.bad[:0]
+	for _, b := range d.bad {
+		t, ok := known[b[1]]
+		switch {
+		case !ok:
+			bad = append(bad, b)
+		case b[0] == "published" && d.own.IsZero():
+			d.own, d.published = t, t
+		case b[0] == "updated" && d.updated.IsZero():
+			d.updated = t
+		}
+	}
+	d.bad = bad
 	if d.updated.Before(d.published) {
 		d.updated = d.published
 	}
@@ -506,6 +553,18 @@ func (n *normalizer) authors(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *
 		}
 	}
 	if len(s.out) == 0 {
+		// Media RSS credits (YouTube, photo agencies) name the author.
+		exts := it.Extensions
+		if ae != nil && ae.Extensions != nil {
+			exts = ae.Extensions
+		}
+		for _, x := range mediaElems(exts, "credit") {
+			if r := strings.ToLower(x.Attrs["role"]); r == "" || r == "author" || r == "owner" || r == "creator" {
+				s.add(person{name: x.Value})
+			}
+		}
+	}
+	if len(s.out) == 0 {
 		// The feed's authors stand in; what they lack is not the entry's loss.
 		fs := &authorSet{n: n, res: &Result{}}
 		for _, p := range n.feedAuthors() {
@@ -539,7 +598,9 @@ func (n *normalizer) feedAuthors() []person {
 		if len(out) == 0 && o.ITunesExt != nil && o.ITunesExt.Author != "" {
 			out = append(out, parsePerson(o.ITunesExt.Author))
 		}
-		return out
+		if len(out) > 0 {
+			return out
+		}
 	}
 	for _, p := range n.f.Authors {
 		if p != nil {
@@ -562,8 +623,8 @@ func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry, res *Result) []
 	var labels []string
 	if ae != nil {
 		for _, c := range ae.Categories {
-			if c == nil {
-				continue
+			if c == nil || c.Scheme == "http://schemas.google.com/g/2005#kind" {
+				continue // Blogger's entry kind, no label
 			}
 			if strings.TrimSpace(c.Label) != "" {
 				labels = append(labels, c.Label)

@@ -117,3 +117,23 @@ func TestCanonical_NoBase(t *testing.T) {
 		t.Fatalf("got %q, %v", got, err)
 	}
 }
+
+func TestEscapeURI(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://a.example/p", "https://a.example/p"},
+		{"https://a.example/a b/[1]?q=[x]#f g", "https://a.example/a%20b/%5B1%5D?q=%5Bx%5D#f%20g"},
+		{"https://a.example/é", "https://a.example/%C3%A9"},
+		{"https://a.example/100%/x%41", "https://a.example/100%25/x%41"},
+		{"https://a.example/#a#b", "https://a.example/#a%23b"},
+		{"https://[::1]:8080/x[y]", "https://[::1]:8080/x%5By%5D"},
+		{"https://a.example", "https://a.example"},
+	} {
+		got := normalize.EscapeURI(tc.in)
+		if got != tc.want {
+			t.Errorf("EscapeURI(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if again := normalize.EscapeURI(got); again != got {
+			t.Errorf("EscapeURI not idempotent on %q: %q", got, again)
+		}
+	}
+}

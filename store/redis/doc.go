@@ -41,6 +41,7 @@
 //	P:known_commenters           set     syndicate.CommenterKey (name + e-mail) of authors with an approved comment
 //	P:{r:HASH}:rate              string  a rate-limit window's counter (INCR, PEXPIRE)
 //	P:secrets                    hash    name → random secret (HSETNX: every replica agrees)
+//	P:websub                     hash    WebSub subscription id → subscription JSON (WATCH/MULTI updates)
 //	P:changes                    channel PUBLISH of a JSON list of changed feed keys
 //
 // # Order and paging

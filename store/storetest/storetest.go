@@ -116,6 +116,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("Retention", func(t *testing.T) { testRetention(t, open) })
 	t.Run("Sources", func(t *testing.T) { testSources(t, open) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
+	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, open) })
 	t.Run("LocalComments", func(t *testing.T) { testLocalComments(t, open) })
 	t.Run("RateLimit", func(t *testing.T) { testHit(t, open) })
 	t.Run("AuthGuard", func(t *testing.T) { testAuthGuard(t, open) })

@@ -1,0 +1,329 @@
+// Package pages renders the reader-facing HTML: the article page with its
+// threaded comments and comment form, the embeddable thread, the front
+// page and the source and category lists. Pages are rendered from the
+// store once per change and served from an in-process cache freshened by
+// the store's change stream, like the feeds; no page needs JavaScript.
+package pages
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"syndicate"
+	"syndicate/feeds"
+	"syndicate/store"
+)
+
+// Store is what the pages read (both stores implement it).
+type Store interface {
+	Article(ctx context.Context, id string) (store.ArticleView, error)
+	Articles(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[store.ArticleView], error)
+	Comments(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[*syndicate.Comment], error)
+	Comment(ctx context.Context, id string) (*syndicate.Comment, error)
+	Categories(ctx context.Context) (map[string]string, error)
+	store.Watcher
+}
+
+// CommentRules are the comment settings the pages show (comments.*); the
+// comment endpoint enforces them.
+type CommentRules struct {
+	Enabled        bool
+	MaxDepth       int           // replies nest at most this deep (default 5)
+	CloseAfter     time.Duration // counted from first_seen; 0 = never
+	Honeypot       string        // the field humans leave empty (default "homepage")
+	MaxLength      int           // body characters (default 10000)
+	MaxAuthor      int           // author characters (default 100)
+	AllowedOrigins []string      // may embed the thread (frame-ancestors)
+	MaxBodyBytes   int64         // a form POST larger than this is passed on unread
+}
+
+// Options configure a Server.
+type Options struct {
+	Renderer *feeds.Renderer // site, links and attribution lines
+	Store    Store
+	Comments CommentRules
+	// PageSize is how many articles a list page shows (default 20).
+	PageSize int
+	// ThreadsPerPage is how many top-level comments (with their replies)
+	// an article page shows before paging (default 50).
+	ThreadsPerPage int
+	CacheMaxAge    time.Duration // Cache-Control max-age
+	Now            func() time.Time
+	Logger         *slog.Logger
+}
+
+//go:embed templates
+var templateFS embed.FS
+
+// Server renders and serves the reader pages.
+type Server struct {
+	opts Options
+	r    *feeds.Renderer
+	st   Store
+	log  *slog.Logger
+	tmpl *template.Template
+	css  []byte
+	// cssPath carries a hash of the stylesheet, so it can be cached for
+	// a year and still change with a release.
+	cssPath  string
+	frameCSP string // frame-ancestors of the embeddable thread
+
+	mu      sync.RWMutex
+	sources map[string]syndicate.Source
+	cache   cache
+}
+
+// New returns a Server. It panics if the embedded templates do not parse,
+// which only a broken build can cause.
+func New(opts Options) *Server {
+	if opts.PageSize <= 0 {
+		opts.PageSize = 20
+	}
+	if opts.ThreadsPerPage <= 0 {
+		opts.ThreadsPerPage = 50
+	}
+	c := &opts.Comments
+	if c.MaxDepth <= 0 {
+		c.MaxDepth = 5
+	}
+	if c.Honeypot == "" {
+		c.Honeypot = "homepage"
+	}
+	if c.MaxLength <= 0 {
+		c.MaxLength = 10000
+	}
+	if c.MaxAuthor <= 0 {
+		c.MaxAuthor = 100
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 64 << 10
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	css, err := templateFS.ReadFile("templates/pages.css")
+	if err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256(css)
+	s := &Server{
+		opts: opts, r: opts.Renderer, st: opts.Store, log: log, css: css,
+		cssPath: "/assets/pages.css?v=" + hex.EncodeToString(sum[:6]),
+		sources: map[string]syndicate.Source{},
+		tmpl: template.Must(template.New("pages").Funcs(template.FuncMap{
+			"add": func(a, b int) int { return a + b },
+		}).ParseFS(templateFS, "templates/*.html")),
+	}
+	s.cache.init()
+	ancestors := []string{"'self'"}
+	if o := originOf(s.r.Site().BaseURL); o != "" {
+		ancestors = append(ancestors, o)
+	}
+	for _, o := range c.AllowedOrigins {
+		if o := originOf(o); o != "" {
+			ancestors = append(ancestors, o)
+		}
+	}
+	s.frameCSP = "frame-ancestors " + strings.Join(ancestors, " ")
+	return s
+}
+
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// SetSources replaces the known sources (names, attribution, seo); every
+// cached page is rendered again on its next request.
+func (s *Server) SetSources(srcs []syndicate.Source) {
+	m := make(map[string]syndicate.Source, len(srcs))
+	for _, src := range srcs {
+		m[src.ID] = src
+	}
+	s.mu.Lock()
+	s.sources = m
+	s.mu.Unlock()
+	s.cache.invalidate(nil)
+}
+
+func (s *Server) sourcesMap() map[string]syndicate.Source {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sources
+}
+
+// Start follows the store's change notifications until ctx ends, so a
+// cached page is rendered again after the data under it changed.
+func (s *Server) Start(ctx context.Context) {
+	s.st.Watch(ctx, s.cache.invalidate)
+}
+
+// Invalidate marks the pages built on these feeds stale (nil: all).
+func (s *Server) Invalidate(changed []store.FeedKey) { s.cache.invalidate(changed) }
+
+// Renders counts pages rendered so far (tests prove cache hits with it).
+func (s *Server) Renders() int64 { return s.cache.renders.Load() }
+
+// Routes registers the page routes that do not collide with the feed
+// server's: the embeddable thread, the source and category lists and
+// the stylesheet. "/" and /articles/{id} come through ServeFront and
+// ServeArticle (feeds.Options.Pages).
+func (s *Server) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /assets/pages.css", s.handleCSS)
+	mux.HandleFunc("GET /articles/{id}/comments", s.handleThread)
+	mux.HandleFunc("GET /sources/{id}/{$}", s.handleSource)
+	mux.HandleFunc("GET /categories/{slug}/{$}", s.handleCategory)
+}
+
+// PrefersHTML reports whether a request's Accept header ranks text/html
+// above JSON. A tie (e.g. */*, or no Accept at all) keeps the JSON that
+// API clients have always had.
+func PrefersHTML(r *http.Request) bool {
+	accept := r.Header.Values("Accept")
+	if len(accept) == 0 {
+		return false
+	}
+	html, json := -1.0, -1.0
+	for _, v := range accept {
+		for _, part := range strings.Split(v, ",") {
+			mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			mt = strings.ToLower(strings.TrimSpace(mt))
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == "q" {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			switch mt {
+			case "text/html", "application/xhtml+xml":
+				html = max(html, q)
+			case "application/json", "application/feed+json":
+				json = max(json, q)
+			case "*/*", "text/*":
+				if mt == "text/*" {
+					html = max(html, q*0.999)
+				} else {
+					html, json = max(html, q*0.99), max(json, q*0.99)
+				}
+			case "application/*":
+				json = max(json, q*0.999)
+			}
+		}
+	}
+	return html > 0 && html > json
+}
+
+// ServeArticle serves /articles/{id} as HTML when the client prefers it
+// and reports whether it did; otherwise the caller serves the JSON.
+func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request) bool {
+	if !PrefersHTML(r) {
+		return false
+	}
+	id := r.PathValue("id")
+	q := r.URL.Query()
+	page, ok := pageParam(q, "comments")
+	if !ok {
+		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
+		return true
+	}
+	w.Header().Add("Vary", "Accept")
+	k := Key{Kind: KindArticle, ID: id, Page: page}
+	if v := s.variant(q); v != nil {
+		s.serveVariant(w, r, k, v)
+		return true
+	}
+	s.serve(w, r, k)
+	return true
+}
+
+// ServeFront serves "/": the latest articles and the list of feeds.
+func (s *Server) ServeFront(w http.ResponseWriter, r *http.Request) {
+	page, ok := pageParam(r.URL.Query(), "page")
+	if !ok {
+		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
+		return
+	}
+	s.serve(w, r, Key{Kind: KindFront, Page: page})
+}
+
+func (s *Server) handleSource(w http.ResponseWriter, r *http.Request) {
+	page, ok := pageParam(r.URL.Query(), "page")
+	if !ok {
+		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
+		return
+	}
+	s.serve(w, r, Key{Kind: KindSource, ID: r.PathValue("id"), Page: page})
+}
+
+func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
+	page, ok := pageParam(r.URL.Query(), "page")
+	if !ok {
+		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
+		return
+	}
+	s.serve(w, r, Key{Kind: KindCategory, ID: r.PathValue("slug"), Page: page})
+}
+
+func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page, ok := pageParam(q, "comments")
+	if !ok {
+		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
+		return
+	}
+	k := Key{Kind: KindThread, ID: r.PathValue("id"), Page: page}
+	if v := s.variant(q); v != nil {
+		s.serveVariant(w, r, k, v)
+		return
+	}
+	s.serve(w, r, k)
+}
+
+func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/css; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(s.css)
+}
+
+// pageParam reads a page number; absent is page 1.
+func pageParam(q url.Values, name string) (int, bool) {
+	v := q.Get(name)
+	if v == "" {
+		return 1, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, false
+	}
+	return n, true
+}
+
+func (s *Server) plainError(w http.ResponseWriter, code int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write([]byte(msg + "\n"))
+}

@@ -297,7 +297,11 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	norm := normalize.Normalize(doc.Feed, src, normalize.Options{
 		FeedURL: feedURL, Now: in.opts.Now(), StripParams: in.opts.StripParams, Policy: in.opts.Policy,
 	})
+	for i := range norm.Skipped {
+		norm.Skipped[i].Index = doc.Position(norm.Skipped[i].Index)
+	}
 	norm.Skipped = append(norm.Skipped, doc.Skipped...)
+	slices.SortStableFunc(norm.Skipped, func(a, b normalize.Skip) int { return a.Index - b.Index })
 	for _, p := range norm.Problems {
 		log.Warn("partner entry problem", "problem", p)
 	}

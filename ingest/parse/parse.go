@@ -3,7 +3,19 @@
 // <source> from its universal model), and fixing the charset cases gofeed
 // alone gets wrong: an encoding given only in the HTTP Content-Type,
 // undeclared or mislabelled legacy bytes, UTF-8 labelled as a legacy
-// charset, UTF-16, and JSON that is not UTF-8.
+// charset, UTF-16 with or without a byte order mark, and JSON that is not
+// UTF-8.
+//
+// Partner documents are hostile. Before gofeed sees one, a streaming pass
+// bounds its structure (MaxDepth, MaxAttrs: refused; MaxItems,
+// MaxElements, MaxAttributes, MaxSplitText, MaxValues: the complete items
+// before the limit are kept), so that reading a 10 MB document never
+// overflows the stack nor needs more than a small multiple of its size.
+// Bad parts cost only themselves: characters XML forbids are dropped, a
+// JSON Feed field of the wrong type is coerced or dropped, an item that
+// cannot be read is skipped with its position (Document.Skipped), and a
+// document broken part-way keeps its complete items (Document.Repairs
+// says what was mended).
 package parse
 
 import (
@@ -54,6 +66,18 @@ type Document struct {
 	// document cut after its last complete item, fields of the wrong type
 	// coerced): the source's status shows them.
 	Repairs []string
+}
+
+// Position returns the position in the partner's document of
+// d.Feed.Items[i]: items skipped as unreadable are not in the feed.
+func (d *Document) Position(i int) int {
+	for _, s := range d.Skipped {
+		if s.Index > i {
+			break
+		}
+		i++
+	}
+	return i
 }
 
 // Parse parses body like Read and returns only the feed.

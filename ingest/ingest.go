@@ -319,10 +319,9 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	sum.New, sum.Updated, sum.Unchanged, sum.Changed, sum.written = res.New, res.Updated, res.Unchanged, res.Changed, res.Written
 	st.ItemsNew, st.ItemsUpdated = res.New, res.Updated
 	st.LastSuccess = in.opts.Now()
-	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, ""
 	// A document read only in part (truncated, cut at a limit) is a
 	// success whose status still says what was lost.
-	st.LastError = strings.Join(doc.Repairs, "; ")
+	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, strings.Join(doc.Repairs, "; ")
 }
 
 // backoff is exponential with full jitter in its upper half, capped.

@@ -26,6 +26,12 @@ const (
 	// MaxAttrs bounds the attributes (namespace declarations included)
 	// of one element. An element with more is refused with its line.
 	MaxAttrs = 64
+	// MaxNamespaces bounds the namespace declarations in scope at any
+	// element: gofeed's pull parser copies them all for every element, so
+	// a few thousand declared on nested elements make each of the
+	// document's elements cost that much (400 KB took minutes). Real
+	// feeds declare a dozen or two. A document with more is refused.
+	MaxNamespaces = 128
 	// MaxItems bounds the items or entries read from one document: the
 	// complete items before the limit are kept and the cut is recorded
 	// in Document.Repairs.
@@ -63,6 +69,8 @@ func (e *LimitError) Error() string {
 		return fmt.Sprintf("nesting deeper than %d at line %d", e.Max, e.Line)
 	case "attributes":
 		return fmt.Sprintf("more than %d attributes on one element at line %d", e.Max, e.Line)
+	case "namespaces":
+		return fmt.Sprintf("more than %d namespace declarations in scope at line %d", e.Max, e.Line)
 	default:
 		return fmt.Sprintf("more than %d %s at line %d", e.Max, e.Limit, e.Line)
 	}
@@ -141,6 +149,8 @@ type frame struct {
 	// container is an element whose text gofeed ignores (<channel>, the
 	// root): only its children are read.
 	container bool
+	// decls counts the namespaces the element declares.
+	decls int
 	// text is the length of the element's own text so far, and pieces
 	// the number of separate character-data tokens it came in.
 	text, pieces int
@@ -163,8 +173,8 @@ func isItem(local string) bool {
 
 // scanXML streams body with the decoder settings gofeed uses, mirroring
 // how its non-strict decoder matches end tags, and returns a *LimitError
-// for a document that nests too deep or has an element with too many
-// attributes. Items beyond MaxItems, elements beyond MaxElements, a
+// for a document that nests too deep, has an element with too many
+// attributes or too many namespaces in scope. Items beyond MaxItems, elements beyond MaxElements, a
 // syntax error or a truncated document stop the pass, and the scan says
 // where the last complete item ended so the caller can keep what is
 // before it.
@@ -177,7 +187,7 @@ func scanXML(body []byte) (*xmlScan, error) {
 	}
 	d := newDecoder(body)
 	var stack []frame
-	elements, items, attrs, copies := 0, 0, 0, 0
+	elements, items, attrs, copies, inScope := 0, 0, 0, 0, 0
 	seenRoot := false
 	for {
 		tok, err := d.RawToken()
@@ -228,6 +238,10 @@ func scanXML(body []byte) (*xmlScan, error) {
 			}
 			for _, a := range t.Attr {
 				if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
+					f.decls++
+					if inScope+f.decls > MaxNamespaces {
+						return s, &LimitError{Limit: "namespaces", Max: MaxNamespaces, Line: line}
+					}
 					if c := canonicalNamespace(a.Value); c != "" && c != a.Value {
 						if s.namespaces == nil {
 							s.namespaces = map[string]string{}
@@ -236,6 +250,7 @@ func scanXML(body []byte) (*xmlScan, error) {
 					}
 				}
 			}
+			inScope += f.decls
 			stack = append(stack, f)
 		case xml.CharData:
 			if len(stack) == 0 {
@@ -262,6 +277,7 @@ func scanXML(body []byte) (*xmlScan, error) {
 			for len(stack) > 0 && !matched {
 				top := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
+				inScope -= top.decls
 				if top.name.Local != t.Name.Local {
 					continue
 				}

@@ -33,6 +33,7 @@ func TestRead_LimitsRefuse(t *testing.T) {
 		{"TooManyAttributes", []byte(rssHead + "<item>" + manyAttrs(parse.MaxAttrs+1) + "</item>" + rssTail), "more than 64 attributes on one element at line 1"},
 		{"ValuelessAttributes", []byte(rssHead + "<item><x:a" + strings.Repeat(" b", 100) + "/></item>" + rssTail), "more than 64 attributes"},
 		{"TooManyNamespaceDeclarations", []byte(`<rss version="2.0"` + strings.Repeat(` xmlns:a="urn:a"`, 70) + `><channel></channel></rss>`), "more than 64 attributes"},
+		{"NamespacesInScope", []byte(rssHead + "<item>" + nsNest(10, 20) + "</item>" + rssTail), "more than 128 namespace declarations in scope at line 1"},
 		{"ElementsWithoutACompleteItem", fill(rssHead+"<item>", "<x:a/>", "</item>"+rssTail, 1<<20), fmt.Sprintf("more than %d elements at line 1", parse.MaxElements)},
 		{"JSONValuesWithoutACompleteItem", fill(jsonHead+`{"id":"1","tags":["a"`, `,"a"`, "]}]}", 2<<20), fmt.Sprintf("more than %d values at line 1", parse.MaxValues)},
 	} {
@@ -52,6 +53,19 @@ func TestRead_LimitsRefuse(t *testing.T) {
 	}
 }
 
+// nsNest opens depth nested elements declaring per namespaces each.
+func nsNest(depth, per int) string {
+	var b strings.Builder
+	for d := range depth {
+		b.WriteString("<x:a")
+		for i := range per {
+			fmt.Fprintf(&b, ` xmlns:p%d_%d="urn:%d"`, d, i, i)
+		}
+		b.WriteString(">")
+	}
+	return b.String() + strings.Repeat("</x:a>", depth)
+}
+
 // Just inside the limits, documents read as usual.
 func TestRead_WithinLimits(t *testing.T) {
 	for _, tc := range []struct {
@@ -61,6 +75,8 @@ func TestRead_WithinLimits(t *testing.T) {
 	}{
 		{"Depth256", []byte(rssHead + "<item><title>t</title>" + nested("<x:a>", "</x:a>", parse.MaxDepth-3) + "</item>" + rssTail), 1},
 		{"JSONDepth256", []byte(jsonHead + `{"id":"1","x":` + strings.Repeat("[", parse.MaxDepth-3) + strings.Repeat("]", parse.MaxDepth-3) + `}]}`), 1},
+		{"128NamespacesInScope", []byte(rssHead + "<item><title>t</title>" + nsNest(7, 18) + "</item>" + rssTail), 1},
+		{"NamespacesOutOfScopeAgain", []byte(rssHead + strings.Repeat("<item><title>t</title>"+nsNest(5, 20)+"</item>", 3) + rssTail), 3},
 		{"64Attributes", []byte(rssHead + "<item><title>t</title>" + manyAttrs(parse.MaxAttrs) + "</item>" + rssTail), 1},
 		// '<', '=' and quotes in comments, CDATA and values are no attributes.
 		{"NoAttributesInText", []byte(rssHead + "<!-- <a" + strings.Repeat(" b=1", 100) + "> --><item><title><![CDATA[<a" + strings.Repeat(" b=1", 100) + ">]]></title><link>https://p.example/?" + strings.Repeat("a=1&amp;", 100) + `</link><x:a v="` + strings.Repeat(" b=1", 100) + `"/></item>` + rssTail), 1},

@@ -327,6 +327,11 @@ func checkTags(body []byte) error {
 			i = skipPast(body, i+2, ">")
 			continue
 		}
+		if len(rest) < 2 || !nameStart(rest[1]) {
+			// "a < b", "<3": no tag (the decoder stops there instead).
+			i++
+			continue
+		}
 		start := i
 		n, quote, space := 0, byte(0), false
 		for i++; i < len(body); i++ {
@@ -360,6 +365,12 @@ func checkTags(body []byte) error {
 		i++
 	}
 	return nil
+}
+
+// nameStart reports whether c may start an XML name (any byte of a
+// non-ASCII character may).
+func nameStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':' || c >= 0x80
 }
 
 // skipPast returns the offset just after the first end at or after i, or

@@ -93,6 +93,19 @@ func TestRead_WithinLimits(t *testing.T) {
 	}
 }
 
+// A raw "<" in text is a syntax error, not a tag with a hundred
+// attributes: the items before it are kept.
+func TestRead_RawLessThanIsNoTag(t *testing.T) {
+	body := rssHead + "<item><title>t</title></item><item><title>a < b" + strings.Repeat(" word", 100) + " <3 x</title></item>" + rssTail
+	doc, err := parse.Read([]byte(body), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Feed.Items) != 1 || len(doc.Repairs) != 1 || !strings.Contains(doc.Repairs[0], "expected element name") {
+		t.Errorf("%d items, repairs %q", len(doc.Feed.Items), doc.Repairs)
+	}
+}
+
 // A document past the item, element or value limits keeps its complete
 // items before the limit and says so.
 func TestRead_LimitsCut(t *testing.T) {

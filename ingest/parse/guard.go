@@ -300,6 +300,37 @@ func scanXML(body []byte) (*xmlScan, error) {
 	}
 }
 
+// countItems counts the items (or entries) of an XML feed, as scanXML
+// finds them, stopping where gofeed would stop reading.
+func countItems(body []byte) int {
+	d := newDecoder(body)
+	var stack []frame
+	n := 0
+	for len(stack) <= MaxDepth {
+		tok, err := d.RawToken()
+		if err != nil {
+			return n
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if k := len(stack); k > 0 && isItem(t.Name.Local) && feedParent(stack[k-1].name.Local) {
+				n++
+			}
+			stack = append(stack, frame{name: t.Name})
+		case xml.EndElement:
+			matched := false
+			for len(stack) > 0 && !matched {
+				matched = stack[len(stack)-1].name.Local == t.Name.Local
+				stack = stack[:len(stack)-1]
+			}
+			if !matched || len(stack) == 0 {
+				return n
+			}
+		}
+	}
+	return n
+}
+
 // checkTags refuses a document with a start tag of more than MaxAttrs
 // attributes before the XML decoder, which reads every attribute of a tag
 // into memory at once, sees it. It counts attribute names outside quoted
@@ -421,6 +452,9 @@ type jsonScan struct {
 	// cut is the byte offset just after the last complete element of the
 	// top-level "items" list (0: none); cutItems counts the items before it.
 	cut, cutItems int
+	// items counts the elements of the "items" list, to its end or to a
+	// syntax error, past the value limit too.
+	items int
 	// stop is the *LimitError for MaxValues, when the document has more.
 	stop error
 }
@@ -440,9 +474,10 @@ func scanJSON(body []byte) (*jsonScan, error) {
 			return s, nil
 		}
 		values++
-		if values > MaxValues {
+		if values > MaxValues && s.stop == nil {
+			// Past the limit only items are counted, so that the cut
+			// ones can be reported.
 			s.stop = &LimitError{Limit: "values", Max: MaxValues, Line: lineAt(body, int(d.InputOffset()))}
-			return s, nil
 		}
 		delim, isDelim := tok.(json.Delim)
 		if depth == 1 && expectKey && !isDelim {
@@ -463,11 +498,14 @@ func scanJSON(body []byte) (*jsonScan, error) {
 			if depth == 2 && itemsNext && delim == '[' {
 				inItems = true
 			}
+			if depth == 3 && inItems {
+				s.items++
+			}
 			itemsNext = false
 		case isDelim:
 			depth--
 			switch {
-			case depth == 2 && inItems:
+			case depth == 2 && inItems && s.stop == nil:
 				s.cutItems++
 				s.cut = int(d.InputOffset())
 			case depth == 1:
@@ -476,8 +514,11 @@ func scanJSON(body []byte) (*jsonScan, error) {
 		default:
 			switch {
 			case depth == 2 && inItems:
-				s.cutItems++
-				s.cut = int(d.InputOffset())
+				s.items++
+				if s.stop == nil {
+					s.cutItems++
+					s.cut = int(d.InputOffset())
+				}
 			case depth == 1:
 				expectKey = true
 			}

@@ -26,6 +26,7 @@ import (
 	"mime"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -172,6 +173,7 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 			return nil, scan.stop
 		}
 		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", scan.stop, scan.cutItems))
+		doc.skipRest(scan.cutItems, countItems(body), scan.stop)
 		return gofeedParse(rewriteNamespaces(cut(), scan.namespaces))
 	}
 	f, err := gofeedParse(rewriteNamespaces(body, scan.namespaces))
@@ -192,6 +194,26 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 	return f2, nil
 }
 
+// skipRest records the items from position kept to total (exclusive) as
+// skipped because of err, so that a document cut at a limit still
+// accounts for the items it lists: one by one for the first MaxItems of
+// them, then (a million tiny items must not cost a million entries) one
+// entry for the rest.
+func (d *Document) skipRest(kept, total int, err error) {
+	if total <= kept {
+		return
+	}
+	reason := fmt.Sprintf("left unread: the document breaks a limit (%v)", err)
+	end := min(total, kept+MaxItems)
+	d.Skipped = slices.Grow(d.Skipped, end-kept+1)
+	for i := kept; i < end; i++ {
+		d.Skipped = append(d.Skipped, Skip{Index: i, Reason: reason})
+	}
+	if end < total {
+		d.Skipped = append(d.Skipped, Skip{Index: end, Reason: fmt.Sprintf("this item and the %d after it %s", total-end-1, reason)})
+	}
+}
+
 func feedRoot(local string) bool {
 	return local == "rss" || local == "rdf" || local == "feed"
 }
@@ -208,6 +230,7 @@ func readJSON(body []byte, doc *Document) (*gofeed.Feed, error) {
 			return nil, scan.stop
 		}
 		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", scan.stop, scan.cutItems))
+		doc.skipRest(scan.cutItems, scan.items, scan.stop)
 		body = append(body[:scan.cut:scan.cut], "]}"...)
 	}
 	clean, rep, broken, ok := readJSONFeed(body)
@@ -217,6 +240,7 @@ func readJSON(body []byte, doc *Document) (*gofeed.Feed, error) {
 	if broken != nil {
 		if isLimit(broken) {
 			doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", broken, MaxItems))
+			doc.skipRest(MaxItems, scan.items, broken)
 		} else {
 			if rep.items == 0 {
 				return nil, fmt.Errorf("parse feed: %w", broken)

@@ -3,7 +3,19 @@
 // <source> from its universal model), and fixing the charset cases gofeed
 // alone gets wrong: an encoding given only in the HTTP Content-Type,
 // undeclared or mislabelled legacy bytes, UTF-8 labelled as a legacy
-// charset, UTF-16, and JSON that is not UTF-8.
+// charset, UTF-16 with or without a byte order mark, and JSON that is not
+// UTF-8.
+//
+// Partner documents are hostile. Before gofeed sees one, a streaming pass
+// bounds its structure (MaxDepth, MaxAttrs: refused; MaxItems,
+// MaxElements, MaxAttributes, MaxSplitText, MaxValues: the complete items
+// before the limit are kept), so that reading a 10 MB document never
+// overflows the stack nor needs more than a small multiple of its size.
+// Bad parts cost only themselves: characters XML forbids are dropped, a
+// JSON Feed field of the wrong type is coerced or dropped, an item that
+// cannot be read is skipped with its position (Document.Skipped), and a
+// document broken part-way keeps its complete items (Document.Repairs
+// says what was mended).
 package parse
 
 import (
@@ -14,6 +26,7 @@ import (
 	"mime"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -54,6 +67,18 @@ type Document struct {
 	// document cut after its last complete item, fields of the wrong type
 	// coerced): the source's status shows them.
 	Repairs []string
+}
+
+// Position returns the position in the partner's document of
+// d.Feed.Items[i]: items skipped as unreadable are not in the feed.
+func (d *Document) Position(i int) int {
+	for _, s := range d.Skipped {
+		if s.Index > i {
+			break
+		}
+		i++
+	}
+	return i
 }
 
 // Parse parses body like Read and returns only the feed.
@@ -148,6 +173,7 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 			return nil, scan.stop
 		}
 		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", scan.stop, scan.cutItems))
+		doc.skipRest(scan.cutItems, countItems(body), scan.stop)
 		return gofeedParse(rewriteNamespaces(cut(), scan.namespaces))
 	}
 	f, err := gofeedParse(rewriteNamespaces(body, scan.namespaces))
@@ -168,6 +194,26 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 	return f2, nil
 }
 
+// skipRest records the items from position kept to total (exclusive) as
+// skipped because of err, so that a document cut at a limit still
+// accounts for the items it lists: one by one for the first MaxItems of
+// them, then (a million tiny items must not cost a million entries) one
+// entry for the rest.
+func (d *Document) skipRest(kept, total int, err error) {
+	if total <= kept {
+		return
+	}
+	reason := fmt.Sprintf("left unread: the document breaks a limit (%v)", err)
+	end := min(total, kept+MaxItems)
+	d.Skipped = slices.Grow(d.Skipped, end-kept+1)
+	for i := kept; i < end; i++ {
+		d.Skipped = append(d.Skipped, Skip{Index: i, Reason: reason})
+	}
+	if end < total {
+		d.Skipped = append(d.Skipped, Skip{Index: end, Reason: fmt.Sprintf("this item and the %d after it %s", total-end-1, reason)})
+	}
+}
+
 func feedRoot(local string) bool {
 	return local == "rss" || local == "rdf" || local == "feed"
 }
@@ -184,6 +230,7 @@ func readJSON(body []byte, doc *Document) (*gofeed.Feed, error) {
 			return nil, scan.stop
 		}
 		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", scan.stop, scan.cutItems))
+		doc.skipRest(scan.cutItems, scan.items, scan.stop)
 		body = append(body[:scan.cut:scan.cut], "]}"...)
 	}
 	clean, rep, broken, ok := readJSONFeed(body)
@@ -193,6 +240,7 @@ func readJSON(body []byte, doc *Document) (*gofeed.Feed, error) {
 	if broken != nil {
 		if isLimit(broken) {
 			doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", broken, MaxItems))
+			doc.skipRest(MaxItems, scan.items, broken)
 		} else {
 			if rep.items == 0 {
 				return nil, fmt.Errorf("parse feed: %w", broken)

@@ -91,10 +91,10 @@ func TestRead_JSONUnreadableItems(t *testing.T) {
 		t.Errorf("items %d, want 0 and 5", len(doc.Feed.Items))
 	}
 	want := []parse.Skip{
-		{Index: 1, Reason: "item 1 is a string, not an object"},
-		{Index: 2, Reason: "item 2 is a number, not an object"},
-		{Index: 3, Reason: "item 3 is null, not an object"},
-		{Index: 4, Reason: "item 4 is a list, not an object"},
+		{Index: 1, Reason: "a string where an item object belongs"},
+		{Index: 2, Reason: "a number where an item object belongs"},
+		{Index: 3, Reason: "null where an item object belongs"},
+		{Index: 4, Reason: "a list where an item object belongs"},
 	}
 	if len(doc.Skipped) != len(want) {
 		t.Fatalf("skipped %v, want %v", doc.Skipped, want)
@@ -268,5 +268,18 @@ func TestRead_Truncated(t *testing.T) {
 	doc, err := parse.Read([]byte(rss+rssTail), "")
 	if err != nil || len(doc.Repairs) != 0 || len(doc.Feed.Items) != 2 {
 		t.Errorf("complete document: %v, repairs %q", err, doc.Repairs)
+	}
+}
+
+func TestDocument_Position(t *testing.T) {
+	doc := &parse.Document{Skipped: []parse.Skip{{Index: 0}, {Index: 2}, {Index: 3}, {Index: 7}}}
+	// Document positions 1, 4, 5, 6, 8 are items 0..4.
+	for i, want := range []int{1, 4, 5, 6, 8, 9} {
+		if got := doc.Position(i); got != want {
+			t.Errorf("Position(%d) = %d, want %d", i, got, want)
+		}
+	}
+	if got := (&parse.Document{}).Position(3); got != 3 {
+		t.Errorf("nothing skipped: Position(3) = %d", got)
 	}
 }

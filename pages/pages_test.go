@@ -3,7 +3,9 @@ package pages_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -594,5 +597,57 @@ func TestPrefersHTML(t *testing.T) {
 		if got := pages.PrefersHTML(req); got != tc.want {
 			t.Errorf("PrefersHTML(%q) = %v, want %v", tc.accept, got, tc.want)
 		}
+	}
+}
+
+// flaky is the store with an outage switch.
+type flaky struct {
+	pages.Store
+	down atomic.Bool
+}
+
+func (f *flaky) Article(ctx context.Context, id string) (store.ArticleView, error) {
+	if f.down.Load() {
+		return store.ArticleView{}, errors.New("connection refused")
+	}
+	return f.Store.Article(ctx, id)
+}
+
+func (f *flaky) Articles(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[store.ArticleView], error) {
+	if f.down.Load() {
+		return store.Page[store.ArticleView]{}, errors.New("connection refused")
+	}
+	return f.Store.Articles(ctx, feed, offset, limit)
+}
+
+// During an outage the last good copy of a page is served; a page never
+// rendered is 503.
+func TestStaleIfError(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	st := &flaky{Store: f.st}
+	r := feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil)
+	p := pages.New(pages.Options{Renderer: r, Store: st, Comments: pages.CommentRules{Enabled: true}, Now: f.nowFunc})
+	p.SetSources(sources)
+	mux := http.NewServeMux()
+	fsrv := feeds.NewServer(feeds.Options{Renderer: r, Store: f.st, Pages: p})
+	fsrv.Routes(mux)
+	get := func(path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", base+path, nil)
+		req.Header.Set("Accept", browserAccept)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		return rec
+	}
+	good := get("/articles/" + f.ferry)
+	if good.Code != 200 {
+		t.Fatalf("before the outage: %d", good.Code)
+	}
+	st.down.Store(true)
+	p.Invalidate(nil)
+	if rec := get("/articles/" + f.ferry); rec.Code != 200 || rec.Body.String() != good.Body.String() {
+		t.Errorf("during the outage the cached page = %d", rec.Code)
+	}
+	if rec := get("/"); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("a page never rendered during the outage = %d, want 503", rec.Code)
 	}
 }

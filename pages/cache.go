@@ -44,6 +44,7 @@ type doc struct {
 	hETag, hGzETag     []string
 	hLength, hGzLength []string
 	noindex            bool
+	expires            time.Time
 	gen                uint64
 	deps               []store.FeedKey
 	vers               []uint64
@@ -60,6 +61,7 @@ type cache struct {
 	docs    map[Key]*doc
 	renders atomic.Int64
 	flight  sync.Map // Key → *call
+	now     func() time.Time
 }
 
 type call struct {
@@ -74,7 +76,8 @@ const maxDocs = 20000
 
 func (c *cache) seqNow() uint64 { return c.seq.Load() }
 
-func (c *cache) init() {
+func (c *cache) init(now func() time.Time) {
+	c.now = now
 	c.ver = map[store.FeedKey]uint64{}
 	c.docs = map[Key]*doc{}
 }
@@ -110,7 +113,7 @@ func (c *cache) get(k Key) (d *doc, fresh bool) {
 	if d == nil {
 		return nil, false
 	}
-	if d.gen != c.gen {
+	if d.gen != c.gen || !d.expires.IsZero() && c.now().After(d.expires) {
 		return d, false
 	}
 	for i, dep := range d.deps {
@@ -207,7 +210,7 @@ func (s *Server) load(ctx context.Context, k Key) (*doc, error) {
 		return nil, err
 	}
 	d := newDoc(out.body, out.noindex)
-	d.gen, d.deps, d.vers = out.gen, out.deps, out.vers
+	d.gen, d.deps, d.vers, d.expires = out.gen, out.deps, out.vers, out.expires
 	s.cache.put(k, d)
 	c.d = d
 	return d, nil

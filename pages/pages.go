@@ -130,7 +130,7 @@ func New(opts Options) *Server {
 			"add": func(a, b int) int { return a + b },
 		}).ParseFS(templateFS, "templates/*.html")),
 	}
-	s.cache.init()
+	s.cache.init(opts.Now)
 	ancestors := []string{"'self'"}
 	if o := originOf(s.r.Site().BaseURL); o != "" {
 		ancestors = append(ancestors, o)

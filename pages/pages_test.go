@@ -651,3 +651,30 @@ func TestStaleIfError(t *testing.T) {
 		t.Errorf("a page never rendered during the outage = %d, want 503", rec.Code)
 	}
 }
+
+// A cached page whose comments close goes stale at that moment.
+func TestCache_ClosesOnTime(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	var now atomic.Int64
+	now.Store(t0.Add(2 * time.Hour).Unix())
+	r := feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil)
+	p := pages.New(pages.Options{Renderer: r, Store: f.st, Now: func() time.Time { return time.Unix(now.Load(), 0) },
+		Comments: pages.CommentRules{Enabled: true, CloseAfter: 24 * time.Hour}})
+	p.SetSources(sources)
+	mux := http.NewServeMux()
+	feeds.NewServer(feeds.Options{Renderer: r, Store: f.st, Pages: p}).Routes(mux)
+	get := func() string {
+		req := httptest.NewRequest("GET", base+"/articles/"+f.ferry, nil)
+		req.Header.Set("Accept", browserAccept)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	if body := get(); !strings.Contains(body, "<form") {
+		t.Fatal("open article without a form")
+	}
+	now.Store(t0.Add(26 * time.Hour).Unix()) // first_seen (t0+1h) + 24h has passed
+	if body := get(); strings.Contains(body, "<form") || !strings.Contains(body, "Comments are closed on this article.") {
+		t.Error("the cached page still offers the form after comments closed")
+	}
+}

@@ -21,6 +21,7 @@ import (
 type rendered struct {
 	body    []byte
 	noindex bool
+	expires time.Time // when the page goes stale by itself (comments close); zero: never
 	gen     uint64
 	deps    []store.FeedKey
 	vers    []uint64
@@ -89,6 +90,7 @@ type catLink struct{ Label, URL string }
 
 type articlePage struct {
 	common
+	closesAt              time.Time
 	Title                 string
 	Authors               []person
 	SourceName, SourceURL string
@@ -103,9 +105,10 @@ type articlePage struct {
 }
 
 type pager struct {
-	Label      string
-	Page, Last int
-	Prev, Next string
+	Label              string
+	PrevText, NextText string
+	Page, Last         int
+	Prev, Next         string
 }
 
 type notice struct{ Kind, Text string }
@@ -199,6 +202,7 @@ func (s *Server) render(ctx context.Context, k Key, v *variant) (*rendered, erro
 			return nil, err
 		}
 		out.noindex = p.Head.NoIndex
+		out.expires = p.closesAt
 		name, data = "article", p
 		if k.Kind == KindThread {
 			name = "embed"
@@ -438,6 +442,9 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 	t.Count, t.Title, t.FeedBase = av.CommentCount, p.Title, self+"/comments"
 	t.Embed = k.Kind == KindThread
 	closed := s.closed(a)
+	if c := s.opts.Comments; closed == "" && c.CloseAfter > 0 {
+		p.closesAt = a.FirstSeen.Add(c.CloseAfter)
+	}
 	roots := buildThread(all, s.opts.Comments.MaxDepth)
 	per := s.opts.ThreadsPerPage
 	last := max(1, (len(roots)+per-1)/per)
@@ -450,7 +457,7 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 		}
 		return pageURL + "?comments=" + strconv.Itoa(n) + "#comments"
 	}
-	t.Pager = pager{Label: "Comment pages", Page: k.Page, Last: last}
+	t.Pager = pager{Label: "Comment pages", PrevText: "Earlier comments", NextText: "Later comments", Page: k.Page, Last: last}
 	if k.Page > 1 {
 		t.Pager.Prev = pageOf(k.Page - 1)
 	}
@@ -657,7 +664,7 @@ func (s *Server) listData(ctx context.Context, k Key) (*listPage, []store.FeedKe
 		}
 		return pageURL + "?page=" + strconv.Itoa(n)
 	}
-	p.Pager = pager{Label: "Pages", Page: k.Page, Last: last}
+	p.Pager = pager{Label: "Pages", PrevText: "Newer", NextText: "Older", Page: k.Page, Last: last}
 	if k.Page > 1 {
 		p.Pager.Prev = pageOf(k.Page - 1)
 	}

@@ -678,3 +678,25 @@ func TestCache_ClosesOnTime(t *testing.T) {
 		t.Error("the cached page still offers the form after comments closed")
 	}
 }
+
+// A published comment on a later comment page lands the reader there.
+func TestCommentForm_LandsOnItsPage(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	r := feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil)
+	p := pages.New(pages.Options{Renderer: r, Store: f.st, Comments: pages.CommentRules{Enabled: true}, ThreadsPerPage: 1, Now: f.nowFunc})
+	p.SetSources(sources)
+	inner := http.NewServeMux()
+	comments.NewHandler(f.csvc, comments.HandlerOptions{BaseURL: base}).Routes(inner)
+	self := base + "/articles/" + f.ferry
+	form := url.Values{"redirect": {self}, "author": {"Reader One"}, "email": {"one@readers.example"}, "body": {"A third thread."}}
+	req := httptest.NewRequest("POST", self+"/comments", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetPathValue("id", f.ferry)
+	rec := httptest.NewRecorder()
+	p.CommentForm(inner).ServeHTTP(rec, req)
+	loc := rec.Header().Get("Location")
+	// Threads oldest first, one a page: Ann's, Reader One's, then this one.
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, self+"?comments=3&posted=c") || !strings.Contains(loc, "#comment-c") {
+		t.Errorf("status %d Location %q", rec.Code, loc)
+	}
+}

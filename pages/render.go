@@ -425,19 +425,10 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 	if k.Kind == KindThread {
 		pageURL = self + "/comments"
 	}
-	var all []*syndicate.Comment
-	const chunk = 500
-	for off := 0; off < maxThread; off += chunk {
-		pg, err := s.st.Comments(ctx, store.ArticleCommentsFeed(a.ID), off, chunk)
-		if err != nil {
-			return err
-		}
-		all = append(all, pg.Items...)
-		if len(pg.Items) < chunk {
-			break
-		}
+	all, err := s.allComments(ctx, a.ID)
+	if err != nil {
+		return err
 	}
-	slices.Reverse(all) // the store lists newest first; threads read oldest first
 	t := &p.Thread
 	t.Count, t.Title, t.FeedBase = av.CommentCount, p.Title, self+"/comments"
 	t.Embed = k.Kind == KindThread
@@ -522,6 +513,25 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 		}
 	}
 	return nil
+}
+
+// allComments reads an article's approved comments, oldest first (the
+// store lists them newest first; threads read oldest first).
+func (s *Server) allComments(ctx context.Context, id string) ([]*syndicate.Comment, error) {
+	var all []*syndicate.Comment
+	const chunk = 500
+	for off := 0; off < maxThread; off += chunk {
+		pg, err := s.st.Comments(ctx, store.ArticleCommentsFeed(id), off, chunk)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pg.Items...)
+		if len(pg.Items) < chunk {
+			break
+		}
+	}
+	slices.Reverse(all)
+	return all, nil
 }
 
 // closed says why comments are closed on a, or "" when they are open.

@@ -86,7 +86,10 @@ func newFixture(t *testing.T, rules pages.CommentRules) *fixture {
 	ferry := entry("harbor", "ferry", `Winter ferry schedule drops two "Pellan" sailings </script><script>alert(1)</script>`, t0, "Ferries", "Pellan Island")
 	apply("harbor", ferry, entry("harbor", "light", "Harbor Light restoration backed", t0.Add(-2*time.Hour), "Ferries"))
 	apply("wire", entry("wire", "budget", "Budget passes", t0.Add(-time.Hour)))
-	apply("ledger", entry("ledger", "bridge", "Bridge levy approved", t0.Add(-3*time.Hour)))
+	bridge := entry("ledger", "bridge", "Bridge levy approved", t0.Add(-3*time.Hour))
+	bridge.Article.Content = `<p><img src="https://ledger.example/media/bridge.jpg" alt="The bridge"></p>` + bridge.Article.Content
+	bridge.Article.Hash = bridge.Article.ContentHash()
+	apply("ledger", bridge)
 	f.ferry = syndicate.MintArticleID("harbor", ferry.Key)
 	f.wire = syndicate.MintArticleID("wire", "https://wire.example/news/budget")
 	f.ledger = syndicate.MintArticleID("ledger", "https://ledger.example/news/bridge")
@@ -268,6 +271,11 @@ func TestArticle_SEOAndMetadata(t *testing.T) {
 			}
 		})
 	}
+	// A lead image the content already shows is not shown twice.
+	if body := f.get(t, "/articles/"+f.ledger).Body.String(); strings.Contains(body, `<figure class="lead">`) ||
+		!strings.Contains(body, `<meta property="og:image" content="https://ledger.example/media/bridge.jpg">`) {
+		t.Error("the ledger's lead image is shown twice or not shared")
+	}
 	body := f.get(t, "/articles/"+f.ferry).Body.String()
 	m := scriptRe.FindStringSubmatch(body)
 	if m == nil {
@@ -370,6 +378,9 @@ func TestThread(t *testing.T) {
 	rec := f2.get(t, "/articles/"+f2.ferry+"/comments")
 	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self' "+base+" https://cms.partner.example") {
 		t.Errorf("thread CSP = %q", csp)
+	}
+	if rec.Header().Get("X-Robots-Tag") != "noindex" {
+		t.Error("the embeddable thread may be indexed")
 	}
 	if rec.Header().Get("X-Frame-Options") != "" {
 		t.Error("the embeddable thread sends X-Frame-Options")

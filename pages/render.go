@@ -91,6 +91,7 @@ type catLink struct{ Label, URL string }
 type articlePage struct {
 	common
 	closesAt              time.Time
+	shareImage            string // og:image and JSON-LD image
 	Title                 string
 	Authors               []person
 	SourceName, SourceURL string
@@ -293,6 +294,10 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePa
 	if p.SourceURL == "" {
 		p.SourceURL = self
 	}
+	p.shareImage = p.Image
+	if p.Image != "" && strings.Contains(a.Content, p.Image) {
+		p.Image = "" // the content shows it already; og:image and JSON-LD keep it
+	}
 	for _, au := range a.Authors {
 		if strings.TrimSpace(au.Name) != "" {
 			p.Authors = append(p.Authors, person{Name: au.Name, URL: webURL(au.URL)})
@@ -326,8 +331,8 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePa
 	if h.Description != "" {
 		h.Meta = append(h.Meta, metaProp{"og:description", h.Description})
 	}
-	if p.Image != "" {
-		h.Meta = append(h.Meta, metaProp{"og:image", p.Image})
+	if p.shareImage != "" {
+		h.Meta = append(h.Meta, metaProp{"og:image", p.shareImage})
 	}
 	h.Meta = append(h.Meta, metaProp{"article:published_time", p.Published.ISO}, metaProp{"article:modified_time", a.Updated.UTC().Format(time.RFC3339)})
 	for _, c := range p.Categories {
@@ -343,6 +348,7 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePa
 		p.Head.Canonical = ""
 		p.Head.Meta = nil
 		p.Head.JSONLD = ""
+		p.Head.NoIndex = true // made for other sites' frames: the article page is the one to index
 	}
 	if err := s.thread(ctx, k, v, av, p); err != nil {
 		return nil, nil, err
@@ -388,8 +394,8 @@ func (s *Server) jsonLD(a *syndicate.Article, p *articlePage, self, original str
 	for _, au := range p.Authors {
 		ld.Author = append(ld.Author, thing{Type: "Person", Name: au.Name, URL: au.URL})
 	}
-	if p.Image != "" {
-		ld.Image = []string{p.Image}
+	if p.shareImage != "" {
+		ld.Image = []string{p.shareImage}
 	}
 	if src.Name != "" {
 		ld.Source = &thing{Type: "Organization", Name: src.Name, URL: webURL(src.SiteURL)}

@@ -141,6 +141,19 @@ type xmlScan struct {
 	// namespaces maps namespace URIs declared in the document to the
 	// spelling gofeed recognizes (see canonicalNamespace).
 	namespaces map[string]string
+	// misplaced lists items found inside an element that is not their
+	// feed's container (a partner left <itunes:category> open before its
+	// items): inserting the end tags at each offset puts them back.
+	misplaced []insertion
+}
+
+// insertion is text to insert into a document at a byte offset.
+type insertion struct {
+	off  int
+	text string
+	line int
+	// what names the elements closed, for the repair note.
+	what string
 }
 
 type frame struct {
@@ -190,6 +203,7 @@ func scanXML(body []byte) (*xmlScan, error) {
 	elements, items, attrs, copies, inScope := 0, 0, 0, 0, 0
 	seenRoot := false
 	for {
+		before := int(d.InputOffset())
 		tok, err := d.RawToken()
 		if err == io.EOF {
 			if len(stack) > 0 {
@@ -228,6 +242,24 @@ func scanXML(body []byte) (*xmlScan, error) {
 				return s, nil
 			}
 			f := frame{name: t.Name, container: feedParent(t.Name.Local)}
+			if n := len(stack); n > 1 && isItem(t.Name.Local) && !feedParent(stack[n-1].name.Local) && len(s.misplaced) < MaxItems {
+				// An item inside something else (not another item): close
+				// what stands between it and its feed's container.
+				for i := n - 2; i >= 0; i-- {
+					if stack[i].item {
+						break
+					}
+					if stack[i].container {
+						open := stack[i+1:]
+						s.misplaced = append(s.misplaced, insertion{off: before, text: closers(open), line: line, what: "<" + qname(open[0].name) + ">"})
+						for _, fr := range open {
+							inScope -= fr.decls
+						}
+						stack = stack[:i+1]
+						break
+					}
+				}
+			}
 			if n := len(stack); n > 0 && isItem(t.Name.Local) && feedParent(stack[n-1].name.Local) {
 				f.item = true
 				items++
@@ -430,6 +462,30 @@ func rootName(body []byte) string {
 			return strings.ToLower(t.Name.Local)
 		}
 	}
+}
+
+// qname is an element's name as written.
+func qname(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
+}
+
+// insert returns body with each insertion (in offset order) applied.
+func insert(body []byte, ins []insertion) []byte {
+	n := len(body)
+	for _, in := range ins {
+		n += len(in.text)
+	}
+	out := make([]byte, 0, n)
+	last := 0
+	for _, in := range ins {
+		out = append(out, body[last:in.off]...)
+		out = append(out, in.text...)
+		last = in.off
+	}
+	return append(out, body[last:]...)
 }
 
 // closers returns the end tags that close the open elements, innermost first.

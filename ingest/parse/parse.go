@@ -161,7 +161,19 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 		return nil, err
 	}
 	if !feedRoot(scan.root) {
+		if inner := embeddedFeed(body, scan.root); inner != nil {
+			doc.Repairs = append(doc.Repairs, fmt.Sprintf("the feed is wrapped in a <%s> document: read the feed inside it", scan.root))
+			return readXML(inner, doc)
+		}
 		return gofeedParse(body)
+	}
+	if len(scan.misplaced) > 0 {
+		first := scan.misplaced[0]
+		doc.Repairs = append(doc.Repairs, fmt.Sprintf("line %d: an item inside %s, which the partner never closed: closed it there (%d such items)", first.line, first.what, len(scan.misplaced)))
+		body = insert(body, scan.misplaced)
+		if scan, err = scanXML(body); err != nil {
+			return nil, err
+		}
 	}
 	cut := func() []byte {
 		out := make([]byte, 0, scan.cut+len(scan.closers))
@@ -192,6 +204,41 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 	}
 	doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: kept the %d complete items before the break", err, scan.cutItems))
 	return f2, nil
+}
+
+// embeddedFeed finds a feed root element inside another document (an
+// XHTML page whose body holds an Atom feed, as some blog tools serve) and
+// returns it as a document of its own, or nil. Only a page root is
+// searched, and only for a start tag that declares the Atom namespace or
+// an <rss version> element, with its matching last end tag.
+func embeddedFeed(body []byte, root string) []byte {
+	if root != "html" {
+		return nil
+	}
+	for _, c := range []struct{ open, close string }{{"<feed", "</feed>"}, {"<rss", "</rss>"}} {
+		i := bytes.Index(body, []byte(c.open))
+		if i < 0 || len(body) <= i+len(c.open) {
+			continue
+		}
+		if b := body[i+len(c.open)]; b != ' ' && b != '\t' && b != '\n' && b != '\r' && b != '>' {
+			continue
+		}
+		j := bytes.LastIndex(body, []byte(c.close))
+		if j < i {
+			continue
+		}
+		tag := body[i:min(len(body), i+2000)]
+		if end := bytes.IndexByte(tag, '>'); end > 0 {
+			tag = tag[:end]
+		}
+		if c.open == "<feed" && !bytes.Contains(tag, []byte("http://www.w3.org/2005/Atom")) || c.open == "<rss" && !bytes.Contains(tag, []byte("version")) {
+			continue
+		}
+		out := make([]byte, 0, j+len(c.close)-i+40)
+		out = append(out, `<?xml version="1.0" encoding="utf-8"?>`+"\n"...)
+		return append(out, body[i:j+len(c.close)]...)
+	}
+	return nil
 }
 
 // skipRest records the items from position kept to total (exclusive) as

@@ -182,7 +182,7 @@ func fingerprint(key []byte, value string) string {
 	return b64.EncodeToString(sign(key, "token-fp", value))[:16]
 }
 
-var b64 = base64.RawURLEncoding
+var b64 = base64.RawURLEncoding.Strict() // one spelling per value: a signature cannot be re-spelled
 
 func (p *Page) key(ctx context.Context) ([]byte, error) {
 	p.mu.Lock()

@@ -125,6 +125,9 @@ func (in *Ingester) pollCommentFeed(ctx context.Context, cs CommentStore, src sy
 	if err != nil {
 		return 0, fmt.Errorf("parse: %w", err)
 	}
+	for _, r := range doc.Repairs {
+		in.log.Warn("partner comment feed repaired", "article_id", a.ID, "repair", r)
+	}
 	comments := normalize.Comments(doc.Feed, a, normalize.Options{Now: now, Policy: in.opts.Policy})
 	n, err := cs.AddPartnerComments(ctx, a.ID, comments)
 	if err != nil {

@@ -313,7 +313,11 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		FeedURL: feedURL, Now: in.opts.Now(), StripParams: in.opts.StripParams, Policy: in.opts.Policy,
 		Body: resp.Body,
 	})
+	for i := range norm.Skipped {
+		norm.Skipped[i].Index = doc.Position(norm.Skipped[i].Index)
+	}
 	norm.Skipped = append(norm.Skipped, doc.Skipped...)
+	slices.SortStableFunc(norm.Skipped, func(a, b normalize.Skip) int { return a.Index - b.Index })
 	now := in.opts.Now().UTC().Truncate(time.Second)
 	plan := in.plan(norm, now)
 	logProblems(log, norm, plan.skipped)
@@ -335,10 +339,9 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	moved()
 	st.Normalizer = syndicate.NormalizerVersion
 	st.LastSuccess = in.opts.Now()
-	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, ""
 	// A document read only in part (truncated, cut at a limit) is a
 	// success whose status still says what was lost.
-	st.LastError = strings.Join(doc.Repairs, "; ")
+	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, strings.Join(doc.Repairs, "; ")
 }
 
 // skip is one partner entry left out of a pass.

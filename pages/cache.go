@@ -39,14 +39,15 @@ var errPastEnd = errors.New("page past the end")
 
 // doc is one rendered page, ready to serve.
 type doc struct {
-	body, gz     []byte
-	etag, gzETag string
-	length       string
-	gzLength     string
-	noindex      bool
-	gen          uint64
-	deps         []store.FeedKey
-	vers         []uint64
+	body, gz           []byte
+	etag, gzETag       string
+	hETag, hGzETag     []string
+	hLength, hGzLength []string
+	noindex            bool
+	expires            time.Time
+	gen                uint64
+	deps               []store.FeedKey
+	vers               []uint64
 }
 
 // cache keeps rendered pages until a feed they were built on changes. It
@@ -60,6 +61,7 @@ type cache struct {
 	docs    map[Key]*doc
 	renders atomic.Int64
 	flight  sync.Map // Key → *call
+	now     func() time.Time
 }
 
 type call struct {
@@ -74,7 +76,8 @@ const maxDocs = 20000
 
 func (c *cache) seqNow() uint64 { return c.seq.Load() }
 
-func (c *cache) init() {
+func (c *cache) init(now func() time.Time) {
+	c.now = now
 	c.ver = map[store.FeedKey]uint64{}
 	c.docs = map[Key]*doc{}
 }
@@ -110,7 +113,7 @@ func (c *cache) get(k Key) (d *doc, fresh bool) {
 	if d == nil {
 		return nil, false
 	}
-	if d.gen != c.gen {
+	if d.gen != c.gen || !d.expires.IsZero() && c.now().After(d.expires) {
 		return d, false
 	}
 	for i, dep := range d.deps {
@@ -137,8 +140,10 @@ func newDoc(body []byte, noindex bool) *doc {
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	zw.Write(body)
 	zw.Close()
-	return &doc{body: body, gz: gz.Bytes(), etag: `"` + tag + `"`, gzETag: `"` + tag + `-gz"`,
-		length: strconv.Itoa(len(body)), gzLength: strconv.Itoa(gz.Len()), noindex: noindex}
+	d := &doc{body: body, gz: gz.Bytes(), etag: `"` + tag + `"`, gzETag: `"` + tag + `-gz"`, noindex: noindex,
+		hLength: []string{strconv.Itoa(len(body))}, hGzLength: []string{strconv.Itoa(gz.Len())}}
+	d.hETag, d.hGzETag = []string{d.etag}, []string{d.gzETag}
+	return d
 }
 
 // Outage handling, as for the feeds: with a stale copy in hand a
@@ -205,7 +210,7 @@ func (s *Server) load(ctx context.Context, k Key) (*doc, error) {
 		return nil, err
 	}
 	d := newDoc(out.body, out.noindex)
-	d.gen, d.deps, d.vers = out.gen, out.deps, out.vers
+	d.gen, d.deps, d.vers, d.expires = out.gen, out.deps, out.vers, out.expires
 	s.cache.put(k, d)
 	c.d = d
 	return d, nil
@@ -221,52 +226,78 @@ func (s *Server) Render(ctx context.Context, k Key) ([]byte, error) {
 	return out.body, nil
 }
 
-// securityHeaders are a page's headers besides caching: a strict CSP
-// (no script, our own styles, images over https), and framing only for
-// the embeddable thread.
-func (s *Server) securityHeaders(h http.Header, k Key) {
-	frame := "frame-ancestors 'none'"
-	if k.Kind == KindThread {
-		frame = s.frameCSP
-	} else {
-		h.Set("X-Frame-Options", "DENY")
-	}
+// pageHeaders are the fixed headers of a page kind, precomputed so a
+// cache hit only assigns slices: a strict CSP (no script, our own styles,
+// images over https) and framing only for the embeddable thread.
+type pageHeaders struct {
+	csp, frame, nosniff, referrer []string
+}
+
+func (s *Server) newHeaders(frameAncestors string) pageHeaders {
 	form := "form-action 'self'"
 	if o := originOf(s.r.Site().BaseURL); o != "" {
 		form += " " + o
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src https: 'self'; media-src https:; frame-src https:; "+
-		form+"; base-uri 'none'; "+frame)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	csp := "default-src 'none'; style-src 'self'; img-src https: 'self'; media-src https:; frame-src https:; " +
+		form + "; base-uri 'none'; " + frameAncestors
+	h := pageHeaders{csp: []string{csp}, nosniff: []string{"nosniff"}, referrer: []string{"strict-origin-when-cross-origin"}}
+	if frameAncestors == "frame-ancestors 'none'" {
+		h.frame = []string{"DENY"}
+	}
+	return h
 }
+
+func (s *Server) securityHeaders(h http.Header, k Key) {
+	ph := &s.hPage
+	if k.Kind == KindThread {
+		ph = &s.hThread
+	}
+	h["Content-Security-Policy"] = ph.csp
+	if ph.frame != nil {
+		h["X-Frame-Options"] = ph.frame
+	}
+	h["X-Content-Type-Options"] = ph.nosniff
+	h["Referrer-Policy"] = ph.referrer
+}
+
+var (
+	hHTML     = []string{"text/html; charset=utf-8"}
+	hGzip     = []string{"gzip"}
+	hNoIndex  = []string{"noindex"}
+	hVaryEnc  = []string{"Accept-Encoding"}
+	hVaryBoth = []string{"Accept, Accept-Encoding"}
+)
 
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, k Key, d *doc) {
 	h := w.Header()
-	s.securityHeaders(h, k)
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(s.opts.CacheMaxAge.Seconds())))
-	h.Add("Vary", "Accept-Encoding")
-	if d.noindex {
-		h.Set("X-Robots-Tag", "noindex")
-	}
 	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
-	tag := d.etag
-	if gz {
-		tag = d.gzETag
+	h["Cache-Control"] = s.hCacheControl
+	if k.Kind == KindArticle {
+		h["Vary"] = hVaryBoth // the same URL serves JSON to other clients
+	} else {
+		h["Vary"] = hVaryEnc
 	}
-	h.Set("ETag", tag)
+	if gz {
+		h["Etag"] = d.hGzETag
+	} else {
+		h["Etag"] = d.hETag
+	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, d.etag, d.gzETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", "text/html; charset=utf-8")
+	s.securityHeaders(h, k)
+	if d.noindex {
+		h["X-Robots-Tag"] = hNoIndex
+	}
+	h["Content-Type"] = hHTML
 	body := d.body
 	if gz {
-		h.Set("Content-Encoding", "gzip")
-		h.Set("Content-Length", d.gzLength)
+		h["Content-Encoding"] = hGzip
+		h["Content-Length"] = d.hGzLength
 		body = d.gz
 	} else {
-		h.Set("Content-Length", d.length)
+		h["Content-Length"] = d.hLength
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
@@ -293,6 +324,9 @@ func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, k Key, v *
 	}
 	h := w.Header()
 	s.securityHeaders(h, k)
+	if k.Kind == KindArticle {
+		h["Vary"] = hVaryBoth
+	}
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Robots-Tag", "noindex")
 	h.Set("Content-Type", "text/html; charset=utf-8")

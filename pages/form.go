@@ -2,11 +2,13 @@ package pages
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"syndicate"
@@ -136,14 +138,41 @@ func (s *Server) afterPost(w http.ResponseWriter, r *http.Request, kind, id, loc
 		http.Redirect(w, r, page, http.StatusSeeOther)
 		return
 	}
-	target := page + "?posted=" + url.QueryEscape(cid)
+	target := page + "?"
+	anchor := "#notice"
 	if c, err := s.st.Comment(r.Context(), cid); err == nil && c.Status == syndicate.StatusApproved {
-		target += "#comment-" + cid
-	} else {
-		target += "#notice"
+		anchor = "#comment-" + cid
+		if n := s.commentPage(r.Context(), id, cid); n > 1 {
+			target += "comments=" + strconv.Itoa(n) + "&"
+		}
 	}
+	target += "posted=" + url.QueryEscape(cid) + anchor
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// commentPage is the comment page of an article that shows comment cid
+// (1 when it cannot tell).
+func (s *Server) commentPage(ctx context.Context, id, cid string) int {
+	all, err := s.allComments(ctx, id)
+	if err != nil {
+		return 1
+	}
+	var holds func(list []*commentView) bool
+	holds = func(list []*commentView) bool {
+		for _, c := range list {
+			if c.ID == cid || holds(c.Replies) {
+				return true
+			}
+		}
+		return false
+	}
+	for i, root := range buildThread(all, s.opts.Comments.MaxDepth) {
+		if holds([]*commentView{root}) {
+			return i/s.opts.ThreadsPerPage + 1
+		}
+	}
+	return 1
 }
 
 // recorder keeps the endpoint's answer for CommentForm to rewrite.

@@ -75,8 +75,10 @@ type Server struct {
 	css  []byte
 	// cssPath carries a hash of the stylesheet, so it can be cached for
 	// a year and still change with a release.
-	cssPath  string
-	frameCSP string // frame-ancestors of the embeddable thread
+	cssPath       string
+	hPage         pageHeaders // every page but the embeddable thread
+	hThread       pageHeaders // the thread: framed by the site and allowed origins
+	hCacheControl []string
 
 	mu      sync.RWMutex
 	sources map[string]syndicate.Source
@@ -128,7 +130,7 @@ func New(opts Options) *Server {
 			"add": func(a, b int) int { return a + b },
 		}).ParseFS(templateFS, "templates/*.html")),
 	}
-	s.cache.init()
+	s.cache.init(opts.Now)
 	ancestors := []string{"'self'"}
 	if o := originOf(s.r.Site().BaseURL); o != "" {
 		ancestors = append(ancestors, o)
@@ -138,7 +140,9 @@ func New(opts Options) *Server {
 			ancestors = append(ancestors, o)
 		}
 	}
-	s.frameCSP = "frame-ancestors " + strings.Join(ancestors, " ")
+	s.hPage = s.newHeaders("frame-ancestors 'none'")
+	s.hThread = s.newHeaders("frame-ancestors " + strings.Join(ancestors, " "))
+	s.hCacheControl = []string{"public, max-age=" + strconv.Itoa(int(opts.CacheMaxAge.Seconds()))}
 	return s
 }
 
@@ -245,7 +249,6 @@ func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request) bool {
 		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
 		return true
 	}
-	w.Header().Add("Vary", "Accept")
 	k := Key{Kind: KindArticle, ID: id, Page: page}
 	if v := s.variant(q); v != nil {
 		s.serveVariant(w, r, k, v)

@@ -3,7 +3,9 @@ package pages_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,7 +86,10 @@ func newFixture(t *testing.T, rules pages.CommentRules) *fixture {
 	ferry := entry("harbor", "ferry", `Winter ferry schedule drops two "Pellan" sailings </script><script>alert(1)</script>`, t0, "Ferries", "Pellan Island")
 	apply("harbor", ferry, entry("harbor", "light", "Harbor Light restoration backed", t0.Add(-2*time.Hour), "Ferries"))
 	apply("wire", entry("wire", "budget", "Budget passes", t0.Add(-time.Hour)))
-	apply("ledger", entry("ledger", "bridge", "Bridge levy approved", t0.Add(-3*time.Hour)))
+	bridge := entry("ledger", "bridge", "Bridge levy approved", t0.Add(-3*time.Hour))
+	bridge.Article.Content = `<p><img src="https://ledger.example/media/bridge.jpg" alt="The bridge"></p>` + bridge.Article.Content
+	bridge.Article.Hash = bridge.Article.ContentHash()
+	apply("ledger", bridge)
 	f.ferry = syndicate.MintArticleID("harbor", ferry.Key)
 	f.wire = syndicate.MintArticleID("wire", "https://wire.example/news/budget")
 	f.ledger = syndicate.MintArticleID("ledger", "https://ledger.example/news/bridge")
@@ -265,6 +271,11 @@ func TestArticle_SEOAndMetadata(t *testing.T) {
 			}
 		})
 	}
+	// A lead image the content already shows is not shown twice.
+	if body := f.get(t, "/articles/"+f.ledger).Body.String(); strings.Contains(body, `<figure class="lead">`) ||
+		!strings.Contains(body, `<meta property="og:image" content="https://ledger.example/media/bridge.jpg">`) {
+		t.Error("the ledger's lead image is shown twice or not shared")
+	}
 	body := f.get(t, "/articles/"+f.ferry).Body.String()
 	m := scriptRe.FindStringSubmatch(body)
 	if m == nil {
@@ -367,6 +378,9 @@ func TestThread(t *testing.T) {
 	rec := f2.get(t, "/articles/"+f2.ferry+"/comments")
 	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self' "+base+" https://cms.partner.example") {
 		t.Errorf("thread CSP = %q", csp)
+	}
+	if rec.Header().Get("X-Robots-Tag") != "noindex" {
+		t.Error("the embeddable thread may be indexed")
 	}
 	if rec.Header().Get("X-Frame-Options") != "" {
 		t.Error("the embeddable thread sends X-Frame-Options")
@@ -594,5 +608,106 @@ func TestPrefersHTML(t *testing.T) {
 		if got := pages.PrefersHTML(req); got != tc.want {
 			t.Errorf("PrefersHTML(%q) = %v, want %v", tc.accept, got, tc.want)
 		}
+	}
+}
+
+// flaky is the store with an outage switch.
+type flaky struct {
+	pages.Store
+	down atomic.Bool
+}
+
+func (f *flaky) Article(ctx context.Context, id string) (store.ArticleView, error) {
+	if f.down.Load() {
+		return store.ArticleView{}, errors.New("connection refused")
+	}
+	return f.Store.Article(ctx, id)
+}
+
+func (f *flaky) Articles(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[store.ArticleView], error) {
+	if f.down.Load() {
+		return store.Page[store.ArticleView]{}, errors.New("connection refused")
+	}
+	return f.Store.Articles(ctx, feed, offset, limit)
+}
+
+// During an outage the last good copy of a page is served; a page never
+// rendered is 503.
+func TestStaleIfError(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	st := &flaky{Store: f.st}
+	r := feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil)
+	p := pages.New(pages.Options{Renderer: r, Store: st, Comments: pages.CommentRules{Enabled: true}, Now: f.nowFunc})
+	p.SetSources(sources)
+	mux := http.NewServeMux()
+	fsrv := feeds.NewServer(feeds.Options{Renderer: r, Store: f.st, Pages: p})
+	fsrv.Routes(mux)
+	get := func(path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", base+path, nil)
+		req.Header.Set("Accept", browserAccept)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		return rec
+	}
+	good := get("/articles/" + f.ferry)
+	if good.Code != 200 {
+		t.Fatalf("before the outage: %d", good.Code)
+	}
+	st.down.Store(true)
+	p.Invalidate(nil)
+	if rec := get("/articles/" + f.ferry); rec.Code != 200 || rec.Body.String() != good.Body.String() {
+		t.Errorf("during the outage the cached page = %d", rec.Code)
+	}
+	if rec := get("/"); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("a page never rendered during the outage = %d, want 503", rec.Code)
+	}
+}
+
+// A cached page whose comments close goes stale at that moment.
+func TestCache_ClosesOnTime(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	var now atomic.Int64
+	now.Store(t0.Add(2 * time.Hour).Unix())
+	r := feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil)
+	p := pages.New(pages.Options{Renderer: r, Store: f.st, Now: func() time.Time { return time.Unix(now.Load(), 0) },
+		Comments: pages.CommentRules{Enabled: true, CloseAfter: 24 * time.Hour}})
+	p.SetSources(sources)
+	mux := http.NewServeMux()
+	feeds.NewServer(feeds.Options{Renderer: r, Store: f.st, Pages: p}).Routes(mux)
+	get := func() string {
+		req := httptest.NewRequest("GET", base+"/articles/"+f.ferry, nil)
+		req.Header.Set("Accept", browserAccept)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	if body := get(); !strings.Contains(body, "<form") {
+		t.Fatal("open article without a form")
+	}
+	now.Store(t0.Add(26 * time.Hour).Unix()) // first_seen (t0+1h) + 24h has passed
+	if body := get(); strings.Contains(body, "<form") || !strings.Contains(body, "Comments are closed on this article.") {
+		t.Error("the cached page still offers the form after comments closed")
+	}
+}
+
+// A published comment on a later comment page lands the reader there.
+func TestCommentForm_LandsOnItsPage(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	r := feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil)
+	p := pages.New(pages.Options{Renderer: r, Store: f.st, Comments: pages.CommentRules{Enabled: true}, ThreadsPerPage: 1, Now: f.nowFunc})
+	p.SetSources(sources)
+	inner := http.NewServeMux()
+	comments.NewHandler(f.csvc, comments.HandlerOptions{BaseURL: base}).Routes(inner)
+	self := base + "/articles/" + f.ferry
+	form := url.Values{"redirect": {self}, "author": {"Reader One"}, "email": {"one@readers.example"}, "body": {"A third thread."}}
+	req := httptest.NewRequest("POST", self+"/comments", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetPathValue("id", f.ferry)
+	rec := httptest.NewRecorder()
+	p.CommentForm(inner).ServeHTTP(rec, req)
+	loc := rec.Header().Get("Location")
+	// Threads oldest first, one a page: Ann's, Reader One's, then this one.
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, self+"?comments=3&posted=c") || !strings.Contains(loc, "#comment-c") {
+		t.Errorf("status %d Location %q", rec.Code, loc)
 	}
 }

@@ -21,6 +21,7 @@ import (
 type rendered struct {
 	body    []byte
 	noindex bool
+	expires time.Time // when the page goes stale by itself (comments close); zero: never
 	gen     uint64
 	deps    []store.FeedKey
 	vers    []uint64
@@ -89,6 +90,8 @@ type catLink struct{ Label, URL string }
 
 type articlePage struct {
 	common
+	closesAt              time.Time
+	shareImage            string // og:image and JSON-LD image
 	Title                 string
 	Authors               []person
 	SourceName, SourceURL string
@@ -103,9 +106,10 @@ type articlePage struct {
 }
 
 type pager struct {
-	Label      string
-	Page, Last int
-	Prev, Next string
+	Label              string
+	PrevText, NextText string
+	Page, Last         int
+	Prev, Next         string
 }
 
 type notice struct{ Kind, Text string }
@@ -199,6 +203,7 @@ func (s *Server) render(ctx context.Context, k Key, v *variant) (*rendered, erro
 			return nil, err
 		}
 		out.noindex = p.Head.NoIndex
+		out.expires = p.closesAt
 		name, data = "article", p
 		if k.Kind == KindThread {
 			name = "embed"
@@ -289,6 +294,10 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePa
 	if p.SourceURL == "" {
 		p.SourceURL = self
 	}
+	p.shareImage = p.Image
+	if p.Image != "" && strings.Contains(a.Content, p.Image) {
+		p.Image = "" // the content shows it already; og:image and JSON-LD keep it
+	}
 	for _, au := range a.Authors {
 		if strings.TrimSpace(au.Name) != "" {
 			p.Authors = append(p.Authors, person{Name: au.Name, URL: webURL(au.URL)})
@@ -322,8 +331,8 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePa
 	if h.Description != "" {
 		h.Meta = append(h.Meta, metaProp{"og:description", h.Description})
 	}
-	if p.Image != "" {
-		h.Meta = append(h.Meta, metaProp{"og:image", p.Image})
+	if p.shareImage != "" {
+		h.Meta = append(h.Meta, metaProp{"og:image", p.shareImage})
 	}
 	h.Meta = append(h.Meta, metaProp{"article:published_time", p.Published.ISO}, metaProp{"article:modified_time", a.Updated.UTC().Format(time.RFC3339)})
 	for _, c := range p.Categories {
@@ -339,6 +348,7 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePa
 		p.Head.Canonical = ""
 		p.Head.Meta = nil
 		p.Head.JSONLD = ""
+		p.Head.NoIndex = true // made for other sites' frames: the article page is the one to index
 	}
 	if err := s.thread(ctx, k, v, av, p); err != nil {
 		return nil, nil, err
@@ -384,8 +394,8 @@ func (s *Server) jsonLD(a *syndicate.Article, p *articlePage, self, original str
 	for _, au := range p.Authors {
 		ld.Author = append(ld.Author, thing{Type: "Person", Name: au.Name, URL: au.URL})
 	}
-	if p.Image != "" {
-		ld.Image = []string{p.Image}
+	if p.shareImage != "" {
+		ld.Image = []string{p.shareImage}
 	}
 	if src.Name != "" {
 		ld.Source = &thing{Type: "Organization", Name: src.Name, URL: webURL(src.SiteURL)}
@@ -421,23 +431,17 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 	if k.Kind == KindThread {
 		pageURL = self + "/comments"
 	}
-	var all []*syndicate.Comment
-	const chunk = 500
-	for off := 0; off < maxThread; off += chunk {
-		pg, err := s.st.Comments(ctx, store.ArticleCommentsFeed(a.ID), off, chunk)
-		if err != nil {
-			return err
-		}
-		all = append(all, pg.Items...)
-		if len(pg.Items) < chunk {
-			break
-		}
+	all, err := s.allComments(ctx, a.ID)
+	if err != nil {
+		return err
 	}
-	slices.Reverse(all) // the store lists newest first; threads read oldest first
 	t := &p.Thread
 	t.Count, t.Title, t.FeedBase = av.CommentCount, p.Title, self+"/comments"
 	t.Embed = k.Kind == KindThread
 	closed := s.closed(a)
+	if c := s.opts.Comments; closed == "" && c.CloseAfter > 0 {
+		p.closesAt = a.FirstSeen.Add(c.CloseAfter)
+	}
 	roots := buildThread(all, s.opts.Comments.MaxDepth)
 	per := s.opts.ThreadsPerPage
 	last := max(1, (len(roots)+per-1)/per)
@@ -450,7 +454,7 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 		}
 		return pageURL + "?comments=" + strconv.Itoa(n) + "#comments"
 	}
-	t.Pager = pager{Label: "Comment pages", Page: k.Page, Last: last}
+	t.Pager = pager{Label: "Comment pages", PrevText: "Earlier comments", NextText: "Later comments", Page: k.Page, Last: last}
 	if k.Page > 1 {
 		t.Pager.Prev = pageOf(k.Page - 1)
 	}
@@ -515,6 +519,25 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 		}
 	}
 	return nil
+}
+
+// allComments reads an article's approved comments, oldest first (the
+// store lists them newest first; threads read oldest first).
+func (s *Server) allComments(ctx context.Context, id string) ([]*syndicate.Comment, error) {
+	var all []*syndicate.Comment
+	const chunk = 500
+	for off := 0; off < maxThread; off += chunk {
+		pg, err := s.st.Comments(ctx, store.ArticleCommentsFeed(id), off, chunk)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pg.Items...)
+		if len(pg.Items) < chunk {
+			break
+		}
+	}
+	slices.Reverse(all)
+	return all, nil
 }
 
 // closed says why comments are closed on a, or "" when they are open.
@@ -657,7 +680,7 @@ func (s *Server) listData(ctx context.Context, k Key) (*listPage, []store.FeedKe
 		}
 		return pageURL + "?page=" + strconv.Itoa(n)
 	}
-	p.Pager = pager{Label: "Pages", Page: k.Page, Last: last}
+	p.Pager = pager{Label: "Pages", PrevText: "Newer", NextText: "Older", Page: k.Page, Last: last}
 	if k.Page > 1 {
 		p.Pager.Prev = pageOf(k.Page - 1)
 	}

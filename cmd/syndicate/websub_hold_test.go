@@ -46,6 +46,9 @@ func TestWebSubIngest_OnceFleetWide(t *testing.T) {
 	body := []byte(`<feed xmlns="http://www.w3.org/2005/Atom"><title>P</title><id>urn:p</id><updated>2026-11-20T10:00:00Z</updated>` +
 		`<entry><id>urn:p:1</id><title>Held story</title><link href="https://pushy.example/1"/><updated>2026-11-20T10:00:00Z</updated><summary>s</summary></entry></feed>`)
 
+	if err := here.PutSource(t.Context(), src, true); err != nil {
+		t.Fatal(err)
+	}
 	release, ok, err := other.Hold(t.Context(), src.ID)
 	if err != nil || !ok {
 		t.Fatalf("other replica's hold: %v %v", ok, err)

@@ -97,7 +97,7 @@ func writePushConfig(t testing.TB, storeLines string) string {
 	cfg := fmt.Sprintf(`listen: "127.0.0.1:0"
 base_url: %q
 admin:
-  tokens: ["tok-websub1"]
+  tokens: ["tok-websub-0123456789"]
 store:
   data_dir: %q
 %singest:
@@ -118,7 +118,7 @@ log:
 func nextRun(t testing.TB, base, id string) time.Time {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+"/api/sources/"+id, nil)
-	req.Header.Set("Authorization", "Bearer tok-websub1")
+	req.Header.Set("Authorization", "Bearer tok-websub-0123456789")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +200,7 @@ func startPushFleet(t testing.TB, storeLines string, replicas, lease int) *pushF
 		}
 		return f.bases[int(next.Add(1))%len(f.bases)] + strings.TrimPrefix(callback, pushBase)
 	}
-	if code, out := postJSON(t, f.bases[0]+"/api/sources", "tok-websub1", fmt.Sprintf(`{"id":"pushy","name":"Pushy","url":%q}`, f.partner.self())); code != 201 {
+	if code, out := postJSON(t, f.bases[0]+"/api/sources", "tok-websub-0123456789", fmt.Sprintf(`{"id":"pushy","name":"Pushy","url":%q}`, f.partner.self())); code != 201 {
 		t.Fatalf("create source = %d %v", code, out)
 	}
 	waitFor(t, "the hub to verify a subscription", f.logs, func() bool { return f.hub.Verified("subscribe", f.partner.self()) >= 1 })
@@ -304,7 +304,7 @@ func testWebSubEndToEnd(t *testing.T, storeLines string, replicas int) {
 	})
 
 	t.Run("unsubscribed on delete", func(t *testing.T) {
-		if code := apiDelete(t, bases[0]+"/api/sources/pushy", "tok-websub1"); code != 204 && code != 200 {
+		if code := apiDelete(t, bases[0]+"/api/sources/pushy", "tok-websub-0123456789"); code != 204 && code != 200 {
 			t.Fatalf("delete = %d", code)
 		}
 		waitFor(t, "the hub to verify the unsubscription", logs, func() bool {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	ext "github.com/mmcdole/gofeed/extensions"
+	"golang.org/x/text/encoding/unicode"
 
 	"syndicate"
 	"syndicate/ingest/normalize"
@@ -80,6 +81,10 @@ func FuzzReadNormalize(f *testing.F) {
 	} {
 		f.Add([]byte(s), "")
 	}
+	for _, s := range []string{dotnetA10, truncatedWordPress, jsonWrongTypes} {
+		f.Add([]byte(s), "")
+	}
+	f.Add(encode(f, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), atomNorwegian), "")
 	f.Add([]byte(rssDoc("", "t", "d")), "application/rss+xml; charset=windows-1252")
 	src := syndicate.Source{ID: "fuzz", Name: "Fuzz", URL: "https://feeds.partner.example/feed", SiteURL: "https://partner.example/", Enabled: true}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)

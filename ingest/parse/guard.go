@@ -16,8 +16,8 @@ import (
 // recursively and keeps a map per element, so an unbounded document can
 // overflow the stack (millions of nested elements) or cost a hundred times
 // its size in memory (millions of tiny elements or items). A streaming pass
-// checks these before gofeed sees the document; docs/security.md says what
-// is bounded and by how much.
+// checks these before gofeed sees the document. BenchmarkRead_WorstShapes
+// measures what the worst documents within them cost.
 const (
 	// MaxDepth bounds element nesting (XML) and array/object nesting
 	// (JSON). Real feeds nest a dozen levels; XHTML content a few dozen.
@@ -26,6 +26,12 @@ const (
 	// MaxAttrs bounds the attributes (namespace declarations included)
 	// of one element. An element with more is refused with its line.
 	MaxAttrs = 64
+	// MaxNamespaces bounds the namespace declarations in scope at any
+	// element: gofeed's pull parser copies them all for every element, so
+	// a few thousand declared on nested elements make each of the
+	// document's elements cost that much (400 KB took minutes). Real
+	// feeds declare a dozen or two. A document with more is refused.
+	MaxNamespaces = 128
 	// MaxItems bounds the items or entries read from one document: the
 	// complete items before the limit are kept and the cut is recorded
 	// in Document.Repairs.
@@ -63,6 +69,8 @@ func (e *LimitError) Error() string {
 		return fmt.Sprintf("nesting deeper than %d at line %d", e.Max, e.Line)
 	case "attributes":
 		return fmt.Sprintf("more than %d attributes on one element at line %d", e.Max, e.Line)
+	case "namespaces":
+		return fmt.Sprintf("more than %d namespace declarations in scope at line %d", e.Max, e.Line)
 	default:
 		return fmt.Sprintf("more than %d %s at line %d", e.Max, e.Limit, e.Line)
 	}
@@ -133,6 +141,19 @@ type xmlScan struct {
 	// namespaces maps namespace URIs declared in the document to the
 	// spelling gofeed recognizes (see canonicalNamespace).
 	namespaces map[string]string
+	// misplaced lists items found inside an element that is not their
+	// feed's container (a partner left <itunes:category> open before its
+	// items): inserting the end tags at each offset puts them back.
+	misplaced []insertion
+}
+
+// insertion is text to insert into a document at a byte offset.
+type insertion struct {
+	off  int
+	text string
+	line int
+	// what names the elements closed, for the repair note.
+	what string
 }
 
 type frame struct {
@@ -141,6 +162,8 @@ type frame struct {
 	// container is an element whose text gofeed ignores (<channel>, the
 	// root): only its children are read.
 	container bool
+	// decls counts the namespaces the element declares.
+	decls int
 	// text is the length of the element's own text so far, and pieces
 	// the number of separate character-data tokens it came in.
 	text, pieces int
@@ -163,8 +186,8 @@ func isItem(local string) bool {
 
 // scanXML streams body with the decoder settings gofeed uses, mirroring
 // how its non-strict decoder matches end tags, and returns a *LimitError
-// for a document that nests too deep or has an element with too many
-// attributes. Items beyond MaxItems, elements beyond MaxElements, a
+// for a document that nests too deep, has an element with too many
+// attributes or too many namespaces in scope. Items beyond MaxItems, elements beyond MaxElements, a
 // syntax error or a truncated document stop the pass, and the scan says
 // where the last complete item ended so the caller can keep what is
 // before it.
@@ -177,9 +200,10 @@ func scanXML(body []byte) (*xmlScan, error) {
 	}
 	d := newDecoder(body)
 	var stack []frame
-	elements, items, attrs, copies := 0, 0, 0, 0
+	elements, items, attrs, copies, inScope := 0, 0, 0, 0, 0
 	seenRoot := false
 	for {
+		before := int(d.InputOffset())
 		tok, err := d.RawToken()
 		if err == io.EOF {
 			if len(stack) > 0 {
@@ -218,6 +242,24 @@ func scanXML(body []byte) (*xmlScan, error) {
 				return s, nil
 			}
 			f := frame{name: t.Name, container: feedParent(t.Name.Local)}
+			if n := len(stack); n > 1 && isItem(t.Name.Local) && !feedParent(stack[n-1].name.Local) && len(s.misplaced) < MaxItems {
+				// An item inside something else (not another item): close
+				// what stands between it and its feed's container.
+				for i := n - 2; i >= 0; i-- {
+					if stack[i].item {
+						break
+					}
+					if stack[i].container {
+						open := stack[i+1:]
+						s.misplaced = append(s.misplaced, insertion{off: before, text: closers(open), line: line, what: "<" + qname(open[0].name) + ">"})
+						for _, fr := range open {
+							inScope -= fr.decls
+						}
+						stack = stack[:i+1]
+						break
+					}
+				}
+			}
 			if n := len(stack); n > 0 && isItem(t.Name.Local) && feedParent(stack[n-1].name.Local) {
 				f.item = true
 				items++
@@ -228,6 +270,10 @@ func scanXML(body []byte) (*xmlScan, error) {
 			}
 			for _, a := range t.Attr {
 				if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
+					f.decls++
+					if inScope+f.decls > MaxNamespaces {
+						return s, &LimitError{Limit: "namespaces", Max: MaxNamespaces, Line: line}
+					}
 					if c := canonicalNamespace(a.Value); c != "" && c != a.Value {
 						if s.namespaces == nil {
 							s.namespaces = map[string]string{}
@@ -236,6 +282,7 @@ func scanXML(body []byte) (*xmlScan, error) {
 					}
 				}
 			}
+			inScope += f.decls
 			stack = append(stack, f)
 		case xml.CharData:
 			if len(stack) == 0 {
@@ -262,6 +309,7 @@ func scanXML(body []byte) (*xmlScan, error) {
 			for len(stack) > 0 && !matched {
 				top := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
+				inScope -= top.decls
 				if top.name.Local != t.Name.Local {
 					continue
 				}
@@ -282,6 +330,37 @@ func scanXML(body []byte) (*xmlScan, error) {
 			}
 		}
 	}
+}
+
+// countItems counts the items (or entries) of an XML feed, as scanXML
+// finds them, stopping where gofeed would stop reading.
+func countItems(body []byte) int {
+	d := newDecoder(body)
+	var stack []frame
+	n := 0
+	for len(stack) <= MaxDepth {
+		tok, err := d.RawToken()
+		if err != nil {
+			return n
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if k := len(stack); k > 0 && isItem(t.Name.Local) && feedParent(stack[k-1].name.Local) {
+				n++
+			}
+			stack = append(stack, frame{name: t.Name})
+		case xml.EndElement:
+			matched := false
+			for len(stack) > 0 && !matched {
+				matched = stack[len(stack)-1].name.Local == t.Name.Local
+				stack = stack[:len(stack)-1]
+			}
+			if !matched || len(stack) == 0 {
+				return n
+			}
+		}
+	}
+	return n
 }
 
 // checkTags refuses a document with a start tag of more than MaxAttrs
@@ -309,6 +388,11 @@ func checkTags(body []byte) error {
 			continue
 		case bytes.HasPrefix(rest, []byte("<!")), bytes.HasPrefix(rest, []byte("</")):
 			i = skipPast(body, i+2, ">")
+			continue
+		}
+		if len(rest) < 2 || !nameStart(rest[1]) {
+			// "a < b", "<3": no tag (the decoder stops there instead).
+			i++
 			continue
 		}
 		start := i
@@ -346,6 +430,12 @@ func checkTags(body []byte) error {
 	return nil
 }
 
+// nameStart reports whether c may start an XML name (any byte of a
+// non-ASCII character may).
+func nameStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':' || c >= 0x80
+}
+
 // skipPast returns the offset just after the first end at or after i, or
 // len(b).
 func skipPast(b []byte, i int, end string) int {
@@ -374,6 +464,30 @@ func rootName(body []byte) string {
 	}
 }
 
+// qname is an element's name as written.
+func qname(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
+}
+
+// insert returns body with each insertion (in offset order) applied.
+func insert(body []byte, ins []insertion) []byte {
+	n := len(body)
+	for _, in := range ins {
+		n += len(in.text)
+	}
+	out := make([]byte, 0, n)
+	last := 0
+	for _, in := range ins {
+		out = append(out, body[last:in.off]...)
+		out = append(out, in.text...)
+		last = in.off
+	}
+	return append(out, body[last:]...)
+}
+
 // closers returns the end tags that close the open elements, innermost first.
 func closers(stack []frame) string {
 	var b strings.Builder
@@ -394,6 +508,9 @@ type jsonScan struct {
 	// cut is the byte offset just after the last complete element of the
 	// top-level "items" list (0: none); cutItems counts the items before it.
 	cut, cutItems int
+	// items counts the elements of the "items" list, to its end or to a
+	// syntax error, past the value limit too.
+	items int
 	// stop is the *LimitError for MaxValues, when the document has more.
 	stop error
 }
@@ -413,9 +530,10 @@ func scanJSON(body []byte) (*jsonScan, error) {
 			return s, nil
 		}
 		values++
-		if values > MaxValues {
+		if values > MaxValues && s.stop == nil {
+			// Past the limit only items are counted, so that the cut
+			// ones can be reported.
 			s.stop = &LimitError{Limit: "values", Max: MaxValues, Line: lineAt(body, int(d.InputOffset()))}
-			return s, nil
 		}
 		delim, isDelim := tok.(json.Delim)
 		if depth == 1 && expectKey && !isDelim {
@@ -436,11 +554,14 @@ func scanJSON(body []byte) (*jsonScan, error) {
 			if depth == 2 && itemsNext && delim == '[' {
 				inItems = true
 			}
+			if depth == 3 && inItems {
+				s.items++
+			}
 			itemsNext = false
 		case isDelim:
 			depth--
 			switch {
-			case depth == 2 && inItems:
+			case depth == 2 && inItems && s.stop == nil:
 				s.cutItems++
 				s.cut = int(d.InputOffset())
 			case depth == 1:
@@ -449,8 +570,11 @@ func scanJSON(body []byte) (*jsonScan, error) {
 		default:
 			switch {
 			case depth == 2 && inItems:
-				s.cutItems++
-				s.cut = int(d.InputOffset())
+				s.items++
+				if s.stop == nil {
+					s.cutItems++
+					s.cut = int(d.InputOffset())
+				}
 			case depth == 1:
 				expectKey = true
 			}

@@ -33,6 +33,7 @@ func TestRead_LimitsRefuse(t *testing.T) {
 		{"TooManyAttributes", []byte(rssHead + "<item>" + manyAttrs(parse.MaxAttrs+1) + "</item>" + rssTail), "more than 64 attributes on one element at line 1"},
 		{"ValuelessAttributes", []byte(rssHead + "<item><x:a" + strings.Repeat(" b", 100) + "/></item>" + rssTail), "more than 64 attributes"},
 		{"TooManyNamespaceDeclarations", []byte(`<rss version="2.0"` + strings.Repeat(` xmlns:a="urn:a"`, 70) + `><channel></channel></rss>`), "more than 64 attributes"},
+		{"NamespacesInScope", []byte(rssHead + "<item>" + nsNest(10, 20) + "</item>" + rssTail), "more than 128 namespace declarations in scope at line 1"},
 		{"ElementsWithoutACompleteItem", fill(rssHead+"<item>", "<x:a/>", "</item>"+rssTail, 1<<20), fmt.Sprintf("more than %d elements at line 1", parse.MaxElements)},
 		{"JSONValuesWithoutACompleteItem", fill(jsonHead+`{"id":"1","tags":["a"`, `,"a"`, "]}]}", 2<<20), fmt.Sprintf("more than %d values at line 1", parse.MaxValues)},
 	} {
@@ -52,6 +53,19 @@ func TestRead_LimitsRefuse(t *testing.T) {
 	}
 }
 
+// nsNest opens depth nested elements declaring per namespaces each.
+func nsNest(depth, per int) string {
+	var b strings.Builder
+	for d := range depth {
+		b.WriteString("<x:a")
+		for i := range per {
+			fmt.Fprintf(&b, ` xmlns:p%d_%d="urn:%d"`, d, i, i)
+		}
+		b.WriteString(">")
+	}
+	return b.String() + strings.Repeat("</x:a>", depth)
+}
+
 // Just inside the limits, documents read as usual.
 func TestRead_WithinLimits(t *testing.T) {
 	for _, tc := range []struct {
@@ -61,6 +75,8 @@ func TestRead_WithinLimits(t *testing.T) {
 	}{
 		{"Depth256", []byte(rssHead + "<item><title>t</title>" + nested("<x:a>", "</x:a>", parse.MaxDepth-3) + "</item>" + rssTail), 1},
 		{"JSONDepth256", []byte(jsonHead + `{"id":"1","x":` + strings.Repeat("[", parse.MaxDepth-3) + strings.Repeat("]", parse.MaxDepth-3) + `}]}`), 1},
+		{"128NamespacesInScope", []byte(rssHead + "<item><title>t</title>" + nsNest(7, 18) + "</item>" + rssTail), 1},
+		{"NamespacesOutOfScopeAgain", []byte(rssHead + strings.Repeat("<item><title>t</title>"+nsNest(5, 20)+"</item>", 3) + rssTail), 3},
 		{"64Attributes", []byte(rssHead + "<item><title>t</title>" + manyAttrs(parse.MaxAttrs) + "</item>" + rssTail), 1},
 		// '<', '=' and quotes in comments, CDATA and values are no attributes.
 		{"NoAttributesInText", []byte(rssHead + "<!-- <a" + strings.Repeat(" b=1", 100) + "> --><item><title><![CDATA[<a" + strings.Repeat(" b=1", 100) + ">]]></title><link>https://p.example/?" + strings.Repeat("a=1&amp;", 100) + `</link><x:a v="` + strings.Repeat(" b=1", 100) + `"/></item>` + rssTail), 1},
@@ -77,6 +93,19 @@ func TestRead_WithinLimits(t *testing.T) {
 	}
 }
 
+// A raw "<" in text is a syntax error, not a tag with a hundred
+// attributes: the items before it are kept.
+func TestRead_RawLessThanIsNoTag(t *testing.T) {
+	body := rssHead + "<item><title>t</title></item><item><title>a < b" + strings.Repeat(" word", 100) + " <3 x</title></item>" + rssTail
+	doc, err := parse.Read([]byte(body), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Feed.Items) != 1 || len(doc.Repairs) != 1 || !strings.Contains(doc.Repairs[0], "expected element name") {
+		t.Errorf("%d items, repairs %q", len(doc.Feed.Items), doc.Repairs)
+	}
+}
+
 // A document past the item, element or value limits keeps its complete
 // items before the limit and says so.
 func TestRead_LimitsCut(t *testing.T) {
@@ -86,13 +115,14 @@ func TestRead_LimitsCut(t *testing.T) {
 		body   []byte
 		items  int
 		repair string
+		total  int // items in the document
 	}{
-		{"RSSItems", []byte(rssHead + strings.Repeat(item, parse.MaxItems+5) + rssTail), parse.MaxItems, fmt.Sprintf("more than %d items at line 1: read the first %d items", parse.MaxItems, parse.MaxItems)},
-		{"AtomEntries", []byte(atomHead + strings.Repeat("<entry><title>t</title><id>urn:e</id></entry>", parse.MaxItems+1) + "</feed>"), parse.MaxItems, "more than 10000 items"},
-		{"JSONItems", []byte(jsonHead + `{"id":"0"}` + strings.Repeat(`,{"id":"1"}`, parse.MaxItems) + "]}"), parse.MaxItems, "more than 10000 items"},
-		{"RSSElements", []byte(rssHead + strings.Repeat("<item><title>t</title>"+strings.Repeat("<x:a/>", 998)+"</item>", 60) + rssTail), (parse.MaxElements - 4) / 1000, fmt.Sprintf("more than %d elements", parse.MaxElements)},
-		{"RSSAttributes", []byte(rssHead + strings.Repeat("<item><title>t</title>"+strings.Repeat(manyAttrs(50), 20)+"</item>", 250) + rssTail), (parse.MaxAttributes - 2) / 1000, fmt.Sprintf("more than %d attributes", parse.MaxAttributes)},
-		{"JSONValues", []byte(jsonHead + strings.Repeat(`{"id":"1","tags":[`+strings.Repeat(`"a",`, 9995)+`"a"]},`, 30) + `{}]}`), 24, fmt.Sprintf("more than %d values", parse.MaxValues)},
+		{"RSSItems", []byte(rssHead + strings.Repeat(item, parse.MaxItems+5) + rssTail), parse.MaxItems, fmt.Sprintf("more than %d items at line 1: read the first %d items", parse.MaxItems, parse.MaxItems), parse.MaxItems + 5},
+		{"AtomEntries", []byte(atomHead + strings.Repeat("<entry><title>t</title><id>urn:e</id></entry>", parse.MaxItems+1) + "</feed>"), parse.MaxItems, "more than 10000 items", parse.MaxItems + 1},
+		{"JSONItems", []byte(jsonHead + `{"id":"0"}` + strings.Repeat(`,{"id":"1"}`, parse.MaxItems) + "]}"), parse.MaxItems, "more than 10000 items", parse.MaxItems + 1},
+		{"RSSElements", []byte(rssHead + strings.Repeat("<item><title>t</title>"+strings.Repeat("<x:a/>", 998)+"</item>", 60) + rssTail), (parse.MaxElements - 4) / 1000, fmt.Sprintf("more than %d elements", parse.MaxElements), 60},
+		{"RSSAttributes", []byte(rssHead + strings.Repeat("<item><title>t</title>"+strings.Repeat(manyAttrs(50), 20)+"</item>", 250) + rssTail), (parse.MaxAttributes - 2) / 1000, fmt.Sprintf("more than %d attributes", parse.MaxAttributes), 250},
+		{"JSONValues", []byte(jsonHead + strings.Repeat(`{"id":"1","tags":[`+strings.Repeat(`"a",`, 9995)+`"a"]},`, 30) + `{}]}`), 24, fmt.Sprintf("more than %d values", parse.MaxValues), 31},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, err := parse.Read(tc.body, "")
@@ -104,6 +134,15 @@ func TestRead_LimitsCut(t *testing.T) {
 			}
 			if len(doc.Repairs) != 1 || !strings.Contains(doc.Repairs[0], tc.repair) {
 				t.Errorf("repairs %q, want one saying %q", doc.Repairs, tc.repair)
+			}
+			// Every item cut off is accounted for, with its position.
+			if len(doc.Skipped) != tc.total-tc.items {
+				t.Fatalf("%d skipped, want %d", len(doc.Skipped), tc.total-tc.items)
+			}
+			for i, s := range doc.Skipped {
+				if s.Index != tc.items+i || !strings.Contains(s.Reason, "breaks a limit (more than") {
+					t.Fatalf("skipped[%d] = %+v", i, s)
+				}
 			}
 		})
 	}
@@ -181,5 +220,21 @@ func TestRead_SplitText(t *testing.T) {
 	doc, err = parse.Read([]byte(rssHead+"<item><title>kept</title></item><item><x:a>"+strings.Repeat("a<!---->", 1<<19)+"</x:a></item>"+rssTail), "")
 	if err != nil || len(doc.Feed.Items) != 1 || len(doc.Repairs) != 1 || !strings.Contains(doc.Repairs[0], "split text") {
 		t.Errorf("cut after the complete item: err %v, document %+v", err, doc)
+	}
+}
+
+// Past MaxItems cut-off items, one entry stands for the rest: a million
+// tiny items must not cost a million entries.
+func TestRead_ManyCutItemsSummarised(t *testing.T) {
+	doc, err := parse.Read([]byte(rssHead+strings.Repeat("<item/>", 2*parse.MaxItems+5)+rssTail), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Feed.Items) != parse.MaxItems || len(doc.Skipped) != parse.MaxItems+1 {
+		t.Fatalf("%d items, %d skipped", len(doc.Feed.Items), len(doc.Skipped))
+	}
+	last := doc.Skipped[len(doc.Skipped)-1]
+	if last.Index != 2*parse.MaxItems || !strings.Contains(last.Reason, "this item and the 4 after it left unread") {
+		t.Errorf("last skip %+v", last)
 	}
 }

@@ -112,7 +112,7 @@ func readItems(body []byte, d *json.Decoder, feed *jsonfeed.Feed, rep *jsonRepor
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			rep.skipped = append(rep.skipped, Skip{Index: i, Reason: fmt.Sprintf("item %d is %s, not an object", i, kindOf(v))})
+			rep.skipped = append(rep.skipped, Skip{Index: i, Reason: kindOf(v) + " where an item object belongs"})
 			continue
 		}
 		feed.Items = append(feed.Items, item(i, m, rep))

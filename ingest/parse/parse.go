@@ -3,7 +3,19 @@
 // <source> from its universal model), and fixing the charset cases gofeed
 // alone gets wrong: an encoding given only in the HTTP Content-Type,
 // undeclared or mislabelled legacy bytes, UTF-8 labelled as a legacy
-// charset, UTF-16, and JSON that is not UTF-8.
+// charset, UTF-16 with or without a byte order mark, and JSON that is not
+// UTF-8.
+//
+// Partner documents are hostile. Before gofeed sees one, a streaming pass
+// bounds its structure (MaxDepth, MaxAttrs: refused; MaxItems,
+// MaxElements, MaxAttributes, MaxSplitText, MaxValues: the complete items
+// before the limit are kept), so that reading a 10 MB document never
+// overflows the stack nor needs more than a small multiple of its size.
+// Bad parts cost only themselves: characters XML forbids are dropped, a
+// JSON Feed field of the wrong type is coerced or dropped, an item that
+// cannot be read is skipped with its position (Document.Skipped), and a
+// document broken part-way keeps its complete items (Document.Repairs
+// says what was mended).
 package parse
 
 import (
@@ -14,6 +26,7 @@ import (
 	"mime"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -54,6 +67,18 @@ type Document struct {
 	// document cut after its last complete item, fields of the wrong type
 	// coerced): the source's status shows them.
 	Repairs []string
+}
+
+// Position returns the position in the partner's document of
+// d.Feed.Items[i]: items skipped as unreadable are not in the feed.
+func (d *Document) Position(i int) int {
+	for _, s := range d.Skipped {
+		if s.Index > i {
+			break
+		}
+		i++
+	}
+	return i
 }
 
 // Parse parses body like Read and returns only the feed.
@@ -136,7 +161,19 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 		return nil, err
 	}
 	if !feedRoot(scan.root) {
+		if inner := embeddedFeed(body, scan.root); inner != nil {
+			doc.Repairs = append(doc.Repairs, fmt.Sprintf("the feed is wrapped in a <%s> document: read the feed inside it", scan.root))
+			return readXML(inner, doc)
+		}
 		return gofeedParse(body)
+	}
+	if len(scan.misplaced) > 0 {
+		first := scan.misplaced[0]
+		doc.Repairs = append(doc.Repairs, fmt.Sprintf("line %d: an item inside %s, which the partner never closed: closed it there (%d such items)", first.line, first.what, len(scan.misplaced)))
+		body = insert(body, scan.misplaced)
+		if scan, err = scanXML(body); err != nil {
+			return nil, err
+		}
 	}
 	cut := func() []byte {
 		out := make([]byte, 0, scan.cut+len(scan.closers))
@@ -148,6 +185,7 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 			return nil, scan.stop
 		}
 		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", scan.stop, scan.cutItems))
+		doc.skipRest(scan.cutItems, countItems(body), scan.stop)
 		return gofeedParse(rewriteNamespaces(cut(), scan.namespaces))
 	}
 	f, err := gofeedParse(rewriteNamespaces(body, scan.namespaces))
@@ -168,6 +206,61 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 	return f2, nil
 }
 
+// embeddedFeed finds a feed root element inside another document (an
+// XHTML page whose body holds an Atom feed, as some blog tools serve) and
+// returns it as a document of its own, or nil. Only a page root is
+// searched, and only for a start tag that declares the Atom namespace or
+// an <rss version> element, with its matching last end tag.
+func embeddedFeed(body []byte, root string) []byte {
+	if root != "html" {
+		return nil
+	}
+	for _, c := range []struct{ open, close string }{{"<feed", "</feed>"}, {"<rss", "</rss>"}} {
+		i := bytes.Index(body, []byte(c.open))
+		if i < 0 || len(body) <= i+len(c.open) {
+			continue
+		}
+		if b := body[i+len(c.open)]; b != ' ' && b != '\t' && b != '\n' && b != '\r' && b != '>' {
+			continue
+		}
+		j := bytes.LastIndex(body, []byte(c.close))
+		if j < i {
+			continue
+		}
+		tag := body[i:min(len(body), i+2000)]
+		if end := bytes.IndexByte(tag, '>'); end > 0 {
+			tag = tag[:end]
+		}
+		if c.open == "<feed" && !bytes.Contains(tag, []byte("http://www.w3.org/2005/Atom")) || c.open == "<rss" && !bytes.Contains(tag, []byte("version")) {
+			continue
+		}
+		out := make([]byte, 0, j+len(c.close)-i+40)
+		out = append(out, `<?xml version="1.0" encoding="utf-8"?>`+"\n"...)
+		return append(out, body[i:j+len(c.close)]...)
+	}
+	return nil
+}
+
+// skipRest records the items from position kept to total (exclusive) as
+// skipped because of err, so that a document cut at a limit still
+// accounts for the items it lists: one by one for the first MaxItems of
+// them, then (a million tiny items must not cost a million entries) one
+// entry for the rest.
+func (d *Document) skipRest(kept, total int, err error) {
+	if total <= kept {
+		return
+	}
+	reason := fmt.Sprintf("left unread: the document breaks a limit (%v)", err)
+	end := min(total, kept+MaxItems)
+	d.Skipped = slices.Grow(d.Skipped, end-kept+1)
+	for i := kept; i < end; i++ {
+		d.Skipped = append(d.Skipped, Skip{Index: i, Reason: reason})
+	}
+	if end < total {
+		d.Skipped = append(d.Skipped, Skip{Index: end, Reason: fmt.Sprintf("this item and the %d after it %s", total-end-1, reason)})
+	}
+}
+
 func feedRoot(local string) bool {
 	return local == "rss" || local == "rdf" || local == "feed"
 }
@@ -184,6 +277,7 @@ func readJSON(body []byte, doc *Document) (*gofeed.Feed, error) {
 			return nil, scan.stop
 		}
 		doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", scan.stop, scan.cutItems))
+		doc.skipRest(scan.cutItems, scan.items, scan.stop)
 		body = append(body[:scan.cut:scan.cut], "]}"...)
 	}
 	clean, rep, broken, ok := readJSONFeed(body)
@@ -193,6 +287,7 @@ func readJSON(body []byte, doc *Document) (*gofeed.Feed, error) {
 	if broken != nil {
 		if isLimit(broken) {
 			doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: read the first %d items", broken, MaxItems))
+			doc.skipRest(MaxItems, scan.items, broken)
 		} else {
 			if rep.items == 0 {
 				return nil, fmt.Errorf("parse feed: %w", broken)

@@ -91,10 +91,10 @@ func TestRead_JSONUnreadableItems(t *testing.T) {
 		t.Errorf("items %d, want 0 and 5", len(doc.Feed.Items))
 	}
 	want := []parse.Skip{
-		{Index: 1, Reason: "item 1 is a string, not an object"},
-		{Index: 2, Reason: "item 2 is a number, not an object"},
-		{Index: 3, Reason: "item 3 is null, not an object"},
-		{Index: 4, Reason: "item 4 is a list, not an object"},
+		{Index: 1, Reason: "a string where an item object belongs"},
+		{Index: 2, Reason: "a number where an item object belongs"},
+		{Index: 3, Reason: "null where an item object belongs"},
+		{Index: 4, Reason: "a list where an item object belongs"},
 	}
 	if len(doc.Skipped) != len(want) {
 		t.Fatalf("skipped %v, want %v", doc.Skipped, want)
@@ -268,5 +268,65 @@ func TestRead_Truncated(t *testing.T) {
 	doc, err := parse.Read([]byte(rss+rssTail), "")
 	if err != nil || len(doc.Repairs) != 0 || len(doc.Feed.Items) != 2 {
 		t.Errorf("complete document: %v, repairs %q", err, doc.Repairs)
+	}
+}
+
+func TestDocument_Position(t *testing.T) {
+	doc := &parse.Document{Skipped: []parse.Skip{{Index: 0}, {Index: 2}, {Index: 3}, {Index: 7}}}
+	// Document positions 1, 4, 5, 6, 8 are items 0..4.
+	for i, want := range []int{1, 4, 5, 6, 8, 9} {
+		if got := doc.Position(i); got != want {
+			t.Errorf("Position(%d) = %d, want %d", i, got, want)
+		}
+	}
+	if got := (&parse.Document{}).Position(3); got != 3 {
+		t.Errorf("nothing skipped: Position(3) = %d", got)
+	}
+}
+
+// Structural slips real feeds make: an element left open before the
+// items (they would be its children, and no item of the feed), and an
+// Atom feed served inside an XHTML page. Both keep every item, with the
+// repair said.
+func TestRead_MisplacedItems(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, titles, repair string
+	}{
+		{"UnclosedChannelElement", `<?xml version="1.0"?><rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>P</title>` +
+			`<itunes:category text="Technology"><itunes:category text="Gadgets"/>` +
+			`<item><title>one</title><guid>https://p.example/1</guid></item><item><title>two</title><guid>https://p.example/2</guid></item></channel></rss>`,
+			"one|two", "inside <itunes:category>"},
+		{"UnclosedAtomElement", `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><subtitle type="text">s` +
+			`<entry><title>one</title><id>urn:x:1</id></entry><entry><title>two</title><id>urn:x:2</id></entry></feed>`,
+			"one|two", "inside <subtitle>"},
+		{"AtomInXHTML", `<?xml version="1.0" encoding="utf-8"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">` +
+			`<html xmlns="http://www.w3.org/1999/xhtml"><body><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>` +
+			`<entry><title>one</title><id>urn:x:1</id></entry><entry><title>two</title><id>urn:x:2</id></entry></feed></body></html>`,
+			"one|two", "wrapped in a <html> document"},
+		{"ItemInItemIsNotMoved", `<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>` +
+			`<item><title>one</title><source><item>x</item></source></item></channel></rss>`,
+			"one", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := parse.Read([]byte(tc.body), "")
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			var titles []string
+			for _, it := range doc.Feed.Items {
+				titles = append(titles, it.Title)
+			}
+			if got := strings.Join(titles, "|"); got != tc.titles {
+				t.Errorf("items %q, want %q", got, tc.titles)
+			}
+			got := strings.Join(doc.Repairs, "; ")
+			if tc.repair == "" && got != "" || !strings.Contains(got, tc.repair) {
+				t.Errorf("repairs %q, want one saying %q", got, tc.repair)
+			}
+		})
+	}
+	// An HTML page without a feed inside is still refused as a page.
+	if _, err := parse.Read([]byte(`<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body><p>&lt;feed xmlns="http://www.w3.org/2005/Atom"&gt;</p></body></html>`), ""); !errors.Is(err, parse.ErrNotAFeed) {
+		t.Errorf("page: %v, want ErrNotAFeed", err)
 	}
 }

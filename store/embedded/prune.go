@@ -35,6 +35,8 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 // every key it left, in one transaction.
 func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
 	res := &store.PruneResult{}
+	// A status saved behind must not land after the purge.
+	s.statuses.forget(sourceID)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
 		if res, err = prune(tx, sourceID, 0, time.Time{}, now, false); err != nil {

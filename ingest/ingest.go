@@ -68,8 +68,9 @@ type Options struct {
 	// RetainItems keeps at most this many newest articles per source
 	// (ingest.retention.max_items_per_source); 0 = no limit.
 	RetainItems int
-	// RetainFor prunes articles published longer ago
-	// (ingest.retention.max_age); 0 = no limit.
+	// RetainFor prunes articles first seen (republished here) longer ago,
+	// never counting from the partner's date (ingest.retention.max_age);
+	// 0 = no limit.
 	RetainFor time.Duration
 }
 

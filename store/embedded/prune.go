@@ -13,30 +13,57 @@ import (
 	"syndicate/store"
 )
 
-// Prune applies retention to one source in one transaction.
+// Prune applies retention to one source, removing at most
+// store.ChunkSize articles per transaction so that a large prune never
+// holds the write lock for long; it stops between two when ctx ends.
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
-	res := &store.PruneResult{}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		res, err = prune(tx, sourceID, keep, cutoff, now, true)
-		return err
-	})
+	res, err := s.pruneChunks(ctx, sourceID, keep, cutoff, now, true)
 	if err != nil {
-		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
+		return res, fmt.Errorf("prune %s: %w", sourceID, err)
 	}
-	s.notify(res.Changed)
 	return res, nil
 }
 
-// PurgeSource removes a deleted source's articles (no tombstones) and
-// every key it left, in one transaction.
-func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
-	res := &store.PruneResult{}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if res, err = prune(tx, sourceID, 0, time.Time{}, now, false); err != nil {
-			return err
+// pruneChunks runs prune in transactions of at most store.ChunkSize
+// articles until nothing is left to prune, notifying after each.
+func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
+	total := &store.PruneResult{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
 		}
+		var res pruned
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			var err error
+			res, err = prune(tx, sourceID, keep, cutoff, now, tomb, store.ChunkSize)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		s.notify(res.Changed)
+		total.Deleted += res.Deleted
+		total.Detached += res.Detached
+		for _, k := range res.Changed {
+			if !slices.Contains(total.Changed, k) {
+				total.Changed = append(total.Changed, k)
+			}
+		}
+		if res.Picked < store.ChunkSize {
+			slices.Sort(total.Changed)
+			return total, nil
+		}
+	}
+}
+
+// PurgeSource removes a deleted source's articles (no tombstones, in
+// transactions of store.ChunkSize), then every key it left.
+func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
+	res, err := s.pruneChunks(ctx, sourceID, 0, time.Time{}, now, false)
+	if err != nil {
+		return res, fmt.Errorf("purge source %s: %w", sourceID, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, parent := range [][]byte{bGUIDs, bTombs} {
 			if tx.Bucket(parent).Bucket([]byte(sourceID)) != nil {
 				if err := tx.Bucket(parent).DeleteBucket([]byte(sourceID)); err != nil {
@@ -49,18 +76,25 @@ func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
 	}
-	s.notify(res.Changed)
 	return res, nil
 }
 
-// prune detaches sourceID from its articles beyond the newest keep and
-// from those first seen before cutoff, tombstoning them when tomb is set.
-func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
+// pruned is one transaction's share of a prune: Picked counts the index
+// entries it removed (a full chunk means there may be more).
+type pruned struct {
+	*store.PruneResult
+	Picked int
+}
+
+// prune detaches sourceID from at most limit of its articles beyond the
+// newest keep or first seen before cutoff, tombstoning them when tomb is set.
+func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool, limit int) (pruned, error) {
 	res := &store.PruneResult{}
+	out := pruned{PruneResult: res}
 	feed := store.SourceFeed(sourceID)
 	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
 	if idx == nil {
-		return res, nil
+		return out, nil
 	}
 	over := count(tx, feed) - keep
 	var ids []string
@@ -68,7 +102,7 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 	i := 0
 	// Oldest published first: the overflow, then the articles published
 	// early enough that they may have been first seen before the cutoff.
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	for k, v := c.First(); k != nil && len(ids) < limit; k, v = c.Next() {
 		if i < over {
 			ids = append(ids, string(v))
 			i++
@@ -79,7 +113,7 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 		}
 		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), v)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		if a == nil || store.Expired(a, cutoff) {
 			ids = append(ids, string(v))
@@ -90,23 +124,23 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 	if tomb && len(ids) > 0 {
 		var err error
 		if tombs, err = tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(sourceID)); err != nil {
-			return nil, err
+			return out, err
 		}
 	}
 	for _, id := range ids {
 		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		if tombs != nil {
 			if err := tombs.Put([]byte(id), nil); err != nil {
-				return nil, err
+				return out, err
 			}
 		}
 		if a == nil {
 			// An index entry without its article: drop the entry.
 			if err := indexDeleteValue(tx, feed, []byte(id)); err != nil {
-				return nil, err
+				return out, err
 			}
 			continue
 		}
@@ -116,18 +150,18 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 		n, del := store.Detach(a, sourceID)
 		if del {
 			if err := deleteArticle(tx, a, changed, false); err != nil {
-				return nil, err
+				return out, err
 			}
 			res.Deleted++
 			continue
 		}
 		if err := putJSON(tx.Bucket(bArticles), []byte(id), n); err != nil {
-			return nil, err
+			return out, err
 		}
 		_, remove := store.ArticleWrite{Old: a, New: n}.IndexDiff()
 		for _, f := range remove {
 			if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
-				return nil, err
+				return out, err
 			}
 		}
 		res.Detached++
@@ -136,7 +170,8 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 		res.Changed = append(res.Changed, k)
 	}
 	slices.Sort(res.Changed)
-	return res, bump(tx, res.Changed, now)
+	out.Picked = len(ids)
+	return out, bump(tx, res.Changed, now)
 }
 
 // deleteArticle removes an article, its index entries, its comments and

@@ -456,18 +456,25 @@ func logProblems(log *slog.Logger, norm *normalize.Result, skipped []skip) {
 	}
 }
 
-// write stores entries in batches of store.ChunkSize, each its own short
-// transaction, checking ctx between them: a large pass never holds the
-// store's write lock for long, and a shutdown or a delete of the source
-// stops it between two batches. The result covers the batches written,
-// also when an error ends the pass early.
+// write stores entries in batches of at most store.ChunkSize entries and
+// store.ChunkBytes of text, each its own short transaction, checking ctx
+// between them: a large pass never holds the store's write lock for long,
+// and a shutdown or a delete of the source stops it between two batches.
+// The result covers the batches written, also when an error ends the pass
+// early.
 func (in *Ingester) write(ctx context.Context, src syndicate.Source, entries []*store.Entry, now time.Time) (*store.Result, error) {
 	total := &store.Result{}
-	for start := 0; start < len(entries); start += store.ChunkSize {
+	for start, end := 0, 0; start < len(entries); start = end {
 		if err := ctx.Err(); err != nil {
 			return total, fmt.Errorf("stopped after storing %d of %d entries: %w", start, len(entries), err)
 		}
-		chunk := entries[start:min(start+store.ChunkSize, len(entries))]
+		end = start + 1
+		for size := textSize(entries[start]); end < len(entries) && end-start < store.ChunkSize; end++ {
+			if size += textSize(entries[end]); size > store.ChunkBytes {
+				break
+			}
+		}
+		chunk := entries[start:end]
 		res, err := in.store.ApplyIngest(ctx, &store.Batch{
 			Source: src.Ref(), Entries: chunk, Now: now,
 			RequireSource: src.Managed == syndicate.ManagedAPI,
@@ -482,6 +489,10 @@ func (in *Ingester) write(ctx context.Context, src syndicate.Source, entries []*
 		total.Changed = mergeKeys(total.Changed, res.Changed)
 	}
 	return total, nil
+}
+
+func textSize(e *store.Entry) int {
+	return len(e.Article.Title) + len(e.Article.Summary) + len(e.Article.Content)
 }
 
 // backoff is exponential with full jitter in its upper half, capped.

@@ -25,15 +25,31 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 }
 
 // pruneChunks runs prune in transactions of at most store.ChunkSize
-// articles until nothing is left to prune, notifying after each.
+// articles until nothing is left to prune, notifying after each. Whether
+// there is anything to prune is asked in a read transaction first: most
+// passes prune nothing, and a write transaction costs an fsync even when
+// it writes nothing.
 func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
 	total := &store.PruneResult{}
 	for {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
+		var found bool
+		err := s.db.View(func(tx *bolt.Tx) error {
+			ids, err := pick(tx, sourceID, keep, cutoff, 1)
+			found = len(ids) > 0
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		if !found {
+			slices.Sort(total.Changed)
+			return total, nil
+		}
 		var res pruned
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err = s.db.Update(func(tx *bolt.Tx) error {
 			var err error
 			res, err = prune(tx, sourceID, keep, cutoff, now, tomb, store.ChunkSize)
 			return err
@@ -86,22 +102,20 @@ type pruned struct {
 	Picked int
 }
 
-// prune detaches sourceID from at most limit of its articles beyond the
-// newest keep or first seen before cutoff, tombstoning them when tomb is set.
-func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool, limit int) (pruned, error) {
-	res := &store.PruneResult{}
-	out := pruned{PruneResult: res}
+// pick returns up to limit ids of the articles retention removes from
+// sourceID, oldest published first: the overflow beyond the newest keep,
+// then those published early enough that they may have been first seen
+// before the cutoff, and were.
+func pick(tx *bolt.Tx, sourceID string, keep int, cutoff time.Time, limit int) ([]string, error) {
 	feed := store.SourceFeed(sourceID)
 	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
 	if idx == nil {
-		return out, nil
+		return nil, nil
 	}
 	over := count(tx, feed) - keep
 	var ids []string
 	c := idx.Cursor()
 	i := 0
-	// Oldest published first: the overflow, then the articles published
-	// early enough that they may have been first seen before the cutoff.
 	for k, v := c.First(); k != nil && len(ids) < limit; k, v = c.Next() {
 		if i < over {
 			ids = append(ids, string(v))
@@ -113,11 +127,24 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 		}
 		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), v)
 		if err != nil {
-			return out, err
+			return nil, err
 		}
 		if a == nil || store.Expired(a, cutoff) {
 			ids = append(ids, string(v))
 		}
+	}
+	return ids, nil
+}
+
+// prune detaches sourceID from at most limit of its articles beyond the
+// newest keep or first seen before cutoff, tombstoning them when tomb is set.
+func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool, limit int) (pruned, error) {
+	res := &store.PruneResult{}
+	out := pruned{PruneResult: res}
+	feed := store.SourceFeed(sourceID)
+	ids, err := pick(tx, sourceID, keep, cutoff, limit)
+	if err != nil || len(ids) == 0 {
+		return out, err
 	}
 	changed := map[store.FeedKey]bool{}
 	var tombs *bolt.Bucket

@@ -675,7 +675,7 @@ func TestIngester_SkippedEntries(t *testing.T) {
 		pos    int
 		reason string
 	}{
-		{1, "no title, content"},
+		{1, "no title, content or link"},
 		{3, "same entry as position 0"},
 		{4, "newest 2 entries"},
 	} {

@@ -56,7 +56,7 @@ func TestTry_Command(t *testing.T) {
 	}{
 		{"file", []string{"--config", cfg, good}, 0, []string{
 			"doc=" + good + " status=ok http=0 read=5 republish=2 skipped=3 undated=0 lost_date=0 lost_author=0 lost_image=0 lost_category=0",
-			`  skipped position=1 reason="no title, content`,
+			`  skipped position=1 reason="no title, content or link: skipped"`,
 			`  skipped position=3 reason="the same entry as position 0 (same id or link): the first is kept"`,
 			`  skipped position=4 reason="older than the newest 2 entries this source keeps (ingest.retention.max_items_per_source)"`,
 		}},

@@ -77,6 +77,9 @@ type PageOptions struct {
 	// article on the confirm step). Both stores implement it. Optional:
 	// without it the page shows ids, linked to /articles/{id}.
 	Lookup Lookup
+	// Preview, if set, adds a Preview button to the add-source form
+	// (see preview.go).
+	Preview Previewer
 }
 
 // Lookup reads an article and a comment by id (store.Reader and
@@ -148,6 +151,7 @@ func (p *Page) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin", p.auth(p.handleIndex))
 	mux.Handle("GET /admin/sources.opml", p.auth(p.handleExport))
 	mux.Handle("POST /admin/sources", p.auth(p.handleCreate))
+	mux.Handle("POST /admin/preview", p.auth(p.handlePreview))
 	mux.Handle("GET /admin/sources/{id}/edit", p.auth(p.handleEditForm))
 	mux.Handle("POST /admin/sources/{id}", p.auth(p.handleReplace))
 	mux.Handle("POST /admin/sources/{id}/enable", p.auth(p.handleEnable))
@@ -499,7 +503,7 @@ func (p *Page) parseTemplates() map[string]*template.Template {
 	}
 	common := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/form.html"))
 	out := map[string]*template.Template{}
-	for _, name := range []string{"index", "login", "edit", "delete", "error", "comments", "takedown"} {
+	for _, name := range []string{"index", "login", "edit", "delete", "error", "comments", "takedown", "preview"} {
 		t := template.Must(template.Must(common.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
 		out[name] = t
 	}
@@ -804,6 +808,7 @@ type indexData struct {
 	Form                                   sourceForm
 	Errors                                 fieldErrors
 	OpenForm, Editing                      bool
+	CanPreview                             bool // the form has a Preview button
 	DefaultSchedule, DefaultAttribution    string
 	FormAction, FormTitle, FormSubmitLabel string
 	Takedown                               takedownForm
@@ -829,7 +834,7 @@ func (p *Page) renderIndexWith(w http.ResponseWriter, r *http.Request, s session
 		DefaultSchedule: p.opts.Service.opts.DefaultSchedule, DefaultAttribution: syndicate.DefaultAttribution,
 		// The fragment brings the editor back to the form when it has errors.
 		FormAction: "/admin/sources#add", FormTitle: "Add a source", FormSubmitLabel: "Add source",
-		Takedown: td,
+		Takedown: td, CanPreview: p.opts.Preview != nil,
 	}
 	d.Flash = p.takeFlash(w, r)
 	for _, v := range list {

@@ -37,7 +37,7 @@ type Options struct {
 	MaxDepth        int
 	RateLimit       int
 	RateWindow      time.Duration
-	CloseAfter      time.Duration // 0 = never
+	CloseAfter      time.Duration // counted from first_seen; 0 = never
 	Now             func() time.Time
 	Logger          *slog.Logger
 }

@@ -212,8 +212,8 @@ type Comments struct {
 	// the limit holds across replicas.
 	RateLimit  int           `yaml:"rate_limit"`
 	RateWindow time.Duration `yaml:"rate_window"`
-	// CloseAfter closes comments on articles published longer ago
-	// (default 720h; 0 never closes).
+	// CloseAfter closes comments on articles first republished here longer
+	// ago, whatever the partner's date (default 720h; 0 never closes).
 	CloseAfter time.Duration `yaml:"close_after"`
 	// IPRetention is how long commenter IPs are kept (default 720h).
 	IPRetention time.Duration `yaml:"ip_retention"`

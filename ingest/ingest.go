@@ -68,8 +68,9 @@ type Options struct {
 	// RetainItems keeps at most this many newest articles per source
 	// (ingest.retention.max_items_per_source); 0 = no limit.
 	RetainItems int
-	// RetainFor prunes articles published longer ago
-	// (ingest.retention.max_age); 0 = no limit.
+	// RetainFor prunes articles first seen (republished here) longer ago,
+	// never counting from the partner's date (ingest.retention.max_age);
+	// 0 = no limit.
 	RetainFor time.Duration
 }
 
@@ -296,7 +297,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		return
 	}
 	st.Bytes = int64(len(resp.Body))
-	doc, err := parse.Read(resp.Body, resp.ContentType)
+	doc, norm, err := in.read(resp, src)
 	if err != nil {
 		st.ETag, st.LastModified = "", "" // make the next fetch unconditional
 		fail(fmt.Errorf("parse %s: %w", syndicate.RedactURL(target), err))
@@ -305,19 +306,6 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	for _, r := range doc.Repairs {
 		log.Warn("partner document repaired", "repair", r)
 	}
-	feedURL := resp.FinalURL
-	if syndicate.IsFileURL(feedURL) {
-		feedURL = src.SiteURL
-	}
-	norm := normalize.Normalize(doc.Feed, src, normalize.Options{
-		FeedURL: feedURL, Now: in.opts.Now(), StripParams: in.opts.StripParams, Policy: in.opts.Policy,
-		Body: resp.Body,
-	})
-	for i := range norm.Skipped {
-		norm.Skipped[i].Index = doc.Position(norm.Skipped[i].Index)
-	}
-	norm.Skipped = append(norm.Skipped, doc.Skipped...)
-	slices.SortStableFunc(norm.Skipped, func(a, b normalize.Skip) int { return a.Index - b.Index })
 	now := in.opts.Now().UTC().Truncate(time.Second)
 	plan := in.plan(norm, now)
 	logProblems(log, norm, plan.skipped)
@@ -342,6 +330,34 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	// A document read only in part (truncated, cut at a limit) is a
 	// success whose status still says what was lost.
 	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, strings.Join(doc.Repairs, "; ")
+}
+
+// read parses and normalizes a fetched body as a pass does (Run and Try
+// alike): every position it reports, of skipped entries and of kept ones
+// (Entry.Order, which also dates undated entries), is the entry's
+// position in the partner's document.
+func (in *Ingester) read(resp *fetch.Response, src syndicate.Source) (*parse.Document, *normalize.Result, error) {
+	doc, err := parse.Read(resp.Body, resp.ContentType)
+	if err != nil {
+		return nil, nil, err
+	}
+	feedURL := resp.FinalURL
+	if syndicate.IsFileURL(feedURL) {
+		feedURL = src.SiteURL
+	}
+	norm := normalize.Normalize(doc.Feed, src, normalize.Options{
+		FeedURL: feedURL, Now: in.opts.Now(), StripParams: in.opts.StripParams, Policy: in.opts.Policy,
+		Body: resp.Body,
+	})
+	for i := range norm.Skipped {
+		norm.Skipped[i].Index = doc.Position(norm.Skipped[i].Index)
+	}
+	for _, e := range norm.Entries {
+		e.Order = doc.Position(e.Order)
+	}
+	norm.Skipped = append(norm.Skipped, doc.Skipped...)
+	slices.SortStableFunc(norm.Skipped, func(a, b normalize.Skip) int { return a.Index - b.Index })
+	return doc, norm, nil
 }
 
 // skip is one partner entry left out of a pass.
@@ -415,22 +431,8 @@ func (in *Ingester) plan(norm *normalize.Result, now time.Time) passPlan {
 // positions are unknown (-1).
 func entryPositions(norm *normalize.Result) []int {
 	out := make([]int, len(norm.Entries))
-	skipped := make(map[int]bool, len(norm.Skipped))
-	for _, sk := range norm.Skipped {
-		skipped[sk.Index] = true
-	}
-	if norm.Read-len(skipped) != len(norm.Entries) {
-		for i := range out {
-			out[i] = -1
-		}
-		return out
-	}
-	i := 0
-	for p := 0; p < norm.Read && i < len(out); p++ {
-		if !skipped[p] {
-			out[i] = p
-			i++
-		}
+	for i, e := range norm.Entries {
+		out[i] = e.Order
 	}
 	return out
 }
@@ -466,18 +468,25 @@ func logProblems(log *slog.Logger, norm *normalize.Result, skipped []skip) {
 	}
 }
 
-// write stores entries in batches of store.ChunkSize, each its own short
-// transaction, checking ctx between them: a large pass never holds the
-// store's write lock for long, and a shutdown or a delete of the source
-// stops it between two batches. The result covers the batches written,
-// also when an error ends the pass early.
+// write stores entries in batches of at most store.ChunkSize entries and
+// store.ChunkBytes of text, each its own short transaction, checking ctx
+// between them: a large pass never holds the store's write lock for long,
+// and a shutdown or a delete of the source stops it between two batches.
+// The result covers the batches written, also when an error ends the pass
+// early.
 func (in *Ingester) write(ctx context.Context, src syndicate.Source, entries []*store.Entry, now time.Time) (*store.Result, error) {
 	total := &store.Result{}
-	for start := 0; start < len(entries); start += store.ChunkSize {
+	for start, end := 0, 0; start < len(entries); start = end {
 		if err := ctx.Err(); err != nil {
 			return total, fmt.Errorf("stopped after storing %d of %d entries: %w", start, len(entries), err)
 		}
-		chunk := entries[start:min(start+store.ChunkSize, len(entries))]
+		end = start + 1
+		for size := textSize(entries[start]); end < len(entries) && end-start < store.ChunkSize; end++ {
+			if size += textSize(entries[end]); size > store.ChunkBytes {
+				break
+			}
+		}
+		chunk := entries[start:end]
 		res, err := in.store.ApplyIngest(ctx, &store.Batch{
 			Source: src.Ref(), Entries: chunk, Now: now,
 			RequireSource: src.Managed == syndicate.ManagedAPI,
@@ -492,6 +501,10 @@ func (in *Ingester) write(ctx context.Context, src syndicate.Source, entries []*
 		total.Changed = mergeKeys(total.Changed, res.Changed)
 	}
 	return total, nil
+}
+
+func textSize(e *store.Entry) int {
+	return len(e.Article.Title) + len(e.Article.Summary) + len(e.Article.Content)
 }
 
 // backoff is exponential with full jitter in its upper half, capped.
@@ -560,6 +573,9 @@ type Trial struct {
 	Lost    map[string]int
 	// Problems lists degraded entries that are still republished.
 	Problems []string
+	// Repairs says what was mended in a document read only in part or
+	// with a structural slip (truncated, an element left open).
+	Repairs []string
 }
 
 // TrialSkip is one entry a pass would leave out.
@@ -587,18 +603,12 @@ func (in *Ingester) Try(ctx context.Context, src syndicate.Source) (*Trial, erro
 	if err != nil {
 		return tr, fmt.Errorf("fetch %s: %w", target, err)
 	}
-	feed, err := parse.Parse(resp.Body, resp.ContentType)
+	doc, norm, err := in.read(resp, src)
 	if err != nil {
 		return tr, fmt.Errorf("parse %s: %w", target, err)
 	}
-	feedURL := resp.FinalURL
-	if syndicate.IsFileURL(feedURL) {
-		feedURL = src.SiteURL
-	}
+	tr.Repairs = doc.Repairs
 	now := in.opts.Now().UTC().Truncate(time.Second)
-	norm := normalize.Normalize(feed, src, normalize.Options{
-		FeedURL: feedURL, Now: now, StripParams: in.opts.StripParams, Policy: in.opts.Policy,
-	})
 	plan := in.plan(norm, now)
 	tr.Title, tr.Read, tr.Republish, tr.Undated = norm.Title, norm.Read, len(plan.entries), norm.Undated
 	tr.Lost = maps.Clone(norm.Lost)

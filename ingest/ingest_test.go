@@ -720,29 +720,37 @@ func (c *chunkStore) ApplyIngest(ctx context.Context, b *store.Batch) (*store.Re
 	return res, err
 }
 
-// A large pass is written in batches of store.ChunkSize, one transaction
-// each (the embedded store's write lock is held per batch, not per pass),
-// and a cancelled pass stops between two batches.
+// A large pass is written in batches of at most store.ChunkSize entries
+// and store.ChunkBytes of text, one transaction each (the embedded
+// store's write lock is held per batch, not per pass), and a cancelled
+// pass stops between two batches.
 func TestIngester_WritesInChunks(t *testing.T) {
-	var items []string
 	base := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	n := 2*store.ChunkSize + store.ChunkSize/2
-	for i := range n {
-		items = append(items, rssItem(fmt.Sprintf("e%d", i), fmt.Sprintf("Entry %d", i), base.Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z)))
+	feedOf := func(n int, text string) string {
+		var items []string
+		for i := range n {
+			date := base.Add(-time.Duration(i) * time.Minute).Format(time.RFC1123Z)
+			items = append(items, fmt.Sprintf(`<item><title>Entry %d</title><link>http://p.example/e%d</link><guid isPermaLink="false">e%d</guid><pubDate>%s</pubDate><description><![CDATA[<p>%s</p>]]></description></item>`, i, i, i, date, text))
+		}
+		return rssOf(items...)
 	}
-	body := rssOf(items...)
+	n := 2*store.ChunkSize + store.ChunkSize/2
+	// Entries of a third of ChunkBytes each: three to a batch.
+	big := strings.Repeat("word ", store.ChunkBytes/3/5-100)
 	for _, tc := range []struct {
 		name        string
+		body        string
 		cancelAfter int
 		wantSizes   []int
 		wantStored  int
 	}{
-		{"whole pass", 0, []int{store.ChunkSize, store.ChunkSize, store.ChunkSize / 2}, n},
-		{"cancelled after the first batch", 1, []int{store.ChunkSize}, store.ChunkSize},
+		{"whole pass", feedOf(n, "Story."), 0, []int{store.ChunkSize, store.ChunkSize, store.ChunkSize / 2}, n},
+		{"cancelled after the first batch", feedOf(n, "Story."), 1, []int{store.ChunkSize}, store.ChunkSize},
+		{"large entries", feedOf(10, big), 0, []int{3, 3, 3, 1}, 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := MustIngestEnv(t, fetch.Options{})
-			env.site.handle("/feed", serveBody(body))
+			env.site.handle("/feed", serveBody(tc.body))
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			cs := &chunkStore{Store: env.store, cancelAfter: tc.cancelAfter}
@@ -760,7 +768,7 @@ func TestIngester_WritesInChunks(t *testing.T) {
 			if tc.cancelAfter > 0 && (sum.Status != ingest.StatusFailed || !errors.Is(sum.Err, context.Canceled)) {
 				t.Errorf("cancelled pass: %s", sum)
 			}
-			if tc.cancelAfter == 0 && (sum.Status != ingest.StatusOK || sum.New != n) {
+			if tc.cancelAfter == 0 && (sum.Status != ingest.StatusOK || sum.New != tc.wantStored) {
 				t.Errorf("pass: %s", sum)
 			}
 		})

@@ -192,6 +192,11 @@ var ErrSourceGone = errors.New("the source was deleted")
 // between them.
 const ChunkSize = 100
 
+// ChunkBytes bounds the text (title, summary, content) of one such batch
+// as well: a batch ends at ChunkSize entries or ChunkBytes, whichever
+// comes first, and holds at least one entry.
+const ChunkBytes = 1 << 20
+
 // SourcesChanged is the key Watch reports when the API-managed sources
 // changed (it names no feed): every replica reloads them.
 const SourcesChanged FeedKey = "sources"

@@ -163,3 +163,36 @@ func TestDelete_DuringSlowFetch(t *testing.T) {
 		})
 	}
 }
+
+// `serve` stops within http.shutdown_timeout while an ingest is under
+// way: the scheduler cancels the run at the deadline, and the run returns.
+func TestServe_StopsMidIngest(t *testing.T) {
+	asked, cancelled := make(chan struct{}, 1), make(chan struct{}, 1)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+		select {
+		case cancelled <- struct{}{}:
+		default:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	cfg, _ := writeConfig(t, hang.URL+"/feed/", "")
+	raw := strings.Replace(mustRead(t, cfg), "timeout: 5s", "timeout: 1h", 1)
+	mustWrite(t, cfg, "http:\n  shutdown_timeout: 200ms\n"+raw)
+	_, errb, stop := startServe(t, cfg)
+	<-asked // the start-up run is fetching
+	if code := stop(); code != exitOK {
+		t.Errorf("serve exit = %d; log:\n%s", code, errb.String())
+	}
+	// The partner sees the connection go (its side learns of it a moment
+	// after ours).
+	select {
+	case <-cancelled:
+	case <-time.After(20 * time.Second):
+		t.Errorf("the partner fetch was never cancelled; log:\n%s", errb.String())
+	}
+}

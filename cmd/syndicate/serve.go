@@ -152,7 +152,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	apage := admin.NewPage(admin.PageOptions{
 		Service: svc, API: api, Store: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
 		Logger: log, SiteTitle: cfg.Site.Title, Now: m.Now,
-		Moderator: csvc, Lookup: st,
+		Moderator: csvc, Lookup: st, Preview: in,
 	})
 	apage.Routes(mux)
 	go purgeIPs(watchCtx, st, cfg.Comments.IPRetention, log)

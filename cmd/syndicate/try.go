@@ -98,6 +98,9 @@ func printTrial(w io.Writer, doc string, tr *ingest.Trial) {
 	for _, sk := range tr.Skipped {
 		fmt.Fprintf(w, "  skipped position=%d reason=%s\n", sk.Position, strconv.Quote(sk.Reason))
 	}
+	for _, r := range tr.Repairs {
+		fmt.Fprintf(w, "  repaired=%s\n", strconv.Quote(r))
+	}
 	for _, p := range tr.Problems {
 		fmt.Fprintf(w, "  problem=%s\n", strconv.Quote(p))
 	}

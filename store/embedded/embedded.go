@@ -310,29 +310,6 @@ func (s *Store) Categories(ctx context.Context) (map[string]string, error) {
 	return out, err
 }
 
-// pruneNeeded reports whether retention has anything to do for a source
-// (more than keep articles, or one published before cutoff), in a
-// read-only transaction: most passes have nothing to prune, and a write
-// transaction costs an fsync even when it writes nothing.
-func (s *Store) pruneNeeded(sourceID string, keep int, cutoff time.Time) bool {
-	need := true
-	s.db.View(func(tx *bolt.Tx) error {
-		feed := store.SourceFeed(sourceID)
-		idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
-		if idx == nil {
-			need = false
-			return nil
-		}
-		if count(tx, feed) > keep {
-			return nil
-		}
-		k, _ := idx.Cursor().First()
-		need = k != nil && !cutoff.IsZero() && store.SortKeyTime(k).Before(cutoff)
-		return nil
-	})
-	return need
-}
-
 // ArticleCount returns how many articles a source's feed lists.
 func (s *Store) ArticleCount(ctx context.Context, sourceID string) (int, error) {
 	var n int

@@ -13,35 +13,76 @@ import (
 	"syndicate/store"
 )
 
-// Prune applies retention to one source in one transaction.
+// Prune applies retention to one source, removing at most
+// store.ChunkSize articles per transaction so that a large prune never
+// holds the write lock for long; it stops between two when ctx ends.
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
-	res := &store.PruneResult{}
-	if !s.pruneNeeded(sourceID, keep, cutoff) {
-		return res, nil
-	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		res, err = prune(tx, sourceID, keep, cutoff, now, true)
-		return err
-	})
+	res, err := s.pruneChunks(ctx, sourceID, keep, cutoff, now, true)
 	if err != nil {
-		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
+		return res, fmt.Errorf("prune %s: %w", sourceID, err)
 	}
-	s.notify(res.Changed)
 	return res, nil
 }
 
-// PurgeSource removes a deleted source's articles (no tombstones) and
-// every key it left, in one transaction.
+// pruneChunks runs prune in transactions of at most store.ChunkSize
+// articles until nothing is left to prune, notifying after each. Whether
+// there is anything to prune is asked in a read transaction first: most
+// passes prune nothing, and a write transaction costs an fsync even when
+// it writes nothing.
+func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
+	total := &store.PruneResult{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		var found bool
+		err := s.db.View(func(tx *bolt.Tx) error {
+			ids, err := pick(tx, sourceID, keep, cutoff, 1)
+			found = len(ids) > 0
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		if !found {
+			slices.Sort(total.Changed)
+			return total, nil
+		}
+		var res pruned
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			var err error
+			res, err = prune(tx, sourceID, keep, cutoff, now, tomb, store.ChunkSize)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		s.notify(res.Changed)
+		total.Deleted += res.Deleted
+		total.Detached += res.Detached
+		for _, k := range res.Changed {
+			if !slices.Contains(total.Changed, k) {
+				total.Changed = append(total.Changed, k)
+			}
+		}
+		if res.Picked < store.ChunkSize {
+			slices.Sort(total.Changed)
+			return total, nil
+		}
+	}
+}
+
+// PurgeSource removes a deleted source's articles (no tombstones, in
+// transactions of store.ChunkSize), then every key it left.
 func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
-	res := &store.PruneResult{}
 	// A status saved behind must not land after the purge.
 	s.statuses.forget(sourceID)
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if res, err = prune(tx, sourceID, 0, time.Time{}, now, false); err != nil {
-			return err
-		}
+	res, err := s.pruneChunks(ctx, sourceID, 0, time.Time{}, now, false)
+	if err != nil {
+		return res, fmt.Errorf("purge source %s: %w", sourceID, err)
+	}
+	s.statuses.forget(sourceID)
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, parent := range [][]byte{bGUIDs, bTombs} {
 			if tx.Bucket(parent).Bucket([]byte(sourceID)) != nil {
 				if err := tx.Bucket(parent).DeleteBucket([]byte(sourceID)); err != nil {
@@ -54,26 +95,31 @@ func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
 	}
-	s.notify(res.Changed)
 	return res, nil
 }
 
-// prune detaches sourceID from its articles beyond the newest keep and
-// from those first seen before cutoff, tombstoning them when tomb is set.
-func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
-	res := &store.PruneResult{}
+// pruned is one transaction's share of a prune: Picked counts the index
+// entries it removed (a full chunk means there may be more).
+type pruned struct {
+	*store.PruneResult
+	Picked int
+}
+
+// pick returns up to limit ids of the articles retention removes from
+// sourceID, oldest published first: the overflow beyond the newest keep,
+// then those published early enough that they may have been first seen
+// before the cutoff, and were.
+func pick(tx *bolt.Tx, sourceID string, keep int, cutoff time.Time, limit int) ([]string, error) {
 	feed := store.SourceFeed(sourceID)
 	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
 	if idx == nil {
-		return res, nil
+		return nil, nil
 	}
 	over := count(tx, feed) - keep
 	var ids []string
 	c := idx.Cursor()
 	i := 0
-	// Oldest published first: the overflow, then the articles published
-	// early enough that they may have been first seen before the cutoff.
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	for k, v := c.First(); k != nil && len(ids) < limit; k, v = c.Next() {
 		if i < over {
 			ids = append(ids, string(v))
 			i++
@@ -90,28 +136,41 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 			ids = append(ids, string(v))
 		}
 	}
+	return ids, nil
+}
+
+// prune detaches sourceID from at most limit of its articles beyond the
+// newest keep or first seen before cutoff, tombstoning them when tomb is set.
+func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool, limit int) (pruned, error) {
+	res := &store.PruneResult{}
+	out := pruned{PruneResult: res}
+	feed := store.SourceFeed(sourceID)
+	ids, err := pick(tx, sourceID, keep, cutoff, limit)
+	if err != nil || len(ids) == 0 {
+		return out, err
+	}
 	changed := map[store.FeedKey]bool{}
 	var tombs *bolt.Bucket
 	if tomb && len(ids) > 0 {
 		var err error
 		if tombs, err = tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(sourceID)); err != nil {
-			return nil, err
+			return out, err
 		}
 	}
 	for _, id := range ids {
 		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		if tombs != nil {
 			if err := tombs.Put([]byte(id), nil); err != nil {
-				return nil, err
+				return out, err
 			}
 		}
 		if a == nil {
 			// An index entry without its article: drop the entry.
 			if err := indexDeleteValue(tx, feed, []byte(id)); err != nil {
-				return nil, err
+				return out, err
 			}
 			continue
 		}
@@ -121,18 +180,18 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 		n, del := store.Detach(a, sourceID)
 		if del {
 			if err := deleteArticle(tx, a, changed, false); err != nil {
-				return nil, err
+				return out, err
 			}
 			res.Deleted++
 			continue
 		}
 		if err := putJSON(tx.Bucket(bArticles), []byte(id), n); err != nil {
-			return nil, err
+			return out, err
 		}
 		_, remove := store.ArticleWrite{Old: a, New: n}.IndexDiff()
 		for _, f := range remove {
 			if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
-				return nil, err
+				return out, err
 			}
 		}
 		res.Detached++
@@ -141,7 +200,8 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 		res.Changed = append(res.Changed, k)
 	}
 	slices.Sort(res.Changed)
-	return res, bump(tx, res.Changed, now)
+	out.Picked = len(ids)
+	return out, bump(tx, res.Changed, now)
 }
 
 // deleteArticle removes an article, its index entries, its comments and
@@ -195,9 +255,6 @@ func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]
 		if err := tx.Bucket(bIndexes).DeleteBucket([]byte(cf)); err != nil {
 			return err
 		}
-	}
-	if err := dropRanks(tx, cf); err != nil {
-		return err
 	}
 	if err := tx.Bucket(bCounts).Delete([]byte(cf)); err != nil {
 		return err

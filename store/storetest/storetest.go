@@ -125,6 +125,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("RetentionCountsFromFirstSeen", func(t *testing.T) { testRetentionClock(t, open) })
 	t.Run("PurgeSource", func(t *testing.T) { testPurgeSource(t, open) })
 	t.Run("RequireSource", func(t *testing.T) { testRequireSource(t, open) })
+	t.Run("PruneMoreThanAChunk", func(t *testing.T) { testPruneLarge(t, open) })
 	t.Run("TakeDown", func(t *testing.T) { testTakeDown(t, open) })
 	t.Run("CanonicalURLMoves", func(t *testing.T) { testCanonicalURLMoves(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
@@ -776,6 +777,36 @@ func testRequireSource(t *testing.T, open Factory) {
 	}
 	if _, err := s.Article(ctx, syndicate.MintArticleID("alpha", art("alpha", 2, t0).Key)); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("the refused batch's article is readable: %v", err)
+	}
+}
+
+// testPruneLarge: a prune larger than one write batch (store.ChunkSize)
+// removes all it should and keeps the newest.
+func testPruneLarge(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	n := 2*store.ChunkSize + 17
+	var entries []*store.Entry
+	for i := range n {
+		entries = append(entries, art("alpha", i, t0.Add(time.Duration(i)*time.Minute)))
+	}
+	for start := 0; start < n; start += store.ChunkSize {
+		apply(t, s, "alpha", t0, entries[start:min(start+store.ChunkSize, n)]...)
+	}
+	res, err := s.Prune(ctx, "alpha", 10, time.Time{}, t0.Add(time.Hour))
+	if err != nil || res.Deleted != n-10 || !slices.Contains(res.Changed, store.FeedAll) {
+		t.Fatalf("Prune = %+v, %v; want %d deleted", res, err, n-10)
+	}
+	ids, total := list(t, s, store.SourceFeed("alpha"), 0, 20)
+	if total != 10 || ids[0] != syndicate.MintArticleID("alpha", entries[n-1].Key) || ids[9] != syndicate.MintArticleID("alpha", entries[n-10].Key) {
+		t.Errorf("after the prune: %d listed, %v", total, ids)
+	}
+	res, err = s.PurgeSource(ctx, "alpha", t0.Add(2*time.Hour))
+	if err != nil || res.Deleted != 10 {
+		t.Errorf("PurgeSource = %+v, %v; want the last 10 deleted", res, err)
+	}
+	if _, total := list(t, s, store.FeedAll, 0, 10); total != 0 {
+		t.Errorf("%d articles left", total)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"text/template/parse"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -157,6 +158,9 @@ func (s *Source) Validate(allowFile bool) []*Error {
 	add("id", ValidateSourceID(s.ID))
 	if strings.TrimSpace(s.Name) == "" {
 		add("name", fmt.Errorf("is required"))
+	} else if i := strings.IndexFunc(s.Name, disguising); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s.Name[i:])
+		add("name", fmt.Errorf("contains %U, a control or bidi override character that would disguise the text where it is shown", r))
 	}
 	add("url", ValidateFeedURL(s.URL, allowFile))
 	if s.SiteURL != "" {
@@ -177,6 +181,13 @@ func (s *Source) Validate(allowFile bool) []*Error {
 		}
 	}
 	return errs
+}
+
+// disguising reports characters a name is refused for: controls (a name
+// is one line) and the bidi embeddings, overrides and isolates
+// (U+202A–U+202E, U+2066–U+2069), which reorder what readers see.
+func disguising(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // PublicFeedURL is the partner feed URL as it may be published: the

@@ -2,6 +2,9 @@ package syndicate
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -247,6 +250,15 @@ func RedactURL(raw string) string {
 		return raw
 	}
 	return u.Redacted()
+}
+
+// Version is a digest of s's definition (how it is managed aside): it
+// changes with every edit, so an edit can name the version it was made on.
+func (s Source) Version() string {
+	s.Managed = ""
+	b, _ := json.Marshal(s)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:12])
 }
 
 // Ref returns the attribution snapshot of s.

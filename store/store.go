@@ -210,6 +210,7 @@ type LocalComments interface {
 type Store interface {
 	LocalComments
 	AuthGuard
+	SourceSwapper
 	SourceStore
 	Secrets
 	Pruner

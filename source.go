@@ -242,12 +242,22 @@ func StripUserinfo(raw string) string {
 	return u.String()
 }
 
-// RedactURL returns raw with any password replaced by "xxxxx", for logs,
-// errors and statuses.
+// RedactURL returns raw with any password and every query value replaced
+// by "xxxxx" (a feed URL's query often carries an API key), for logs,
+// errors and statuses. The query's names stay, to say which one it was.
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil || (u.User == nil && u.RawQuery == "") {
 		return raw
+	}
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			if k, v, ok := strings.Cut(p, "="); ok && v != "" {
+				parts[i] = k + "=xxxxx"
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
 	}
 	return u.Redacted()
 }

@@ -178,4 +178,14 @@ func TestSource_CredentialsNeverPublished(t *testing.T) {
 	if got := syndicate.RedactURL(s.URL); strings.Contains(got, "s3cret") || !strings.Contains(got, "user:xxxxx@") {
 		t.Errorf("RedactURL = %q", got)
 	}
+	for in, want := range map[string]string{
+		"https://p.example/feed?api_key=K3Y&format=rss": "https://p.example/feed?api_key=xxxxx&format=xxxxx",
+		"https://u:pw@p.example/feed?key=K3Y":           "https://u:xxxxx@p.example/feed?key=xxxxx",
+		"https://p.example/feed?flag":                   "https://p.example/feed?flag",
+		"https://p.example/feed/":                       "https://p.example/feed/",
+	} {
+		if got := syndicate.RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

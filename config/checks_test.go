@@ -96,3 +96,13 @@ func TestLoad_RedisTopologies(t *testing.T) {
 		{name: "ClusterDB", yaml: "store:\n  redis_url: \"redis://127.0.0.1:7000,127.0.0.1:7001/3\"\n", line: 2, path: "store.redis_url", msg: "database 0"},
 	})
 }
+
+// TestRedacted_FeedKey: the effective configuration never prints a
+// source's API key or password.
+func TestRedacted_FeedKey(t *testing.T) {
+	cfg := MustLoad(t, "sources:\n  - id: a\n    name: A\n    url: \"https://u:hunter2@a.example/feed?api_key=K3Y-hunter3\"\n", nil)
+	out := cfg.Redacted()
+	if strings.Contains(out, "hunter2") || strings.Contains(out, "hunter3") || !strings.Contains(out, "api_key=xxxxx") {
+		t.Errorf("Redacted() shows a secret:\n%s", out)
+	}
+}

@@ -75,3 +75,27 @@ func TestRenderAttribution_Capped(t *testing.T) {
 		t.Errorf("short = %q, %v", out, err)
 	}
 }
+
+// TestSourceName_Disguise: a name with a bidi override or a control
+// character is refused, naming the character.
+func TestSourceName_Disguise(t *testing.T) {
+	for name, want := range map[string]string{
+		"Daily \u202Eswen":      "U+202E",
+		"Daily \u2066x\u2069":   "U+2066",
+		"Daily\nNews":           "U+000A",
+		"AT&T <News>":           "",
+		"Le Monde diplomatique": "",
+	} {
+		src := syndicate.Source{ID: "a", Name: name, URL: "https://a.example/feed"}
+		errs := src.Validate(false)
+		got := ""
+		for _, e := range errs {
+			if e.Field == "name" {
+				got = e.Message
+			}
+		}
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("%q: name error %q, want %q", name, got, want)
+		}
+	}
+}

@@ -2,6 +2,9 @@ package syndicate
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -10,6 +13,7 @@ import (
 	"text/template/parse"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -167,6 +171,9 @@ func (s *Source) Validate(allowFile bool) []*Error {
 	add("id", ValidateSourceID(s.ID))
 	if strings.TrimSpace(s.Name) == "" {
 		add("name", fmt.Errorf("is required"))
+	} else if i := strings.IndexFunc(s.Name, disguising); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s.Name[i:])
+		add("name", fmt.Errorf("contains %U, a control or bidi override character that would disguise the text where it is shown", r))
 	}
 	add("url", ValidateFeedURL(s.URL, allowFile))
 	if s.SiteURL != "" {
@@ -192,6 +199,13 @@ func (s *Source) Validate(allowFile bool) []*Error {
 		}
 	}
 	return errs
+}
+
+// disguising reports characters a name is refused for: controls (a name
+// is one line) and the bidi embeddings, overrides and isolates
+// (U+202A–U+202E, U+2066–U+2069), which reorder what readers see.
+func disguising(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // PublicFeedURL is the partner feed URL as it may be published: the
@@ -243,14 +257,33 @@ func StripUserinfo(raw string) string {
 	return u.String()
 }
 
-// RedactURL returns raw with any password replaced by "xxxxx", for logs,
-// errors and statuses.
+// RedactURL returns raw with any password and every query value replaced
+// by "xxxxx" (a feed URL's query often carries an API key), for logs,
+// errors and statuses. The query's names stay, to say which one it was.
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil || (u.User == nil && u.RawQuery == "") {
 		return raw
 	}
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			if k, v, ok := strings.Cut(p, "="); ok && v != "" {
+				parts[i] = k + "=xxxxx"
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
 	return u.Redacted()
+}
+
+// Version is a digest of s's definition (how it is managed aside): it
+// changes with every edit, so an edit can name the version it was made on.
+func (s Source) Version() string {
+	s.Managed = ""
+	b, _ := json.Marshal(s)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:12])
 }
 
 // Ref returns the attribution snapshot of s.

@@ -178,6 +178,7 @@ func TestParseAttribution(t *testing.T) {
 
 func TestSource_CredentialsNeverPublished(t *testing.T) {
 	s := syndicate.Source{ID: "p", Name: "P", URL: "https://user:s3cret@partner.example/feed?x=1", SiteURL: "https://partner.example/"}
+	// A password or a query (it may be an API key): the site URL stands in.
 	if got := s.PublicFeedURL(); got != "https://partner.example/" {
 		t.Errorf("PublicFeedURL = %q", got)
 	}
@@ -186,5 +187,15 @@ func TestSource_CredentialsNeverPublished(t *testing.T) {
 	}
 	if got := syndicate.RedactURL(s.URL); strings.Contains(got, "s3cret") || !strings.Contains(got, "user:xxxxx@") {
 		t.Errorf("RedactURL = %q", got)
+	}
+	for in, want := range map[string]string{
+		"https://p.example/feed?api_key=K3Y&format=rss": "https://p.example/feed?api_key=xxxxx&format=xxxxx",
+		"https://u:pw@p.example/feed?key=K3Y":           "https://u:xxxxx@p.example/feed?key=xxxxx",
+		"https://p.example/feed?flag":                   "https://p.example/feed?flag",
+		"https://p.example/feed/":                       "https://p.example/feed/",
+	} {
+		if got := syndicate.RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

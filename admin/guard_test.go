@@ -246,3 +246,42 @@ func TestGuard_Throttle(t *testing.T) {
 		})
 	}
 }
+
+// TestGuard_EditsAcrossReplicas: two editors on two replicas read the same
+// version; the second PUT is refused 412, on both stores.
+func TestGuard_EditsAcrossReplicas(t *testing.T) {
+	for name, st := range openGuardStores(t) {
+		t.Run(name, func(t *testing.T) {
+			a, b := newReplica(t, st), newReplica(t, st)
+			ed := newClient(t, "192.0.2.1")
+			body := `{"id":"shared","name":"Shared","url":"https://shared.example/feed"}`
+			call := func(r *replica, method, path, body string, header ...string) (int, http.Header) {
+				req, _ := http.NewRequest(method, r.srv.URL+path, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+guardToken)
+				for i := 0; i+1 < len(header); i += 2 {
+					req.Header.Set(header[i], header[i+1])
+				}
+				res, err := ed.c.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				return res.StatusCode, res.Header
+			}
+			if code, _ := call(a, "POST", "/api/sources", body); code != 201 {
+				t.Fatalf("create = %d", code)
+			}
+			_, ha := call(a, "GET", "/api/sources/shared", "")
+			_, hb := call(b, "GET", "/api/sources/shared", "")
+			if ha.Get("ETag") == "" || ha.Get("ETag") != hb.Get("ETag") {
+				t.Fatalf("ETags %q and %q", ha.Get("ETag"), hb.Get("ETag"))
+			}
+			if code, _ := call(a, "PUT", "/api/sources/shared", strings.Replace(body, `"Shared"`, `"By A"`, 1), "If-Match", ha.Get("ETag")); code != 200 {
+				t.Fatalf("first PUT = %d", code)
+			}
+			if code, _ := call(b, "PUT", "/api/sources/shared", strings.Replace(body, `"Shared"`, `"By B"`, 1), "If-Match", hb.Get("ETag")); code != http.StatusPreconditionFailed {
+				t.Errorf("second PUT from the same version = %d, want 412", code)
+			}
+		})
+	}
+}

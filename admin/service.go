@@ -10,12 +10,12 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"syndicate"
@@ -30,6 +30,7 @@ type Store interface {
 	store.Pruner
 	store.Secrets
 	store.AuthGuard
+	store.SourceSwapper
 	// Hit counts a failed sign-in (store.LocalComments.Hit).
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error)
 	TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error)
@@ -77,8 +78,6 @@ type Options struct {
 type Service struct {
 	opts Options
 	log  *slog.Logger
-	// editMu serializes version-checked edits (ReplaceIfMatch).
-	editMu sync.Mutex
 }
 
 // NewService returns a Service.
@@ -346,26 +345,33 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 // ReplaceIfMatch replaces an API source if its current version matches
 // ifMatch (an If-Match header value; "" matches any): otherwise it fails
 // with a *StaleError carrying the current version, and nothing changes.
-// Edits are serialized in this process, so two editors on one replica
-// cannot both pass the check with the same version.
+// The store checks the version and writes in one step, so two editors on
+// any replicas cannot both succeed from the same version.
 func (s *Service) ReplaceIfMatch(ctx context.Context, who, id string, src syndicate.Source, ifMatch string) (SourceView, error) {
 	if s.configSource(id) != nil {
 		return SourceView{}, errConfigManaged(id)
 	}
-	s.editMu.Lock()
-	defer s.editMu.Unlock()
-	if ifMatch != "" {
+	stale := func() error {
+		cur, err := s.find(ctx, id)
+		if err != nil {
+			return err
+		}
+		v, err := s.view(ctx, cur)
+		if err != nil {
+			return err
+		}
+		return &StaleError{Current: v}
+	}
+	version := "" // the stored version the edit must replace; "" = any
+	if ifMatch != "" && strings.TrimSpace(ifMatch) != "*" {
 		cur, err := s.find(ctx, id)
 		if err != nil {
 			return SourceView{}, err
 		}
 		if !etagMatches(ifMatch, SourceETag(cur)) {
-			v, err := s.view(ctx, cur)
-			if err != nil {
-				return SourceView{}, err
-			}
-			return SourceView{}, &StaleError{Current: v}
+			return SourceView{}, stale()
 		}
+		version = cur.Version()
 	}
 	if src.ID == "" {
 		src.ID = id
@@ -377,7 +383,15 @@ func (s *Service) ReplaceIfMatch(ctx context.Context, who, id string, src syndic
 	if err := firstError(s.Validate(src)); err != nil {
 		return SourceView{}, err
 	}
-	if err := s.opts.Store.PutSource(ctx, src, false); err != nil {
+	if version != "" {
+		err := s.opts.Store.ReplaceSourceIf(ctx, src, version)
+		if errors.Is(err, store.ErrStaleSource) {
+			return SourceView{}, stale()
+		}
+		if err != nil {
+			return SourceView{}, err
+		}
+	} else if err := s.opts.Store.PutSource(ctx, src, false); err != nil {
 		return SourceView{}, err
 	}
 	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "public_feed_url", src.PublicFeed, "schedule", src.Schedule,

@@ -1,9 +1,6 @@
 package admin
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"strings"
 
 	"syndicate"
@@ -13,10 +10,7 @@ import (
 // a strong HTTP entity tag: an editor's PUT names it in If-Match, and a
 // definition changed since is refused.
 func SourceETag(src syndicate.Source) string {
-	src.Managed = "" // how it is managed is not the editor's to change
-	b, _ := json.Marshal(src)
-	h := sha256.Sum256(b)
-	return `"` + hex.EncodeToString(h[:12]) + `"`
+	return `"` + src.Version() + `"`
 }
 
 // etagMatches reports whether an If-Match header value names etag: "*",

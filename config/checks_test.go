@@ -76,3 +76,33 @@ func TestUnknownEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestLoad_RedisTopologies: store.redis_url is checked as the store reads
+// it, so Sentinel and Cluster URLs load.
+func TestLoad_RedisTopologies(t *testing.T) {
+	for _, u := range []string{
+		"redis://127.0.0.1:6379/0",
+		"redis://127.0.0.1:7000,127.0.0.1:7001",
+		"redis://:pw@127.0.0.1:26379/0?master_name=mymaster",
+		"redis://127.0.0.1:26379,127.0.0.1:26380/2?master_name=mymaster",
+	} {
+		cfg := MustLoad(t, "store:\n  redis_url: \""+u+"\"\n", nil)
+		if cfg.Store.RedisURL != u {
+			t.Errorf("redis_url = %q", cfg.Store.RedisURL)
+		}
+	}
+	runProblemCases(t, []problemCase{
+		{name: "SentinelBadOption", yaml: "store:\n  redis_url: \"redis://127.0.0.1:26379/0?master_name=m&colour=red\"\n", line: 2, path: "store.redis_url", msg: "colour"},
+		{name: "ClusterDB", yaml: "store:\n  redis_url: \"redis://127.0.0.1:7000,127.0.0.1:7001/3\"\n", line: 2, path: "store.redis_url", msg: "database 0"},
+	})
+}
+
+// TestRedacted_FeedKey: the effective configuration never prints a
+// source's API key or password.
+func TestRedacted_FeedKey(t *testing.T) {
+	cfg := MustLoad(t, "sources:\n  - id: a\n    name: A\n    url: \"https://u:hunter2@a.example/feed?api_key=K3Y-hunter3\"\n", nil)
+	out := cfg.Redacted()
+	if strings.Contains(out, "hunter2") || strings.Contains(out, "hunter3") || !strings.Contains(out, "api_key=xxxxx") {
+		t.Errorf("Redacted() shows a secret:\n%s", out)
+	}
+}

@@ -350,7 +350,7 @@ func (c *Config) Redacted() string {
 	r.WebSub.HubURL = redactURL(c.WebSub.HubURL)
 	r.Sources = make([]SourceConfig, len(c.Sources))
 	for i, s := range c.Sources {
-		s.URL = redactURL(s.URL)
+		s.URL = syndicate.RedactURL(redactURL(s.URL)) // a query may hold an API key
 		s.SiteURL = redactURL(s.SiteURL)
 		r.Sources[i] = s
 	}

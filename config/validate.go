@@ -15,11 +15,10 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/redis/go-redis/v9"
-
 	"syndicate"
 	"syndicate/comments"
 	"syndicate/scheduler"
+	storeredis "syndicate/store/redis"
 )
 
 // problem records a validation problem about path, at the line or
@@ -381,8 +380,10 @@ func checkRedisURL(raw string) error {
 	if u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix" {
 		return fmt.Errorf("%q must be a redis://, rediss:// or unix:// URL (or empty for the embedded store)", u.Redacted())
 	}
-	if _, err := redis.ParseURL(raw); err != nil {
-		return fmt.Errorf("%q: %s", u.Redacted(), strings.TrimPrefix(err.Error(), "redis: "))
+	// As the store reads it: one node, a Cluster host list or a Sentinel
+	// master_name.
+	if err := storeredis.CheckURL(raw); err != nil {
+		return fmt.Errorf("%q: %s", u.Redacted(), strings.TrimPrefix(strings.TrimPrefix(err.Error(), "invalid redis url: "), "redis: "))
 	}
 	return nil
 }

@@ -5,7 +5,11 @@
 # The server listens on a free loopback port (never 6379, so a developer's
 # own Redis is left alone), keeps nothing on disk (--save '', appendonly
 # off) and lives in a temporary directory. Its URL is exported as
-# SYNDICATE_TEST_REDIS_URL. It is stopped when this script exits, however
+# SYNDICATE_TEST_REDIS_URL. A 3-master Cluster is exported as
+# SYNDICATE_TEST_REDIS_CLUSTER_URL, and a Sentinel deployment (a primary, a
+# replica and a sentinel) as SYNDICATE_TEST_SENTINEL_URL, with its nodes'
+# directories (node-PORT/redis.pid) under SYNDICATE_TEST_SENTINEL_DIR for the
+# failover test, which kills the primary. They are stopped when this script exits, however
 # that happens (success, failure, Ctrl-C). COMMAND runs in the foreground,
 # so Ctrl-C reaches it directly; a TERM sent to this script alone takes
 # effect when COMMAND ends.
@@ -46,7 +50,18 @@ stop_redis() {
 	kill -9 "$pid" 2>/dev/null || true
 	rm -f "$pidfile"
 }
+stop_sentinel() {
+	local pf pid
+	for pf in "$tmp"/sentinel/*/redis.pid "$tmp"/sentinel/sentinel.pid; do
+		[ -s "$pf" ] || continue
+		pid="$(cat "$pf")"
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null || true
+	done
+}
 cleanup() {
+	stop_sentinel
 	stop_cluster
 	stop_redis
 	rm -rf "$tmp"
@@ -144,6 +159,73 @@ for _ in $(seq 200); do
 done
 export SYNDICATE_TEST_REDIS_CLUSTER_URL="redis://$(IFS=,; echo "${hosts[*]}")"
 echo "with-redis: private 3-master Redis Cluster at $SYNDICATE_TEST_REDIS_CLUSTER_URL" >&2
+
+# A private Sentinel deployment: a primary, its replica and one sentinel
+# (quorum 1) that fails over a second after the primary stops answering.
+taken=("$port" "${cluster_ports[@]}")
+free_port() {
+	local candidate
+	for _ in $(seq 60); do
+		candidate=$((20000 + RANDOM % 40000))
+		[[ " ${taken[*]} " == *" $candidate "* ]] && continue
+		port_free "$candidate" || continue
+		taken+=("$candidate")
+		echo "$candidate"
+		return 0
+	done
+	return 1
+}
+# start_node PORT [ARG...] starts a data node under $tmp/sentinel/node-PORT.
+start_node() {
+	local p="$1" node="$tmp/sentinel/node-$1"
+	shift
+	mkdir -p "$node"
+	redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no \
+		--daemonize yes --pidfile "$node/redis.pid" --dir "$node" --logfile "$node/redis.log" "$@" || return 1
+	for _ in $(seq 100); do
+		if [ -s "$node/redis.pid" ] && redis_ping "$p"; then return 0; fi
+		sleep 0.05
+	done
+	return 1
+}
+mkdir -p "$tmp/sentinel"
+primary_port="$(free_port)" && start_node "$primary_port" || { echo "with-redis: could not start the sentinel primary" >&2; exit 1; }
+replica_port="$(free_port)" && start_node "$replica_port" --replicaof 127.0.0.1 "$primary_port" ||
+	{ echo "with-redis: could not start the sentinel replica" >&2; exit 1; }
+for _ in $(seq 200); do
+	redis-cli -p "$replica_port" info replication 2>/dev/null | grep -q 'master_link_status:up' && break
+	sleep 0.05
+done
+sentinel_port="$(free_port)" || { echo "with-redis: no free port for the sentinel" >&2; exit 1; }
+cat >"$tmp/sentinel/sentinel.conf" <<EOF_SENTINEL
+port $sentinel_port
+bind 127.0.0.1
+daemonize yes
+pidfile $tmp/sentinel/sentinel.pid
+logfile $tmp/sentinel/sentinel.log
+dir $tmp/sentinel
+sentinel monitor syntest 127.0.0.1 $primary_port 1
+sentinel down-after-milliseconds syntest 1000
+sentinel failover-timeout syntest 5000
+sentinel parallel-syncs syntest 1
+EOF_SENTINEL
+redis-server "$tmp/sentinel/sentinel.conf" --sentinel || { echo "with-redis: could not start the sentinel" >&2; exit 1; }
+sentinel_ready=""
+for _ in $(seq 400); do
+	if redis-cli -p "$sentinel_port" sentinel master syntest 2>/dev/null | grep -A1 -x 'num-slaves' | tail -n 1 | grep -qx 1; then
+		sentinel_ready=1
+		break
+	fi
+	sleep 0.05
+done
+if [ -z "$sentinel_ready" ]; then
+	echo "with-redis: the sentinel did not discover the replica; its log:" >&2
+	tail -n 20 "$tmp/sentinel/sentinel.log" >&2 2>/dev/null || true
+	exit 1
+fi
+export SYNDICATE_TEST_SENTINEL_URL="redis://127.0.0.1:$sentinel_port/0?master_name=syntest"
+export SYNDICATE_TEST_SENTINEL_DIR="$tmp/sentinel"
+echo "with-redis: private Sentinel (primary :$primary_port, replica :$replica_port) at $SYNDICATE_TEST_SENTINEL_URL" >&2
 set +e
 "$@"
 status=$?

@@ -2,8 +2,24 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"syndicate"
 )
+
+// ErrStaleSource is ReplaceSourceIf's refusal: the source's version is no
+// longer the one the edit was made on.
+var ErrStaleSource = errors.New("the source was changed since that version")
+
+// SourceSwapper replaces a source only if nobody changed it meanwhile, on
+// every replica at once (two editors cannot overwrite each other).
+type SourceSwapper interface {
+	// ReplaceSourceIf replaces the API source src.ID if its stored
+	// version (syndicate.Source.Version) is version: ErrStaleSource if
+	// not, syndicate.ENotFound if there is no such source.
+	ReplaceSourceIf(ctx context.Context, src syndicate.Source, version string) error
+}
 
 // AuthGuard keeps what protects the editors' sign-in on every replica: the
 // sessions signed out before they expire, and the failed attempts of each

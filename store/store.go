@@ -255,6 +255,7 @@ type LocalComments interface {
 type Store interface {
 	LocalComments
 	AuthGuard
+	SourceSwapper
 	SourceStore
 	Secrets
 	Pruner

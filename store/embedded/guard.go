@@ -8,6 +8,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"syndicate"
 	"syndicate/store"
 )
 
@@ -89,4 +90,33 @@ func (s *Store) Strikes(ctx context.Context, key string, now time.Time) (int, ti
 		return 0, time.Time{}, fmt.Errorf("rate limit: %w", err)
 	}
 	return n, reset, nil
+}
+
+var _ store.SourceSwapper = (*Store)(nil)
+
+// ReplaceSourceIf replaces an API source if its stored version is version,
+// in one transaction.
+func (s *Store) ReplaceSourceIf(ctx context.Context, src syndicate.Source, version string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bSources)
+		if err != nil {
+			return err
+		}
+		cur, err := getJSON[syndicate.Source](b, []byte(src.ID))
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			return syndicate.Errorf(syndicate.ENotFound, "no source %q", src.ID)
+		}
+		if cur.Version() != version {
+			return store.ErrStaleSource
+		}
+		return putJSON(b, []byte(src.ID), src)
+	})
+	if err != nil {
+		return err
+	}
+	s.notify([]store.FeedKey{store.SourcesChanged})
+	return nil
 }

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -73,4 +74,51 @@ func (s *Store) Strikes(ctx context.Context, key string, now time.Time) (int, ti
 		return 0, time.Time{}, nil
 	}
 	return n, now.Add(d), nil
+}
+
+var _ store.SourceSwapper = (*Store)(nil)
+
+// ReplaceSourceIf replaces an API source if its stored version is version:
+// WATCH on the sources hash makes the check and the write one step (a
+// concurrent change of any source retries it).
+func (s *Store) ReplaceSourceIf(ctx context.Context, src syndicate.Source, version string) error {
+	data, err := json.Marshal(src)
+	if err != nil {
+		return err
+	}
+	key := s.k.sources()
+	for range 20 {
+		err = s.rdb.Watch(ctx, func(tx *goredis.Tx) error {
+			raw, err := tx.HGet(ctx, key, src.ID).Result()
+			if errors.Is(err, goredis.Nil) {
+				return syndicate.Errorf(syndicate.ENotFound, "no source %q", src.ID)
+			}
+			if err != nil {
+				return err
+			}
+			cur, err := decode[syndicate.Source](raw)
+			if err != nil {
+				return fmt.Errorf("source %s: %w", src.ID, err)
+			}
+			if cur.Version() != version {
+				return store.ErrStaleSource
+			}
+			_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+				p.HSet(ctx, key, src.ID, data)
+				return nil
+			})
+			return err
+		}, key)
+		if !errors.Is(err, goredis.TxFailedErr) {
+			break
+		}
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrStaleSource) || syndicate.ErrorKind(err) == syndicate.ENotFound {
+			return err
+		}
+		return fmt.Errorf("replace source %s: %w", src.ID, err)
+	}
+	s.publish(ctx, []store.FeedKey{store.SourcesChanged})
+	return nil
 }

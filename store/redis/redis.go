@@ -105,6 +105,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		close:    cancel,
 		watchers: map[int]func([]store.FeedKey){},
 	}
+	if spec.kind == sentinel {
+		s.rdb.AddHook(newReplicaAck(s.rdb, s.k.p)) // see replicated.go
+	}
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open redis store: ping %s redis: %w", spec.kind, err)

@@ -1,8 +1,14 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
+
+	"syndicate"
+	"syndicate/store"
 )
 
 // eventually polls cond until it holds or a generous bound passes (no
@@ -73,4 +79,61 @@ func testAuthGuard(t *testing.T, open Factory) {
 		n, _, err := s.Strikes(ctx, "auth:192.0.2.10", time.Now())
 		return err == nil && n == 0
 	})
+}
+
+// testReplaceSourceIf: a replace names the version it was made on; of
+// concurrent replaces from one version exactly one wins, the others are
+// ErrStaleSource and change nothing.
+func testReplaceSourceIf(t *testing.T, open Factory) {
+	s, _ := open(t)
+	ctx := t.Context()
+	src := syndicate.Source{ID: "partner", Name: "Partner", URL: "https://partner.example/feed", Enabled: true, Managed: syndicate.ManagedAPI}
+	if err := s.PutSource(ctx, src, true); err != nil {
+		t.Fatal(err)
+	}
+	v1 := src.Version()
+	edited := src
+	edited.Name = "Partner (edited)"
+	if err := s.ReplaceSourceIf(ctx, edited, v1); err != nil {
+		t.Fatalf("replace from the current version: %v", err)
+	}
+	stale := src
+	stale.Name = "Partner (stale)"
+	if err := s.ReplaceSourceIf(ctx, stale, v1); !errors.Is(err, store.ErrStaleSource) {
+		t.Errorf("replace from an old version = %v, want ErrStaleSource", err)
+	}
+	missing := src
+	missing.ID = "nope"
+	if err := s.ReplaceSourceIf(ctx, missing, v1); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("unknown source = %v, want ENotFound", err)
+	}
+	v2 := edited.Version()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := []string{}
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e := edited
+			e.Name = fmt.Sprintf("Editor %d", i)
+			err := s.ReplaceSourceIf(ctx, e, v2)
+			switch {
+			case err == nil:
+				mu.Lock()
+				won = append(won, e.Name)
+				mu.Unlock()
+			case !errors.Is(err, store.ErrStaleSource):
+				t.Errorf("editor %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(won) != 1 {
+		t.Fatalf("%d editors won from one version (%v), want 1", len(won), won)
+	}
+	list, err := s.Sources(ctx)
+	if err != nil || len(list) != 1 || list[0].Name != won[0] {
+		t.Errorf("stored = %+v, %v; want the winner %q", list, err, won[0])
+	}
 }

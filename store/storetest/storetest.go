@@ -120,6 +120,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("LocalComments", func(t *testing.T) { testLocalComments(t, open) })
 	t.Run("RateLimit", func(t *testing.T) { testHit(t, open) })
 	t.Run("AuthGuard", func(t *testing.T) { testAuthGuard(t, open) })
+	t.Run("ReplaceSourceIf", func(t *testing.T) { testReplaceSourceIf(t, open) })
 	t.Run("ConcurrentModeration", func(t *testing.T) { testConcurrentModeration(t, open) })
 	t.Run("RetentionShared", func(t *testing.T) { testRetentionShared(t, open) })
 	t.Run("RetentionCountsFromFirstSeen", func(t *testing.T) { testRetentionClock(t, open) })

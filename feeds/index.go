@@ -58,9 +58,14 @@ func feedPath(k store.FeedKey) (string, bool) {
 // and stale-if-error. The HTML lists are paged so that no response grows
 // with the site; the OPML stays one document.
 
-// listPageSize is how many sources or categories an HTML list page shows
-// (the index page shows the first page of each).
-const listPageSize = 100
+// listPageSize is how many sources or categories an HTML list page shows;
+// the index page shows the first indexShows of each, with autodiscovery
+// links for those (list pages carry none: a hundred feeds' worth of
+// <link> tags helps no reader).
+const (
+	listPageSize = 100
+	indexShows   = 20
+)
 
 // listing is one public feed on the index page, a list page and the OPML.
 type listing struct {
@@ -74,6 +79,33 @@ type categoryList struct {
 	version int64
 	slugs   []string // sorted
 	labels  map[string]string
+}
+
+// categoryLabel returns the label of a category in use: from the last
+// list read when it is current or names the slug, else from the store.
+func (s *Server) categoryLabel(ctx context.Context, slug string) (string, bool, error) {
+	c := s.cats.Load()
+	if c != nil {
+		if label, ok := c.labels[slug]; ok {
+			return label, true, nil
+		}
+		if v, known, _ := s.cache.versions.get(store.FeedAll); known && v == c.version {
+			return "", false, nil
+		}
+	}
+	states, err := s.st.FeedStates(ctx, []store.FeedKey{store.FeedAll})
+	if err != nil {
+		return "", false, err
+	}
+	// An unknown slug costs a version read, not a category list read,
+	// while the list is current.
+	if c == nil || c.version != states[store.FeedAll].Version {
+		if c, err = s.categories(ctx, states[store.FeedAll]); err != nil {
+			return "", false, err
+		}
+	}
+	label, ok := c.labels[slug]
+	return label, ok, nil
 }
 
 // categories returns the categories in use, read once per version of the
@@ -208,8 +240,8 @@ func (s *Server) renderIndex(ctx context.Context, in RenderInput) (Content, erro
 		return Content{}, err
 	}
 	site := s.r.Site()
-	srcs := s.sourceListings(set, 0, listPageSize)
-	catl := s.categoryListings(cats, 0, listPageSize)
+	srcs := s.sourceListings(set, 0, indexShows)
+	catl := s.categoryListings(cats, 0, indexShows)
 	var buf bytes.Buffer
 	err = indexPage.Execute(&buf, map[string]any{
 		"Lang": site.Language, "Title": site.Title, "Description": site.Description,
@@ -277,7 +309,7 @@ func (s *Server) renderList(page, total int, path, heading string, items func(fr
 	list := items((page-1)*listPageSize, page*listPageSize)
 	data := map[string]any{
 		"Lang": site.Language, "Title": heading + " — " + site.Title, "Heading": heading, "SiteTitle": site.Title,
-		"Base": site.BaseURL, "Formats": Formats, "Types": linkTypes, "Alternates": list, "Items": list,
+		"Base": site.BaseURL, "Formats": Formats, "Types": linkTypes, "Items": list,
 		"Page": page, "Last": last, "Prev": "", "Next": "",
 	}
 	if page > 1 {

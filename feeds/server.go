@@ -241,11 +241,10 @@ func (s *Server) describe(ctx context.Context, key store.FeedKey) (title, descri
 		}
 		return src.Name + " — " + site.Title, "Articles from " + src.Name + ", republished by " + site.Title, nil
 	case "category":
-		cats, err := s.st.Categories(ctx)
+		label, ok, err := s.categoryLabel(ctx, id)
 		if err != nil {
 			return "", "", err
 		}
-		label, ok := cats[id]
 		if !ok {
 			return "", "", syndicate.Errorf(syndicate.ENotFound, "unknown category %q", id)
 		}

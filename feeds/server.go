@@ -269,7 +269,7 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	// with the site feed; the memo spares a re-render (the attribution line
 	// is sanitized, which is not free) when neither touched this article.
 	deps := s.Deps(store.FeedAll, store.ArticleCommentsFeed(id))
-	s.cache.Serve(w, r, Key{Name: "/articles/" + id}, deps, func(ctx context.Context, in RenderInput) (Content, error) {
+	s.cache.Serve(w, r, Key{Name: "/articles/" + id, Variant: "json"}, deps, func(ctx context.Context, in RenderInput) (Content, error) {
 		v, err := s.st.Article(ctx, id)
 		if err != nil {
 			if syndicate.ErrorKind(err) == syndicate.ENotFound {

@@ -420,29 +420,55 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 	if err := links(pg.Total); err != nil {
 		return nil, err
 	}
-	items := make([]CommentItem, 0, len(pg.Items))
-	arts := map[string]*syndicate.Article{}
-	for _, c := range pg.Items {
-		a, ok := arts[c.ArticleID]
-		if !ok {
-			v, err := s.st.Article(ctx, c.ArticleID)
-			if err != nil {
-				if syndicate.ErrorKind(err) == syndicate.ENotFound {
-					continue
-				}
-				return nil, err
-			}
-			a = v.Article
-			arts[c.ArticleID] = a
-		}
-		items = append(items, CommentItem{Comment: c, Article: a})
+	ids := make([]string, 0, len(pg.Items)+1)
+	kind, id := spec.key.Split()
+	if kind == "article" {
+		ids = append(ids, id)
 	}
-	if kind, id := spec.key.Split(); kind == "article" {
-		if a, ok := arts[id]; ok {
-			doc.HomeURL = s.r.PageURL(a)
-		} else if v, err := s.st.Article(ctx, id); err == nil {
-			doc.HomeURL = s.r.PageURL(v.Article)
+	for _, c := range pg.Items {
+		if !slices.Contains(ids, c.ArticleID) {
+			ids = append(ids, c.ArticleID)
 		}
+	}
+	arts, err := s.articlesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]CommentItem, 0, len(pg.Items))
+	for _, c := range pg.Items {
+		if a, ok := arts[c.ArticleID]; ok {
+			items = append(items, CommentItem{Comment: c, Article: a})
+		}
+	}
+	if a, ok := arts[id]; ok && kind == "article" {
+		doc.HomeURL = s.r.PageURL(a)
 	}
 	return s.r.CommentFeed(doc, items, spec.key == store.FeedComments)
+}
+
+// ArticleBatcher is implemented by stores that read many articles in one
+// round trip; comment feeds use it when the store has it.
+type ArticleBatcher interface {
+	// ArticlesByID returns the articles of ids that exist.
+	ArticlesByID(ctx context.Context, ids []string) (map[string]*syndicate.Article, error)
+}
+
+// articlesByID reads the articles a comment page shows: one batch when
+// the store can, one read each otherwise.
+func (s *Server) articlesByID(ctx context.Context, ids []string) (map[string]*syndicate.Article, error) {
+	if b, ok := s.st.(ArticleBatcher); ok {
+		return b.ArticlesByID(ctx, ids)
+	}
+	out := make(map[string]*syndicate.Article, len(ids))
+	for _, id := range ids {
+		v, err := s.st.Article(ctx, id)
+		if syndicate.ErrorKind(err) == syndicate.ENotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = v.Article
+	}
+	return out, nil
 }

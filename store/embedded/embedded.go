@@ -213,6 +213,25 @@ func (s *Store) Article(ctx context.Context, id string) (store.ArticleView, erro
 	return v, err
 }
 
+// ArticlesByID returns the articles of ids that exist, in one read
+// transaction (comment feeds show the article of each comment).
+func (s *Store) ArticlesByID(ctx context.Context, ids []string) (map[string]*syndicate.Article, error) {
+	out := make(map[string]*syndicate.Article, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
+			if err != nil {
+				return err
+			}
+			if a != nil {
+				out[id] = a
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 func count(tx *bolt.Tx, feed store.FeedKey) int {
 	v := tx.Bucket(bCounts).Get([]byte(feed))
 	if len(v) != 8 {

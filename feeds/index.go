@@ -3,6 +3,8 @@ package feeds
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"html/template"
@@ -79,6 +81,14 @@ type categoryList struct {
 	version int64
 	slugs   []string // sorted
 	labels  map[string]string
+	sum     string // identifies the list's content
+}
+
+// memo identifies what a list document shows: the source set and the
+// categories. A site feed change that leaves both alone (most ingests)
+// keeps the cached document without rendering it again.
+func (c *categoryList) memo(set *sourceSet) string {
+	return strconv.FormatUint(set.gen, 10) + "|" + c.sum
 }
 
 // categoryLabel returns the label of a category in use: from the last
@@ -123,6 +133,11 @@ func (s *Server) categories(ctx context.Context, state store.FeedState) (*catego
 		c.slugs = append(c.slugs, slug)
 	}
 	slices.Sort(c.slugs)
+	h := sha256.New()
+	for _, slug := range c.slugs {
+		h.Write([]byte(slug + "\x00" + labels[slug] + "\x01"))
+	}
+	c.sum = hex.EncodeToString(h.Sum(nil)[:16])
 	s.cats.Store(c)
 	return c, nil
 }
@@ -239,6 +254,10 @@ func (s *Server) renderIndex(ctx context.Context, in RenderInput) (Content, erro
 	if err != nil {
 		return Content{}, err
 	}
+	memo := cats.memo(set)
+	if memo == in.Memo {
+		return Content{Memo: memo, Unchanged: true}, nil
+	}
 	site := s.r.Site()
 	srcs := s.sourceListings(set, 0, indexShows)
 	catl := s.categoryListings(cats, 0, indexShows)
@@ -251,7 +270,7 @@ func (s *Server) renderIndex(ctx context.Context, in RenderInput) (Content, erro
 		"MoreSources": len(set.ids) > len(srcs), "SourceCount": len(set.ids),
 		"MoreCategories": len(cats.slugs) > len(catl), "CategoryCount": len(cats.slugs),
 	})
-	return Content{Body: buf.Bytes(), Type: htmlType}, err
+	return Content{Body: buf.Bytes(), Type: htmlType, Memo: memo}, err
 }
 
 // listParams reads ?page= of a list page (unknown parameters are ignored).
@@ -289,7 +308,13 @@ func (s *Server) handleCategoryList(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return Content{}, err
 		}
-		return s.renderList(page, len(cats.slugs), "/categories/", "Categories", func(from, to int) []listing { return s.categoryListings(cats, from, to) })
+		memo := cats.memo(s.srcs.Load())
+		if memo == in.Memo {
+			return Content{Memo: memo, Unchanged: true}, nil
+		}
+		c, err := s.renderList(page, len(cats.slugs), "/categories/", "Categories", func(from, to int) []listing { return s.categoryListings(cats, from, to) })
+		c.Memo = memo
+		return c, err
 	})
 }
 
@@ -351,6 +376,10 @@ func (s *Server) renderOPML(ctx context.Context, in RenderInput) (Content, error
 	if err != nil {
 		return Content{}, err
 	}
+	memo := cats.memo(set)
+	if memo == in.Memo {
+		return Content{Memo: memo, Unchanged: true}, nil
+	}
 	site := s.r.Site()
 	doc := opmlDoc{Version: "2.0", Title: site.Title + " — feeds", Owner: site.Title}
 	feeds := slices.Concat(s.siteListings(), s.sourceListings(set, 0, len(set.ids)), s.categoryListings(cats, 0, len(cats.slugs)))
@@ -366,5 +395,5 @@ func (s *Server) renderOPML(ctx context.Context, in RenderInput) (Content, error
 		return Content{}, fmt.Errorf("render opml: %w", err)
 	}
 	buf.WriteString("\n")
-	return Content{Body: buf.Bytes(), Type: "text/x-opml; charset=utf-8"}, nil
+	return Content{Body: buf.Bytes(), Type: "text/x-opml; charset=utf-8", Memo: memo}, nil
 }

@@ -327,7 +327,8 @@ func (s *Server) parseParams(q url.Values) (params, error) {
 	return p, nil
 }
 
-// pageURL builds a document URL, omitting default values (DECISIONS §6).
+// pageURL builds a document URL, omitting default values: the URL
+// without parameters is page 1 at the default limit.
 func (s *Server) pageURL(spec feedSpec, page, limit int) string {
 	path, _ := feedPath(spec.key)
 	u := s.r.Site().BaseURL + path + "." + string(spec.format)

@@ -44,9 +44,11 @@ import (
 // least recently used documents are dropped first.
 //
 // Other packages serve their own documents from the same cache (a reader
-// page, say) with Serve or Get, choosing a Key.Name of their own (feeds
-// use feed keys such as "all" or "source:x" and the names "index:…" and
-// "opml"): see Serve.
+// page, say) with Serve or Get, choosing a Key.Name of their own: this
+// package uses feed keys ("all", "source:x") for feeds and URL paths ("/",
+// "/sources/", "/feeds.opml", "/articles/{id}") for the rest, so a page's
+// own path (with a Variant such as "html" if it shares a path) is a safe
+// choice. See Serve.
 type Cache struct {
 	opts  CacheOptions
 	log   *slog.Logger

@@ -18,6 +18,7 @@ import (
 	"syndicate"
 	"syndicate/feeds"
 	"syndicate/store"
+	"syndicate/store/embedded"
 )
 
 // states is a version source for cache tests: every feed at version v.
@@ -290,5 +291,48 @@ func TestServer_StaleIfError(t *testing.T) {
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/feed.atom", nil))
 	if rec.Code != 503 {
 		t.Errorf("an uncached feed during the outage = %d, want 503", rec.Code)
+	}
+}
+
+// countingStore counts article reads.
+type countingStore struct {
+	*embedded.Store
+	one, batch atomic.Int64
+}
+
+func (c *countingStore) Article(ctx context.Context, id string) (store.ArticleView, error) {
+	c.one.Add(1)
+	return c.Store.Article(ctx, id)
+}
+
+func (c *countingStore) ArticlesByID(ctx context.Context, ids []string) (map[string]*syndicate.Article, error) {
+	c.batch.Add(1)
+	return c.Store.ArticlesByID(ctx, ids)
+}
+
+// TestServer_CommentFeedsReadArticlesInOneBatch: a comment feed reads the
+// articles of its comments in one batch, not one read per comment.
+func TestServer_CommentFeedsReadArticlesInOneBatch(t *testing.T) {
+	f := newFixture(t, true)
+	cs := &countingStore{Store: f.st}
+	srv := feeds.NewServer(feeds.Options{Renderer: feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil), Store: cs})
+	srv.SetSources(sources)
+	mux := http.NewServeMux()
+	srv.Routes(mux)
+	for _, tt := range []struct {
+		path     string
+		one      int64 // the article feed's title
+		comments int
+	}{{"/comments.atom", 0, 4}, {"/articles/" + f.aid + "/comments.rss", 1, 4}} {
+		cs.one.Store(0)
+		cs.batch.Store(0)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", tt.path, nil))
+		if n := strings.Count(rec.Body.String(), "<entry>") + strings.Count(rec.Body.String(), "<item>"); rec.Code != 200 || n != tt.comments {
+			t.Fatalf("GET %s = %d with %d comments, want %d", tt.path, rec.Code, n, tt.comments)
+		}
+		if cs.batch.Load() != 1 || cs.one.Load() != tt.one {
+			t.Errorf("GET %s: %d batch reads and %d single reads, want 1 and %d", tt.path, cs.batch.Load(), cs.one.Load(), tt.one)
+		}
 	}
 }

@@ -3,6 +3,8 @@ package feeds
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"html/template"
@@ -58,9 +60,14 @@ func feedPath(k store.FeedKey) (string, bool) {
 // and stale-if-error. The HTML lists are paged so that no response grows
 // with the site; the OPML stays one document.
 
-// listPageSize is how many sources or categories an HTML list page shows
-// (the index page shows the first page of each).
-const listPageSize = 100
+// listPageSize is how many sources or categories an HTML list page shows;
+// the index page shows the first indexShows of each, with autodiscovery
+// links for those (list pages carry none: a hundred feeds' worth of
+// <link> tags helps no reader).
+const (
+	listPageSize = 100
+	indexShows   = 20
+)
 
 // listing is one public feed on the index page, a list page and the OPML.
 type listing struct {
@@ -74,6 +81,41 @@ type categoryList struct {
 	version int64
 	slugs   []string // sorted
 	labels  map[string]string
+	sum     string // identifies the list's content
+}
+
+// memo identifies what a list document shows: the source set and the
+// categories. A site feed change that leaves both alone (most ingests)
+// keeps the cached document without rendering it again.
+func (c *categoryList) memo(set *sourceSet) string {
+	return strconv.FormatUint(set.gen, 10) + "|" + c.sum
+}
+
+// categoryLabel returns the label of a category in use: from the last
+// list read when it is current or names the slug, else from the store.
+func (s *Server) categoryLabel(ctx context.Context, slug string) (string, bool, error) {
+	c := s.cats.Load()
+	if c != nil {
+		if label, ok := c.labels[slug]; ok {
+			return label, true, nil
+		}
+		if v, known, _ := s.cache.versions.get(store.FeedAll); known && v == c.version {
+			return "", false, nil
+		}
+	}
+	states, err := s.st.FeedStates(ctx, []store.FeedKey{store.FeedAll})
+	if err != nil {
+		return "", false, err
+	}
+	// An unknown slug costs a version read, not a category list read,
+	// while the list is current.
+	if c == nil || c.version != states[store.FeedAll].Version {
+		if c, err = s.categories(ctx, states[store.FeedAll]); err != nil {
+			return "", false, err
+		}
+	}
+	label, ok := c.labels[slug]
+	return label, ok, nil
 }
 
 // categories returns the categories in use, read once per version of the
@@ -91,6 +133,11 @@ func (s *Server) categories(ctx context.Context, state store.FeedState) (*catego
 		c.slugs = append(c.slugs, slug)
 	}
 	slices.Sort(c.slugs)
+	h := sha256.New()
+	for _, slug := range c.slugs {
+		h.Write([]byte(slug + "\x00" + labels[slug] + "\x01"))
+	}
+	c.sum = hex.EncodeToString(h.Sum(nil)[:16])
 	s.cats.Store(c)
 	return c, nil
 }
@@ -207,9 +254,13 @@ func (s *Server) renderIndex(ctx context.Context, in RenderInput) (Content, erro
 	if err != nil {
 		return Content{}, err
 	}
+	memo := cats.memo(set)
+	if memo == in.Memo {
+		return Content{Memo: memo, Unchanged: true}, nil
+	}
 	site := s.r.Site()
-	srcs := s.sourceListings(set, 0, listPageSize)
-	catl := s.categoryListings(cats, 0, listPageSize)
+	srcs := s.sourceListings(set, 0, indexShows)
+	catl := s.categoryListings(cats, 0, indexShows)
 	var buf bytes.Buffer
 	err = indexPage.Execute(&buf, map[string]any{
 		"Lang": site.Language, "Title": site.Title, "Description": site.Description,
@@ -219,7 +270,7 @@ func (s *Server) renderIndex(ctx context.Context, in RenderInput) (Content, erro
 		"MoreSources": len(set.ids) > len(srcs), "SourceCount": len(set.ids),
 		"MoreCategories": len(cats.slugs) > len(catl), "CategoryCount": len(cats.slugs),
 	})
-	return Content{Body: buf.Bytes(), Type: htmlType}, err
+	return Content{Body: buf.Bytes(), Type: htmlType, Memo: memo}, err
 }
 
 // listParams reads ?page= of a list page (unknown parameters are ignored).
@@ -257,7 +308,13 @@ func (s *Server) handleCategoryList(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return Content{}, err
 		}
-		return s.renderList(page, len(cats.slugs), "/categories/", "Categories", func(from, to int) []listing { return s.categoryListings(cats, from, to) })
+		memo := cats.memo(s.srcs.Load())
+		if memo == in.Memo {
+			return Content{Memo: memo, Unchanged: true}, nil
+		}
+		c, err := s.renderList(page, len(cats.slugs), "/categories/", "Categories", func(from, to int) []listing { return s.categoryListings(cats, from, to) })
+		c.Memo = memo
+		return c, err
 	})
 }
 
@@ -277,7 +334,7 @@ func (s *Server) renderList(page, total int, path, heading string, items func(fr
 	list := items((page-1)*listPageSize, page*listPageSize)
 	data := map[string]any{
 		"Lang": site.Language, "Title": heading + " — " + site.Title, "Heading": heading, "SiteTitle": site.Title,
-		"Base": site.BaseURL, "Formats": Formats, "Types": linkTypes, "Alternates": list, "Items": list,
+		"Base": site.BaseURL, "Formats": Formats, "Types": linkTypes, "Items": list,
 		"Page": page, "Last": last, "Prev": "", "Next": "",
 	}
 	if page > 1 {
@@ -319,6 +376,10 @@ func (s *Server) renderOPML(ctx context.Context, in RenderInput) (Content, error
 	if err != nil {
 		return Content{}, err
 	}
+	memo := cats.memo(set)
+	if memo == in.Memo {
+		return Content{Memo: memo, Unchanged: true}, nil
+	}
 	site := s.r.Site()
 	doc := opmlDoc{Version: "2.0", Title: site.Title + " — feeds", Owner: site.Title}
 	feeds := slices.Concat(s.siteListings(), s.sourceListings(set, 0, len(set.ids)), s.categoryListings(cats, 0, len(cats.slugs)))
@@ -334,5 +395,5 @@ func (s *Server) renderOPML(ctx context.Context, in RenderInput) (Content, error
 		return Content{}, fmt.Errorf("render opml: %w", err)
 	}
 	buf.WriteString("\n")
-	return Content{Body: buf.Bytes(), Type: "text/x-opml; charset=utf-8"}, nil
+	return Content{Body: buf.Bytes(), Type: "text/x-opml; charset=utf-8", Memo: memo}, nil
 }

@@ -257,11 +257,10 @@ func (s *Server) describe(ctx context.Context, key store.FeedKey) (title, descri
 		}
 		return src.Name + " — " + site.Title, "Articles from " + src.Name + ", republished by " + site.Title, nil
 	case "category":
-		cats, err := s.st.Categories(ctx)
+		label, ok, err := s.categoryLabel(ctx, id)
 		if err != nil {
 			return "", "", err
 		}
-		label, ok := cats[id]
 		if !ok {
 			return "", "", syndicate.Errorf(syndicate.ENotFound, "unknown category %q", id)
 		}
@@ -291,7 +290,7 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	// with the site feed; the memo spares a re-render (the attribution line
 	// is sanitized, which is not free) when neither touched this article.
 	deps := s.Deps(store.FeedAll, store.ArticleCommentsFeed(id))
-	s.cache.Serve(w, r, Key{Name: "/articles/" + id}, deps, func(ctx context.Context, in RenderInput) (Content, error) {
+	s.cache.Serve(w, r, Key{Name: "/articles/" + id, Variant: "json"}, deps, func(ctx context.Context, in RenderInput) (Content, error) {
 		v, err := s.st.Article(ctx, id)
 		if err != nil {
 			if syndicate.ErrorKind(err) == syndicate.ENotFound {
@@ -349,7 +348,8 @@ func (s *Server) parseParams(q url.Values) (params, error) {
 	return p, nil
 }
 
-// pageURL builds a document URL, omitting default values (DECISIONS §6).
+// pageURL builds a document URL, omitting default values: the URL
+// without parameters is page 1 at the default limit.
 func (s *Server) pageURL(spec feedSpec, page, limit int) string {
 	path, _ := feedPath(spec.key)
 	u := s.r.Site().BaseURL + path + "." + string(spec.format)
@@ -442,29 +442,55 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 	if err := links(pg.Total); err != nil {
 		return nil, err
 	}
-	items := make([]CommentItem, 0, len(pg.Items))
-	arts := map[string]*syndicate.Article{}
-	for _, c := range pg.Items {
-		a, ok := arts[c.ArticleID]
-		if !ok {
-			v, err := s.st.Article(ctx, c.ArticleID)
-			if err != nil {
-				if syndicate.ErrorKind(err) == syndicate.ENotFound {
-					continue
-				}
-				return nil, err
-			}
-			a = v.Article
-			arts[c.ArticleID] = a
-		}
-		items = append(items, CommentItem{Comment: c, Article: a})
+	ids := make([]string, 0, len(pg.Items)+1)
+	kind, id := spec.key.Split()
+	if kind == "article" {
+		ids = append(ids, id)
 	}
-	if kind, id := spec.key.Split(); kind == "article" {
-		if a, ok := arts[id]; ok {
-			doc.HomeURL = s.r.PageURL(a)
-		} else if v, err := s.st.Article(ctx, id); err == nil {
-			doc.HomeURL = s.r.PageURL(v.Article)
+	for _, c := range pg.Items {
+		if !slices.Contains(ids, c.ArticleID) {
+			ids = append(ids, c.ArticleID)
 		}
+	}
+	arts, err := s.articlesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]CommentItem, 0, len(pg.Items))
+	for _, c := range pg.Items {
+		if a, ok := arts[c.ArticleID]; ok {
+			items = append(items, CommentItem{Comment: c, Article: a})
+		}
+	}
+	if a, ok := arts[id]; ok && kind == "article" {
+		doc.HomeURL = s.r.PageURL(a)
 	}
 	return s.r.CommentFeed(doc, items, spec.key == store.FeedComments)
+}
+
+// ArticleBatcher is implemented by stores that read many articles in one
+// round trip; comment feeds use it when the store has it.
+type ArticleBatcher interface {
+	// ArticlesByID returns the articles of ids that exist.
+	ArticlesByID(ctx context.Context, ids []string) (map[string]*syndicate.Article, error)
+}
+
+// articlesByID reads the articles a comment page shows: one batch when
+// the store can, one read each otherwise.
+func (s *Server) articlesByID(ctx context.Context, ids []string) (map[string]*syndicate.Article, error) {
+	if b, ok := s.st.(ArticleBatcher); ok {
+		return b.ArticlesByID(ctx, ids)
+	}
+	out := make(map[string]*syndicate.Article, len(ids))
+	for _, id := range ids {
+		v, err := s.st.Article(ctx, id)
+		if syndicate.ErrorKind(err) == syndicate.ENotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = v.Article
+	}
+	return out, nil
 }

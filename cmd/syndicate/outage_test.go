@@ -85,7 +85,8 @@ func TestRedisOutage(t *testing.T) {
 	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [\"tok-outage1-0123456\"]\n"), raw...), 0o644)
 	base, errb, _ := startServe(t, cfg)
 	aid := firstArticle(t, base)
-	feedsToCheck := []string{"/feed.rss", "/feed.atom", "/sources/partner/feed.json", "/articles/" + aid + "/comments.rss"}
+	feedsToCheck := []string{"/feed.rss", "/feed.atom", "/sources/partner/feed.json", "/articles/" + aid + "/comments.rss",
+		"/", "/feeds.opml", "/sources/", "/categories/", "/articles/" + aid}
 	for _, f := range feedsToCheck {
 		rawGet(t, base+f) // cache them
 	}

@@ -5,6 +5,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -213,6 +214,25 @@ func (s *Store) Article(ctx context.Context, id string) (store.ArticleView, erro
 	return v, err
 }
 
+// ArticlesByID returns the articles of ids that exist, in one read
+// transaction (comment feeds show the article of each comment).
+func (s *Store) ArticlesByID(ctx context.Context, ids []string) (map[string]*syndicate.Article, error) {
+	out := make(map[string]*syndicate.Article, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
+			if err != nil {
+				return err
+			}
+			if a != nil {
+				out[id] = a
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 func count(tx *bolt.Tx, feed store.FeedKey) int {
 	v := tx.Bucket(bCounts).Get([]byte(feed))
 	if len(v) != 8 {
@@ -300,12 +320,20 @@ func bump(tx *bolt.Tx, feeds []store.FeedKey, now time.Time) error {
 func (s *Store) Categories(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bCategories).ForEach(func(k, v []byte) error {
-			if count(tx, store.CategoryFeed(string(k))) > 0 {
-				out[string(k)] = string(v)
+		// The counts of category feeds are contiguous and only feeds with
+		// items have one: one sequential scan, one label lookup each.
+		prefix := []byte(store.CategoryFeed(""))
+		labels := tx.Bucket(bCategories)
+		c := tx.Bucket(bCounts).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(v) != 8 || binary.BigEndian.Uint64(v) == 0 {
+				continue
 			}
-			return nil
-		})
+			if label := labels.Get(k[len(prefix):]); label != nil {
+				out[string(k[len(prefix):])] = string(label)
+			}
+		}
+		return nil
 	})
 	return out, err
 }

@@ -42,6 +42,10 @@ func TestPage_Seeks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	ids := []string{syndicate.MintArticleID("big", "g1"), "nope", syndicate.MintArticleID("big", "g2")}
+	if arts, err := s.ArticlesByID(ctx, ids); err != nil || len(arts) != 2 || arts[ids[2]].Title != "Story 2" {
+		t.Errorf("ArticlesByID = %v, %v", arts, err)
+	}
 	feed := store.SourceFeed("big")
 	check := func(t *testing.T, total int) {
 		t.Helper()

@@ -111,6 +111,13 @@ func TestArticles_DeepPageReadsAPage(t *testing.T) {
 		}
 		cost[offset] = [2]int64{rc.cmds.Load() - c0, rc.elems.Load() - e0}
 	}
+	// The articles of a comment page: one pipeline, unknown ids left out.
+	ids := []string{syndicate.MintArticleID("big", "g1"), "nope", syndicate.MintArticleID("big", "g2")}
+	c0 := rc.cmds.Load()
+	arts, err := s.ArticlesByID(ctx, ids)
+	if err != nil || len(arts) != 2 || arts[ids[2]].Title != "Story 2" || rc.cmds.Load()-c0 != 3 {
+		t.Errorf("ArticlesByID = %d articles, %v, %d commands", len(arts), err, rc.cmds.Load()-c0)
+	}
 	for offset, c := range cost {
 		if c != cost[0] || c[1] > 3*limit+2 {
 			t.Errorf("page at offset %d costs %d commands and %d reply elements; the first page %d and %d", offset, c[0], c[1], cost[0][0], cost[0][1])

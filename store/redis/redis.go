@@ -211,6 +211,40 @@ func (s *Store) Article(ctx context.Context, id string) (store.ArticleView, erro
 	return store.ArticleView{Article: a, CommentCount: int(n.Val())}, nil
 }
 
+// ArticlesByID returns the articles of ids that exist, in one pipeline
+// (comment feeds show the article of each comment).
+func (s *Store) ArticlesByID(ctx context.Context, ids []string) (map[string]*syndicate.Article, error) {
+	out := make(map[string]*syndicate.Article, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	data := make([]*goredis.StringCmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			data[i] = p.Get(ctx, s.k.article(id))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("read articles: %w", err)
+	}
+	for i, id := range ids {
+		v, err := data[i].Result()
+		if errors.Is(err, goredis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read article %s: %w", id, err)
+		}
+		a, err := decode[syndicate.Article](v)
+		if err != nil {
+			return nil, fmt.Errorf("read article %s: %w", id, err)
+		}
+		out[id] = a
+	}
+	return out, nil
+}
+
 // Articles returns a page of an article feed: one ZREVRANGE for the ids,
 // then one pipeline for those articles and their comment counts. Equal
 // scores (published seconds) sort by member, the id, descending, which is

@@ -152,6 +152,16 @@ func gofeedParse(body []byte) (*gofeed.Feed, error) {
 // (truncated, a syntax error), keeps the complete items before the cut,
 // and the repair is recorded in doc.
 func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
+	// The fast path: a document the byte scan proves within bounds is
+	// handed to gofeed at once; if gofeed then reads every item, that is
+	// all. Anything else (a break, a repair to make, an item gofeed did
+	// not see) takes the streaming path below, which is a second
+	// tokenization of the whole document.
+	if items, ok := quickScan(body); ok {
+		if f, err := gofeedParse(body); err == nil && len(f.Items) == items {
+			return f, nil
+		}
+	}
 	scan, err := scanXML(body)
 	if err != nil {
 		if !feedRoot(scan.root) {

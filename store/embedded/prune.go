@@ -21,7 +21,7 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		res, err = prune(tx, sourceID, keep, cutoff, now, true)
+		res, err = prune(tx, sourceID, keep, cutoff, now, true, nil)
 		return err
 	})
 	if err != nil {
@@ -39,7 +39,8 @@ func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time)
 	s.statuses.forget(sourceID)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		if res, err = prune(tx, sourceID, 0, time.Time{}, now, false); err != nil {
+		rec := &retractRec{cause: store.CauseSourceDeleted, window: s.window}
+		if res, err = prune(tx, sourceID, 0, time.Time{}, now, false, rec); err != nil {
 			return err
 		}
 		for _, parent := range [][]byte{bGUIDs, bTombs} {
@@ -59,8 +60,9 @@ func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time)
 }
 
 // prune detaches sourceID from its articles beyond the newest keep and
-// from those first seen before cutoff, tombstoning them when tomb is set.
-func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
+// from those first seen before cutoff, tombstoning them when tomb is set
+// and retracting those it deletes when rec is set.
+func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
 	res := &store.PruneResult{}
 	feed := store.SourceFeed(sourceID)
 	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
@@ -90,6 +92,13 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 			ids = append(ids, string(v))
 		}
 	}
+	return detach(tx, sourceID, ids, now, tomb, rec)
+}
+
+// detach removes sourceID from the articles ids (see prune).
+func detach(tx *bolt.Tx, sourceID string, ids []string, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
+	res := &store.PruneResult{}
+	feed := store.SourceFeed(sourceID)
 	changed := map[store.FeedKey]bool{}
 	var tombs *bolt.Bucket
 	if tomb && len(ids) > 0 {
@@ -120,6 +129,9 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 		}
 		n, del := store.Detach(a, sourceID)
 		if del {
+			if err := rec.record(tx, a, now); err != nil {
+				return nil, err
+			}
 			if err := deleteArticle(tx, a, changed, false); err != nil {
 				return nil, err
 			}
@@ -244,6 +256,11 @@ func indexDeleteValue(tx *bolt.Tx, feed store.FeedKey, v []byte) error {
 
 // TakeDown deletes an article and tombstones it for all its carriers.
 func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error) {
+	return s.Retract(ctx, id, "", now)
+}
+
+// Retract is TakeDown with the editor's reason.
+func (s *Store) Retract(ctx context.Context, id, reason string, now time.Time) ([]store.FeedKey, error) {
 	var keys []store.FeedKey
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
@@ -265,6 +282,10 @@ func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store
 		changed := map[store.FeedKey]bool{}
 		for _, k := range store.Feeds(a) {
 			changed[k] = true
+		}
+		rec := &retractRec{cause: store.CauseTakedown, reason: reason, window: s.window}
+		if err := rec.record(tx, a, now); err != nil {
+			return err
 		}
 		if err := deleteArticle(tx, a, changed, true); err != nil {
 			return err

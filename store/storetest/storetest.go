@@ -126,6 +126,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("PurgeSource", func(t *testing.T) { testPurgeSource(t, open) })
 	t.Run("RequireSource", func(t *testing.T) { testRequireSource(t, open) })
 	t.Run("TakeDown", func(t *testing.T) { testTakeDown(t, open) })
+	runRetractions(t, open)
 	t.Run("CanonicalURLMoves", func(t *testing.T) { testCanonicalURLMoves(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
 	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })

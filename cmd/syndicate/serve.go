@@ -76,6 +76,8 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		OnCache:      met.Cache,
 		CacheBytes:   cfg.Feeds.CacheBytes,
 		Pages:        psrv,
+
+		TombstoneWindow: cfg.Feeds.TombstoneWindow,
 	})
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()

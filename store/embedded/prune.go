@@ -50,6 +50,13 @@ func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time)
 				}
 			}
 		}
+		// Its own feed is gone: a source created later under the id does
+		// not announce these retractions (the other feeds keep them).
+		if feed := []byte(store.SourceFeed(sourceID)); tx.Bucket(bRetracted).Bucket(feed) != nil {
+			if err := tx.Bucket(bRetracted).DeleteBucket(feed); err != nil {
+				return err
+			}
+		}
 		return tx.Bucket(bStatus).Delete([]byte(sourceID))
 	})
 	if err != nil {

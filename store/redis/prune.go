@@ -36,7 +36,13 @@ func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time)
 		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
 	}
 	s.publish(ctx, res.Changed)
+	// One DEL per slot: the source's keys, then its own feed's
+	// retractions (a source created later under the id starts afresh).
 	if err := s.rdb.Del(ctx, s.k.status(sourceID), s.k.guids(sourceID), s.k.tombs(sourceID)).Err(); err != nil {
+		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
+	}
+	feed := store.SourceFeed(sourceID)
+	if err := s.rdb.Del(ctx, s.k.retracted(feed), s.k.retractedData(feed)).Err(); err != nil {
 		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
 	}
 	return res, nil

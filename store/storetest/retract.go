@@ -104,6 +104,9 @@ func testRetractPurge(t *testing.T, open Factory) {
 	if rs := retractions(t, s, store.SourceFeed("alpha"), time.Time{}); len(rs) != 0 {
 		t.Errorf("alpha's feed has retractions: %+v", rs)
 	}
+	if rs := retractions(t, s, store.SourceFeed("beta"), time.Time{}); len(rs) != 0 {
+		t.Errorf("the deleted source's own feed keeps retractions: %+v", rs)
+	}
 	if _, err := s.Article(t.Context(), sharedID); err != nil {
 		t.Errorf("shared article: %v", err)
 	}

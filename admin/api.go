@@ -280,7 +280,7 @@ func (a *API) handleImport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) handleTakeDown(w http.ResponseWriter, r *http.Request) {
-	if err := a.svc.TakeDown(r.Context(), who(r.Context()), r.PathValue("id")); err != nil {
+	if err := a.svc.Retract(r.Context(), who(r.Context()), r.PathValue("id"), r.URL.Query().Get("reason")); err != nil {
 		a.writeError(w, r, err)
 		return
 	}

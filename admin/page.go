@@ -1148,7 +1148,7 @@ func (p *Page) handleTakeDown(w http.ResponseWriter, r *http.Request, s session)
 			name = fmt.Sprintf("“%s” (%s)", v.Title, id)
 		}
 	}
-	if err := p.opts.Service.TakeDown(r.Context(), s.Name, id); err != nil {
+	if err := p.opts.Service.Retract(r.Context(), s.Name, id, r.PostForm.Get("reason")); err != nil {
 		if syndicate.ErrorKind(err) == syndicate.ENotFound {
 			p.renderIndexWith(w, r, s, http.StatusNotFound, sourceForm{Enabled: true}, nil, takedownForm{Value: in, Error: errNoArticle(id)})
 			return

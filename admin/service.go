@@ -34,6 +34,7 @@ type Store interface {
 	// Hit counts a failed sign-in (store.LocalComments.Hit).
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error)
 	TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error)
+	Retract(ctx context.Context, id, reason string, now time.Time) ([]store.FeedKey, error)
 	Touch(ctx context.Context, feeds []store.FeedKey, now time.Time) error
 	Categories(ctx context.Context) (map[string]string, error)
 }
@@ -475,11 +476,7 @@ const RefreshTimeout = 25 * time.Second
 // retraction): deleted with its comments and tombstoned for every source,
 // so no partner brings it back.
 func (s *Service) TakeDown(ctx context.Context, who, articleID string) error {
-	if _, err := s.opts.Store.TakeDown(ctx, articleID, s.opts.Now()); err != nil {
-		return err
-	}
-	s.log.Info("audit", "who", who, "action", "article.takedown", "article_id", articleID)
-	return nil
+	return s.Retract(ctx, who, articleID, "")
 }
 
 // Refresh ingests one source now (config-file ones too).

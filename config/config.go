@@ -129,6 +129,10 @@ type Feeds struct {
 	// CacheBytes bounds the in-process rendered-feed cache (default
 	// 268435456, 256 MiB); least recently used documents go first.
 	CacheBytes int64 `yaml:"cache_bytes"`
+	// TombstoneWindow is how long an article that left the feeds for good
+	// (takedown, deleted source, partner deleted entry) is announced in
+	// them as deleted (default 720h).
+	TombstoneWindow time.Duration `yaml:"tombstone_window"`
 }
 
 // WebSub configures hub announcements.
@@ -319,7 +323,7 @@ func Default() *Config {
 			MaxCommentFeeds: 20,
 			Retention:       Retention{MaxItemsPerSource: 500, MaxAge: 8760 * time.Hour},
 		},
-		Feeds: Feeds{DefaultLimit: 30, MaxLimit: 100, CacheMaxAge: 300 * time.Second, CacheBytes: 256 << 20},
+		Feeds: Feeds{DefaultLimit: 30, MaxLimit: 100, CacheMaxAge: 300 * time.Second, CacheBytes: 256 << 20, TombstoneWindow: 720 * time.Hour},
 		Log:   Log{Format: "auto", Level: "info"},
 		Comments: Comments{
 			Enabled: true, AutoApprove: "known", MaxLength: 10000, MaxAuthorLength: 100, MaxLinks: 3, MaxDepth: 5,

@@ -87,6 +87,7 @@ func (l *loader) validate(c *Config, dir string) {
 	if c.Feeds.CacheBytes < 1<<20 {
 		l.problem("feeds.cache_bytes", "must be at least 1048576 (1 MiB)")
 	}
+	l.positive("feeds.tombstone_window", c.Feeds.TombstoneWindow)
 	if !oneOf(c.Comments.AutoApprove, "none", "known", "all") {
 		l.problem("comments.auto_approve", "%q must be none, known or all", c.Comments.AutoApprove)
 	}

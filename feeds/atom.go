@@ -20,6 +20,8 @@ type atomFeed struct {
 	Lang      string       `xml:"xml:lang,attr,omitempty"`
 	Links     []atomLink   `xml:"link"` // shadows AtomFeed.Link
 	Generator string       `xml:"generator,omitempty"`
+	NSAt      string       `xml:"xmlns:at,attr,omitempty"` // deleted.go
+	Deleted   []atDeleted  `xml:"at:deleted-entry"`
 	Entries   []*atomEntry `xml:"entry"` // shadows AtomFeed.Entries
 }
 
@@ -97,6 +99,9 @@ func baseEntry(gi *gfeeds.Item, published time.Time) *gfeeds.AtomEntry {
 func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[string]syndicate.Source) ([]byte, error) {
 	feed := r.atomRoot(doc, articlesUpdated(doc, items))
 	feed.NSMedia = nsMedia
+	if feed.Deleted = r.atomDeleted(doc); feed.Deleted != nil {
+		feed.NSAt = nsTombstones
+	}
 	for _, v := range items {
 		a := v.Article
 		src := sourceOf(a, sources)

@@ -17,7 +17,8 @@ func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 // items array (DECISIONS §6).
 type jsonFeed struct {
 	*gfeeds.JSONFeed
-	Items []*jsonItem `json:"items"`
+	Items       []*jsonItem      `json:"items"`
+	Syndication *FeedSyndication `json:"_syndication,omitempty"` // deleted.go
 }
 
 // jsonItem wraps gorilla's item with the fields it lacks.
@@ -121,6 +122,7 @@ func (r *Renderer) jsonArticle(v store.ArticleView, sources map[string]syndicate
 
 func (r *Renderer) jsonArticles(doc Doc, items []store.ArticleView, sources map[string]syndicate.Source) ([]byte, error) {
 	f := r.jsonRoot(doc)
+	f.Syndication = r.jsonDeleted(doc)
 	for _, v := range items {
 		f.Items = append(f.Items, r.jsonArticle(v, sources))
 	}

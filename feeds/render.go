@@ -41,6 +41,9 @@ type Doc struct {
 	// Created is the feed's stored state time, used as its date when it
 	// has no entries (DECISIONS §3, §6).
 	Created time.Time
+	// Deleted lists the articles retracted from an article feed, newest
+	// first (see deleted.go); their times count for the feed's date.
+	Deleted []store.Retraction
 }
 
 // Renderer renders feeds. It is safe for concurrent use.
@@ -176,6 +179,11 @@ func articlesUpdated(doc Doc, items []store.ArticleView) time.Time {
 	for _, v := range items {
 		if v.Updated.After(t) {
 			t = v.Updated
+		}
+	}
+	for _, d := range doc.Deleted {
+		if d.When.After(t) {
+			t = d.When
 		}
 	}
 	return orCreated(t, doc)

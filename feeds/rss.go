@@ -54,6 +54,9 @@ type rssItem struct {
 	Creators      []string   `xml:"dc:creator"`
 	CommentRSS    string     `xml:"wfw:commentRss,omitempty"`
 	SlashComments *int       `xml:"slash:comments,omitempty"`
+	// Updated is atom:updated, written when the partner corrected the
+	// article after publishing it (RSS has no element of its own).
+	Updated string `xml:"atom:updated,omitempty"`
 	mediaImage
 }
 
@@ -103,6 +106,15 @@ type atomLink struct {
 }
 
 func rssDate(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }
+
+// correctedAt is an article's atom:updated in RSS: its updated time when
+// that is later than its published time (a correction), else nothing.
+func correctedAt(a *syndicate.Article) string {
+	if !a.Updated.After(a.Published) {
+		return ""
+	}
+	return atomDate(a.Updated)
+}
 
 // pagingLinks returns the self, hub and RFC 5005 links of a document.
 func (r *Renderer) pagingLinks(doc Doc) []atomLink {
@@ -195,6 +207,7 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 			Creators:      authorNames(a),
 			CommentRSS:    r.CommentsURL(a, RSS),
 			SlashComments: &n,
+			Updated:       correctedAt(a),
 			mediaImage:    leadImage(a),
 		})
 	}

@@ -47,6 +47,9 @@ type Options struct {
 	// prefers text/html, /articles/{id} (whose JSON stays at
 	// /articles/{id}.json and for every other client).
 	Pages Pages
+	// TombstoneWindow is how long a retraction is announced in the feeds
+	// it left (default store.DefaultTombstoneWindow); see deleted.go.
+	TombstoneWindow time.Duration
 }
 
 // Pages serves the HTML reader pages (package pages implements it).
@@ -85,6 +88,9 @@ func NewServer(opts Options) *Server {
 	}
 	if opts.MaxLimit <= 0 {
 		opts.MaxLimit = 100
+	}
+	if opts.TombstoneWindow <= 0 {
+		opts.TombstoneWindow = store.DefaultTombstoneWindow
 	}
 	log := opts.Logger
 	if log == nil {
@@ -431,6 +437,9 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 			return nil, err
 		}
 		if err := links(pg.Total); err != nil {
+			return nil, err
+		}
+		if doc.Deleted, err = s.deleted(ctx, spec.key, p.page, state); err != nil {
 			return nil, err
 		}
 		return s.r.ArticleFeed(doc, pg.Items, s.Sources())

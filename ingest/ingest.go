@@ -323,6 +323,13 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 		fail(err)
 		return
 	}
+	retired, err := in.retire(ctx, src, norm.Deleted, now, log)
+	sum.Changed = mergeKeys(sum.Changed, retired)
+	if err != nil {
+		st.ETag, st.LastModified = "", ""
+		fail(err)
+		return
+	}
 	sum.Status = StatusOK
 	moved()
 	st.Normalizer = syndicate.NormalizerVersion

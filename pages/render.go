@@ -284,8 +284,9 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePa
 	p := &articlePage{
 		common: s.common(title + " — " + site.Title),
 		Title:  title, SourceName: src.Name, SourceURL: orDefault(webURL(src.SiteURL), original),
-		Published: dayDate(a.Published), Updated: dayDate(a.Updated), FirstSeen: dayDate(a.FirstSeen),
-		ShowUpdated: a.Updated.UTC().Format("2006-01-02") != a.Published.UTC().Format("2006-01-02"),
+		Published: dayDate(a.Published), Updated: minuteDate(a.Updated), FirstSeen: dayDate(a.FirstSeen),
+		// A partner's correction: shown to the minute, even the same day.
+		ShowUpdated: a.Updated.After(a.Published),
 		Image:       httpsURL(a.Image),
 		Content:     template.HTML(a.Content), // sanitized when stored
 		Attribution: template.HTML(s.r.Attribution(a, src)),

@@ -265,6 +265,7 @@ type Store interface {
 	StatusStore
 	FetchStates
 	Subscriptions
+	Retractions
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.

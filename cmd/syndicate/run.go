@@ -222,13 +222,13 @@ func isTerminal(f *os.File) bool {
 // openStore opens Redis when configured, else the embedded store.
 func (m *Main) openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, lockTimeout time.Duration, onUnavailable func()) (store.Store, bool, error) {
 	if cfg.Store.RedisURL != "" {
-		s, err := redis.Open(ctx, redis.Options{URL: cfg.Store.RedisURL, Prefix: cfg.Store.RedisPrefix, Now: m.Now, Logger: log, OnUnavailable: onUnavailable})
+		s, err := redis.Open(ctx, redis.Options{URL: cfg.Store.RedisURL, Prefix: cfg.Store.RedisPrefix, Now: m.Now, Logger: log, OnUnavailable: onUnavailable, TombstoneWindow: cfg.Feeds.TombstoneWindow})
 		if err != nil {
 			return nil, true, err
 		}
 		return s, true, nil
 	}
-	s, err := embedded.Open(cfg.Store.DataDir, embedded.Options{LockTimeout: lockTimeout, Now: m.Now})
+	s, err := embedded.Open(cfg.Store.DataDir, embedded.Options{LockTimeout: lockTimeout, Now: m.Now, TombstoneWindow: cfg.Feeds.TombstoneWindow})
 	if err != nil {
 		return nil, false, err
 	}

@@ -76,6 +76,8 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		OnCache:      met.Cache,
 		CacheBytes:   cfg.Feeds.CacheBytes,
 		Pages:        psrv,
+
+		TombstoneWindow: cfg.Feeds.TombstoneWindow,
 	})
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
@@ -111,7 +113,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		return err // validated by config
 	}
 	svc := admin.NewService(admin.Options{
-		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws}, ConfigSources: cfg.DomainSources(),
+		Store: announce(st, onChange), Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws}, ConfigSources: cfg.DomainSources(),
 		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: proxies,
 	})
 	srcs, err := svc.All(ctx)

@@ -67,6 +67,9 @@ type Result struct {
 	// Lost counts, per kind ("date", "author", "image", "category", ...),
 	// fields the partner wrote that could not be used.
 	Lost map[string]int
+	// Deleted lists the entry keys the partner marked deleted with RFC
+	// 6721 at:deleted-entry (see deleted.go); ingest retires them.
+	Deleted []string
 }
 
 // Skip is one entry left out, with its 0-based position and why.
@@ -121,6 +124,7 @@ func Normalize(f *gofeed.Feed, src syndicate.Source, opts Options) *Result {
 		}
 		res.Skipped = append(res.Skipped, Skip{Index: i, Reason: reason})
 	}
+	res.Deleted = n.deletedKeys(f)
 	return res
 }
 

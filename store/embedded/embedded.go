@@ -46,6 +46,7 @@ var (
 	bComments   = []byte("comments") // nested per article: SortKey(published, cid) → comment
 	bCommentIDs = []byte("comment_ids")
 	bFetch      = []byte("fetch_state")
+	bRetracted  = []byte("retractions") // nested per feed: SortKey(when, article id) → Retraction
 )
 
 // Store is the bbolt-backed store.
@@ -54,6 +55,7 @@ type Store struct {
 	statuses *statusWriter
 	created  time.Time
 	now      func() time.Time
+	window   time.Duration // retractions are kept this long
 
 	mu       sync.Mutex
 	watchers map[int]func([]store.FeedKey)
@@ -66,6 +68,9 @@ type Options struct {
 	LockTimeout time.Duration
 	// Now is the clock used for the store's creation time; time.Now if nil.
 	Now func() time.Time
+	// TombstoneWindow is how long retractions are kept (default
+	// store.DefaultTombstoneWindow).
+	TombstoneWindow time.Duration
 }
 
 // Open opens (creating if needed) the store in dir. It fails with ErrLocked
@@ -88,7 +93,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open embedded store %s: %w", path, err)
 	}
-	s := &Store{db: db, now: opts.Now, watchers: map[int]func([]store.FeedKey){}}
+	if opts.TombstoneWindow <= 0 {
+		opts.TombstoneWindow = store.DefaultTombstoneWindow
+	}
+	s := &Store{db: db, now: opts.Now, window: opts.TombstoneWindow, watchers: map[int]func([]store.FeedKey){}}
 	if err := s.init(opts.Now().UTC().Truncate(time.Second)); err != nil {
 		db.Close()
 		return nil, err
@@ -99,7 +107,7 @@ func Open(dir string, opts Options) (*Store, error) {
 
 func (s *Store) init(now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bArticles, bGUIDs, bTombs, bURLs, bEntryIDs, bIndexes, bRanks, bCounts, bVersions, bStatus, bCategories, bComments, bCommentIDs, bFetch} {
+		for _, b := range [][]byte{bMeta, bArticles, bGUIDs, bTombs, bURLs, bEntryIDs, bIndexes, bRanks, bCounts, bVersions, bStatus, bCategories, bComments, bCommentIDs, bFetch, bRetracted} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("init embedded store: %w", err)
 			}

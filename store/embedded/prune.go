@@ -17,7 +17,7 @@ import (
 // store.ChunkSize articles per transaction so that a large prune never
 // holds the write lock for long; it stops between two when ctx ends.
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
-	res, err := s.pruneChunks(ctx, sourceID, keep, cutoff, now, true)
+	res, err := s.pruneChunks(ctx, sourceID, keep, cutoff, now, true, nil)
 	if err != nil {
 		return res, fmt.Errorf("prune %s: %w", sourceID, err)
 	}
@@ -29,7 +29,7 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 // there is anything to prune is asked in a read transaction first: most
 // passes prune nothing, and a write transaction costs an fsync even when
 // it writes nothing.
-func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
+func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
 	total := &store.PruneResult{}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -51,7 +51,7 @@ func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cuto
 		var res pruned
 		err = s.db.Update(func(tx *bolt.Tx) error {
 			var err error
-			res, err = prune(tx, sourceID, keep, cutoff, now, tomb, store.ChunkSize)
+			res, err = prune(tx, sourceID, keep, cutoff, now, tomb, store.ChunkSize, rec)
 			return err
 		})
 		if err != nil {
@@ -77,7 +77,8 @@ func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cuto
 func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
 	// A status saved behind must not land after the purge.
 	s.statuses.forget(sourceID)
-	res, err := s.pruneChunks(ctx, sourceID, 0, time.Time{}, now, false)
+	rec := &retractRec{cause: store.CauseSourceDeleted, window: s.window}
+	res, err := s.pruneChunks(ctx, sourceID, 0, time.Time{}, now, false, rec)
 	if err != nil {
 		return res, fmt.Errorf("purge source %s: %w", sourceID, err)
 	}
@@ -88,6 +89,13 @@ func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time)
 				if err := tx.Bucket(parent).DeleteBucket([]byte(sourceID)); err != nil {
 					return err
 				}
+			}
+		}
+		// Its own feed is gone: a source created later under the id does
+		// not announce these retractions (the other feeds keep them).
+		if feed := []byte(store.SourceFeed(sourceID)); tx.Bucket(bRetracted).Bucket(feed) != nil {
+			if err := tx.Bucket(bRetracted).DeleteBucket(feed); err != nil {
+				return err
 			}
 		}
 		return tx.Bucket(bStatus).Delete([]byte(sourceID))
@@ -140,37 +148,46 @@ func pick(tx *bolt.Tx, sourceID string, keep int, cutoff time.Time, limit int) (
 }
 
 // prune detaches sourceID from at most limit of its articles beyond the
-// newest keep or first seen before cutoff, tombstoning them when tomb is set.
-func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool, limit int) (pruned, error) {
-	res := &store.PruneResult{}
-	out := pruned{PruneResult: res}
-	feed := store.SourceFeed(sourceID)
+// newest keep or first seen before cutoff, tombstoning them when tomb is
+// set and retracting those it deletes when rec is set.
+func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool, limit int, rec *retractRec) (pruned, error) {
 	ids, err := pick(tx, sourceID, keep, cutoff, limit)
 	if err != nil || len(ids) == 0 {
-		return out, err
+		return pruned{PruneResult: &store.PruneResult{}}, err
 	}
+	res, err := detach(tx, sourceID, ids, now, tomb, rec)
+	if err != nil {
+		return pruned{PruneResult: &store.PruneResult{}}, err
+	}
+	return pruned{PruneResult: res, Picked: len(ids)}, nil
+}
+
+// detach removes sourceID from the articles ids (see prune).
+func detach(tx *bolt.Tx, sourceID string, ids []string, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
+	res := &store.PruneResult{}
+	feed := store.SourceFeed(sourceID)
 	changed := map[store.FeedKey]bool{}
 	var tombs *bolt.Bucket
 	if tomb && len(ids) > 0 {
 		var err error
 		if tombs, err = tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(sourceID)); err != nil {
-			return out, err
+			return nil, err
 		}
 	}
 	for _, id := range ids {
 		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
 		if err != nil {
-			return out, err
+			return nil, err
 		}
 		if tombs != nil {
 			if err := tombs.Put([]byte(id), nil); err != nil {
-				return out, err
+				return nil, err
 			}
 		}
 		if a == nil {
 			// An index entry without its article: drop the entry.
 			if err := indexDeleteValue(tx, feed, []byte(id)); err != nil {
-				return out, err
+				return nil, err
 			}
 			continue
 		}
@@ -179,19 +196,22 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 		}
 		n, del := store.Detach(a, sourceID)
 		if del {
+			if err := rec.record(tx, a, now); err != nil {
+				return nil, err
+			}
 			if err := deleteArticle(tx, a, changed, false); err != nil {
-				return out, err
+				return nil, err
 			}
 			res.Deleted++
 			continue
 		}
 		if err := putJSON(tx.Bucket(bArticles), []byte(id), n); err != nil {
-			return out, err
+			return nil, err
 		}
 		_, remove := store.ArticleWrite{Old: a, New: n}.IndexDiff()
 		for _, f := range remove {
 			if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
-				return out, err
+				return nil, err
 			}
 		}
 		res.Detached++
@@ -200,8 +220,7 @@ func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb b
 		res.Changed = append(res.Changed, k)
 	}
 	slices.Sort(res.Changed)
-	out.Picked = len(ids)
-	return out, bump(tx, res.Changed, now)
+	return res, bump(tx, res.Changed, now)
 }
 
 // deleteArticle removes an article, its index entries, its comments and
@@ -301,6 +320,11 @@ func indexDeleteValue(tx *bolt.Tx, feed store.FeedKey, v []byte) error {
 
 // TakeDown deletes an article and tombstones it for all its carriers.
 func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error) {
+	return s.Retract(ctx, id, "", now)
+}
+
+// Retract is TakeDown with the editor's reason.
+func (s *Store) Retract(ctx context.Context, id, reason string, now time.Time) ([]store.FeedKey, error) {
 	var keys []store.FeedKey
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
@@ -322,6 +346,10 @@ func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store
 		changed := map[store.FeedKey]bool{}
 		for _, k := range store.Feeds(a) {
 			changed[k] = true
+		}
+		rec := &retractRec{cause: store.CauseTakedown, reason: reason, window: s.window}
+		if err := rec.record(tx, a, now); err != nil {
+			return err
 		}
 		if err := deleteArticle(tx, a, changed, true); err != nil {
 			return err

@@ -23,6 +23,8 @@
 //	                                     (Unix seconds); for FEED = comments: member
 //	                                     "articleID/commentID", score the comment's published
 //	P:{f:FEED}:version           hash    v (counter), modified (Unix seconds, never moves back)
+//	P:{f:FEED}:retracted         zset    retracted article ids of the feed, score the retraction's Unix time
+//	P:{f:FEED}:retracted_data    hash    article id → store.Retraction JSON (both trimmed to the tombstone window)
 //	                                     of the last write that changed FEED (any feed, incl.
 //	                                     article:ID); both set by one Lua script on this key
 //	P:{s:ID}:guids               hash    the source's entry key → article id

@@ -42,6 +42,13 @@ func (k keys) index(f store.FeedKey) string {
 
 func (k keys) version(f store.FeedKey) string { return k.p + ":{f:" + string(f) + "}:version" }
 
+// retracted orders a feed's retractions (member article id, score when);
+// retractedData holds them: article id → Retraction JSON.
+func (k keys) retracted(f store.FeedKey) string { return k.p + ":{f:" + string(f) + "}:retracted" }
+func (k keys) retractedData(f store.FeedKey) string {
+	return k.p + ":{f:" + string(f) + "}:retracted_data"
+}
+
 func (k keys) fetch(key string) string {
 	return k.p + ":{x:" + syndicate.ShortHash(key) + "}:fetch"
 }

@@ -20,7 +20,7 @@ import (
 // pruned article back; then articles are detached or deleted (each write
 // idempotent, so an interrupted prune is finished by the next one).
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
-	res, err := s.prune(ctx, sourceID, keep, cutoff, now, true)
+	res, err := s.prune(ctx, sourceID, keep, cutoff, now, true, nil)
 	if err != nil {
 		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
 	}
@@ -31,19 +31,24 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 // PurgeSource removes a deleted source's articles (no tombstones), then
 // its entry keys, tombstones and status.
 func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
-	res, err := s.prune(ctx, sourceID, 0, time.Time{}, now, false)
+	res, err := s.prune(ctx, sourceID, 0, time.Time{}, now, false, &retractRec{cause: store.CauseSourceDeleted, window: s.window})
 	if err != nil {
 		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
 	}
 	s.publish(ctx, res.Changed)
+	// One DEL per slot: the source's keys, then its own feed's
+	// retractions (a source created later under the id starts afresh).
 	if err := s.rdb.Del(ctx, s.k.status(sourceID), s.k.guids(sourceID), s.k.tombs(sourceID)).Err(); err != nil {
+		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
+	}
+	feed := store.SourceFeed(sourceID)
+	if err := s.rdb.Del(ctx, s.k.retracted(feed), s.k.retractedData(feed)).Err(); err != nil {
 		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
 	}
 	return res, nil
 }
 
-func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool) (*store.PruneResult, error) {
-	res := &store.PruneResult{}
+func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
 	idx := s.k.index(store.SourceFeed(sourceID))
 	n, err := s.rdb.ZCard(ctx, idx).Result()
 	if err != nil {
@@ -81,9 +86,17 @@ func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, no
 			}
 		}
 	}
+	return s.detach(ctx, sourceID, ids, now, tomb, rec)
+}
+
+// detach removes sourceID from the articles ids (see prune), retracting
+// those it deletes when rec is set.
+func (s *Store) detach(ctx context.Context, sourceID string, ids []string, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
+	res := &store.PruneResult{}
 	if len(ids) == 0 {
 		return res, nil
 	}
+	idx := s.k.index(store.SourceFeed(sourceID))
 	members := make([]any, len(ids))
 	for i, id := range ids {
 		members[i] = id
@@ -131,6 +144,9 @@ func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, no
 		return nil, err
 	}
 	for _, a := range deleted {
+		if err := s.record(ctx, rec, a, now); err != nil {
+			return nil, err
+		}
 		if err := s.deleteArticle(ctx, a, changed, false); err != nil {
 			return nil, err
 		}
@@ -207,6 +223,13 @@ var releaseScript = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] 
 // TakeDown deletes an article and tombstones it for all its carriers
 // (tombstones first, so no concurrent ingest brings it back).
 func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error) {
+	return s.Retract(ctx, id, "", now)
+}
+
+// Retract is TakeDown with the editor's reason: the retraction is recorded
+// after the tombstones and before the article is deleted, so a takedown
+// cut short and repeated still records it.
+func (s *Store) Retract(ctx context.Context, id, reason string, now time.Time) ([]store.FeedKey, error) {
 	a, err := s.articleOf(ctx, id)
 	if err != nil {
 		return nil, err
@@ -222,6 +245,9 @@ func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store
 	changed := map[store.FeedKey]bool{}
 	for _, k := range store.Feeds(a) {
 		changed[k] = true
+	}
+	if err := s.record(ctx, &retractRec{cause: store.CauseTakedown, reason: reason, window: s.window}, a, now); err != nil {
+		return nil, err
 	}
 	if err := s.deleteArticle(ctx, a, changed, true); err != nil {
 		return nil, err

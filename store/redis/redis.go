@@ -41,6 +41,9 @@ type Options struct {
 	// OnUnavailable, if set, is called for every operation that found
 	// Redis unreachable (metrics).
 	OnUnavailable func()
+	// TombstoneWindow is how long retractions are kept (default
+	// store.DefaultTombstoneWindow).
+	TombstoneWindow time.Duration
 }
 
 // Store is the Redis-backed store. It is safe for concurrent use, and any
@@ -65,6 +68,8 @@ type Store struct {
 	leaseTTL time.Duration
 	leases   atomic.Int64
 	renewals func(every time.Duration) (<-chan time.Time, func()) // nil: a ticker (lease.go)
+
+	window time.Duration // retractions are kept this long
 }
 
 var _ store.Store = (*Store)(nil)
@@ -95,7 +100,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.LeaseTTL <= 0 {
 		opts.LeaseTTL = RunningTTL
 	}
+	if opts.TombstoneWindow <= 0 {
+		opts.TombstoneWindow = store.DefaultTombstoneWindow
+	}
 	s := &Store{
+		window:   opts.TombstoneWindow,
 		leaseTTL: opts.LeaseTTL,
 		rdb:      spec.client(opts.OnUnavailable),
 		k:        keys{p: opts.Prefix},

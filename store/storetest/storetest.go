@@ -128,6 +128,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("RequireSource", func(t *testing.T) { testRequireSource(t, open) })
 	t.Run("PruneMoreThanAChunk", func(t *testing.T) { testPruneLarge(t, open) })
 	t.Run("TakeDown", func(t *testing.T) { testTakeDown(t, open) })
+	runRetractions(t, open)
 	t.Run("CanonicalURLMoves", func(t *testing.T) { testCanonicalURLMoves(t, open) })
 	t.Run("PartnerComments", func(t *testing.T) { testComments(t, open) })
 	t.Run("Watch", func(t *testing.T) { testWatch(t, open) })

@@ -275,6 +275,10 @@ type Input struct {
 	Comments      bool     `json:"comments"`
 	Enabled       *bool    `json:"enabled"`
 	SEO           string   `json:"seo"` // canonical (default), noindex or self
+	Rights        string   `json:"rights"`
+	License       string   `json:"license"`
+	Redistribute  string   `json:"redistribute"` // full (default), excerpt or none
+	Hold          string   `json:"hold"`         // embargo from first_seen, e.g. 2h
 }
 
 // Source converts in to a domain source managed by the API.
@@ -283,7 +287,9 @@ func (in Input) Source() syndicate.Source {
 		ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name), URL: strings.TrimSpace(in.URL),
 		SiteURL: strings.TrimSpace(in.SiteURL), PublicFeed: strings.TrimSpace(in.PublicFeedURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
 		Comments: in.Comments, Enabled: in.Enabled == nil || *in.Enabled, Managed: syndicate.ManagedAPI,
-		SEO: strings.TrimSpace(in.SEO),
+		SEO:    strings.TrimSpace(in.SEO),
+		Rights: strings.TrimSpace(in.Rights), License: strings.TrimSpace(in.License),
+		Redistribute: strings.TrimSpace(in.Redistribute), Hold: strings.TrimSpace(in.Hold),
 	}
 	for _, c := range in.Categories {
 		if c = strings.TrimSpace(c); c != "" {

@@ -268,6 +268,13 @@ type SourceConfig struct {
 	// SEO is how the republished article pages face search engines:
 	// canonical (default: rel=canonical to the original), noindex or self.
 	SEO string `yaml:"seo"`
+	// Rights is the rights notice published with the source's articles,
+	// License the URL of their licence, Redistribute full (default),
+	// excerpt or none, Hold an embargo from first_seen (e.g. 2h).
+	Rights       string `yaml:"rights"`
+	License      string `yaml:"license"`
+	Redistribute string `yaml:"redistribute"`
+	Hold         string `yaml:"hold"`
 }
 
 // setDefaults applies the per-entry defaults before an entry is decoded.
@@ -288,6 +295,11 @@ func (s SourceConfig) Source() syndicate.Source {
 		Enabled:     s.Enabled,
 		Managed:     syndicate.ManagedConfig,
 		SEO:         s.SEO,
+
+		Rights:       s.Rights,
+		License:      s.License,
+		Redistribute: s.Redistribute,
+		Hold:         s.Hold,
 	}
 }
 

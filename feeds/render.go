@@ -41,6 +41,10 @@ type Doc struct {
 	// Created is the feed's stored state time, used as its date when it
 	// has no entries (DECISIONS §3, §6).
 	Created time.Time
+	// Content caps what the document passes on of each article
+	// (syndicate.RedistributeExcerpt for a partner profile of excerpts);
+	// "" leaves each source's own redistribute level.
+	Content string
 }
 
 // Renderer renders feeds. It is safe for concurrent use.

@@ -54,6 +54,8 @@ type rssItem struct {
 	Creators      []string   `xml:"dc:creator"`
 	CommentRSS    string     `xml:"wfw:commentRss,omitempty"`
 	SlashComments *int       `xml:"slash:comments,omitempty"`
+	Rights        string     `xml:"dc:rights,omitempty"`
+	License       []atomLink `xml:"atom:link"` // rel="license" (RFC 4946)
 	mediaImage
 }
 
@@ -178,7 +180,14 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 	for _, v := range items {
 		a := v.Article
 		src := sourceOf(a, sources)
-		gi := r.gorillaItem(a, r.fullContent(a, src))
+		content := ""
+		if level(doc, src) == syndicate.RedistributeFull {
+			content = r.fullContent(a, src)
+		}
+		gi := r.gorillaItem(a, content)
+		if content == "" {
+			gi.Description = r.excerptHTML(a, src)
+		}
 		gi.IsPermaLink = permaLink(gi.Id, gi.Link.Href)
 		ri := gfeeds.Rss{Feed: &gfeeds.Feed{Items: []*gfeeds.Item{gi}}}
 		base := ri.RssFeed().Items[0]
@@ -195,6 +204,8 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 			Creators:      authorNames(a),
 			CommentRSS:    r.CommentsURL(a, RSS),
 			SlashComments: &n,
+			Rights:        src.RightsNotice(a),
+			License:       licenseLinks(src),
 			mediaImage:    leadImage(a),
 		})
 	}

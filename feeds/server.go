@@ -74,7 +74,7 @@ type Server struct {
 // sourceSet is one generation of the known sources.
 type sourceSet struct {
 	m   map[string]syndicate.Source
-	ids []string // sorted
+	ids []string // sorted; only sources that have feeds (redistribute is not none)
 	gen uint64
 }
 
@@ -106,7 +106,7 @@ func (s *Server) SetSources(srcs []syndicate.Source) {
 	m := make(map[string]syndicate.Source, len(srcs))
 	ids := make([]string, 0, len(srcs))
 	for _, src := range srcs {
-		if _, dup := m[src.ID]; !dup {
+		if _, dup := m[src.ID]; !dup && src.InFeeds() {
 			ids = append(ids, src.ID)
 		}
 		m[src.ID] = src
@@ -214,7 +214,7 @@ func (s *Server) handleSourceFeed(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "no such feed: use /sources/%s/feed.rss, feed.atom or feed.json", id)
 		return
 	}
-	if _, known := s.Sources()[id]; !known {
+	if src, known := s.Sources()[id]; !known || !src.InFeeds() {
 		notFound(w, "unknown source %q", id)
 		return
 	}
@@ -426,7 +426,7 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 		return nil
 	}
 	if !spec.comments() {
-		pg, err := s.st.Articles(ctx, spec.key, offset, p.limit)
+		pg, err := filteredArticles(ctx, s.st, spec.key, offset, p.limit, visibleIn(s.Sources()))
 		if err != nil {
 			return nil, err
 		}

@@ -251,6 +251,7 @@ type Store interface {
 	LocalComments
 	AuthGuard
 	SourceStore
+	PartnerStore
 	Secrets
 	Pruner
 	Reader

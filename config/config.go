@@ -42,6 +42,8 @@ type Config struct {
 	// (except that relative file: URLs are made absolute). DomainSources
 	// converts them.
 	Sources []SourceConfig `yaml:"sources" env:"-"`
+	// Partners are the distribution profiles defined in the file.
+	Partners []PartnerConfig `yaml:"partners" env:"-"`
 }
 
 // Site describes the republishing site in feed metadata.
@@ -356,6 +358,11 @@ func (c *Config) Redacted() string {
 	r.Admin.Tokens = make([]Token, len(c.Admin.Tokens))
 	for i, t := range c.Admin.Tokens {
 		r.Admin.Tokens[i] = Token{Name: t.Name, Token: "REDACTED"}
+	}
+	r.Partners = make([]PartnerConfig, len(c.Partners))
+	for i, p := range c.Partners {
+		p.Key = "REDACTED"
+		r.Partners[i] = p
 	}
 	r.Store.RedisURL = redactURL(c.Store.RedisURL)
 	r.Ingest.ProxyURL = redactURL(c.Ingest.ProxyURL)

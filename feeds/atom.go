@@ -119,6 +119,9 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 			{Href: r.Link(a), Rel: "alternate", Type: "text/html"},
 			{Href: r.CommentsURL(a, Atom), Rel: "replies", Type: Atom.MediaType(), Count: &n},
 		}
+		if doc.NoComments {
+			links = links[:1]
+		}
 		links = append(links, licenseLinks(src)...)
 		for _, enc := range a.Enclosures {
 			t := ""

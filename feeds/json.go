@@ -121,7 +121,7 @@ func (r *Renderer) jsonArticle(doc Doc, v store.ArticleView, sources map[string]
 		base.ContentText = r.excerptPlain(a, src) // an item needs content_html or content_text
 	}
 	n := v.CommentCount
-	return &jsonItem{
+	it := &jsonItem{
 		JSONItem:    base,
 		Attachments: atts,
 		Language:    a.Language,
@@ -133,6 +133,10 @@ func (r *Renderer) jsonArticle(doc Doc, v store.ArticleView, sources map[string]
 			Rights:      src.RightsNotice(a), License: src.License,
 		},
 	}
+	if doc.NoComments {
+		it.Syndication.CommentsFeedURL, it.Syndication.CommentCount = "", nil
+	}
+	return it
 }
 
 func (r *Renderer) jsonArticles(doc Doc, items []store.ArticleView, sources map[string]syndicate.Source) ([]byte, error) {

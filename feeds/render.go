@@ -45,6 +45,9 @@ type Doc struct {
 	// (syndicate.RedistributeExcerpt for a partner profile of excerpts);
 	// "" leaves each source's own redistribute level.
 	Content string
+	// NoComments leaves out the links to comment feeds (a partner profile
+	// without comments).
+	NoComments bool
 }
 
 // Renderer renders feeds. It is safe for concurrent use.

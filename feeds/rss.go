@@ -197,7 +197,7 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 			base.Description = a.Title
 		}
 		n := v.CommentCount
-		ch.Items = append(ch.Items, &rssItem{
+		it := &rssItem{
 			RssItem:       base,
 			Source:        &rssSource{URL: src.PublicFeedURL(), Name: src.Name},
 			Categories:    a.Categories,
@@ -207,7 +207,11 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 			Rights:        src.RightsNotice(a),
 			License:       licenseLinks(src),
 			mediaImage:    leadImage(a),
-		})
+		}
+		if doc.NoComments {
+			it.CommentRSS, it.SlashComments = "", nil
+		}
+		ch.Items = append(ch.Items, it)
 	}
 	return marshalRSS(&rssRoot{Channel: ch})
 }

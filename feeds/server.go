@@ -69,6 +69,9 @@ type Server struct {
 
 	srcs atomic.Pointer[sourceSet]
 	cats atomic.Pointer[categoryList]
+
+	partners  atomic.Pointer[partnerSet] // see partners.go
+	privateCC []string
 }
 
 // sourceSet is one generation of the known sources.
@@ -90,7 +93,7 @@ func NewServer(opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, r: opts.Renderer, st: opts.Store, log: log}
+	s := &Server{opts: opts, r: opts.Renderer, st: opts.Store, log: log, privateCC: privateCacheControl(opts.CacheMaxAge)}
 	s.cache = NewCache(CacheOptions{
 		Bytes: opts.CacheBytes, Renders: opts.Renders, States: opts.Store.FeedStates, Now: opts.Now,
 		CacheControl: fmt.Sprintf("public, max-age=%d", int(opts.CacheMaxAge.Seconds())),
@@ -167,6 +170,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sources/{$}", s.handleSourceList)
 	mux.HandleFunc("GET /categories/{$}", s.handleCategoryList)
 	mux.HandleFunc("GET /feeds.opml", s.handleOPML)
+	s.partnerRoutes(mux)
 }
 
 // fileFormat parses "feed.rss"-style names.

@@ -62,9 +62,11 @@ type Runtime interface {
 
 // Options configure a Service.
 type Options struct {
-	Store           Store
-	Runtime         Runtime
-	ConfigSources   []syndicate.Source // from the config file, read-only
+	Store         Store
+	Runtime       Runtime
+	ConfigSources []syndicate.Source // from the config file, read-only
+	// ConfigPartners are the partner profiles of the config file, read-only.
+	ConfigPartners  []syndicate.Partner
 	DefaultSchedule string
 	Logger          *slog.Logger
 	Now             func() time.Time

@@ -112,6 +112,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	}
 	svc := admin.NewService(admin.Options{
 		Store: st, Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws}, ConfigSources: cfg.DomainSources(),
+		ConfigPartners:  cfg.DomainPartners(),
 		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: proxies,
 	})
 	srcs, err := svc.All(ctx)
@@ -123,12 +124,21 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	}
 	fsrv.SetSources(srcs)
 	psrv.SetSources(srcs)
+	if err := svc.ReloadPartners(ctx); err != nil {
+		return err
+	}
 	// Sources edited through another replica's API reach this one too.
 	st.Watch(watchCtx, func(changed []store.FeedKey) {
 		fresh.Seen(changed)
 		if changed == nil || slices.Contains(changed, store.SourcesChanged) {
 			if err := svc.Reload(watchCtx); err != nil {
 				log.Error("reload sources", "error", err)
+			}
+		}
+		// A rotated or revoked partner key stops working on every replica.
+		if changed == nil || slices.Contains(changed, store.PartnersChanged) {
+			if err := svc.ReloadPartners(watchCtx); err != nil {
+				log.Error("reload partners", "error", err)
 			}
 		}
 	})

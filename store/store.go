@@ -252,6 +252,7 @@ type Store interface {
 	AuthGuard
 	SourceStore
 	PartnerStore
+	HoldStore
 	Secrets
 	Pruner
 	Reader

@@ -71,3 +71,37 @@ func testPartners(t *testing.T, open Factory) {
 		t.Errorf("after restart: %+v, %v", got, err)
 	}
 }
+
+// testHolds: article holds are stored, lifted, announced and kept
+// across a restart.
+func testHolds(t *testing.T, open Factory) {
+	s, reopen := open(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	changed := make(chan struct{}, 16)
+	s.Watch(ctx, func(k []store.FeedKey) {
+		if slices.Contains(k, store.HoldsChanged) {
+			changed <- struct{}{}
+		}
+	})
+	time.Sleep(100 * time.Millisecond)
+	until := t0.Add(90*time.Minute + 123*time.Millisecond)
+	for _, id := range []string{"alpha-1", "alpha-2"} {
+		if err := s.SetHold(ctx, id, until); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Watch did not report HoldsChanged")
+	}
+	if err := s.SetHold(ctx, "alpha-2", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen()
+	got, err := s.Holds(ctx)
+	if err != nil || len(got) != 1 || !got["alpha-1"].Equal(until) {
+		t.Errorf("after restart: %v, %v", got, err)
+	}
+}

@@ -249,6 +249,7 @@ func (a *API) partnerView(p syndicate.Partner, withKey bool) PartnerView {
 }
 
 func (a *API) partnerRoutes(mux *http.ServeMux) {
+	a.holdRoutes(mux)
 	mux.Handle("GET /api/partners", a.auth(func(w http.ResponseWriter, r *http.Request) {
 		all, err := a.svc.Partners(r.Context())
 		if err != nil {

@@ -66,7 +66,9 @@ type Options struct {
 	Runtime       Runtime
 	ConfigSources []syndicate.Source // from the config file, read-only
 	// ConfigPartners are the partner profiles of the config file, read-only.
-	ConfigPartners  []syndicate.Partner
+	ConfigPartners []syndicate.Partner
+	// Holds sets editors' embargoes on articles (nil: none).
+	Holds           Holder
 	DefaultSchedule string
 	Logger          *slog.Logger
 	Now             func() time.Time

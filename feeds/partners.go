@@ -2,6 +2,8 @@ package feeds
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,7 +23,31 @@ import (
 
 // partnerSet is one generation of the known partner profiles.
 type partnerSet struct {
-	m map[string]syndicate.Partner
+	m map[string]*profile
+}
+
+// profile is a partner with what its requests need precomputed.
+type profile struct {
+	syndicate.Partner
+	keySum [sha256.Size]byte
+	names  map[store.FeedKey]string // cache key names, the site feed's
+}
+
+// keyMatches compares a presented key with the partner's in constant
+// time, over hashes (neither length nor a common prefix shows).
+func (p *profile) keyMatches(key string) bool {
+	if key == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(key))
+	return subtle.ConstantTimeCompare(sum[:], p.keySum[:]) == 1
+}
+
+func (p *profile) cacheName(key store.FeedKey) string {
+	if n, ok := p.names[key]; ok {
+		return n
+	}
+	return "partner:" + p.Name + ":" + string(key)
 }
 
 // SetPartners replaces the partner profiles. Their documents are rendered
@@ -29,10 +55,11 @@ type partnerSet struct {
 // content may have changed); a key change needs no render and takes
 // effect on the next request.
 func (s *Server) SetPartners(ps []syndicate.Partner) {
-	m := make(map[string]syndicate.Partner, len(ps))
+	m := make(map[string]*profile, len(ps))
 	for _, p := range ps {
-		if _, dup := m[p.Name]; !dup { // the first wins: config before API
-			m[p.Name] = p
+		if _, dup := m[p.Name]; !dup && p.Key != "" { // the first wins: config before API
+			m[p.Name] = &profile{Partner: p, keySum: sha256.Sum256([]byte(p.Key)),
+				names: map[store.FeedKey]string{store.FeedAll: "partner:" + p.Name + ":" + string(store.FeedAll)}}
 		}
 	}
 	s.partners.Store(&partnerSet{m: m})
@@ -61,40 +88,72 @@ func (s *Server) partnerRoutes(mux *http.ServeMux) {
 // missing, wrong or revoked key alike: nothing tells them apart.
 func partnerNotFound(w http.ResponseWriter) { notFound(w, "no such feed") }
 
-// dummyPartner is compared against when the name is unknown, so that an
+// dummyProfile is compared against when the name is unknown, so that an
 // unknown name costs the same as a wrong key.
-var dummyPartner = syndicate.Partner{Key: "an unknown partner's key, never matched"}
+var dummyProfile = profile{keySum: sha256.Sum256([]byte("an unknown partner's key, never matched"))}
+
+// partnerQuery is what a partner feed reads of its query string.
+type partnerQuery struct{ key, limit, page string }
+
+// readQuery reads key, limit and page from a raw query without building
+// a url.Values (this is the hot path); other parameters are ignored.
+func readQuery(raw string) partnerQuery {
+	var q partnerQuery
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.ContainsAny(v, "%+") {
+			if u, err := url.QueryUnescape(v); err == nil {
+				v = u
+			}
+		}
+		switch k {
+		case "key":
+			if q.key == "" {
+				q.key = v
+			}
+		case "limit":
+			if q.limit == "" {
+				q.limit = v
+			}
+		case "page":
+			if q.page == "" {
+				q.page = v
+			}
+		}
+	}
+	return q
+}
 
 // requestKey is the key a request presents: Authorization: Bearer, else
 // ?key=.
-func requestKey(r *http.Request) string {
+func requestKey(r *http.Request, q partnerQuery) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
 			return strings.TrimSpace(tok)
 		}
 	}
-	if r.URL.RawQuery == "" {
-		return ""
-	}
-	return r.URL.Query().Get("key")
+	return q.key
 }
 
 // authPartner returns the partner a request names when its key matches.
-func (s *Server) authPartner(r *http.Request) (syndicate.Partner, bool) {
+func (s *Server) authPartner(r *http.Request, q partnerQuery) (*profile, bool) {
 	set := s.partners.Load()
-	p, known := syndicate.Partner{}, false
+	var p *profile
 	if set != nil {
-		p, known = set.m[r.PathValue("name")]
+		p = set.m[r.PathValue("name")]
 	}
-	if !known {
-		dummyPartner.KeyMatches(requestKey(r))
-		return syndicate.Partner{}, false
+	if p == nil {
+		dummyProfile.keyMatches(requestKey(r, q))
+		return nil, false
 	}
-	return p, p.KeyMatches(requestKey(r))
+	return p, p.keyMatches(requestKey(r, q))
 }
 
 func (s *Server) handlePartner(w http.ResponseWriter, r *http.Request, key store.FeedKey, file string) {
-	p, ok := s.authPartner(r)
+	q := readQuery(r.URL.RawQuery)
+	pp, ok := s.authPartner(r, q)
 	if !ok {
 		partnerNotFound(w)
 		return
@@ -104,6 +163,7 @@ func (s *Server) handlePartner(w http.ResponseWriter, r *http.Request, key store
 		notFound(w, "no such feed: use feed.rss, feed.atom or feed.json")
 		return
 	}
+	p := pp.Partner
 	switch kind, id := key.Split(); kind {
 	case "source":
 		src, known := s.Sources()[id]
@@ -118,15 +178,15 @@ func (s *Server) handlePartner(w http.ResponseWriter, r *http.Request, key store
 		}
 	}
 	prm := params{page: 1, limit: s.opts.DefaultLimit}
-	if r.URL.RawQuery != "" {
+	if q.limit != "" || q.page != "" {
 		var err error
-		if prm, err = s.parseParams(r.URL.Query()); err != nil {
+		if prm, err = s.parseParams(url.Values{"limit": {q.limit}, "page": {q.page}}); err != nil {
 			httpError(w, http.StatusBadRequest, err.Error())
 			return
 		}
 	}
 	spec := feedSpec{key: key, format: f}
-	k := Key{Name: "partner:" + p.Name + ":" + string(key), Variant: string(f), Page: prm.page, Limit: prm.limit}
+	k := Key{Name: pp.cacheName(key), Variant: string(f), Page: prm.page, Limit: prm.limit}
 	deps := Deps{Feeds: []store.FeedKey{key}, Gen: s.srcs.Load().gen}
 	d, _, err := s.cache.Get(r.Context(), k, deps, func(ctx context.Context, in RenderInput) (Content, error) {
 		title, description, err := s.describe(ctx, key)

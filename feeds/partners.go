@@ -103,11 +103,7 @@ func readQuery(raw string) partnerQuery {
 		var kv string
 		kv, raw, _ = strings.Cut(raw, "&")
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.ContainsAny(v, "%+") {
-			if u, err := url.QueryUnescape(v); err == nil {
-				v = u
-			}
-		}
+		k, v = queryUnescape(k), queryUnescape(v)
 		switch k {
 		case "key":
 			if q.key == "" {
@@ -124,6 +120,18 @@ func readQuery(raw string) partnerQuery {
 		}
 	}
 	return q
+}
+
+// queryUnescape decodes a query component, leaving it as it is when it
+// needs no decoding (no allocation) or does not decode.
+func queryUnescape(s string) string {
+	if !strings.ContainsAny(s, "%+") {
+		return s
+	}
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
 }
 
 // requestKey is the key a request presents: Authorization: Bearer, else

@@ -10,7 +10,7 @@ import (
 	"syndicate/store"
 )
 
-// Rights in feeds (README, "Rights, partners and embargoes"): every article carries its
+// Rights in feeds (docs/decisions/rights-and-embargoes.md): every article carries its
 // source's rights notice and licence link; an excerpt source passes on
 // its summary and the attribution line only, never its content; a source
 // whose redistribute is none is left out of every feed.

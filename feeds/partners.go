@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -62,6 +63,9 @@ func (s *Server) SetPartners(ps []syndicate.Partner) {
 				names: map[store.FeedKey]string{store.FeedAll: "partner:" + p.Name + ":" + string(store.FeedAll)}}
 		}
 	}
+	if old := s.partners.Load(); old != nil && sameProfiles(old.m, m) {
+		return // a reload that changed nothing re-renders nothing
+	}
 	s.partners.Store(&partnerSet{m: m})
 	for {
 		old := s.srcs.Load()
@@ -69,6 +73,19 @@ func (s *Server) SetPartners(ps []syndicate.Partner) {
 			return
 		}
 	}
+}
+
+func sameProfiles(a, b map[string]*profile) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for name, p := range a {
+		q, ok := b[name]
+		if !ok || !reflect.DeepEqual(p.Partner, q.Partner) {
+			return false
+		}
+	}
+	return true
 }
 
 // partnerRoutes registers the partner feeds on mux.

@@ -195,3 +195,25 @@ func TestPartner_CachedPerProfile(t *testing.T) {
 		t.Errorf("page 3 of 2 = %d", resp.StatusCode)
 	}
 }
+
+// TestPartner_ReloadUnchanged: reloading the same profiles (every replica
+// does on a reconnect) re-renders nothing.
+func TestPartner_ReloadUnchanged(t *testing.T) {
+	f := newPartnerFixture(t)
+	f.get(t, "/feed.rss")
+	f.get(t, "/partners/baltic-daily/feed.rss?key="+balticKey)
+	n := f.srv.Renders()
+	f.srv.SetPartners(append([]syndicate.Partner(nil), testPartners...))
+	f.get(t, "/feed.rss")
+	f.get(t, "/partners/baltic-daily/feed.rss?key="+balticKey)
+	if got := f.srv.Renders(); got != n {
+		t.Errorf("%d renders after an unchanged reload", got-n)
+	}
+	changed := append([]syndicate.Partner(nil), testPartners...)
+	changed[0].Content = syndicate.RedistributeFull
+	f.srv.SetPartners(changed)
+	_, body := f.get(t, "/partners/baltic-daily/feed.rss?key="+balticKey)
+	if !bytes.Contains(body, []byte("BODY-open")) {
+		t.Error("a changed profile was not re-rendered")
+	}
+}

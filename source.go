@@ -45,6 +45,14 @@ type Source struct {
 	// SEO is how the republished pages face search engines: SEOCanonical
 	// ("" means it too), SEONoIndex or SEOSelf.
 	SEO string `json:"seo,omitempty"`
+	// Rights is the rights notice published with its articles, License
+	// the URL of their licence, Redistribute how much feeds may pass on
+	// (RedistributeFull when "") and Hold the embargo from first_seen (a
+	// duration such as "2h"); see rights.go.
+	Rights       string `json:"rights,omitempty"`
+	License      string `json:"license,omitempty"`
+	Redistribute string `json:"redistribute,omitempty"`
+	Hold         string `json:"hold,omitempty"`
 }
 
 // SEO choices of a source (its `seo` key).
@@ -193,6 +201,7 @@ func (s *Source) Validate(allowFile bool) []*Error {
 	default:
 		add("seo", fmt.Errorf("%q must be canonical, noindex or self", s.SEO))
 	}
+	errs = append(errs, s.validateRights()...)
 	for i, c := range s.Categories {
 		if Slug(c) == "" {
 			add(fmt.Sprintf("categories[%d]", i), fmt.Errorf("%q has no letters or digits to make a slug from", c))

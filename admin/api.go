@@ -54,6 +54,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/sources.opml", a.auth(a.handleImport))
 	mux.Handle("DELETE /api/articles/{id}", a.auth(a.handleTakeDown))
 	a.moderationRoutes(mux)
+	a.partnerRoutes(mux)
 }
 
 // statusOf maps error kinds to HTTP status codes, in one place.

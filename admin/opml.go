@@ -40,6 +40,11 @@ type outlineOut struct {
 	Enabled     bool   `xml:"syndicate:enabled,attr"`
 	Managed     string `xml:"syndicate:managed,attr,omitempty"`
 	SEO         string `xml:"syndicate:seo,attr,omitempty"`
+
+	Rights       string `xml:"syndicate:rights,attr,omitempty"`
+	License      string `xml:"syndicate:license,attr,omitempty"`
+	Redistribute string `xml:"syndicate:redistribute,attr,omitempty"`
+	Hold         string `xml:"syndicate:hold,attr,omitempty"`
 }
 
 // ExportOPML returns every source as OPML 2.0.
@@ -54,7 +59,7 @@ func (s *Service) ExportOPML(ctx context.Context, title string) ([]byte, error) 
 			Text: src.Name, Title: src.Name, Type: "rss", XMLURL: src.URL, HTMLURL: src.SiteURL,
 			Category: strings.Join(src.Categories, ","), ID: src.ID, Schedule: src.Schedule, PublicFeed: src.PublicFeed,
 			Attribution: src.Attribution, Comments: src.Comments, Enabled: src.Enabled, Managed: src.Managed,
-			SEO: src.SEO,
+			SEO: src.SEO, Rights: src.Rights, License: src.License, Redistribute: src.Redistribute, Hold: src.Hold,
 		})
 	}
 	var b bytes.Buffer
@@ -194,6 +199,7 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 			if v, ok := o.own("seo"); ok {
 				src.SEO = v
 			}
+			ownRights(o, &src)
 			cands = append(cands, cand{src, pos})
 		}
 	}
@@ -253,4 +259,14 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ownRights reads the rights keys of a source from its syndicate:
+// attributes, so export → import keeps them.
+func ownRights(o outlineIn, src *syndicate.Source) {
+	for name, dst := range map[string]*string{"rights": &src.Rights, "license": &src.License, "redistribute": &src.Redistribute, "hold": &src.Hold} {
+		if v, ok := o.own(name); ok {
+			*dst = strings.TrimSpace(v)
+		}
+	}
 }

@@ -714,6 +714,8 @@ type sourceForm struct {
 	// an edit over someone else\'s newer one is refused.
 	Version string
 	SEO     string
+	// Rights, License, Redistribute and Hold: see rights.go in the root package.
+	Rights, License, Redistribute, Hold string
 }
 
 func formFromRequest(r *http.Request) sourceForm {
@@ -724,6 +726,7 @@ func formFromRequest(r *http.Request) sourceForm {
 		Schedule:      f.Get("schedule"), Attribution: f.Get("attribution"), Categories: f.Get("categories"),
 		Comments: f.Get("comments") != "", Enabled: f.Get("enabled") != "",
 		Version: f.Get("version"), SEO: f.Get("seo"),
+		Rights: f.Get("rights"), License: f.Get("license"), Redistribute: f.Get("redistribute"), Hold: f.Get("hold"),
 	}
 }
 
@@ -732,6 +735,7 @@ func formOf(src syndicate.Source) sourceForm {
 		ID: src.ID, Name: src.Name, URL: src.URL, SiteURL: src.SiteURL, PublicFeedURL: src.PublicFeed, Schedule: src.Schedule,
 		Attribution: src.Attribution, Categories: strings.Join(src.Categories, ", "),
 		Comments: src.Comments, Enabled: src.Enabled, SEO: src.SEO,
+		Rights: src.Rights, License: src.License, Redistribute: src.Redistribute, Hold: src.Hold,
 	}
 }
 
@@ -742,6 +746,7 @@ func (f sourceForm) source() syndicate.Source {
 		ID: f.ID, Name: f.Name, URL: f.URL, SiteURL: f.SiteURL, PublicFeedURL: f.PublicFeedURL, Schedule: f.Schedule,
 		Attribution: f.Attribution, Categories: strings.Split(f.Categories, ","),
 		Comments: f.Comments, Enabled: &enabled, SEO: f.SEO,
+		Rights: f.Rights, License: f.License, Redistribute: f.Redistribute, Hold: f.Hold,
 	}.Source()
 }
 
@@ -760,7 +765,8 @@ func (fe fieldErrors) add(err error) {
 		field = field[:i]
 	}
 	switch field {
-	case "id", "name", "url", "site_url", "public_feed_url", "schedule", "attribution", "categories", "comments", "enabled", "seo":
+	case "id", "name", "url", "site_url", "public_feed_url", "schedule", "attribution", "categories", "comments", "enabled", "seo",
+		"rights", "license", "redistribute", "hold":
 	default:
 		field = ""
 	}

@@ -64,9 +64,13 @@ type Runtime interface {
 
 // Options configure a Service.
 type Options struct {
-	Store           Store
-	Runtime         Runtime
-	ConfigSources   []syndicate.Source // from the config file, read-only
+	Store         Store
+	Runtime       Runtime
+	ConfigSources []syndicate.Source // from the config file, read-only
+	// ConfigPartners are the partner profiles of the config file, read-only.
+	ConfigPartners []syndicate.Partner
+	// Holds sets editors' embargoes on articles (nil: none).
+	Holds           Holder
 	DefaultSchedule string
 	Logger          *slog.Logger
 	Now             func() time.Time
@@ -275,6 +279,10 @@ type Input struct {
 	Comments      bool     `json:"comments"`
 	Enabled       *bool    `json:"enabled"`
 	SEO           string   `json:"seo"` // canonical (default), noindex or self
+	Rights        string   `json:"rights"`
+	License       string   `json:"license"`
+	Redistribute  string   `json:"redistribute"` // full (default), excerpt or none
+	Hold          string   `json:"hold"`         // embargo from first_seen, e.g. 2h
 }
 
 // Source converts in to a domain source managed by the API.
@@ -283,7 +291,9 @@ func (in Input) Source() syndicate.Source {
 		ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name), URL: strings.TrimSpace(in.URL),
 		SiteURL: strings.TrimSpace(in.SiteURL), PublicFeed: strings.TrimSpace(in.PublicFeedURL), Schedule: strings.TrimSpace(in.Schedule), Attribution: in.Attribution,
 		Comments: in.Comments, Enabled: in.Enabled == nil || *in.Enabled, Managed: syndicate.ManagedAPI,
-		SEO: strings.TrimSpace(in.SEO),
+		SEO:    strings.TrimSpace(in.SEO),
+		Rights: strings.TrimSpace(in.Rights), License: strings.TrimSpace(in.License),
+		Redistribute: strings.TrimSpace(in.Redistribute), Hold: strings.TrimSpace(in.Hold),
 	}
 	for _, c := range in.Categories {
 		if c = strings.TrimSpace(c); c != "" {

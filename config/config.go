@@ -42,6 +42,8 @@ type Config struct {
 	// (except that relative file: URLs are made absolute). DomainSources
 	// converts them.
 	Sources []SourceConfig `yaml:"sources" env:"-"`
+	// Partners are the distribution profiles defined in the file.
+	Partners []PartnerConfig `yaml:"partners" env:"-"`
 }
 
 // Site describes the republishing site in feed metadata.
@@ -272,6 +274,13 @@ type SourceConfig struct {
 	// SEO is how the republished article pages face search engines:
 	// canonical (default: rel=canonical to the original), noindex or self.
 	SEO string `yaml:"seo"`
+	// Rights is the rights notice published with the source's articles,
+	// License the URL of their licence, Redistribute full (default),
+	// excerpt or none, Hold an embargo from first_seen (e.g. 2h).
+	Rights       string `yaml:"rights"`
+	License      string `yaml:"license"`
+	Redistribute string `yaml:"redistribute"`
+	Hold         string `yaml:"hold"`
 }
 
 // setDefaults applies the per-entry defaults before an entry is decoded.
@@ -292,6 +301,11 @@ func (s SourceConfig) Source() syndicate.Source {
 		Enabled:     s.Enabled,
 		Managed:     syndicate.ManagedConfig,
 		SEO:         s.SEO,
+
+		Rights:       s.Rights,
+		License:      s.License,
+		Redistribute: s.Redistribute,
+		Hold:         s.Hold,
 	}
 }
 
@@ -348,6 +362,11 @@ func (c *Config) Redacted() string {
 	r.Admin.Tokens = make([]Token, len(c.Admin.Tokens))
 	for i, t := range c.Admin.Tokens {
 		r.Admin.Tokens[i] = Token{Name: t.Name, Token: "REDACTED"}
+	}
+	r.Partners = make([]PartnerConfig, len(c.Partners))
+	for i, p := range c.Partners {
+		p.Key = "REDACTED"
+		r.Partners[i] = p
 	}
 	r.Store.RedisURL = redactURL(c.Store.RedisURL)
 	r.Ingest.ProxyURL = redactURL(c.Ingest.ProxyURL)

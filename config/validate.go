@@ -201,6 +201,7 @@ func (l *loader) validate(c *Config, dir string) {
 	l.positive("http.shutdown_timeout", c.HTTP.ShutdownTimeout)
 
 	l.validateSources(c.Sources, dir)
+	l.validatePartners(c.Partners, c.Sources)
 }
 
 func (l *loader) positive(path string, d time.Duration) {

@@ -105,17 +105,29 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 	for _, v := range items {
 		a := v.Article
 		src := sourceOf(a, sources)
-		gi := r.gorillaItem(a, r.fullContent(a, src))
+		full := level(doc, src) == syndicate.RedistributeFull
+		content := ""
+		if full {
+			content = r.fullContent(a, src)
+		}
+		gi := r.gorillaItem(a, content)
 		e := baseEntry(gi, a.Published)
+		if !full {
+			e.Summary = &gfeeds.AtomSummary{Content: r.excerptHTML(a, src), Type: "html"}
+		}
 		if e.Summary != nil && e.Summary.Content == "" {
 			e.Summary = nil
 		}
-		e.Rights = a.Rights
+		e.Rights = src.RightsNotice(a)
 		n := v.CommentCount
 		links := []atomLink{
 			{Href: r.Link(a), Rel: "alternate", Type: "text/html"},
 			{Href: r.CommentsURL(a, Atom), Rel: "replies", Type: Atom.MediaType(), Count: &n},
 		}
+		if doc.NoComments {
+			links = links[:1]
+		}
+		links = append(links, licenseLinks(src)...)
 		for _, enc := range a.Enclosures {
 			t := ""
 			if enc.Type != "" || syndicate.MediaType("", enc.URL) != "" {

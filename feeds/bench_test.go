@@ -79,3 +79,35 @@ func BenchmarkRender(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkServer_PartnerCached is BenchmarkServer_Cached for a partner
+// feed: the key check and private headers on top of the same cached
+// document (compare with PublicFull).
+func BenchmarkServer_PartnerCached(b *testing.B) {
+	f := newFixture(b, true)
+	f.srv.SetPartners([]syndicate.Partner{{Name: "baltic-daily", Key: "baltic-0123456789abcdef"}})
+	mux := http.NewServeMux()
+	f.srv.Routes(mux)
+	for _, c := range []struct{ name, path, auth string }{
+		{"PublicFull", "/feed.rss", ""},
+		{"PartnerQueryKey", "/partners/baltic-daily/feed.rss?key=baltic-0123456789abcdef", ""},
+		{"PartnerBearer", "/partners/baltic-daily/feed.rss", "Bearer baltic-0123456789abcdef"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", c.path, nil)
+			if c.auth != "" {
+				req.Header.Set("Authorization", c.auth)
+			}
+			w := &discard{h: http.Header{}}
+			mux.ServeHTTP(w, req)
+			if w.code != http.StatusOK {
+				b.Fatalf("GET %s = %d", c.path, w.code)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				mux.ServeHTTP(w, req)
+			}
+		})
+	}
+}

@@ -49,6 +49,9 @@ type Syndication struct {
 	// Via lists the other sources that carry the article.
 	Via         []string `json:"via,omitempty"`
 	Attribution string   `json:"attribution,omitempty"`
+	// Rights is the rights notice, License the licence URL.
+	Rights  string `json:"rights,omitempty"`
+	License string `json:"license,omitempty"`
 	// For comments.
 	InReplyTo string `json:"in_reply_to,omitempty"`
 	ParentID  string `json:"parent_id,omitempty"`
@@ -79,15 +82,24 @@ func marshalJSON(v any) ([]byte, error) {
 
 // ArticleItem returns the JSON Feed item of an article (also the body of
 // /articles/{id}). Emails are never included.
+// An article of a source that does not redistribute in full (excerpt or
+// none) has its excerpt only: it is a machine-readable route like a feed.
 func (r *Renderer) ArticleItem(v store.ArticleView, sources map[string]syndicate.Source) any {
-	return r.jsonArticle(v, sources)
+	return r.jsonArticle(Doc{}, v, sources)
 }
 
-func (r *Renderer) jsonArticle(v store.ArticleView, sources map[string]syndicate.Source) *jsonItem {
+func (r *Renderer) jsonArticle(doc Doc, v store.ArticleView, sources map[string]syndicate.Source) *jsonItem {
 	a := v.Article
 	src := sourceOf(a, sources)
-	content := r.fullContent(a, src)
+	full := level(doc, src) == syndicate.RedistributeFull
+	content := ""
+	if full {
+		content = r.fullContent(a, src)
+	}
 	gi := r.gorillaItem(a, content)
+	if !full {
+		gi.Description = excerptText(a)
+	}
 	gi.Link = &gfeeds.Link{Href: r.PageURL(a)}
 	base := (&gfeeds.JSON{Feed: &gfeeds.Feed{Items: []*gfeeds.Item{gi}}}).JSONFeed().Items[0]
 	base.ExternalUrl = r.Link(a)
@@ -106,8 +118,11 @@ func (r *Renderer) jsonArticle(v store.ArticleView, sources map[string]syndicate
 	for _, e := range a.Enclosures {
 		atts = append(atts, jsonAttachment{URL: e.URL, MIMEType: mediaType(e), Size: e.Length})
 	}
+	if !full {
+		base.ContentText = r.excerptPlain(a, src) // an item needs content_html or content_text
+	}
 	n := v.CommentCount
-	return &jsonItem{
+	it := &jsonItem{
 		JSONItem:    base,
 		Attachments: atts,
 		Language:    a.Language,
@@ -116,15 +131,20 @@ func (r *Renderer) jsonArticle(v store.ArticleView, sources map[string]syndicate
 			SourceFeedURL: src.PublicFeedURL(), CanonicalURL: a.CanonicalURL,
 			CommentsFeedURL: r.CommentsURL(a, JSON), CommentCount: &n, Via: via(a),
 			Attribution: r.Attribution(a, src),
+			Rights:      src.RightsNotice(a), License: src.License,
 		},
 	}
+	if doc.NoComments {
+		it.Syndication.CommentsFeedURL, it.Syndication.CommentCount = "", nil
+	}
+	return it
 }
 
 func (r *Renderer) jsonArticles(doc Doc, items []store.ArticleView, sources map[string]syndicate.Source) ([]byte, error) {
 	f := r.jsonRoot(doc)
 	f.Syndication = r.jsonDeleted(doc)
 	for _, v := range items {
-		f.Items = append(f.Items, r.jsonArticle(v, sources))
+		f.Items = append(f.Items, r.jsonArticle(doc, v, sources))
 	}
 	return marshalJSON(f)
 }

@@ -44,6 +44,13 @@ type Doc struct {
 	// Deleted lists the articles retracted from an article feed, newest
 	// first (see deleted.go); their times count for the feed's date.
 	Deleted []store.Retraction
+	// Content caps what the document passes on of each article
+	// (syndicate.RedistributeExcerpt for a partner profile of excerpts);
+	// "" leaves each source's own redistribute level.
+	Content string
+	// NoComments leaves out the links to comment feeds (a partner profile
+	// without comments).
+	NoComments bool
 }
 
 // Renderer renders feeds. It is safe for concurrent use.

@@ -56,7 +56,9 @@ type rssItem struct {
 	SlashComments *int       `xml:"slash:comments,omitempty"`
 	// Updated is atom:updated, written when the partner corrected the
 	// article after publishing it (RSS has no element of its own).
-	Updated string `xml:"atom:updated,omitempty"`
+	Updated string     `xml:"atom:updated,omitempty"`
+	Rights  string     `xml:"dc:rights,omitempty"`
+	License []atomLink `xml:"atom:link"` // rel="license" (RFC 4946)
 	mediaImage
 }
 
@@ -190,7 +192,14 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 	for _, v := range items {
 		a := v.Article
 		src := sourceOf(a, sources)
-		gi := r.gorillaItem(a, r.fullContent(a, src))
+		content := ""
+		if level(doc, src) == syndicate.RedistributeFull {
+			content = r.fullContent(a, src)
+		}
+		gi := r.gorillaItem(a, content)
+		if content == "" {
+			gi.Description = r.excerptHTML(a, src)
+		}
 		gi.IsPermaLink = permaLink(gi.Id, gi.Link.Href)
 		ri := gfeeds.Rss{Feed: &gfeeds.Feed{Items: []*gfeeds.Item{gi}}}
 		base := ri.RssFeed().Items[0]
@@ -200,7 +209,7 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 			base.Description = a.Title
 		}
 		n := v.CommentCount
-		ch.Items = append(ch.Items, &rssItem{
+		it := &rssItem{
 			RssItem:       base,
 			Source:        &rssSource{URL: src.PublicFeedURL(), Name: src.Name},
 			Categories:    a.Categories,
@@ -208,8 +217,14 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 			CommentRSS:    r.CommentsURL(a, RSS),
 			SlashComments: &n,
 			Updated:       correctedAt(a),
+			Rights:        src.RightsNotice(a),
+			License:       licenseLinks(src),
 			mediaImage:    leadImage(a),
-		})
+		}
+		if doc.NoComments {
+			it.CommentRSS, it.SlashComments = "", nil
+		}
+		ch.Items = append(ch.Items, it)
 	}
 	return marshalRSS(&rssRoot{Channel: ch})
 }

@@ -72,12 +72,15 @@ type Server struct {
 
 	srcs atomic.Pointer[sourceSet]
 	cats atomic.Pointer[categoryList]
+
+	partners  atomic.Pointer[partnerSet] // see partners.go
+	privateCC []string
 }
 
 // sourceSet is one generation of the known sources.
 type sourceSet struct {
 	m   map[string]syndicate.Source
-	ids []string // sorted
+	ids []string // sorted; only sources that have feeds (redistribute is not none)
 	gen uint64
 }
 
@@ -96,7 +99,7 @@ func NewServer(opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, r: opts.Renderer, st: opts.Store, log: log}
+	s := &Server{opts: opts, r: opts.Renderer, st: opts.Store, log: log, privateCC: privateCacheControl(opts.CacheMaxAge)}
 	s.cache = NewCache(CacheOptions{
 		Bytes: opts.CacheBytes, Renders: opts.Renders, States: opts.Store.FeedStates, Now: opts.Now,
 		CacheControl: fmt.Sprintf("public, max-age=%d", int(opts.CacheMaxAge.Seconds())),
@@ -112,7 +115,7 @@ func (s *Server) SetSources(srcs []syndicate.Source) {
 	m := make(map[string]syndicate.Source, len(srcs))
 	ids := make([]string, 0, len(srcs))
 	for _, src := range srcs {
-		if _, dup := m[src.ID]; !dup {
+		if _, dup := m[src.ID]; !dup && src.InFeeds() {
 			ids = append(ids, src.ID)
 		}
 		m[src.ID] = src
@@ -173,6 +176,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sources/{$}", s.handleSourceList)
 	mux.HandleFunc("GET /categories/{$}", s.handleCategoryList)
 	mux.HandleFunc("GET /feeds.opml", s.handleOPML)
+	s.partnerRoutes(mux)
 }
 
 // fileFormat parses "feed.rss"-style names.
@@ -220,7 +224,7 @@ func (s *Server) handleSourceFeed(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "no such feed: use /sources/%s/feed.rss, feed.atom or feed.json", id)
 		return
 	}
-	if _, known := s.Sources()[id]; !known {
+	if src, known := s.Sources()[id]; !known || !src.InFeeds() {
 		notFound(w, "unknown source %q", id)
 		return
 	}
@@ -432,7 +436,7 @@ func (s *Server) render(ctx context.Context, spec feedSpec, p params, state stor
 		return nil
 	}
 	if !spec.comments() {
-		pg, err := s.st.Articles(ctx, spec.key, offset, p.limit)
+		pg, err := filteredArticles(ctx, s.st, spec.key, offset, p.limit, visibleIn(s.Sources()))
 		if err != nil {
 			return nil, err
 		}

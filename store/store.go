@@ -257,6 +257,8 @@ type Store interface {
 	AuthGuard
 	SourceSwapper
 	SourceStore
+	PartnerStore
+	HoldStore
 	Secrets
 	Pruner
 	Reader

@@ -7,6 +7,7 @@ import (
 	"syndicate"
 	"syndicate/admin"
 	"syndicate/config"
+	"syndicate/embargo"
 	"syndicate/feeds"
 	"syndicate/ingest"
 	"syndicate/pages"
@@ -21,6 +22,8 @@ type server struct {
 	pages *pages.Server
 	// websub adds the fallback schedule of subscribed sources (nil: off).
 	websub *websubWiring
+	// embargo hides held articles (their sources' holds).
+	embargo *embargo.Guard
 }
 
 var _ admin.Runtime = (*server)(nil)
@@ -53,6 +56,9 @@ func (r *server) Apply(srcs []syndicate.Source) {
 	r.websub.apply(r.sched, srcs)
 	r.feeds.SetSources(srcs)
 	r.pages.SetSources(srcs)
+	if r.embargo != nil {
+		r.embargo.SetSources(srcs)
+	}
 }
 
 func adminTokens(cfg *config.Config) []admin.Token {

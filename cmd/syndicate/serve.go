@@ -19,6 +19,7 @@ import (
 	"syndicate/admin"
 	"syndicate/comments"
 	"syndicate/config"
+	"syndicate/embargo"
 	"syndicate/feeds"
 	"syndicate/ingest"
 	"syndicate/metrics"
@@ -64,10 +65,18 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 
 	policy := newPolicy(cfg)
 	rend := newRenderer(cfg, policy)
-	psrv := m.newPages(cfg, rend, st, log)
+	// Held articles (embargoes) are hidden from every public reader of
+	// the store: feeds, partner feeds, pages and comments.
+	var onRelease func(context.Context, []store.FeedKey)
+	guard := embargo.New(embargo.Options{Store: st, Logger: log, Now: m.Now, OnRelease: func(ctx context.Context, f []store.FeedKey) {
+		if onRelease != nil {
+			onRelease(ctx, f)
+		}
+	}})
+	psrv := m.newPages(cfg, rend, guard, log)
 	fsrv := feeds.NewServer(feeds.Options{
 		Renderer:     rend,
-		Store:        st,
+		Store:        guard,
 		DefaultLimit: cfg.Feeds.DefaultLimit,
 		MaxLimit:     cfg.Feeds.MaxLimit,
 		CacheMaxAge:  cfg.Feeds.CacheMaxAge,
@@ -92,6 +101,10 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	}
 	fresh := freshnessMetric(met)
 	onChange = fresh.Track(onChange)
+	onRelease = onChange // a release pings the hub like an ingest
+	if err := guard.Start(watchCtx); err != nil {
+		return err
+	}
 	ws := m.newWebSub(cfg, st, onRedis, log)
 	in := m.newIngester(cfg, st, policy, log, onChange, func(s ingest.Summary) {
 		met.Ingest(s.SourceID, s.Status, s.Duration, s.New, s.Updated, s.Unchanged, s.Status == ingest.StatusFailed)
@@ -113,7 +126,8 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		return err // validated by config
 	}
 	svc := admin.NewService(admin.Options{
-		Store: announce(st, onChange), Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws}, ConfigSources: cfg.DomainSources(),
+		Store: announce(st, onChange), Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws, embargo: guard}, ConfigSources: cfg.DomainSources(),
+		ConfigPartners: cfg.DomainPartners(), Holds: guard,
 		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: proxies,
 	})
 	srcs, err := svc.All(ctx)
@@ -125,12 +139,22 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	}
 	fsrv.SetSources(srcs)
 	psrv.SetSources(srcs)
+	guard.SetSources(srcs)
+	if err := svc.ReloadPartners(ctx); err != nil {
+		return err
+	}
 	// Sources edited through another replica's API reach this one too.
 	st.Watch(watchCtx, func(changed []store.FeedKey) {
 		fresh.Seen(changed)
 		if changed == nil || slices.Contains(changed, store.SourcesChanged) {
 			if err := svc.Reload(watchCtx); err != nil {
 				log.Error("reload sources", "error", err)
+			}
+		}
+		// A rotated or revoked partner key stops working on every replica.
+		if changed == nil || slices.Contains(changed, store.PartnersChanged) {
+			if err := svc.ReloadPartners(watchCtx); err != nil {
+				log.Error("reload partners", "error", err)
 			}
 		}
 	})
@@ -145,7 +169,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		tokens = append(tokens, *link)
 	}
 	api := admin.NewAPI(svc, tokens, cfg.Site.Title, log)
-	csvc, err := m.commentRoutes(mux, cfg, st, log, psrv)
+	csvc, err := m.commentRoutes(mux, cfg, guard, log, psrv)
 	if err != nil {
 		return err
 	}

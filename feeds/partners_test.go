@@ -1,0 +1,219 @@
+package feeds_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"syndicate"
+	"syndicate/feeds"
+	"syndicate/store/embedded"
+)
+
+const (
+	balticKey = "baltic-0123456789abcdef"
+	alpineKey = "alpine-0123456789abcdef"
+)
+
+var testPartners = []syndicate.Partner{
+	// Excerpts of two sources, no comments.
+	{Name: "baltic-daily", Key: balticKey, Sources: []string{"open", "teaser"}, Content: syndicate.RedistributeExcerpt},
+	// Full text of one category, with comments.
+	{Name: "alpine", Key: alpineKey, Categories: []string{"Politics"}, Comments: true},
+}
+
+type partnerFixture struct {
+	hs  *httptest.Server
+	srv *feeds.Server
+}
+
+func newPartnerFixture(t *testing.T) *partnerFixture {
+	t.Helper()
+	st, err := embedded.Open(t.TempDir(), embedded.Options{Now: func() time.Time { return created }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rightsStore(t, st)
+	srv := feeds.NewServer(feeds.Options{
+		Renderer: feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News", Language: "en"}, nil),
+		Store:    st, CacheMaxAge: 300 * time.Second,
+	})
+	srv.SetSources(rightsSources)
+	srv.SetPartners(testPartners)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv.Start(ctx)
+	mux := http.NewServeMux()
+	srv.Routes(mux)
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	return &partnerFixture{hs: hs, srv: srv}
+}
+
+func (f *partnerFixture) get(t *testing.T, path string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, f.hs.URL+path, nil)
+	req.Header.Set("Accept-Encoding", "identity")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	return resp, body(t, resp)
+}
+
+// TestPartner_Refused: an unknown partner, a missing, wrong or revoked
+// key all get the same 404 with the same body.
+func TestPartner_Refused(t *testing.T) {
+	f := newPartnerFixture(t)
+	_, want := f.get(t, "/partners/nobody/feed.rss?key="+balticKey)
+	for _, tc := range []struct {
+		path string
+		hdr  []string
+	}{
+		{"/partners/baltic-daily/feed.rss", nil},
+		{"/partners/baltic-daily/feed.rss?key=", nil},
+		{"/partners/baltic-daily/feed.rss?key=" + alpineKey, nil},                    // another partner's key
+		{"/partners/baltic-daily/feed.rss?key=" + balticKey[:len(balticKey)-1], nil}, // a prefix
+		{"/partners/baltic-daily/feed.rss", []string{"Authorization", "Bearer wrong-0123456789abcdef"}},
+		{"/partners/baltic-daily/feed.rss", []string{"Authorization", "Basic " + balticKey}},
+		{"/partners/nobody/sources/open/feed.json?key=" + balticKey, nil},
+		{"/partners/baltic-daily/sources/open/feed.json", nil},
+		{"/partners/baltic-daily/categories/politics/feed.atom?key=nope", nil},
+	} {
+		resp, got := f.get(t, tc.path, tc.hdr...)
+		if resp.StatusCode != http.StatusNotFound || !bytes.Equal(got, want) {
+			t.Errorf("GET %s %v = %d %q, want 404 %q", tc.path, tc.hdr, resp.StatusCode, got, want)
+		}
+	}
+	// Rotation: the old key is refused at once, the new one works.
+	if resp, _ := f.get(t, "/partners/baltic-daily/feed.rss?key="+balticKey); resp.StatusCode != 200 {
+		t.Fatalf("before rotation: %d", resp.StatusCode)
+	}
+	rotated := append([]syndicate.Partner(nil), testPartners...)
+	rotated[0].Key = "rotated-0123456789abcdef"
+	f.srv.SetPartners(rotated)
+	if resp, got := f.get(t, "/partners/baltic-daily/feed.rss?key="+balticKey); resp.StatusCode != 404 || !bytes.Equal(got, want) {
+		t.Errorf("old key after rotation = %d %q", resp.StatusCode, got)
+	}
+	resp, got := f.get(t, "/partners/baltic-daily/feed.rss?key=rotated-0123456789abcdef")
+	if resp.StatusCode != 200 || !bytes.Contains(got, []byte("key=rotated-0123456789abcdef")) || bytes.Contains(got, []byte(balticKey)) {
+		t.Errorf("new key after rotation = %d:\n%s", resp.StatusCode, got)
+	}
+	f.srv.SetPartners(testPartners[1:]) // revoked
+	if resp, got := f.get(t, "/partners/baltic-daily/feed.rss?key=rotated-0123456789abcdef"); resp.StatusCode != 404 || !bytes.Equal(got, want) {
+		t.Errorf("revoked partner = %d %q", resp.StatusCode, got)
+	}
+}
+
+// TestPartner_Profile: each partner gets what its profile and the
+// sources' rights allow, in every format.
+func TestPartner_Profile(t *testing.T) {
+	f := newPartnerFixture(t)
+	for _, ext := range []string{"rss", "atom", "json"} {
+		t.Run(ext, func(t *testing.T) {
+			// Excerpt partner: open and teaser only, no content at all, no comment links.
+			resp, got := f.get(t, "/partners/baltic-daily/feed."+ext+"?key="+balticKey)
+			if resp.StatusCode != 200 {
+				t.Fatalf("baltic = %d %s", resp.StatusCode, got)
+			}
+			for _, bad := range []string{"BODY-", "from private", "content:encoded", "<content ", "content_html", "comments." + ext} {
+				if bytes.Contains(got, []byte(bad)) {
+					t.Errorf("baltic-daily feed contains %q", bad)
+				}
+			}
+			for _, want := range []string{"Story 01 from open", "Story 02 from teaser", "© 2026 Open Wire", "https://creativecommons.org/licenses/by/4.0/"} {
+				if !bytes.Contains(got, []byte(want)) {
+					t.Errorf("baltic-daily feed lacks %q", want)
+				}
+			}
+			if h := resp.Header; !strings.HasPrefix(h.Get("Cache-Control"), "private") || h.Get("Access-Control-Allow-Origin") != "" || h.Get("ETag") == "" {
+				t.Errorf("headers = %v", h)
+			}
+			// Full partner by bearer token: full text of full sources only.
+			_, got = f.get(t, "/partners/alpine/feed."+ext, "Authorization", "Bearer "+alpineKey)
+			if !bytes.Contains(got, []byte("BODY-open")) || bytes.Contains(got, []byte("BODY-teaser")) || bytes.Contains(got, []byte("from private")) {
+				t.Errorf("alpine feed:\n%s", got)
+			}
+			if !bytes.Contains(got, []byte("/comments."+ext)) {
+				t.Errorf("alpine (comments: true) feed lacks comment links")
+			}
+			// Per-source and per-category variants.
+			if resp, _ := f.get(t, "/partners/baltic-daily/sources/teaser/feed."+ext+"?key="+balticKey); resp.StatusCode != 200 {
+				t.Errorf("allowed source = %d", resp.StatusCode)
+			}
+			if resp, _ := f.get(t, "/partners/alpine/categories/politics/feed."+ext+"?key="+alpineKey); resp.StatusCode != 200 {
+				t.Errorf("allowed category = %d", resp.StatusCode)
+			}
+			for _, p := range []string{"/partners/baltic-daily/sources/private/feed." + ext + "?key=" + balticKey,
+				"/partners/alpine/sources/private/feed." + ext + "?key=" + alpineKey,
+				"/partners/alpine/categories/business/feed." + ext + "?key=" + alpineKey} {
+				if resp, _ := f.get(t, p); resp.StatusCode != 404 {
+					t.Errorf("GET %s = %d, want 404", p, resp.StatusCode)
+				}
+			}
+		})
+	}
+}
+
+// TestPartner_CachedPerProfile: ETag, 304, gzip and paging as public
+// feeds, one render per profile document whatever the way the key comes.
+func TestPartner_CachedPerProfile(t *testing.T) {
+	f := newPartnerFixture(t)
+	resp, first := f.get(t, "/partners/baltic-daily/feed.atom?key="+balticKey)
+	renders := f.srv.Renders()
+	etag := resp.Header.Get("ETag")
+	resp, second := f.get(t, "/partners/baltic-daily/feed.atom?utm=x", "Authorization", "Bearer "+balticKey)
+	if !bytes.Equal(first, second) || resp.Header.Get("ETag") != etag {
+		t.Error("the same profile document differs by how the key came")
+	}
+	resp, _ = f.get(t, "/partners/baltic-daily/feed.atom?key="+balticKey, "If-None-Match", etag)
+	if resp.StatusCode != http.StatusNotModified || !strings.HasPrefix(resp.Header.Get("Cache-Control"), "private") {
+		t.Errorf("conditional = %d %v", resp.StatusCode, resp.Header)
+	}
+	resp, _ = f.get(t, "/partners/baltic-daily/feed.atom?key="+balticKey, "Accept-Encoding", "gzip")
+	if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("ETag") != strings.TrimSuffix(etag, `"`)+`-gz"` {
+		t.Errorf("gzip = %v", resp.Header)
+	}
+	if n := f.srv.Renders(); n != renders {
+		t.Errorf("%d renders for one profile document, want none after the first", n-renders)
+	}
+	// Paging links keep the key; 4 allowed articles, 2 per page.
+	_, got := f.get(t, "/partners/baltic-daily/feed.atom?key="+balticKey+"&limit=2")
+	if !bytes.Contains(got, []byte(`href="`+base+`/partners/baltic-daily/feed.atom?key=`+balticKey+`&amp;limit=2&amp;page=2" rel="next"`)) {
+		t.Errorf("page 1 lacks its next link:\n%s", got)
+	}
+	if resp, _ := f.get(t, "/partners/baltic-daily/feed.atom?key="+balticKey+"&limit=2&page=3"); resp.StatusCode != 404 {
+		t.Errorf("page 3 of 2 = %d", resp.StatusCode)
+	}
+}
+
+// TestPartner_ReloadUnchanged: reloading the same profiles (every replica
+// does on a reconnect) re-renders nothing.
+func TestPartner_ReloadUnchanged(t *testing.T) {
+	f := newPartnerFixture(t)
+	f.get(t, "/feed.rss")
+	f.get(t, "/partners/baltic-daily/feed.rss?key="+balticKey)
+	n := f.srv.Renders()
+	f.srv.SetPartners(append([]syndicate.Partner(nil), testPartners...))
+	f.get(t, "/feed.rss")
+	f.get(t, "/partners/baltic-daily/feed.rss?key="+balticKey)
+	if got := f.srv.Renders(); got != n {
+		t.Errorf("%d renders after an unchanged reload", got-n)
+	}
+	changed := append([]syndicate.Partner(nil), testPartners...)
+	changed[0].Content = syndicate.RedistributeFull
+	f.srv.SetPartners(changed)
+	_, body := f.get(t, "/partners/baltic-daily/feed.rss?key="+balticKey)
+	if !bytes.Contains(body, []byte("BODY-open")) {
+		t.Error("a changed profile was not re-rendered")
+	}
+}

@@ -129,6 +129,14 @@ type Content struct {
 	// VaryAccept marks a document chosen by the Accept header too (the
 	// article route serves JSON or a page), so caches keep them apart.
 	VaryAccept bool
+	// Header, optional, holds more headers sent with the document's 200
+	// responses (a page's security policy, say); keys in canonical form.
+	// The values are shared by every response: not to be modified.
+	Header http.Header
+	// Expires, if not zero, is when the document goes stale by itself
+	// (a page whose comment form closes then): the next request after it
+	// renders again, whatever the versions say.
+	Expires time.Time
 }
 
 // Document is one cached document, ready to serve.
@@ -138,6 +146,7 @@ type Document struct {
 	versions []int64
 	gen      uint64
 	memo     string
+	expires  int64        // unix seconds; 0: never (Content.Expires)
 	used     atomic.Int64 // last use, coarse unix seconds (LRU)
 	*rep
 }
@@ -150,6 +159,7 @@ type rep struct {
 	lastModified       time.Time
 	hContentType       []string
 	hVary              []string
+	hExtra             http.Header // Content.Header
 	hETag, hGzETag     []string
 	hLastModified      []string
 	hLength, hGzLength []string
@@ -170,6 +180,12 @@ func (d *Document) Size() int64 {
 		n += int64(unsafe.Sizeof("")) * int64(cap(h))
 	}
 	n += int64(len(d.hLastModified[0]) + len(d.hLength[0]) + len(d.hGzLength[0]))
+	for k, vs := range d.hExtra {
+		n += int64(len(k)) + int64(unsafe.Sizeof(""))*int64(cap(vs)+1) + 48 // a map slot
+		for _, v := range vs {
+			n += int64(len(v))
+		}
+	}
 	n += 8 * int64(cap(d.versions))
 	// Each feed it depends on: the key and a share of its version entry.
 	for _, f := range d.feeds {
@@ -291,6 +307,11 @@ func (c *Cache) storeDown() bool {
 	return at != 0 && c.opts.Now().Sub(time.Unix(0, at)) < downWindow
 }
 
+// expired reports whether d's Content.Expires has passed, in whole
+// seconds: a render just before the moment never sees it as passed and
+// re-renders in a loop.
+func (c *Cache) expired(d *Document) bool { return d.expires != 0 && c.now() > d.expires }
+
 // fresh reports whether every feed d depends on is known at its version.
 func (c *Cache) fresh(d *Document, deps Deps) bool {
 	if d.gen != deps.Gen || len(d.versions) != len(deps.Feeds) {
@@ -313,7 +334,7 @@ func (c *Cache) Get(ctx context.Context, key Key, deps Deps, render RenderFunc) 
 	c.mu.RLock()
 	old := c.docs[key]
 	c.mu.RUnlock()
-	if old != nil && old.gen == deps.Gen && (c.fresh(old, deps) || c.storeDown()) {
+	if old != nil && old.gen == deps.Gen && (c.fresh(old, deps) && !c.expired(old) || c.storeDown()) {
 		if c.opts.OnCache != nil {
 			c.opts.OnCache(true)
 		}
@@ -370,7 +391,7 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 			c.versions.set(f, vers[i], tokens[i])
 		}
 	}
-	if old != nil && old.gen == deps.Gen && slices.Equal(old.versions, vers) {
+	if old != nil && old.gen == deps.Gen && slices.Equal(old.versions, vers) && !c.expired(old) {
 		remember()
 		return old, nil
 	}
@@ -394,6 +415,9 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 	// the version map.
 	remember()
 	d := &Document{key: key, feeds: feeds, versions: vers, gen: deps.Gen, memo: content.Memo}
+	if !content.Expires.IsZero() {
+		d.expires = content.Expires.Unix()
+	}
 	if content.Unchanged && old != nil {
 		d.rep, d.memo = old.rep, old.memo
 	} else {
@@ -408,6 +432,9 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 		d.rep = newRep(content.Type, content.Body, modified)
 		if content.VaryAccept {
 			d.rep.hVary = hVaryAccept
+		}
+		if len(content.Header) > 0 {
+			d.rep.hExtra = content.Header
 		}
 	}
 	d.used.Store(c.now())
@@ -516,6 +543,9 @@ func (c *Cache) Respond(w http.ResponseWriter, r *http.Request, d *Document) {
 	// header is measurable on this path (each costs a sort and a write per
 	// response).
 	h["Content-Type"] = d.hContentType
+	for k, v := range d.hExtra {
+		h[k] = v
+	}
 	body := d.body
 	if gz {
 		h["Content-Encoding"] = hGzip

@@ -64,23 +64,23 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 
 	policy := newPolicy(cfg)
 	rend := newRenderer(cfg, policy)
-	psrv := m.newPages(cfg, rend, st, log)
+	// Feeds and reader pages are documents of one cache: one byte budget,
+	// one render bound, one change stream (fsrv.Start follows it).
+	docs := newDocumentCache(cfg, st, met.Cache, log)
+	psrv := m.newPages(cfg, rend, st, docs, log)
 	fsrv := feeds.NewServer(feeds.Options{
 		Renderer:     rend,
 		Store:        st,
 		DefaultLimit: cfg.Feeds.DefaultLimit,
 		MaxLimit:     cfg.Feeds.MaxLimit,
-		CacheMaxAge:  cfg.Feeds.CacheMaxAge,
 		Logger:       log,
 		Recheck:      recheck(onRedis),
-		OnCache:      met.Cache,
-		CacheBytes:   cfg.Feeds.CacheBytes,
+		Cache:        docs,
 		Pages:        psrv,
 	})
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	fsrv.Start(watchCtx)
-	psrv.Start(watchCtx)
 
 	var onChange func(context.Context, []store.FeedKey)
 	if cfg.WebSub.HubURL != "" {

@@ -36,10 +36,15 @@ var errPastEnd = syndicate.Errorf(syndicate.ENotFound, "This page is past the en
 // 304s and stale-if-error; this file says which feeds a page is built on
 // and which headers it carries.
 
-// cacheKey is a page's name in the shared cache; "page:" is a namespace
-// no feed document uses.
+// cacheKey is a page's name in the shared cache: its id, with a variant
+// per kind that no feed document uses ("page:…"; feeds vary by format).
 func cacheKey(k Key) feeds.Key {
-	return feeds.Key{Name: "page:" + k.Kind + ":" + k.ID, Page: k.Page}
+	return feeds.Key{Name: k.ID, Variant: variants[k.Kind], Page: k.Page}
+}
+
+var variants = map[string]string{
+	KindArticle: "page:" + KindArticle, KindThread: "page:" + KindThread, KindFront: "page:" + KindFront,
+	KindSource: "page:" + KindSource, KindCategory: "page:" + KindCategory,
 }
 
 // deps are the feeds a page is built on. An article page shows the

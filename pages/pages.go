@@ -225,29 +225,31 @@ func PrefersHTML(r *http.Request) bool {
 	}
 	html, json := -1.0, -1.0
 	for _, v := range accept {
-		for _, part := range strings.Split(v, ",") {
+		for v != "" {
+			var part string
+			part, v, _ = strings.Cut(v, ",")
 			mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			mt = strings.ToLower(strings.TrimSpace(mt))
+			mt = strings.TrimSpace(mt)
 			q := 1.0
-			for _, p := range strings.Split(params, ";") {
+			for params != "" {
+				var p string
+				p, params, _ = strings.Cut(params, ";")
 				if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == "q" {
 					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
 						q = f
 					}
 				}
 			}
-			switch mt {
-			case "text/html", "application/xhtml+xml":
+			switch {
+			case strings.EqualFold(mt, "text/html"), strings.EqualFold(mt, "application/xhtml+xml"):
 				html = max(html, q)
-			case "application/json", "application/feed+json":
+			case strings.EqualFold(mt, "application/json"), strings.EqualFold(mt, "application/feed+json"):
 				json = max(json, q)
-			case "*/*", "text/*":
-				if mt == "text/*" {
-					html = max(html, q*0.999)
-				} else {
-					html, json = max(html, q*0.99), max(json, q*0.99)
-				}
-			case "application/*":
+			case mt == "*/*":
+				html, json = max(html, q*0.99), max(json, q*0.99)
+			case strings.EqualFold(mt, "text/*"):
+				html = max(html, q*0.999)
+			case strings.EqualFold(mt, "application/*"):
 				json = max(json, q*0.999)
 			}
 		}
@@ -262,7 +264,7 @@ func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	id := r.PathValue("id")
-	q := r.URL.Query()
+	q := query(r)
 	page, ok := pageParam(q, "comments")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
@@ -279,7 +281,7 @@ func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request) bool {
 
 // ServeFront serves "/": the latest articles and the list of feeds.
 func (s *Server) ServeFront(w http.ResponseWriter, r *http.Request) {
-	page, ok := pageParam(r.URL.Query(), "page")
+	page, ok := pageParam(query(r), "page")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
 		return
@@ -288,7 +290,7 @@ func (s *Server) ServeFront(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSource(w http.ResponseWriter, r *http.Request) {
-	page, ok := pageParam(r.URL.Query(), "page")
+	page, ok := pageParam(query(r), "page")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
 		return
@@ -297,7 +299,7 @@ func (s *Server) handleSource(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
-	page, ok := pageParam(r.URL.Query(), "page")
+	page, ok := pageParam(query(r), "page")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
 		return
@@ -306,7 +308,7 @@ func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := query(r)
 	page, ok := pageParam(q, "comments")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
@@ -326,6 +328,15 @@ func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	w.Write(s.css)
+}
+
+// query parses a request's query; nothing to parse (the common case of a
+// cached page) allocates nothing.
+func query(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return r.URL.Query()
 }
 
 // pageParam reads a page number; absent is page 1.

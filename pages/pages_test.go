@@ -65,7 +65,7 @@ func entry(src, slug, title string, published time.Time, cats ...string) *store.
 	return &store.Entry{Key: a.GUID, Article: a}
 }
 
-func newFixture(t *testing.T, rules pages.CommentRules) *fixture {
+func newFixture(t testing.TB, rules pages.CommentRules) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	st, err := embedded.Open(t.TempDir(), embedded.Options{Now: func() time.Time { return t0 }})
@@ -146,7 +146,7 @@ func newFixture(t *testing.T, rules pages.CommentRules) *fixture {
 
 const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
-func (f *fixture) get(t *testing.T, path string, hdr ...string) *httptest.ResponseRecorder {
+func (f *fixture) get(t testing.TB, path string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest("GET", base+path, nil)
 	req.Header.Set("Accept", browserAccept)

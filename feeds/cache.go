@@ -307,9 +307,9 @@ func (c *Cache) storeDown() bool {
 	return at != 0 && c.opts.Now().Sub(time.Unix(0, at)) < downWindow
 }
 
-// expired reports whether d's Content.Expires has passed, in whole
-// seconds: a render just before the moment never sees it as passed and
-// re-renders in a loop.
+// expired reports whether d's Content.Expires has passed, strictly and
+// in whole seconds, so a document rendered within the second it expires
+// is not rendered again on every request of that second.
 func (c *Cache) expired(d *Document) bool { return d.expires != 0 && c.now() > d.expires }
 
 // fresh reports whether every feed d depends on is known at its version.

@@ -131,6 +131,14 @@ type Content struct {
 	// VaryAccept marks a document chosen by the Accept header too (the
 	// article route serves JSON or a page), so caches keep them apart.
 	VaryAccept bool
+	// Header, optional, holds more headers sent with the document's 200
+	// responses (a page's security policy, say); keys in canonical form.
+	// The values are shared by every response: not to be modified.
+	Header http.Header
+	// Expires, if not zero, is when the document goes stale by itself
+	// (a page whose comment form closes then): the next request after it
+	// renders again, whatever the versions say.
+	Expires time.Time
 }
 
 // Document is one cached document, ready to serve.
@@ -140,6 +148,7 @@ type Document struct {
 	versions []int64
 	gen      uint64
 	memo     string
+	expires  int64        // unix seconds; 0: never (Content.Expires)
 	used     atomic.Int64 // last use, coarse unix seconds (LRU)
 	*rep
 }
@@ -152,6 +161,7 @@ type rep struct {
 	lastModified       time.Time
 	hContentType       []string
 	hVary              []string
+	hExtra             http.Header // Content.Header
 	hETag, hGzETag     []string
 	hLastModified      []string
 	hLength, hGzLength []string
@@ -172,6 +182,12 @@ func (d *Document) Size() int64 {
 		n += int64(unsafe.Sizeof("")) * int64(cap(h))
 	}
 	n += int64(len(d.hLastModified[0]) + len(d.hLength[0]) + len(d.hGzLength[0]))
+	for k, vs := range d.hExtra {
+		n += int64(len(k)) + int64(unsafe.Sizeof(""))*int64(cap(vs)+1) + 48 // a map slot
+		for _, v := range vs {
+			n += int64(len(v))
+		}
+	}
 	n += 8 * int64(cap(d.versions))
 	// Each feed it depends on: the key and a share of its version entry.
 	for _, f := range d.feeds {
@@ -293,6 +309,11 @@ func (c *Cache) storeDown() bool {
 	return at != 0 && c.opts.Now().Sub(time.Unix(0, at)) < downWindow
 }
 
+// expired reports whether d's Content.Expires has passed, strictly and
+// in whole seconds, so a document rendered within the second it expires
+// is not rendered again on every request of that second.
+func (c *Cache) expired(d *Document) bool { return d.expires != 0 && c.now() > d.expires }
+
 // fresh reports whether every feed d depends on is known at its version.
 func (c *Cache) fresh(d *Document, deps Deps) bool {
 	if d.gen != deps.Gen || len(d.versions) != len(deps.Feeds) {
@@ -315,7 +336,7 @@ func (c *Cache) Get(ctx context.Context, key Key, deps Deps, render RenderFunc) 
 	c.mu.RLock()
 	old := c.docs[key]
 	c.mu.RUnlock()
-	if old != nil && old.gen == deps.Gen && (c.fresh(old, deps) || c.storeDown()) {
+	if old != nil && old.gen == deps.Gen && (c.fresh(old, deps) && !c.expired(old) || c.storeDown()) {
 		if c.opts.OnCache != nil {
 			c.opts.OnCache(true)
 		}
@@ -372,7 +393,7 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 			c.versions.set(f, vers[i], tokens[i])
 		}
 	}
-	if old != nil && old.gen == deps.Gen && slices.Equal(old.versions, vers) {
+	if old != nil && old.gen == deps.Gen && slices.Equal(old.versions, vers) && !c.expired(old) {
 		remember()
 		return old, nil
 	}
@@ -396,6 +417,9 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 	// the version map.
 	remember()
 	d := &Document{key: key, feeds: feeds, versions: vers, gen: deps.Gen, memo: content.Memo}
+	if !content.Expires.IsZero() {
+		d.expires = content.Expires.Unix()
+	}
 	if content.Unchanged && old != nil {
 		d.rep, d.memo = old.rep, old.memo
 	} else {
@@ -410,6 +434,9 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 		d.rep = newRep(content.Type, content.Body, modified)
 		if content.VaryAccept {
 			d.rep.hVary = hVaryAccept
+		}
+		if len(content.Header) > 0 {
+			d.rep.hExtra = content.Header
 		}
 	}
 	d.used.Store(c.now())
@@ -518,6 +545,9 @@ func (c *Cache) Respond(w http.ResponseWriter, r *http.Request, d *Document) {
 	// header is measurable on this path (each costs a sort and a write per
 	// response).
 	h["Content-Type"] = d.hContentType
+	for k, v := range d.hExtra {
+		h[k] = v
+	}
 	body := d.body
 	if gz {
 		h["Content-Encoding"] = hGzip

@@ -43,6 +43,11 @@ type Options struct {
 	Renders int
 	// Now is the cache's clock (time.Now if nil).
 	Now func() time.Time
+	// Cache, if set, is the document cache to serve from, made with
+	// NewCache and shared with other documents (the reader pages); the
+	// cache options above (CacheBytes, Renders, Now, OnCache, and
+	// CacheMaxAge for Cache-Control) are then ignored: it has its own.
+	Cache *Cache
 	// Pages, if set, serves the reader pages: "/" and, for a client that
 	// prefers text/html, /articles/{id} (whose JSON stays at
 	// /articles/{id}.json and for every other client).
@@ -100,11 +105,14 @@ func NewServer(opts Options) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opts: opts, r: opts.Renderer, st: opts.Store, log: log, privateCC: privateCacheControl(opts.CacheMaxAge)}
-	s.cache = NewCache(CacheOptions{
-		Bytes: opts.CacheBytes, Renders: opts.Renders, States: opts.Store.FeedStates, Now: opts.Now,
-		CacheControl: fmt.Sprintf("public, max-age=%d", int(opts.CacheMaxAge.Seconds())),
-		OnCache:      opts.OnCache, Logger: log,
-	})
+	s.cache = opts.Cache
+	if s.cache == nil {
+		s.cache = NewCache(CacheOptions{
+			Bytes: opts.CacheBytes, Renders: opts.Renders, States: opts.Store.FeedStates, Now: opts.Now,
+			CacheControl: fmt.Sprintf("public, max-age=%d", int(opts.CacheMaxAge.Seconds())),
+			OnCache:      opts.OnCache, Logger: log,
+		})
+	}
 	s.srcs.Store(&sourceSet{m: map[string]syndicate.Source{}})
 	return s
 }

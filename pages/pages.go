@@ -1,8 +1,9 @@
 // Package pages renders the reader-facing HTML: the article page with its
 // threaded comments and comment form, the embeddable thread, the front
 // page and the source and category lists. Pages are rendered from the
-// store once per change and served from an in-process cache freshened by
-// the store's change stream, like the feeds; no page needs JavaScript.
+// store once per change and served from the feeds' document cache
+// (feeds.Cache), freshened by the store's change stream like the feeds;
+// no page needs JavaScript.
 package pages
 
 import (
@@ -17,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"syndicate"
@@ -31,6 +33,7 @@ type Store interface {
 	Comments(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[*syndicate.Comment], error)
 	Comment(ctx context.Context, id string) (*syndicate.Comment, error)
 	Categories(ctx context.Context) (map[string]string, error)
+	FeedStates(ctx context.Context, feeds []store.FeedKey) (map[store.FeedKey]store.FeedState, error)
 	store.Watcher
 }
 
@@ -57,9 +60,14 @@ type Options struct {
 	// ThreadsPerPage is how many top-level comments (with their replies)
 	// an article page shows before paging (default 50).
 	ThreadsPerPage int
-	CacheMaxAge    time.Duration // Cache-Control max-age
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// Cache is the document cache the pages are served from: the feeds'
+	// (feeds.Options.Cache), so feeds and pages share one byte budget, one
+	// render bound and one change stream. Nil: a cache of the pages' own,
+	// which Start keeps fresh.
+	Cache       *feeds.Cache
+	CacheMaxAge time.Duration // Cache-Control max-age of an own cache
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 //go:embed templates
@@ -75,14 +83,17 @@ type Server struct {
 	css  []byte
 	// cssPath carries a hash of the stylesheet, so it can be cached for
 	// a year and still change with a release.
-	cssPath       string
-	hPage         pageHeaders // every page but the embeddable thread
-	hThread       pageHeaders // the thread: framed by the site and allowed origins
-	hCacheControl []string
+	cssPath      string
+	hPage        http.Header // every page but the embeddable thread
+	hPageNoIndex http.Header // the same, for a source with seo: noindex
+	hThread      http.Header // the thread: framed by the site and allowed origins
+	cache        *feeds.Cache
+	ownCache     bool
+	renders      atomic.Int64
 
 	mu      sync.RWMutex
 	sources map[string]syndicate.Source
-	cache   cache
+	gen     atomic.Uint64 // bumped by SetSources, after sources
 }
 
 // New returns a Server. It panics if the embedded templates do not parse,
@@ -130,7 +141,10 @@ func New(opts Options) *Server {
 			"add": func(a, b int) int { return a + b },
 		}).ParseFS(templateFS, "templates/*.html")),
 	}
-	s.cache.init(opts.Now)
+	s.cache = opts.Cache
+	if s.cache == nil {
+		s.cache, s.ownCache = ownCache(opts, log), true
+	}
 	ancestors := []string{"'self'"}
 	if o := originOf(s.r.Site().BaseURL); o != "" {
 		ancestors = append(ancestors, o)
@@ -140,9 +154,9 @@ func New(opts Options) *Server {
 			ancestors = append(ancestors, o)
 		}
 	}
-	s.hPage = s.newHeaders("frame-ancestors 'none'")
-	s.hThread = s.newHeaders("frame-ancestors " + strings.Join(ancestors, " "))
-	s.hCacheControl = []string{"public, max-age=" + strconv.Itoa(int(opts.CacheMaxAge.Seconds()))}
+	s.hPage = s.newHeaders("frame-ancestors 'none'", false)
+	s.hPageNoIndex = s.newHeaders("frame-ancestors 'none'", true)
+	s.hThread = s.newHeaders("frame-ancestors "+strings.Join(ancestors, " "), true)
 	return s
 }
 
@@ -164,7 +178,7 @@ func (s *Server) SetSources(srcs []syndicate.Source) {
 	s.mu.Lock()
 	s.sources = m
 	s.mu.Unlock()
-	s.cache.invalidate(nil)
+	s.gen.Add(1)
 }
 
 func (s *Server) sourcesMap() map[string]syndicate.Source {
@@ -173,17 +187,22 @@ func (s *Server) sourcesMap() map[string]syndicate.Source {
 	return s.sources
 }
 
-// Start follows the store's change notifications until ctx ends, so a
-// cached page is rendered again after the data under it changed.
+// Start, for a Server with a cache of its own, follows the store's change
+// notifications until ctx ends, so a cached page is rendered again after
+// the data under it changed. A shared cache is kept fresh by its owner
+// (feeds.Server.Start); Start then does nothing.
 func (s *Server) Start(ctx context.Context) {
-	s.st.Watch(ctx, s.cache.invalidate)
+	if s.ownCache {
+		s.st.Watch(ctx, s.cache.Invalidate)
+		s.cache.Run(ctx, 0)
+	}
 }
 
-// Invalidate marks the pages built on these feeds stale (nil: all).
-func (s *Server) Invalidate(changed []store.FeedKey) { s.cache.invalidate(changed) }
+// Invalidate marks the documents built on these feeds stale (nil: all).
+func (s *Server) Invalidate(changed []store.FeedKey) { s.cache.Invalidate(changed) }
 
 // Renders counts pages rendered so far (tests prove cache hits with it).
-func (s *Server) Renders() int64 { return s.cache.renders.Load() }
+func (s *Server) Renders() int64 { return s.renders.Load() }
 
 // Routes registers the page routes that do not collide with the feed
 // server's: the embeddable thread, the source and category lists and
@@ -206,29 +225,31 @@ func PrefersHTML(r *http.Request) bool {
 	}
 	html, json := -1.0, -1.0
 	for _, v := range accept {
-		for _, part := range strings.Split(v, ",") {
+		for v != "" {
+			var part string
+			part, v, _ = strings.Cut(v, ",")
 			mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			mt = strings.ToLower(strings.TrimSpace(mt))
+			mt = strings.TrimSpace(mt)
 			q := 1.0
-			for _, p := range strings.Split(params, ";") {
+			for params != "" {
+				var p string
+				p, params, _ = strings.Cut(params, ";")
 				if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == "q" {
 					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
 						q = f
 					}
 				}
 			}
-			switch mt {
-			case "text/html", "application/xhtml+xml":
+			switch {
+			case strings.EqualFold(mt, "text/html"), strings.EqualFold(mt, "application/xhtml+xml"):
 				html = max(html, q)
-			case "application/json", "application/feed+json":
+			case strings.EqualFold(mt, "application/json"), strings.EqualFold(mt, "application/feed+json"):
 				json = max(json, q)
-			case "*/*", "text/*":
-				if mt == "text/*" {
-					html = max(html, q*0.999)
-				} else {
-					html, json = max(html, q*0.99), max(json, q*0.99)
-				}
-			case "application/*":
+			case mt == "*/*":
+				html, json = max(html, q*0.99), max(json, q*0.99)
+			case strings.EqualFold(mt, "text/*"):
+				html = max(html, q*0.999)
+			case strings.EqualFold(mt, "application/*"):
 				json = max(json, q*0.999)
 			}
 		}
@@ -243,7 +264,7 @@ func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	id := r.PathValue("id")
-	q := r.URL.Query()
+	q := query(r)
 	page, ok := pageParam(q, "comments")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
@@ -260,7 +281,7 @@ func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request) bool {
 
 // ServeFront serves "/": the latest articles and the list of feeds.
 func (s *Server) ServeFront(w http.ResponseWriter, r *http.Request) {
-	page, ok := pageParam(r.URL.Query(), "page")
+	page, ok := pageParam(query(r), "page")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
 		return
@@ -269,7 +290,7 @@ func (s *Server) ServeFront(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSource(w http.ResponseWriter, r *http.Request) {
-	page, ok := pageParam(r.URL.Query(), "page")
+	page, ok := pageParam(query(r), "page")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
 		return
@@ -278,7 +299,7 @@ func (s *Server) handleSource(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
-	page, ok := pageParam(r.URL.Query(), "page")
+	page, ok := pageParam(query(r), "page")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
 		return
@@ -287,7 +308,7 @@ func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := query(r)
 	page, ok := pageParam(q, "comments")
 	if !ok {
 		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
@@ -307,6 +328,15 @@ func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	w.Write(s.css)
+}
+
+// query parses a request's query; nothing to parse (the common case of a
+// cached page) allocates nothing.
+func query(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return r.URL.Query()
 }
 
 // pageParam reads a page number; absent is page 1.

@@ -42,6 +42,7 @@ var sources = []syndicate.Source{
 type fixture struct {
 	st      *embedded.Store
 	pages   *pages.Server
+	cache   *feeds.Cache // shared by the feeds and the pages
 	mux     *http.ServeMux
 	ferry   string // harbor's article, with a threaded conversation
 	wire    string
@@ -64,7 +65,7 @@ func entry(src, slug, title string, published time.Time, cats ...string) *store.
 	return &store.Entry{Key: a.GUID, Article: a}
 }
 
-func newFixture(t *testing.T, rules pages.CommentRules) *fixture {
+func newFixture(t testing.TB, rules pages.CommentRules) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	st, err := embedded.Open(t.TempDir(), embedded.Options{Now: func() time.Time { return t0 }})
@@ -124,11 +125,12 @@ func newFixture(t *testing.T, rules pages.CommentRules) *fixture {
 	if rules.MaxDepth == 0 {
 		rules.MaxDepth = 5
 	}
+	// One cache for feeds and pages, as `syndicate serve` wires them.
+	f.cache = feeds.NewCache(feeds.CacheOptions{States: st.FeedStates, CacheControl: "public, max-age=60"})
 	f.pages = pages.New(pages.Options{Renderer: r, Store: st, Comments: rules, PageSize: 2, ThreadsPerPage: 50,
-		CacheMaxAge: time.Minute, Now: f.nowFunc})
+		Cache: f.cache, Now: f.nowFunc})
 	f.pages.SetSources(sources)
-	f.pages.Start(t.Context())
-	fsrv := feeds.NewServer(feeds.Options{Renderer: r, Store: st, Pages: f.pages})
+	fsrv := feeds.NewServer(feeds.Options{Renderer: r, Store: st, Pages: f.pages, Cache: f.cache})
 	fsrv.SetSources(sources)
 	fsrv.Start(t.Context())
 	f.mux = http.NewServeMux()
@@ -144,7 +146,7 @@ func newFixture(t *testing.T, rules pages.CommentRules) *fixture {
 
 const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
-func (f *fixture) get(t *testing.T, path string, hdr ...string) *httptest.ResponseRecorder {
+func (f *fixture) get(t testing.TB, path string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest("GET", base+path, nil)
 	req.Header.Set("Accept", browserAccept)
@@ -624,6 +626,13 @@ func (f *flaky) Article(ctx context.Context, id string) (store.ArticleView, erro
 	return f.Store.Article(ctx, id)
 }
 
+func (f *flaky) FeedStates(ctx context.Context, keys []store.FeedKey) (map[store.FeedKey]store.FeedState, error) {
+	if f.down.Load() {
+		return nil, errors.New("connection refused")
+	}
+	return f.Store.FeedStates(ctx, keys)
+}
+
 func (f *flaky) Articles(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[store.ArticleView], error) {
 	if f.down.Load() {
 		return store.Page[store.ArticleView]{}, errors.New("connection refused")
@@ -709,5 +718,48 @@ func TestCommentForm_LandsOnItsPage(t *testing.T) {
 	// Threads oldest first, one a page: Ann's, Reader One's, then this one.
 	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, self+"?comments=3&posted=c") || !strings.Contains(loc, "#comment-c") {
 		t.Errorf("status %d Location %q", rec.Code, loc)
+	}
+}
+
+// Pages are documents of the feeds' cache: an article page is cached
+// next to the article's JSON, and an ingest elsewhere on the site (the
+// site feed moves) serves the cached page without rendering it again,
+// while a change to the article itself does.
+func TestCache_SharedWithFeeds(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	path := "/articles/" + f.ferry
+	before := f.cache.Len()
+	page := f.get(t, path)
+	if json := f.get(t, path, "Accept", "application/json"); !strings.HasPrefix(json.Header().Get("Content-Type"), "application/json") {
+		t.Fatalf("JSON = %s", json.Header().Get("Content-Type"))
+	}
+	f.get(t, "/feed.rss")
+	if got := f.cache.Len(); got != before+3 {
+		t.Errorf("the cache holds %d documents after a page, its JSON and a feed, want %d", got, before+3)
+	}
+	n := f.pages.Renders()
+	ingest := func(src string, e *store.Entry) {
+		t.Helper()
+		for _, s := range sources {
+			if s.ID == src {
+				if _, err := f.st.ApplyIngest(t.Context(), &store.Batch{Source: s.Ref(), Entries: []*store.Entry{e}, Now: t0.Add(2 * time.Hour)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	ingest("wire", entry("wire", "tax", "Tax bill tabled", t0.Add(time.Hour)))
+	again := f.get(t, path)
+	if f.pages.Renders() != n || again.Body.String() != page.Body.String() || again.Header().Get("ETag") != page.Header().Get("ETag") {
+		t.Errorf("another source's article re-rendered the page (%d → %d renders)", n, f.pages.Renders())
+	}
+	if !strings.Contains(f.get(t, "/").Body.String(), "Tax bill tabled") {
+		t.Error("the front page did not show the new article")
+	}
+	n = f.pages.Renders()
+	edited := entry("harbor", "ferry", "Winter ferry schedule restored", t0, "Ferries", "Pellan Island")
+	ingest("harbor", edited)
+	if got := f.get(t, path); f.pages.Renders() == n || !strings.Contains(got.Body.String(), "Winter ferry schedule restored") {
+		t.Error("an edit of the article did not reach its cached page")
 	}
 }

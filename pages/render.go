@@ -17,14 +17,14 @@ import (
 	"syndicate/store"
 )
 
-// rendered is a page's bytes with what it was built on.
+// rendered is a page's bytes with what the cache keeps about them.
 type rendered struct {
-	body    []byte
-	noindex bool
-	expires time.Time // when the page goes stale by itself (comments close); zero: never
-	gen     uint64
-	deps    []store.FeedKey
-	vers    []uint64
+	body      []byte
+	noindex   bool
+	expires   time.Time // when the page goes stale by itself (comments close); zero: never
+	modified  time.Time // an article page's article update; zero for lists
+	memo      string    // an article page's memo (see renderFunc)
+	unchanged bool      // the memo matched: no body, the cached copy stands
 }
 
 // variant is what makes a page one reader's own: the reply form of a
@@ -186,19 +186,38 @@ func orDefault(v, d string) string {
 }
 
 // render builds page k (with a reader's variant, or nil) from the store.
-func (s *Server) render(ctx context.Context, k Key, v *variant) (*rendered, error) {
-	seq := s.cache.seqNow()
+// With a stamp (what the cache knows the page depends on), an article
+// page gets a memo; when it equals prev, render stops at the article read
+// and answers unchanged.
+func (s *Server) render(ctx context.Context, k Key, v *variant, stamp, prev string) (*rendered, error) {
 	var (
 		name string
 		data any
-		deps []store.FeedKey
 		out  = &rendered{}
-		err  error
 	)
 	switch k.Kind {
 	case KindArticle, KindThread:
-		var p *articlePage
-		p, deps, err = s.articleData(ctx, k, v)
+		av, err := s.st.Article(ctx, k.ID)
+		if err != nil {
+			if syndicate.ErrorKind(err) == syndicate.ENotFound {
+				return nil, syndicate.Errorf(syndicate.ENotFound, "No article %q here: it may have been removed.", k.ID)
+			}
+			return nil, err
+		}
+		if stamp != "" && v == nil {
+			a := av.Article
+			out.memo = fmt.Sprintf("%s|%s|%s|%s|%d|%q", stamp, a.Hash, a.Updated.Format(time.RFC3339Nano),
+				a.FirstSeen.Format(time.RFC3339Nano), av.CommentCount, s.closed(a)) + "|" + strings.Join(a.Carriers, ",")
+			if out.memo == prev {
+				out.unchanged = true
+				if c := s.opts.Comments; s.closed(a) == "" && c.CloseAfter > 0 {
+					out.expires = a.FirstSeen.Add(c.CloseAfter)
+				}
+				return out, nil
+			}
+		}
+		out.modified = av.Updated
+		p, err := s.articleData(ctx, k, v, av)
 		if err != nil {
 			return nil, err
 		}
@@ -209,8 +228,7 @@ func (s *Server) render(ctx context.Context, k Key, v *variant) (*rendered, erro
 			name = "embed"
 		}
 	case KindFront, KindSource, KindCategory:
-		var p *listPage
-		p, deps, err = s.listData(ctx, k)
+		p, err := s.listData(ctx, k)
 		if err != nil {
 			return nil, err
 		}
@@ -222,13 +240,8 @@ func (s *Server) render(ctx context.Context, k Key, v *variant) (*rendered, erro
 	if err := s.tmpl.ExecuteTemplate(&b, name, data); err != nil {
 		return nil, fmt.Errorf("render %s page: %w", k.Kind, err)
 	}
-	s.cache.renders.Add(1)
+	s.renders.Add(1)
 	out.body = b.Bytes()
-	out.deps = deps
-	out.gen, out.vers = s.cache.stamp(deps)
-	if s.cache.seqNow() != seq {
-		out.gen = ^uint64(0) // something changed while rendering: stale at once
-	}
 	return out, nil
 }
 
@@ -260,19 +273,8 @@ func webURL(raw string) string {
 
 func (s *Server) articleURL(id string) string { return s.base() + "/articles/" + url.PathEscape(id) }
 
-func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePage, []store.FeedKey, error) {
-	av, err := s.st.Article(ctx, k.ID)
-	if err != nil {
-		if syndicate.ErrorKind(err) == syndicate.ENotFound {
-			return nil, nil, syndicate.Errorf(syndicate.ENotFound, "No article %q here: it may have been removed.", k.ID)
-		}
-		return nil, nil, err
-	}
+func (s *Server) articleData(ctx context.Context, k Key, v *variant, av store.ArticleView) (*articlePage, error) {
 	a := av.Article
-	deps := []store.FeedKey{store.ArticleCommentsFeed(a.ID)}
-	for _, c := range a.Carriers {
-		deps = append(deps, store.SourceFeed(c))
-	}
 	src := sourceOf(a, s.sourcesMap())
 	site := s.r.Site()
 	self := s.articleURL(a.ID)
@@ -341,7 +343,7 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePa
 	}
 	ld, err := s.jsonLD(a, p, self, original, src)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	h.JSONLD = ld
 	if k.Kind == KindThread {
@@ -352,12 +354,12 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant) (*articlePa
 		p.Head.NoIndex = true // made for other sites' frames: the article page is the one to index
 	}
 	if err := s.thread(ctx, k, v, av, p); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if v != nil {
 		p.Head.NoIndex = true
 	}
-	return p, deps, nil
+	return p, nil
 }
 
 // jsonLD is the schema.org NewsArticle of a page, as JSON safe inside a
@@ -615,7 +617,7 @@ func buildThread(list []*syndicate.Comment, maxDepth int) []*commentView {
 
 // ---- lists ----
 
-func (s *Server) listData(ctx context.Context, k Key) (*listPage, []store.FeedKey, error) {
+func (s *Server) listData(ctx context.Context, k Key) (*listPage, error) {
 	site := s.r.Site()
 	base := s.base()
 	var (
@@ -633,7 +635,7 @@ func (s *Server) listData(ctx context.Context, k Key) (*listPage, []store.FeedKe
 	case KindSource:
 		src, ok := s.sourcesMap()[k.ID]
 		if !ok {
-			return nil, nil, syndicate.Errorf(syndicate.ENotFound, "No source %q here.", k.ID)
+			return nil, syndicate.Errorf(syndicate.ENotFound, "No source %q here.", k.ID)
 		}
 		feed, heading, pageURL = store.SourceFeed(k.ID), src.Name, base+"/sources/"+url.PathEscape(k.ID)+"/"
 		intro = "Articles from " + src.Name + ", republished by " + site.Title + "."
@@ -641,11 +643,11 @@ func (s *Server) listData(ctx context.Context, k Key) (*listPage, []store.FeedKe
 	case KindCategory:
 		cats, err := s.st.Categories(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		label, ok := cats[k.ID]
 		if !ok {
-			return nil, nil, syndicate.Errorf(syndicate.ENotFound, "No category %q here.", k.ID)
+			return nil, syndicate.Errorf(syndicate.ENotFound, "No category %q here.", k.ID)
 		}
 		feed, heading, pageURL = store.CategoryFeed(k.ID), label, base+"/categories/"+url.PathEscape(k.ID)+"/"
 		intro = "Articles in " + label + ", republished by " + site.Title + "."
@@ -654,11 +656,11 @@ func (s *Server) listData(ctx context.Context, k Key) (*listPage, []store.FeedKe
 	per := s.opts.PageSize
 	pg, err := s.st.Articles(ctx, feed, (k.Page-1)*per, per)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	last := max(1, (pg.Total+per-1)/per)
 	if k.Page > last {
-		return nil, nil, errPastEnd
+		return nil, errPastEnd
 	}
 	title := heading
 	if k.Kind != KindFront {
@@ -704,9 +706,9 @@ func (s *Server) listData(ctx context.Context, k Key) (*listPage, []store.FeedKe
 	}
 	p.FeedList, err = s.feedList(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return p, []store.FeedKey{feed, store.FeedAll}, nil
+	return p, nil
 }
 
 // feedList is every public feed, as on the old index page: the site, its

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# bench-serve.sh [embedded|redis|both]: the serving load run of the
-# README's performance section. Serves a cached 50-item feed (the kit's
+# bench-serve.sh [embedded|redis|both] [feed|page]: the serving load run of
+# the README's performance section. Serves a cached 50-item feed (the kit's
 # perf-feed-50.xml as a file: source) and runs the kit's serve-bench with
 # wrk against it, against the reference Go server (same bytes, precomputed)
 # and nginx (gzip_static) in the same run, for a 200, a gzip 200 and a 304.
+# With "page" it loads a reader page instead: the embeddable comment thread
+# of the feed's first article, /articles/{id}/comments (an HTML page from
+# the same cache that a client without an Accept header gets; the article
+# page itself answers such a client with JSON).
 # Only the printed ratios mean anything on a shared machine.
 set -euo pipefail
 export PATH="/usr/local/go/bin:$PATH"
@@ -11,6 +15,8 @@ top="$(cd "$(dirname "$0")/.." && pwd)"
 kit="${BENCH_KIT:-$top/../shared/bench}"
 [ -d "$kit" ] || { echo "bench-serve: no benchmark kit at $kit (set BENCH_KIT)" >&2; exit 2; }
 which="${1:-both}"
+what="${2:-feed}"
+case "$what" in feed|page) ;; *) echo "bench-serve: second argument: feed or page" >&2; exit 2 ;; esac
 tmp="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -40,8 +46,15 @@ YAML
 		[ "$(curl -s "http://127.0.0.1:$port/feed.rss" | grep -c '<item>' || true)" -ge 1 ] && break
 		sleep 0.1
 	done
-	echo "== $1 store"
-	"$kit/serve-bench" -d "${BENCH_SECONDS:-5}" -n "${BENCH_RUNS:-3}" --vs-go --vs-nginx "http://127.0.0.1:$port" /feed.rss
+	local path=/feed.rss
+	if [ "$what" = page ]; then
+		local id
+		id="$(curl -s "http://127.0.0.1:$port/feed.rss" | grep -o "/articles/[^/<\"]*" | head -1)"
+		path="$id/comments"
+		curl -s -o /dev/null "http://127.0.0.1:$port$path" # cached before the first run
+	fi
+	echo "== $1 store: $path"
+	"$kit/serve-bench" -d "${BENCH_SECONDS:-5}" -n "${BENCH_RUNS:-3}" --vs-go --vs-nginx "http://127.0.0.1:$port" "$path"
 }
 
 if [ "$which" = embedded ] || [ "$which" = both ]; then

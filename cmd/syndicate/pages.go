@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 
 	"syndicate/admin"
 	"syndicate/config"
@@ -14,11 +15,20 @@ import (
 	"syndicate/pages"
 )
 
+// newDocumentCache is the one cache of rendered documents, feeds and
+// reader pages alike (feeds.cache_bytes, feeds.cache_max_age).
+func newDocumentCache(cfg *config.Config, st pages.Store, onCache func(hit bool), log *slog.Logger) *feeds.Cache {
+	return feeds.NewCache(feeds.CacheOptions{
+		Bytes: cfg.Feeds.CacheBytes, States: st.FeedStates, OnCache: onCache, Logger: log,
+		CacheControl: "public, max-age=" + strconv.Itoa(int(cfg.Feeds.CacheMaxAge.Seconds())),
+	})
+}
+
 // newPages copies what the reader pages need out of the configuration.
-func (m *Main) newPages(cfg *config.Config, r *feeds.Renderer, st pages.Store, log *slog.Logger) *pages.Server {
+func (m *Main) newPages(cfg *config.Config, r *feeds.Renderer, st pages.Store, docs *feeds.Cache, log *slog.Logger) *pages.Server {
 	c := cfg.Comments
 	return pages.New(pages.Options{
-		Renderer: r, Store: st, CacheMaxAge: cfg.Feeds.CacheMaxAge, Now: m.Now, Logger: log,
+		Renderer: r, Store: st, Cache: docs, Now: m.Now, Logger: log,
 		Comments: pages.CommentRules{
 			Enabled: c.Enabled, MaxDepth: c.MaxDepth, CloseAfter: c.CloseAfter, Honeypot: c.Honeypot,
 			MaxLength: c.MaxLength, MaxAuthor: c.MaxAuthorLength, AllowedOrigins: c.AllowedOrigins, MaxBodyBytes: c.MaxBodyBytes,

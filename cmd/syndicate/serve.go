@@ -73,7 +73,10 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 			onRelease(ctx, f)
 		}
 	}})
-	psrv := m.newPages(cfg, rend, guard, log)
+	// Feeds and reader pages are documents of one cache: one byte budget,
+	// one render bound, one change stream (fsrv.Start follows it).
+	docs := newDocumentCache(cfg, st, met.Cache, log)
+	psrv := m.newPages(cfg, rend, guard, docs, log)
 	fsrv := feeds.NewServer(feeds.Options{
 		Renderer:     rend,
 		Store:        guard,
@@ -82,8 +85,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		CacheMaxAge:  cfg.Feeds.CacheMaxAge,
 		Logger:       log,
 		Recheck:      recheck(onRedis),
-		OnCache:      met.Cache,
-		CacheBytes:   cfg.Feeds.CacheBytes,
+		Cache:        docs,
 		Pages:        psrv,
 
 		TombstoneWindow: cfg.Feeds.TombstoneWindow,
@@ -91,7 +93,6 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	fsrv.Start(watchCtx)
-	psrv.Start(watchCtx)
 
 	var onChange func(context.Context, []store.FeedKey)
 	if cfg.WebSub.HubURL != "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -761,5 +763,26 @@ func TestCache_SharedWithFeeds(t *testing.T) {
 	ingest("harbor", edited)
 	if got := f.get(t, path); f.pages.Renders() == n || !strings.Contains(got.Body.String(), "Winter ferry schedule restored") {
 		t.Error("an edit of the article did not reach its cached page")
+	}
+}
+
+// A list page names at most FeedListMax sources (and categories) in its
+// feed list, however many there are, and links the paged lists for the
+// rest: its size does not grow with the site.
+func TestLists_FeedListBounded(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	many := slices.Clone(sources)
+	for i := range pages.FeedListMax + 5 {
+		many = append(many, syndicate.Source{ID: fmt.Sprintf("extra-%02d", i), Name: fmt.Sprintf("Extra %02d", i), URL: "https://extra.example/feed", SiteURL: "https://extra.example/"})
+	}
+	f.pages.SetSources(many)
+	body := f.get(t, "/").Body.String()
+	// Each listed source has its page and three feed links.
+	if n := strings.Count(body, "/sources/extra-"); n > 4*pages.FeedListMax {
+		t.Errorf("the front page links extra sources %d times, want at most %d", n, 4*pages.FeedListMax)
+	}
+	want := fmt.Sprintf(`<a href="%s/sources/">%d more sources</a>`, base, len(many)-pages.FeedListMax)
+	if !strings.Contains(body, want) {
+		t.Errorf("front page lacks %s", want)
 	}
 }

@@ -158,12 +158,19 @@ type teaser struct {
 
 type feedEntry struct{ Title, Page, Base string }
 
+// FeedListMax bounds the sources and the categories a list page's feed
+// list names.
+const FeedListMax = 20
+
 type listPage struct {
 	common
 	Heading, Intro string
 	Articles       []teaser
 	Pager          pager
 	FeedList       []feedEntry
+	// MoreSources and MoreCategories count what the feed list leaves to
+	// the paged lists at /sources/ and /categories/.
+	MoreSources, MoreCategories int
 }
 
 // ---- rendering ----
@@ -704,7 +711,7 @@ func (s *Server) listData(ctx context.Context, k Key) (*listPage, error) {
 		}
 		p.Articles = append(p.Articles, t)
 	}
-	p.FeedList, err = s.feedList(ctx)
+	p.FeedList, p.MoreSources, p.MoreCategories, err = s.feedList(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -712,8 +719,10 @@ func (s *Server) listData(ctx context.Context, k Key) (*listPage, error) {
 }
 
 // feedList is every public feed, as on the old index page: the site, its
-// comments, each source, each category in use.
-func (s *Server) feedList(ctx context.Context) ([]feedEntry, error) {
+// comments, each source, each category in use — the first FeedListMax
+// of each, so that a page stays small however many there are (the paged
+// lists at /sources/ and /categories/ hold the rest).
+func (s *Server) feedList(ctx context.Context) (list []feedEntry, moreSources, moreCategories int, err error) {
 	site := s.r.Site()
 	base := s.base()
 	out := []feedEntry{
@@ -726,22 +735,28 @@ func (s *Server) feedList(ctx context.Context) ([]feedEntry, error) {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	if len(ids) > FeedListMax {
+		ids, moreSources = ids[:FeedListMax], len(ids)-FeedListMax
+	}
 	for _, id := range ids {
 		p := base + "/sources/" + url.PathEscape(id)
 		out = append(out, feedEntry{Title: srcs[id].Name, Page: p + "/", Base: p + "/feed"})
 	}
 	cats, err := s.st.Categories(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	slugs := make([]string, 0, len(cats))
 	for slug := range cats {
 		slugs = append(slugs, slug)
 	}
 	slices.Sort(slugs)
+	if len(slugs) > FeedListMax {
+		slugs, moreCategories = slugs[:FeedListMax], len(slugs)-FeedListMax
+	}
 	for _, slug := range slugs {
 		p := base + "/categories/" + url.PathEscape(slug)
 		out = append(out, feedEntry{Title: "Category: " + cats[slug], Page: p + "/", Base: p + "/feed"})
 	}
-	return out, nil
+	return out, moreSources, moreCategories, nil
 }

@@ -357,3 +357,42 @@ func TestIsAbsoluteIRI_Strict(t *testing.T) {
 		}
 	}
 }
+
+// Items without a guid that share one link (a podcast whose episodes all
+// link to the show's page) stay distinct entries; the same item repeated
+// is still one key, and a guid is an identity even when links differ.
+func TestNormalize_SharedLinkKeys(t *testing.T) {
+	ep := func(title, mp3 string) string {
+		enc := ""
+		if mp3 != "" {
+			enc = `<enclosure url="https://cdn.partner.example/` + mp3 + `" type="audio/mpeg" length="1"/>`
+		}
+		return `<item><title>` + title + `</title><link>https://partner.example/show</link>` + enc + `</item>`
+	}
+	for _, tc := range []struct {
+		name  string
+		items []string
+		keys  int  // distinct keys
+		plain bool // the first entry's key is the plain canonical URL
+	}{
+		{"episodes", []string{ep("One", "1.mp3"), ep("Two", "2.mp3"), ep("Three", "3.mp3")}, 3, false},
+		{"no enclosures, distinct titles", []string{ep("One", ""), ep("Two", "")}, 2, false},
+		{"same item twice", []string{ep("One", "1.mp3"), ep("One", "1.mp3")}, 1, true},
+		{"alone with its link", []string{ep("One", "1.mp3"), `<item><title>X</title><link>https://partner.example/x</link></item>`}, 2, true},
+		{"same guid", []string{`<item><guid>https://partner.example/show</guid><title>A</title><link>https://partner.example/show</link></item>`, `<item><guid>https://partner.example/show</guid><title>B</title><link>https://partner.example/show</link></item>`}, 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := normalizeAll(t, rssDoc(tc.items...))
+			keys := map[string]bool{}
+			for _, e := range res.Entries {
+				keys[e.Key] = true
+			}
+			if len(keys) != tc.keys {
+				t.Errorf("%d distinct keys, want %d: %v", len(keys), tc.keys, keys)
+			}
+			if got := res.Entries[0].Key == res.Entries[0].Article.CanonicalURL; got != tc.plain {
+				t.Errorf("first key %q plain=%v, want %v", res.Entries[0].Key, got, tc.plain)
+			}
+		})
+	}
+}

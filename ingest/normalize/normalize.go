@@ -121,7 +121,39 @@ func Normalize(f *gofeed.Feed, src syndicate.Source, opts Options) *Result {
 		}
 		res.Skipped = append(res.Skipped, Skip{Index: i, Reason: reason})
 	}
+	splitSharedLinks(res.Entries)
 	return res
+}
+
+// splitSharedLinks gives distinct keys to the entries without a guid that
+// share one link: a podcast whose every episode links to the show's page
+// has as many entries as episodes, and two items of one source that share
+// a link stay two (docs/normalization.md). Such an entry's key is its
+// canonical URL plus a hash of its first enclosure, else of its title, so
+// that the same item listed twice (even reworded) is still one entry; an
+// entry alone with its link, or only with copies of itself, keeps the
+// plain canonical URL.
+func splitSharedLinks(entries []*store.Entry) {
+	distinct := func(a *syndicate.Article) string {
+		if len(a.Enclosures) > 0 {
+			return a.Enclosures[0].URL
+		}
+		return a.Title
+	}
+	byLink := map[string]map[string]bool{}
+	for _, e := range entries {
+		if e.Article.GUID == "" && e.Key != "" && e.Key == e.Article.CanonicalURL {
+			if byLink[e.Key] == nil {
+				byLink[e.Key] = map[string]bool{}
+			}
+			byLink[e.Key][distinct(e.Article)] = true
+		}
+	}
+	for _, e := range entries {
+		if e.Article.GUID == "" && e.Key == e.Article.CanonicalURL && len(byLink[e.Key]) > 1 {
+			e.Key += "#" + syndicate.ShortHash(distinct(e.Article))
+		}
+	}
 }
 
 type normalizer struct {

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -15,6 +16,15 @@ import (
 	"syndicate/sanitize"
 )
 
+// dottedHost reports whether host is a dotted domain name, an IPv4 or an
+// IPv6 address: a file on a one-label host ("localhost", "someurl") no
+// subscriber can fetch, and RSS validators refuse such an enclosure url.
+func dottedHost(host string) bool {
+	return strings.Contains(host, ":") || dotted.MatchString(host)
+}
+
+var dotted = regexp.MustCompile(`^([0-9a-z-]+\.)+[0-9a-z][0-9a-z-]*$`)
+
 // MediaType returns a valid media type for an enclosure (see
 // syndicate.MediaType).
 func MediaType(typ, rawURL string) string { return syndicate.MediaType(typ, rawURL) }
@@ -24,7 +34,7 @@ func (n *normalizer) enclosures(it *gofeed.Item, ji *jsonfeed.Item, base *url.UR
 	seen := map[string]bool{}
 	add := func(rawURL, typ, length string) {
 		u := absHTTP(rawURL, base)
-		if u == nil || len(u.String()) > MaxIDLength {
+		if u == nil || len(u.String()) > MaxIDLength || !dottedHost(u.Hostname()) {
 			res.lose("enclosure")
 			return
 		}

@@ -398,3 +398,25 @@ func TestNormalize_SharedLinkKeys(t *testing.T) {
 		})
 	}
 }
+
+// An Atom category is its term; its label stands in only when it spells
+// the term for display, or when the term is no name.
+func TestNormalize_AtomCategoryTermOrLabel(t *testing.T) {
+	for _, tc := range []struct{ cat, want string }{
+		{`<category term="science" label="Science"/>`, "Science"},
+		{`<category term="tech-news" label="Tech News"/>`, "Tech News"},
+		{`<category term="rust" label="r/rust"/>`, "rust"},
+		{`<category label="Magnitude" term="Magnitude 3"/>`, "Magnitude 3"},
+		{`<category term="zerotrust" label="Zero Trust"/>`, "zerotrust"},
+		{`<category term="https://partner.example/tags/boats" label="Boats"/>`, "Boats"},
+		{`<category term="1234" label="Politics"/>`, "Politics"},
+		{`<category term="" label="Only a label"/>`, "Only a label"},
+		{`<category term="Plain"/>`, "Plain"},
+	} {
+		doc := atomHead + `<entry><id>tag:partner.example,2026:1</id><title>T</title><link href="https://partner.example/1"/><updated>2026-11-01T00:00:00Z</updated>` + tc.cat + `</entry></feed>`
+		got := normalizeAll(t, doc).Entries[0].Article.Categories
+		if len(got) == 0 || got[0] != tc.want { // then the source's own
+			t.Errorf("%s: categories %q, want %q", tc.cat, got, tc.want)
+		}
+	}
+}

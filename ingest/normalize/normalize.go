@@ -651,6 +651,24 @@ func extChild(x ext.Extension, name string) string {
 	return ""
 }
 
+// atomCategory is what an Atom category is called: its term (RFC 4287:
+// the category itself), or its label when the label only spells the term
+// for display ("science", "Science"), when the term is no name (empty,
+// a URI, a number) or gives no slug. Taking the label always would turn
+// USGS's term="Magnitude 3" label="Magnitude" into "Magnitude", and
+// Reddit's term="rust" label="r/rust" into "r/rust".
+func atomCategory(term, label string) string {
+	term, label = strings.TrimSpace(term), strings.TrimSpace(label)
+	if label == "" {
+		return term
+	}
+	ts := syndicate.Slug(term)
+	if ts == "" || ts == syndicate.Slug(label) || strings.Trim(term, "0123456789") == "" || syndicate.IsAbsoluteIRI(term) {
+		return label
+	}
+	return term
+}
+
 func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry, res *Result) []string {
 	var labels []string
 	if ae != nil {
@@ -658,11 +676,7 @@ func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry, res *Result) []
 			if c == nil || c.Scheme == "http://schemas.google.com/g/2005#kind" {
 				continue // Blogger's entry kind, no label
 			}
-			if strings.TrimSpace(c.Label) != "" {
-				labels = append(labels, c.Label)
-			} else {
-				labels = append(labels, c.Term)
-			}
+			labels = append(labels, atomCategory(c.Term, c.Label))
 		}
 	} else {
 		labels = append(labels, it.Categories...)

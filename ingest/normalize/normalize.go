@@ -681,6 +681,14 @@ func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry, res *Result) []
 	} else {
 		labels = append(labels, it.Categories...)
 	}
+	// Media RSS keywords ("boats, harbour") are the item's tags too.
+	exts := it.Extensions
+	if ae != nil && ae.Extensions != nil {
+		exts = ae.Extensions
+	}
+	for _, k := range mediaElems(exts, "keywords") {
+		labels = append(labels, k.Value)
+	}
 	var out []string
 	seen := map[string]bool{}
 	add := func(l string, partner bool) {

@@ -56,8 +56,17 @@ var isoDate = regexp.MustCompile(`^(\d{4})([-/.]?)(\d{1,2})[-/.]?(\d{1,2})` +
 	`(?:(?:[Tt]| | ?[Tt] ?)(\d{1,2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?)?` +
 	` ?([Zz]|[A-Za-z]{2,5}|(?:(?:GMT|UTC|UT) ?)?[+-]\d{1,2}(?::?\d{2}|:\d)?)?$`)
 
+// shortSeconds is a time whose seconds lost their leading zero
+// ("12:35:9+01:00").
+var shortSeconds = regexp.MustCompile(`^(\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}):(\d)(\D.*)?$`)
+
 func parseISO(s string) (time.Time, bool) {
 	m := isoDate.FindStringSubmatch(s)
+	if m == nil {
+		if p := shortSeconds.FindStringSubmatch(s); p != nil {
+			m = isoDate.FindStringSubmatch(p[1] + ":0" + p[2] + p[3])
+		}
+	}
 	if m == nil {
 		return time.Time{}, false
 	}

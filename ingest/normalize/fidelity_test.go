@@ -421,11 +421,11 @@ func TestNormalize_AtomCategoryTermOrLabel(t *testing.T) {
 	}
 }
 
-// Media RSS keywords become categories, after the item's own.
+// Media RSS keywords and categories become categories, after the item's own.
 func TestNormalize_MediaKeywords(t *testing.T) {
-	res := normalizeAll(t, rssDoc(`<item><title>V</title><link>https://partner.example/v</link><category>News</category><media:keywords>Boats, harbour ,news</media:keywords><media:group><media:keywords>Dawn</media:keywords></media:group></item>`))
+	res := normalizeAll(t, rssDoc(`<item><title>V</title><link>https://partner.example/v</link><category>News</category><media:keywords>Boats, harbour ,news</media:keywords><media:group><media:keywords>Dawn</media:keywords></media:group><media:category scheme="urn:flickr:tags">atlanta georgia</media:category></item>`))
 	got := strings.Join(res.Entries[0].Article.Categories, "|")
-	if want := "News|Boats|harbour|Dawn|Syndicated"; got != want {
+	if want := "News|Boats|harbour|Dawn|atlanta georgia|Syndicated"; got != want {
 		t.Errorf("categories %q, want %q", got, want)
 	}
 }

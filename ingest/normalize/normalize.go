@@ -681,13 +681,17 @@ func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry, res *Result) []
 	} else {
 		labels = append(labels, it.Categories...)
 	}
-	// Media RSS keywords ("boats, harbour") are the item's tags too.
+	// Media RSS keywords ("boats, harbour") and categories are the
+	// item's tags too.
 	exts := it.Extensions
 	if ae != nil && ae.Extensions != nil {
 		exts = ae.Extensions
 	}
 	for _, k := range mediaElems(exts, "keywords") {
 		labels = append(labels, k.Value)
+	}
+	for _, c := range mediaElems(exts, "category") {
+		labels = append(labels, c.Value)
 	}
 	var out []string
 	seen := map[string]bool{}

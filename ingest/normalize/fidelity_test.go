@@ -412,6 +412,8 @@ func TestNormalize_AtomCategoryTermOrLabel(t *testing.T) {
 		{`<category term="1234" label="Politics"/>`, "Politics"},
 		{`<category term="" label="Only a label"/>`, "Only a label"},
 		{`<category term="Plain"/>`, "Plain"},
+		{`<category>ebmpapst</category>`, "ebmpapst"},
+		{`<category> Written as text </category><category term="second"/>`, "Written as text"},
 	} {
 		doc := atomHead + `<entry><id>tag:partner.example,2026:1</id><title>T</title><link href="https://partner.example/1"/><updated>2026-11-01T00:00:00Z</updated>` + tc.cat + `</entry></feed>`
 		got := normalizeAll(t, doc).Entries[0].Article.Categories

@@ -289,7 +289,7 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 	}
 
 	a.Authors = n.authors(it, ri, ae, ji, res)
-	a.Categories = n.categories(it, ae, res)
+	a.Categories = n.categories(i, it, ae, res)
 	a.Image = n.image(it, ri, ae, ji, contentBase, res)
 	if a.Title == "" {
 		a.Title = untitled(a, canonical)
@@ -669,9 +669,11 @@ func atomCategory(term, label string) string {
 	return term
 }
 
-func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry, res *Result) []string {
+func (n *normalizer) categories(i int, it *gofeed.Item, ae *atom.Entry, res *Result) []string {
 	var labels []string
 	if ae != nil {
+		// <category>text</category>: no term, its text in the document.
+		labels = append(labels, n.raw.categoryTexts(i)...)
 		for _, c := range ae.Categories {
 			if c == nil || c.Scheme == "http://schemas.google.com/g/2005#kind" {
 				continue // Blogger's entry kind, no label

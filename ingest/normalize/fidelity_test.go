@@ -431,3 +431,16 @@ func TestNormalize_MediaKeywords(t *testing.T) {
 		t.Errorf("categories %q, want %q", got, want)
 	}
 }
+
+// Categories some generators wrap in a <categories> element are read.
+func TestNormalize_WrappedCategories(t *testing.T) {
+	res := normalizeAll(t, rssDoc(`<item><title>W</title><link>https://partner.example/w</link><categories>
+		<category>Connected Home</category>
+		<category><![CDATA[Bluetooth & more]]></category>
+		<category></category>
+	</categories></item>`))
+	got := strings.Join(res.Entries[0].Article.Categories, "|")
+	if want := "Connected Home|Bluetooth & more|Syndicated"; got != want {
+		t.Errorf("categories %q, want %q", got, want)
+	}
+}

@@ -7,6 +7,7 @@
 package normalize
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net/url"
 	"path"
@@ -651,6 +652,32 @@ func extChild(x ext.Extension, name string) string {
 	return ""
 }
 
+// wrappedCategories reads the <category> elements some generators wrap
+// in an RSS item's <categories> element (gofeed keeps its inner XML).
+func wrappedCategories(inner string) []string {
+	if !strings.Contains(inner, "category") {
+		return nil
+	}
+	d := xml.NewDecoder(strings.NewReader("<c>" + inner + "</c>"))
+	d.Strict = false
+	var out []string
+	for len(out) <= MaxCategories {
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		if t, ok := tok.(xml.StartElement); ok && t.Name.Local == "category" {
+			var c struct {
+				Text string `xml:",chardata"`
+			}
+			if d.DecodeElement(&c, &t) == nil && strings.TrimSpace(c.Text) != "" {
+				out = append(out, c.Text)
+			}
+		}
+	}
+	return out
+}
+
 // atomCategory is what an Atom category is called: its term (RFC 4287:
 // the category itself), or its label when the label only spells the term
 // for display ("science", "Science"), when the term is no name (empty,
@@ -682,6 +709,9 @@ func (n *normalizer) categories(i int, it *gofeed.Item, ae *atom.Entry, res *Res
 		}
 	} else {
 		labels = append(labels, it.Categories...)
+		if len(it.Categories) == 0 {
+			labels = append(labels, wrappedCategories(it.Custom["categories"])...)
+		}
 	}
 	// Media RSS keywords ("boats, harbour") and categories are the
 	// item's tags too.

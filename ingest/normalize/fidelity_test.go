@@ -444,3 +444,17 @@ func TestNormalize_WrappedCategories(t *testing.T) {
 		t.Errorf("categories %q, want %q", got, want)
 	}
 }
+
+// An item with only an image (no title, text or link) is named by the
+// image's alternative text.
+func TestNormalize_UntitledImageOnly(t *testing.T) {
+	for _, tc := range []struct{ desc, want string }{
+		{`&lt;img src="https://i.partner.example/a.jpg" alt="The harbour &amp;amp; boats" /&gt;`, "The harbour & boats"},
+		{`&lt;a href="https://partner.example/"&gt;&lt;img src="https://i.partner.example/a.jpg" alt=""&gt;&lt;img src="https://i.partner.example/b.jpg" alt="Second"&gt;&lt;/a&gt;`, "Second"},
+	} {
+		res := normalizeAll(t, rssDoc(`<item><description>`+tc.desc+`</description></item>`))
+		if len(res.Entries) != 1 || res.Entries[0].Article.Title != tc.want {
+			t.Errorf("%s: entries %d, title %q, want %q (content %q)", tc.desc, len(res.Entries), res.Entries[0].Article.Title, tc.want, res.Entries[0].Article.Content)
+		}
+	}
+}

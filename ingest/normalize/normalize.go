@@ -9,8 +9,10 @@ package normalize
 import (
 	"encoding/xml"
 	"fmt"
+	"html"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -393,7 +395,7 @@ func DeriveTitle(text string) string {
 }
 
 // untitled names an item that has no title and no text: by its media
-// file, else by its link.
+// file, else by its link, else by the alternative text of its images.
 func untitled(a *syndicate.Article, canonical string) string {
 	for _, e := range a.Enclosures {
 		if u, err := url.Parse(e.URL); err == nil {
@@ -412,8 +414,16 @@ func untitled(a *syndicate.Article, canonical string) string {
 		}
 		return DeriveTitle(sanitize.PlainText(s))
 	}
+	// Only an image, no link: its alternative text.
+	for _, m := range imgAlt.FindAllStringSubmatch(a.Content, 10) {
+		if t := DeriveTitle(sanitize.PlainText(html.UnescapeString(m[1]))); t != "" {
+			return t
+		}
+	}
 	return ""
 }
+
+var imgAlt = regexp.MustCompile(`<img\b[^>]*?\balt="([^"]*)"`)
 
 // dates are an entry's dates: own is the partner's published date alone
 // (for the hash), published falls back to other dates the partner wrote,

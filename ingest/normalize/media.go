@@ -2,7 +2,6 @@ package normalize
 
 import (
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -16,15 +15,6 @@ import (
 	"syndicate/sanitize"
 )
 
-// dottedHost reports whether host is a dotted domain name, an IPv4 or an
-// IPv6 address: a file on a one-label host ("localhost", "someurl") no
-// subscriber can fetch, and RSS validators refuse such an enclosure url.
-func dottedHost(host string) bool {
-	return strings.Contains(host, ":") || dotted.MatchString(host)
-}
-
-var dotted = regexp.MustCompile(`^([0-9a-z-]+\.)+[0-9a-z][0-9a-z-]*$`)
-
 // MediaType returns a valid media type for an enclosure (see
 // syndicate.MediaType).
 func MediaType(typ, rawURL string) string { return syndicate.MediaType(typ, rawURL) }
@@ -34,7 +24,7 @@ func (n *normalizer) enclosures(it *gofeed.Item, ji *jsonfeed.Item, base *url.UR
 	seen := map[string]bool{}
 	add := func(rawURL, typ, length string) {
 		u := absHTTP(rawURL, base)
-		if u == nil || len(u.String()) > MaxIDLength || !dottedHost(u.Hostname()) {
+		if u == nil || len(u.String()) > MaxIDLength {
 			res.lose("enclosure")
 			return
 		}

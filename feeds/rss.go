@@ -3,6 +3,8 @@ package feeds
 import (
 	"bytes"
 	"encoding/xml"
+	"net/url"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -179,6 +181,23 @@ func (r *Renderer) gorillaItem(a *syndicate.Article, content string) *gfeeds.Ite
 	return it
 }
 
+// rssEnclosure is the RSS item's one enclosure: the first whose URL RSS
+// accepts, a full http(s) URL on a dotted host name or IPv4 address (a
+// file on "localhost" or "someurl" stays in Atom and JSON Feed, which
+// take any URI).
+func rssEnclosure(encs []syndicate.Enclosure) *gfeeds.Enclosure {
+	for _, e := range encs {
+		u, err := url.Parse(e.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || !dottedHost.MatchString(u.Hostname()) {
+			continue
+		}
+		return &gfeeds.Enclosure{Url: e.URL, Type: mediaType(e), Length: strconv.FormatInt(e.Length, 10)}
+	}
+	return nil
+}
+
+var dottedHost = regexp.MustCompile(`^(?i)([0-9a-z-]+\.)+[0-9a-z][0-9a-z-]*$`)
+
 // permaLink is RSS guid isPermaLink (DECISIONS §1).
 func permaLink(guid, link string) string {
 	if guid == link && syndicate.ValidateHTTPURL(guid) == nil {
@@ -201,6 +220,7 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 			gi.Description = r.excerptHTML(a, src)
 		}
 		gi.IsPermaLink = permaLink(gi.Id, gi.Link.Href)
+		gi.Enclosure = rssEnclosure(a.Enclosures)
 		ri := gfeeds.Rss{Feed: &gfeeds.Feed{Items: []*gfeeds.Item{gi}}}
 		base := ri.RssFeed().Items[0]
 		base.Author = "" // RSS <author> must be an e-mail; names go in dc:creator

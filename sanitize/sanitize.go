@@ -10,6 +10,7 @@ package sanitize
 import (
 	"bytes"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -26,6 +27,9 @@ type Options struct {
 	IframeHosts []string
 }
 
+// altText is any text without control characters, bounded.
+var altText = regexp.MustCompile(`^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]{0,1000}$`)
+
 // Policy sanitizes article HTML. It is safe for concurrent use.
 type Policy struct {
 	bm          *bluemonday.Policy
@@ -41,6 +45,11 @@ func New(opts Options) *Policy {
 	bm := bluemonday.UGCPolicy()
 	bm.RequireNoFollowOnLinks(false)
 	bm.AllowURLSchemes("http", "https", "mailto")
+	// UGC allows an image's alternative text only without "&", "?",
+	// quotes and most punctuation, so "Tom & Jerry" lost its alt (and an
+	// image-only item its only words). Attribute values are escaped on
+	// output: any text is inert there.
+	bm.AllowAttrs("alt").Matching(altText).OnElements("img")
 	if len(opts.IframeHosts) > 0 {
 		bm.AllowElements("iframe")
 		bm.AllowAttrs("width", "height").Matching(bluemonday.Number).OnElements("iframe")

@@ -113,6 +113,7 @@ var xssVectors = []string{
 	`<XSS STYLE="behavior: url(xss.htc);">`,
 	`<a href="  javascript:alert(1)">x</a>`,
 	`<a href="java&#0000115;cript:alert(1)">x</a>`,
+	`<img src="x.png" alt="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">`,
 }
 
 func TestPolicy_HTML_XSSVectors(t *testing.T) {
@@ -144,6 +145,8 @@ func TestPolicy_HTML(t *testing.T) {
 		{"ControlCharsGone", "<p>a\x0bb\x00c</p>", []string{"<p>abc</p>"}, nil},
 		{"ExternalLinkFollowable", `<a href="https://other.example/">o</a>`, []string{`<a href="https://other.example/">o</a>`}, []string{"nofollow"}},
 		{"EntitiesKept", `<p>caf&eacute; &amp; bar</p>`, []string{"café &amp; bar"}, nil},
+		{"AltWithPunctuationKept", `<img src="a.jpg" alt="Tom &amp; Jerry? &quot;Yes&quot; 100%">`, []string{`alt="Tom &amp; Jerry? &#34;Yes&#34; 100%"`}, nil},
+		{"AltQuoteBreakoutInert", `<img src="a.jpg" alt='x" onerror="alert(1)'>`, []string{`alt="x&#34; onerror=&#34;alert(1)"`}, []string{`" onerror`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

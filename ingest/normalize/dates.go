@@ -54,10 +54,19 @@ func plausible(t time.Time) (time.Time, bool) {
 // time (hours and minutes at least), optional fraction and zone.
 var isoDate = regexp.MustCompile(`^(\d{4})([-/.]?)(\d{1,2})[-/.]?(\d{1,2})` +
 	`(?:(?:[Tt]| | ?[Tt] ?)(\d{1,2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?)?` +
-	` ?([Zz]|[A-Za-z]{2,5}|(?:(?:GMT|UTC|UT) ?)?[+-]\d{1,2}(?::?\d{2})?)?$`)
+	` ?([Zz]|[A-Za-z]{2,5}|(?:(?:GMT|UTC|UT) ?)?[+-]\d{1,2}(?::?\d{2}|:\d)?)?$`)
+
+// shortSeconds is a time whose seconds lost their leading zero
+// ("12:35:9+01:00").
+var shortSeconds = regexp.MustCompile(`^(\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}):(\d)(\D.*)?$`)
 
 func parseISO(s string) (time.Time, bool) {
 	m := isoDate.FindStringSubmatch(s)
+	if m == nil {
+		if p := shortSeconds.FindStringSubmatch(s); p != nil {
+			m = isoDate.FindStringSubmatch(p[1] + ":0" + p[2] + p[3])
+		}
+	}
 	if m == nil {
 		return time.Time{}, false
 	}
@@ -162,7 +171,7 @@ var zoneOffsets = map[string]int{
 	"NST": -210, "NDT": -150, "BRT": -180, "ART": -180, "CLT": -240,
 }
 
-var numericZone = regexp.MustCompile(`^(?:([A-Za-z]{1,5}) ?)?([+-])(\d{1,2})(?::?(\d{2}))?$`)
+var numericZone = regexp.MustCompile(`^(?:([A-Za-z]{1,5}) ?)?([+-])(\d{1,2})(?::?(\d{2})|:(\d))?$`)
 
 // zone reads a zone: Z, a known abbreviation, an offset (+0100, +01:00,
 // +1, -07) or an abbreviation with an offset ("GMT+1", "UTC-05:00"). An
@@ -171,6 +180,9 @@ func zone(s string) (*time.Location, bool) {
 	if m := numericZone.FindStringSubmatch(s); m != nil {
 		h, _ := strconv.Atoi(m[3])
 		mins, _ := strconv.Atoi(m[4])
+		if m[5] != "" { // "+05:3", an offset cut a digit short
+			mins, _ = strconv.Atoi(m[5] + "0")
+		}
 		if h > 14 || mins > 59 {
 			return nil, false
 		}

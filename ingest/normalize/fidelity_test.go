@@ -357,3 +357,102 @@ func TestIsAbsoluteIRI_Strict(t *testing.T) {
 		}
 	}
 }
+
+// Items without a guid that share one link (a podcast whose episodes all
+// link to the show's page) stay distinct entries; the same item repeated
+// is still one key, and a guid is an identity even when links differ.
+func TestNormalize_SharedLinkKeys(t *testing.T) {
+	ep := func(title, mp3 string) string {
+		enc := ""
+		if mp3 != "" {
+			enc = `<enclosure url="https://cdn.partner.example/` + mp3 + `" type="audio/mpeg" length="1"/>`
+		}
+		return `<item><title>` + title + `</title><link>https://partner.example/show</link>` + enc + `</item>`
+	}
+	for _, tc := range []struct {
+		name  string
+		items []string
+		keys  int  // distinct keys
+		plain bool // the first entry's key is the plain canonical URL
+	}{
+		{"episodes", []string{ep("One", "1.mp3"), ep("Two", "2.mp3"), ep("Three", "3.mp3")}, 3, false},
+		{"no enclosures, distinct titles", []string{ep("One", ""), ep("Two", "")}, 2, false},
+		{"same item twice", []string{ep("One", "1.mp3"), ep("One", "1.mp3")}, 1, true},
+		{"alone with its link", []string{ep("One", "1.mp3"), `<item><title>X</title><link>https://partner.example/x</link></item>`}, 2, true},
+		{"same guid", []string{`<item><guid>https://partner.example/show</guid><title>A</title><link>https://partner.example/show</link></item>`, `<item><guid>https://partner.example/show</guid><title>B</title><link>https://partner.example/show</link></item>`}, 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := normalizeAll(t, rssDoc(tc.items...))
+			keys := map[string]bool{}
+			for _, e := range res.Entries {
+				keys[e.Key] = true
+			}
+			if len(keys) != tc.keys {
+				t.Errorf("%d distinct keys, want %d: %v", len(keys), tc.keys, keys)
+			}
+			if got := res.Entries[0].Key == res.Entries[0].Article.CanonicalURL; got != tc.plain {
+				t.Errorf("first key %q plain=%v, want %v", res.Entries[0].Key, got, tc.plain)
+			}
+		})
+	}
+}
+
+// An Atom category is its term; its label stands in only when it spells
+// the term for display, or when the term is no name.
+func TestNormalize_AtomCategoryTermOrLabel(t *testing.T) {
+	for _, tc := range []struct{ cat, want string }{
+		{`<category term="science" label="Science"/>`, "Science"},
+		{`<category term="tech-news" label="Tech News"/>`, "Tech News"},
+		{`<category term="rust" label="r/rust"/>`, "rust"},
+		{`<category label="Magnitude" term="Magnitude 3"/>`, "Magnitude 3"},
+		{`<category term="zerotrust" label="Zero Trust"/>`, "zerotrust"},
+		{`<category term="https://partner.example/tags/boats" label="Boats"/>`, "Boats"},
+		{`<category term="1234" label="Politics"/>`, "Politics"},
+		{`<category term="" label="Only a label"/>`, "Only a label"},
+		{`<category term="Plain"/>`, "Plain"},
+		{`<category>ebmpapst</category>`, "ebmpapst"},
+		{`<category> Written as text </category><category term="second"/>`, "Written as text"},
+	} {
+		doc := atomHead + `<entry><id>tag:partner.example,2026:1</id><title>T</title><link href="https://partner.example/1"/><updated>2026-11-01T00:00:00Z</updated>` + tc.cat + `</entry></feed>`
+		got := normalizeAll(t, doc).Entries[0].Article.Categories
+		if len(got) == 0 || got[0] != tc.want { // then the source's own
+			t.Errorf("%s: categories %q, want %q", tc.cat, got, tc.want)
+		}
+	}
+}
+
+// Media RSS keywords and categories become categories, after the item's own.
+func TestNormalize_MediaKeywords(t *testing.T) {
+	res := normalizeAll(t, rssDoc(`<item><title>V</title><link>https://partner.example/v</link><category>News</category><media:keywords>Boats, harbour ,news</media:keywords><media:group><media:keywords>Dawn</media:keywords></media:group><media:category scheme="urn:flickr:tags">atlanta georgia</media:category></item>`))
+	got := strings.Join(res.Entries[0].Article.Categories, "|")
+	if want := "News|Boats|harbour|Dawn|atlanta georgia|Syndicated"; got != want {
+		t.Errorf("categories %q, want %q", got, want)
+	}
+}
+
+// Categories some generators wrap in a <categories> element are read.
+func TestNormalize_WrappedCategories(t *testing.T) {
+	res := normalizeAll(t, rssDoc(`<item><title>W</title><link>https://partner.example/w</link><categories>
+		<category>Connected Home</category>
+		<category><![CDATA[Bluetooth & more]]></category>
+		<category></category>
+	</categories></item>`))
+	got := strings.Join(res.Entries[0].Article.Categories, "|")
+	if want := "Connected Home|Bluetooth & more|Syndicated"; got != want {
+		t.Errorf("categories %q, want %q", got, want)
+	}
+}
+
+// An item with only an image (no title, text or link) is named by the
+// image's alternative text.
+func TestNormalize_UntitledImageOnly(t *testing.T) {
+	for _, tc := range []struct{ desc, want string }{
+		{`&lt;img src="https://i.partner.example/a.jpg" alt="The harbour &amp;amp; boats" /&gt;`, "The harbour & boats"},
+		{`&lt;a href="https://partner.example/"&gt;&lt;img src="https://i.partner.example/a.jpg" alt=""&gt;&lt;img src="https://i.partner.example/b.jpg" alt="Second"&gt;&lt;/a&gt;`, "Second"},
+	} {
+		res := normalizeAll(t, rssDoc(`<item><description>`+tc.desc+`</description></item>`))
+		if len(res.Entries) != 1 || res.Entries[0].Article.Title != tc.want {
+			t.Errorf("%s: entries %d, title %q, want %q (content %q)", tc.desc, len(res.Entries), res.Entries[0].Article.Title, tc.want, res.Entries[0].Article.Content)
+		}
+	}
+}

@@ -36,6 +36,7 @@ func FuzzParseNormalize(f *testing.F) {
 		"<rss version=\"2.0\"><channel><link>http://[::1]:99999/</link><item><link>http://a.example/%zz</link><guid>\xff\xfe</guid></item></channel></rss>",
 		`<rss xmlns:xhtml="http://www.w3.org/1999/xhtml" xmlns:media="http://search.yahoo.com/mrss/"><channel><item><xhtml:body><xhtml:script>alert(1)</xhtml:script><xhtml:p onclick="x">t</xhtml:p></xhtml:body><media:group><media:description>&lt;script&gt;</media:description><media:thumbnail url="javascript:alert(1)"/></media:group><author><name>a@b.example</name></author></item></channel></rss>`,
 		`<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="text">&lt;img src=x onerror=alert(1)&gt;</title><id>urn:d:1</id></entry></feed>`,
+		`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:d:1</id><category>&lt;b&gt;x</category><category><category>n</category></category></entry><entry><link href="/a"/><category/></entry></feed>`,
 	} {
 		f.Add([]byte(s), "")
 	}

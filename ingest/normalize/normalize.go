@@ -7,9 +7,12 @@
 package normalize
 
 import (
+	"encoding/xml"
 	"fmt"
+	"html"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -124,8 +127,40 @@ func Normalize(f *gofeed.Feed, src syndicate.Source, opts Options) *Result {
 		}
 		res.Skipped = append(res.Skipped, Skip{Index: i, Reason: reason})
 	}
+	splitSharedLinks(res.Entries)
 	res.Deleted = n.deletedKeys(f)
 	return res
+}
+
+// splitSharedLinks gives distinct keys to the entries without a guid that
+// share one link: a podcast whose every episode links to the show's page
+// has as many entries as episodes, and two items of one source that share
+// a link stay two (docs/normalization.md). Such an entry's key is its
+// canonical URL plus a hash of its first enclosure, else of its title, so
+// that the same item listed twice (even reworded) is still one entry; an
+// entry alone with its link, or only with copies of itself, keeps the
+// plain canonical URL.
+func splitSharedLinks(entries []*store.Entry) {
+	distinct := func(a *syndicate.Article) string {
+		if len(a.Enclosures) > 0 {
+			return a.Enclosures[0].URL
+		}
+		return a.Title
+	}
+	byLink := map[string]map[string]bool{}
+	for _, e := range entries {
+		if e.Article.GUID == "" && e.Key != "" && e.Key == e.Article.CanonicalURL {
+			if byLink[e.Key] == nil {
+				byLink[e.Key] = map[string]bool{}
+			}
+			byLink[e.Key][distinct(e.Article)] = true
+		}
+	}
+	for _, e := range entries {
+		if e.Article.GUID == "" && e.Key == e.Article.CanonicalURL && len(byLink[e.Key]) > 1 {
+			e.Key += "#" + syndicate.ShortHash(distinct(e.Article))
+		}
+	}
 }
 
 type normalizer struct {
@@ -261,7 +296,7 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 	}
 
 	a.Authors = n.authors(it, ri, ae, ji, res)
-	a.Categories = n.categories(it, ae, res)
+	a.Categories = n.categories(i, it, ae, res)
 	a.Image = n.image(it, ri, ae, ji, contentBase, res)
 	if a.Title == "" {
 		a.Title = untitled(a, canonical)
@@ -364,7 +399,7 @@ func DeriveTitle(text string) string {
 }
 
 // untitled names an item that has no title and no text: by its media
-// file, else by its link.
+// file, else by its link, else by the alternative text of its images.
 func untitled(a *syndicate.Article, canonical string) string {
 	for _, e := range a.Enclosures {
 		if u, err := url.Parse(e.URL); err == nil {
@@ -383,8 +418,16 @@ func untitled(a *syndicate.Article, canonical string) string {
 		}
 		return DeriveTitle(sanitize.PlainText(s))
 	}
+	// Only an image, no link: its alternative text.
+	for _, m := range imgAlt.FindAllStringSubmatch(a.Content, 10) {
+		if t := DeriveTitle(sanitize.PlainText(html.UnescapeString(m[1]))); t != "" {
+			return t
+		}
+	}
 	return ""
 }
+
+var imgAlt = regexp.MustCompile(`<img\b[^>]*?\balt="([^"]*)"`)
 
 // dates are an entry's dates: own is the partner's published date alone
 // (for the hash), published falls back to other dates the partner wrote,
@@ -623,21 +666,78 @@ func extChild(x ext.Extension, name string) string {
 	return ""
 }
 
-func (n *normalizer) categories(it *gofeed.Item, ae *atom.Entry, res *Result) []string {
+// wrappedCategories reads the <category> elements some generators wrap
+// in an RSS item's <categories> element (gofeed keeps its inner XML).
+func wrappedCategories(inner string) []string {
+	if !strings.Contains(inner, "category") {
+		return nil
+	}
+	d := xml.NewDecoder(strings.NewReader("<c>" + inner + "</c>"))
+	d.Strict = false
+	var out []string
+	for len(out) <= MaxCategories {
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		if t, ok := tok.(xml.StartElement); ok && t.Name.Local == "category" {
+			var c struct {
+				Text string `xml:",chardata"`
+			}
+			if d.DecodeElement(&c, &t) == nil && strings.TrimSpace(c.Text) != "" {
+				out = append(out, c.Text)
+			}
+		}
+	}
+	return out
+}
+
+// atomCategory is what an Atom category is called: its term (RFC 4287:
+// the category itself), or its label when the label only spells the term
+// for display ("science", "Science"), when the term is no name (empty,
+// a URI, a number) or gives no slug. Taking the label always would turn
+// USGS's term="Magnitude 3" label="Magnitude" into "Magnitude", and
+// Reddit's term="rust" label="r/rust" into "r/rust".
+func atomCategory(term, label string) string {
+	term, label = strings.TrimSpace(term), strings.TrimSpace(label)
+	if label == "" {
+		return term
+	}
+	ts := syndicate.Slug(term)
+	if ts == "" || ts == syndicate.Slug(label) || strings.Trim(term, "0123456789") == "" || syndicate.IsAbsoluteIRI(term) {
+		return label
+	}
+	return term
+}
+
+func (n *normalizer) categories(i int, it *gofeed.Item, ae *atom.Entry, res *Result) []string {
 	var labels []string
 	if ae != nil {
+		// <category>text</category>: no term, its text in the document.
+		labels = append(labels, n.raw.categoryTexts(i)...)
 		for _, c := range ae.Categories {
 			if c == nil || c.Scheme == "http://schemas.google.com/g/2005#kind" {
 				continue // Blogger's entry kind, no label
 			}
-			if strings.TrimSpace(c.Label) != "" {
-				labels = append(labels, c.Label)
-			} else {
-				labels = append(labels, c.Term)
-			}
+			labels = append(labels, atomCategory(c.Term, c.Label))
 		}
 	} else {
 		labels = append(labels, it.Categories...)
+		if len(it.Categories) == 0 {
+			labels = append(labels, wrappedCategories(it.Custom["categories"])...)
+		}
+	}
+	// Media RSS keywords ("boats, harbour") and categories are the
+	// item's tags too.
+	exts := it.Extensions
+	if ae != nil && ae.Extensions != nil {
+		exts = ae.Extensions
+	}
+	for _, k := range mediaElems(exts, "keywords") {
+		labels = append(labels, k.Value)
+	}
+	for _, c := range mediaElems(exts, "category") {
+		labels = append(labels, c.Value)
 	}
 	var out []string
 	seen := map[string]bool{}

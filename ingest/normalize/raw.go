@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
 	ext "github.com/mmcdole/gofeed/extensions"
 
 	"syndicate/sanitize"
@@ -19,10 +20,20 @@ const nsXHTML = "http://www.w3.org/1999/xhtml"
 // rawDoc is what gofeed's model drops, read from the document itself,
 // per item position: whether an Atom title is text (gofeed decodes text
 // and HTML titles alike), and the markup of an RSS item's xhtml:body
-// (gofeed keeps its text only, out of order).
+// (gofeed keeps its text only, out of order), the text of Atom categories
+// written as <category>text</category> without a term (gofeed reads the
+// attributes only).
 type rawDoc struct {
 	textTitle []bool
 	xhtml     []string
+	catText   [][]string
+}
+
+func (r *rawDoc) categoryTexts(i int) []string {
+	if r == nil || i >= len(r.catText) {
+		return nil
+	}
+	return r.catText[i]
 }
 
 func (r *rawDoc) titleIsText(i int) bool {
@@ -42,7 +53,16 @@ var bodyPrefix = regexp.MustCompile(`^<\s*([A-Za-z_][\w.-]*):`)
 // nothing (nil) when no item needs it, and gives up (nil) when the items
 // it counts are not gofeed's, so that nothing lands on the wrong item.
 func scanRaw(body []byte, f *gofeed.Feed) *rawDoc {
-	needTitles, needBodies := false, false
+	needTitles, needBodies, needCats := false, false, false
+	if af, ok := f.OriginalFeed().(*atom.Feed); ok {
+		for _, e := range af.Entries {
+			for _, c := range e.Categories {
+				if c != nil && strings.TrimSpace(c.Term) == "" && strings.TrimSpace(c.Label) == "" {
+					needCats = true
+				}
+			}
+		}
+	}
 	for _, it := range f.Items {
 		if f.FeedType == "atom" && strings.ContainsAny(it.Title, "<&") {
 			needTitles = true
@@ -51,7 +71,7 @@ func scanRaw(body []byte, f *gofeed.Feed) *rawDoc {
 			needBodies = true
 		}
 	}
-	if !needTitles && !needBodies {
+	if !needTitles && !needBodies && !needCats {
 		return nil
 	}
 	d := xml.NewDecoder(bytes.NewReader(body))
@@ -80,6 +100,7 @@ func scanRaw(body []byte, f *gofeed.Feed) *rawDoc {
 				itemDepth = len(stack)
 				r.textTitle = append(r.textTitle, false)
 				r.xhtml = append(r.xhtml, "")
+				r.catText = append(r.catText, nil)
 			case itemDepth >= 0 && len(stack) == itemDepth+1 && name == "title" && needTitles:
 				typ := ""
 				for _, a := range t.Attr {
@@ -88,6 +109,17 @@ func scanRaw(body []byte, f *gofeed.Feed) *rawDoc {
 					}
 				}
 				r.textTitle[item] = atomText(typ)
+			case itemDepth >= 0 && len(stack) == itemDepth+1 && name == "category" && needCats && !hasAttr(t, "term") && !hasAttr(t, "label"):
+				var c struct {
+					Text string `xml:",chardata"`
+				}
+				if err := d.DecodeElement(&c, &t); err != nil {
+					return nil
+				}
+				if v := strings.TrimSpace(c.Text); v != "" {
+					r.catText[item] = append(r.catText[item], v)
+				}
+				continue // DecodeElement consumed the end tag
 			case itemDepth >= 0 && len(stack) == itemDepth+1 && name == "body" && t.Name.Space == nsXHTML && needBodies:
 				start := d.InputOffset()
 				if err := d.Skip(); err != nil {
@@ -121,6 +153,15 @@ func scanRaw(body []byte, f *gofeed.Feed) *rawDoc {
 		return nil
 	}
 	return r
+}
+
+func hasAttr(t xml.StartElement, name string) bool {
+	for _, a := range t.Attr {
+		if a.Name.Local == name && a.Name.Space == "" && strings.TrimSpace(a.Value) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // xhtmlExt is the text of an xhtml:body as gofeed keeps it (text without

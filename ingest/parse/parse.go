@@ -23,6 +23,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/url"
 	"regexp"
@@ -570,7 +571,48 @@ func notAFeed(b []byte) error {
 		}
 		return fmt.Errorf("%w: an HTML page (%s)", ErrNotAFeed, sniff(b))
 	}
+	if what := xmlRoot(b); what != "" {
+		return fmt.Errorf("%w: %s (%s)", ErrNotAFeed, what, sniff(b))
+	}
 	return fmt.Errorf("%w (%s)", ErrNotAFeed, sniff(b))
+}
+
+// xmlRoot says what an XML document that is no feed is, by its root
+// element: "" when b is no XML.
+func xmlRoot(b []byte) string {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = false
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	for range 64 {
+		tok, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		if t, ok := tok.(xml.StartElement); ok {
+			switch strings.ToLower(t.Name.Local) {
+			case "entry":
+				return "an Atom entry document (one entry, not a feed)"
+			case "opml":
+				return "an OPML outline (a list of feeds, not a feed)"
+			}
+			return fmt.Sprintf("XML whose root element is <%s>, not <rss>, <feed> or <rdf:RDF>", sanitizeName(t.Name.Local))
+		}
+	}
+	return ""
+}
+
+// sanitizeName keeps an element name printable and short for a message.
+func sanitizeName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return s
 }
 
 var htmlStart = regexp.MustCompile(`(?i)^(?:\s|<\?xml[^>]*>|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])`)

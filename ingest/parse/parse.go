@@ -172,6 +172,10 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 		return nil, err
 	}
 	if !feedRoot(scan.root) {
+		if wrapped := entryAsFeed(body, scan.root); wrapped != nil {
+			doc.Repairs = append(doc.Repairs, "an Atom entry document (RFC 4287 §5.1 allows one entry alone): read as a feed of that entry")
+			return readXML(wrapped, doc)
+		}
 		if inner := embeddedFeed(body, scan.root); inner != nil {
 			doc.Repairs = append(doc.Repairs, fmt.Sprintf("the feed is wrapped in a <%s> document: read the feed inside it", scan.root))
 			return readXML(inner, doc)
@@ -215,6 +219,30 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 	}
 	doc.Repairs = append(doc.Repairs, fmt.Sprintf("%v: kept the %d complete items before the break", err, scan.cutItems))
 	return f2, nil
+}
+
+// entryAsFeed wraps an Atom entry document (a lone <entry> in the Atom
+// namespace, which partners sometimes serve for a single story) in a
+// <feed>, or returns nil.
+func entryAsFeed(body []byte, root string) []byte {
+	if root != "entry" {
+		return nil
+	}
+	i := bytes.Index(body, []byte("<entry"))
+	if i < 0 {
+		return nil
+	}
+	tag := body[i:min(len(body), i+2000)]
+	if end := bytes.IndexByte(tag, '>'); end > 0 {
+		tag = tag[:end]
+	}
+	if !bytes.Contains(tag, []byte("http://www.w3.org/2005/Atom")) {
+		return nil
+	}
+	out := make([]byte, 0, len(body)-i+100)
+	out = append(out, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<feed xmlns="http://www.w3.org/2005/Atom">`...)
+	out = append(out, body[i:]...)
+	return append(out, "</feed>"...)
 }
 
 // embeddedFeed finds a feed root element inside another document (an
@@ -591,7 +619,7 @@ func xmlRoot(b []byte) string {
 		if t, ok := tok.(xml.StartElement); ok {
 			switch strings.ToLower(t.Name.Local) {
 			case "entry":
-				return "an Atom entry document (one entry, not a feed)"
+				return "an <entry> document outside the Atom namespace (not a feed)"
 			case "opml":
 				return "an OPML outline (a list of feeds, not a feed)"
 			}

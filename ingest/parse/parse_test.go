@@ -203,7 +203,7 @@ func TestParse_NotAFeed(t *testing.T) {
 		{"HTMLAfterComment", "<!-- cached page -->\n<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"><html></html>", "HTML page"},
 		{"XHTML", `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body/></html>`, "HTML page"},
 		{"OtherXML", `<?xml version="1.0"?><note><to>you</to></note>`, "root element is <note>"},
-		{"AtomEntryDocument", `<?xml version="1.0"?><entry xmlns="http://www.w3.org/2005/Atom"><id>urn:x:1</id><title>One</title></entry>`, "Atom entry document"},
+		{"EntryOutsideAtom", `<?xml version="1.0"?><entry><id>urn:x:1</id><title>One</title></entry>`, "outside the Atom namespace"},
 		{"OPML", `<?xml version="1.0"?><opml version="2.0"><body><outline xmlUrl="https://partner.example/feed"/></body></opml>`, "OPML outline"},
 		{"PlainText", "Service temporarily unavailable, try later", "starts with"},
 		{"Binary", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "starts with"},

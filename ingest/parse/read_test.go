@@ -303,6 +303,8 @@ func TestRead_MisplacedItems(t *testing.T) {
 			`<html xmlns="http://www.w3.org/1999/xhtml"><body><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>` +
 			`<entry><title>one</title><id>urn:x:1</id></entry><entry><title>two</title><id>urn:x:2</id></entry></feed></body></html>`,
 			"one|two", "wrapped in a <html> document"},
+		{"AtomEntryDocument", `<?xml version="1.0"?><entry xmlns="http://www.w3.org/2005/Atom"><id>urn:x:1</id><title>One</title><updated>2026-11-30T10:00:00Z</updated></entry>`,
+			"One", "an Atom entry document"},
 		{"ItemInItemIsNotMoved", `<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>` +
 			`<item><title>one</title><source><item>x</item></source></item></channel></rss>`,
 			"one", ""},

@@ -187,6 +187,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		Moderator: csvc, Lookup: st, Preview: in,
 	})
 	apage.Routes(mux)
+	apage.PartnerRoutes(mux, st.(store.PullStats))
 	go purgeIPs(watchCtx, st, cfg.Comments.IPRetention, log)
 	healthRoutes(mux, st, fsrv)
 	mux.Handle("GET /metrics", met.Handler())

@@ -2,9 +2,9 @@ package admin_test
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"

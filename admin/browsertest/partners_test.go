@@ -120,11 +120,11 @@ func TestPartnersPage_Browser(t *testing.T) {
 		t.Fatalf("the new key shown is %q", key)
 	}
 	for sel, want := range map[string]string{
-		"#partner-baltic-daily .pulls-today":          "10",
-		"#partner-baltic-daily .share":                "0%",
-		"#partner-baltic-daily .last-pull":            "2 min ago",
+		"#partner-baltic-daily .pulls-today":           "10",
+		"#partner-baltic-daily .share":                 "0%",
+		"#partner-baltic-daily .last-pull":             "2 min ago",
 		"#partner-baltic-daily td[data-label=Content]": "excerpts",
-		"#nav-partners":                               "Partners",
+		"#nav-partners":                                "Partners",
 	} {
 		if got := text(sel); got != want {
 			t.Errorf("%s = %q, want %q", sel, got, want)

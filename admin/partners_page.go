@@ -306,7 +306,8 @@ func newChart(id, title string, days []string, counts map[string]store.PullCount
 			h = 1
 		}
 		c.Bars = append(c.Bars, bar{X: float64(i)*slot + barGap/2, Y: c.Baseline - h, W: slot - barGap, H: h, Day: d, Pulls: n.Pulls, Share: share(n)})
-		if i%7 == 0 || i == len(days)-1 {
+		// A label a week, and the last day's, never two labels overlapping.
+		if (i%7 == 0 && len(days)-1-i >= 4) || i == len(days)-1 {
 			c.Ticks = append(c.Ticks, chartTick{X: float64(i)*slot + slot/2, Label: d[5:]})
 		}
 	}

@@ -132,7 +132,9 @@ func newPageEnvOn(t *testing.T, st *embedded.Store, tokens []admin.Token, mod fu
 	}
 	e.mux = http.NewServeMux()
 	api.Routes(e.mux)
-	admin.NewPage(opts).Routes(e.mux)
+	pg := admin.NewPage(opts)
+	pg.Routes(e.mux)
+	pg.PartnerRoutes(e.mux, st)
 	e.srv = httptest.NewServer(e.mux)
 	t.Cleanup(e.srv.Close)
 	return e

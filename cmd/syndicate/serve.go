@@ -62,6 +62,11 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		return err
 	}
 	defer st.Close()
+	pulls, stopPulls, err := startPulls(st, met, log, m.Now)
+	if err != nil {
+		return err
+	}
+	defer stopPulls()
 
 	policy := newPolicy(cfg)
 	rend := newRenderer(cfg, policy)
@@ -182,11 +187,12 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		Moderator: csvc, Lookup: st, Preview: in,
 	})
 	apage.Routes(mux)
+	apage.PartnerRoutes(mux, st.(store.PullStats))
 	go purgeIPs(watchCtx, st, cfg.Comments.IPRetention, log)
 	healthRoutes(mux, st, fsrv)
 	mux.Handle("GET /metrics", met.Handler())
 	srv := &http.Server{
-		Handler:           withRecover(withRequestLog(met.Middleware(mux), log), log),
+		Handler:           withRecover(withRequestLog(met.Middleware(pulls.Middleware(mux)), log), log),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,
@@ -226,6 +232,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	wg.Go(func() { schedErr = sched.Stop(sctx) })
 	wg.Go(func() { httpErr = srv.Shutdown(sctx) })
 	wg.Wait()
+	stopPulls() // the last counts, before the store closes
 	if schedErr != nil {
 		log.Warn("scheduler stop", "error", schedErr)
 	}

@@ -117,6 +117,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("Sources", func(t *testing.T) { testSources(t, open) })
 	t.Run("Partners", func(t *testing.T) { testPartners(t, open) })
 	t.Run("Holds", func(t *testing.T) { testHolds(t, open) })
+	t.Run("Pulls", func(t *testing.T) { testPulls(t, open) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, open) })
 	t.Run("LocalComments", func(t *testing.T) { testLocalComments(t, open) })

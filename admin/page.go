@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"syndicate"
+	"syndicate/internal/httperr"
 	"syndicate/sanitize"
 	"syndicate/store"
 )
@@ -557,11 +558,9 @@ func (p *Page) renderServiceError(w http.ResponseWriter, r *http.Request, err er
 
 // renderErrorOf is renderServiceError with the title of a 404.
 func (p *Page) renderErrorOf(w http.ResponseWriter, r *http.Request, err error, notFound string) {
-	code, ok := statusOf[syndicate.ErrorKind(err)]
-	if !ok {
-		code = http.StatusInternalServerError
-		p.log.Error("admin page", "method", r.Method, "path", r.URL.Path, "error", err)
-	}
+	httperr.Log(p.log, err, "admin page", "method", r.Method, "path", r.URL.Path)
+	prob := httperr.Of(err, "")
+	code := prob.Status
 	title := http.StatusText(code)
 	switch code {
 	case http.StatusConflict:
@@ -569,7 +568,7 @@ func (p *Page) renderErrorOf(w http.ResponseWriter, r *http.Request, err error, 
 	case http.StatusNotFound:
 		title = notFound
 	}
-	p.renderError(w, r, code, title, upperFirst(syndicate.ErrorMessage(err)))
+	p.renderError(w, r, code, title, upperFirst(prob.Message))
 }
 
 func upperFirst(s string) string {
@@ -860,14 +859,6 @@ func (p *Page) renderIndexWith(w http.ResponseWriter, r *http.Request, s session
 	p.render(w, r, code, "index", d)
 }
 
-// statusFor is the status of a form that comes back with errors.
-func statusFor(err error) int {
-	if code, ok := statusOf[syndicate.ErrorKind(err)]; ok {
-		return code
-	}
-	return http.StatusInternalServerError
-}
-
 func (p *Page) handleCreate(w http.ResponseWriter, r *http.Request, s session) {
 	form := formFromRequest(r)
 	src := form.source()
@@ -885,7 +876,7 @@ func (p *Page) handleCreate(w http.ResponseWriter, r *http.Request, s session) {
 		}
 		errs := fieldErrors{}
 		errs.add(err)
-		p.renderIndex(w, r, s, statusFor(err), form, errs)
+		p.renderIndex(w, r, s, httperr.Status(err), form, errs)
 		return
 	}
 	p.setFlash(w, r, "ok", fmt.Sprintf("Added %s (%s). Press Refresh to fetch it now, or wait for its schedule.", v.ID, v.Name))
@@ -894,9 +885,7 @@ func (p *Page) handleCreate(w http.ResponseWriter, r *http.Request, s session) {
 
 // formError logs a Service error that is our fault, not the editor's.
 func (p *Page) formError(w http.ResponseWriter, r *http.Request, err error) {
-	if _, ok := statusOf[syndicate.ErrorKind(err)]; !ok {
-		p.log.Error("admin page", "method", r.Method, "path", r.URL.Path, "error", err)
-	}
+	httperr.Log(p.log, err, "admin page", "method", r.Method, "path", r.URL.Path)
 }
 
 type editData struct {
@@ -967,7 +956,7 @@ func (p *Page) handleReplace(w http.ResponseWriter, r *http.Request, s session) 
 		p.formError(w, r, err)
 		errs := fieldErrors{}
 		errs.add(err)
-		p.renderEdit(w, r, s, statusFor(err), v, form, errs)
+		p.renderEdit(w, r, s, httperr.Status(err), v, form, errs)
 		return
 	}
 	p.setFlash(w, r, "ok", fmt.Sprintf("Saved %s.", v.ID))

@@ -150,8 +150,8 @@ func (p *Page) renderIndexWith(w http.ResponseWriter, r *http.Request, s session
 	}
 	d.Flash = p.takeFlash(w, r)
 	for _, v := range list {
-		st, label := health(v)
-		switch st {
+		state, label := health(v)
+		switch state {
 		case "ok":
 			d.Healthy++
 		case "failing", "stopped":
@@ -161,7 +161,7 @@ func (p *Page) renderIndexWith(w http.ResponseWriter, r *http.Request, s session
 		default:
 			d.Pending++
 		}
-		d.Sources = append(d.Sources, row{SourceView: v, State: st, StateLabel: label})
+		d.Sources = append(d.Sources, row{SourceView: v, State: state, StateLabel: label})
 	}
 	p.render(w, r, code, "index", d)
 }

@@ -197,11 +197,11 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	store := "embedded (" + cfg.Store.DataDir + ")"
+	backend := "embedded (" + cfg.Store.DataDir + ")"
 	if onRedis {
-		store = "redis"
+		backend = "redis"
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", store, "sources", len(srcs))
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", backend, "sources", len(srcs))
 	if link != nil {
 		log.Warn("no admin token is configured: open this one-time link to sign in to /admin (it works once, until restart)",
 			"url", strings.TrimRight(cfg.BaseURL, "/")+apage.OneTimeSignIn(link.Name, link.Value))

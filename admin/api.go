@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/httperr"
 	"syndicate/internal/jsonhttp"
 )
 
@@ -57,34 +58,16 @@ func (a *API) Routes(mux *http.ServeMux) {
 	a.partnerRoutes(mux)
 }
 
-// statusOf maps error kinds to HTTP status codes, in one place.
-var statusOf = map[string]int{
-	syndicate.EInvalid:      http.StatusBadRequest,
-	syndicate.EUnauthorized: http.StatusUnauthorized,
-	syndicate.EForbidden:    http.StatusForbidden,
-	syndicate.ENotFound:     http.StatusNotFound,
-	syndicate.EConflict:     http.StatusConflict,
-	syndicate.EUnavailable:  http.StatusServiceUnavailable,
-}
-
-// writeError writes {"error","field"} with the status of err's kind; an
-// unknown error is a 500 with a bland message, its detail logged.
+// writeError writes {"error","field"} with the status of err's kind
+// (internal/httperr); an unknown error is a 500 with a bland message, its
+// detail logged.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	kind := syndicate.ErrorKind(err)
-	code, ok := statusOf[kind]
-	if !ok {
-		code = http.StatusInternalServerError
-		a.log.Error("admin api", "method", r.Method, "path", r.URL.Path, "error", err)
-	}
-	body := map[string]string{"error": syndicate.ErrorMessage(err)}
-	var e *syndicate.Error
-	if errors.As(err, &e) && e.Field != "" {
-		body["field"] = e.Field
-	}
-	if code == http.StatusUnauthorized {
+	httperr.Log(a.log, err, "admin api", "method", r.Method, "path", r.URL.Path)
+	p := httperr.Of(err, "")
+	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="syndicate"`)
 	}
-	jsonhttp.Write(w, code, body)
+	p.JSON(w)
 }
 
 type whoKey struct{}

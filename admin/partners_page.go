@@ -12,6 +12,7 @@ import (
 
 	"syndicate"
 	"syndicate/analytics"
+	"syndicate/internal/httperr"
 	"syndicate/store"
 )
 
@@ -183,7 +184,7 @@ func (pp *partnersPage) handleCreate(w http.ResponseWriter, r *http.Request, s s
 	f := partnerFormOf(r)
 	pt, err := pp.opts.Service.CreatePartner(r.Context(), s.Name, f.partner())
 	if err != nil {
-		pp.renderList(w, r, s, statusFor(err), partnersData{Form: f, Error: upperFirst(syndicate.ErrorMessage(err))})
+		pp.renderList(w, r, s, httperr.Status(err), partnersData{Form: f, Error: upperFirst(syndicate.ErrorMessage(err))})
 		return
 	}
 	// The key is shown once, on this answer, and never again.
@@ -221,7 +222,7 @@ func (pp *partnersPage) handleReplace(w http.ResponseWriter, r *http.Request, s 
 	f := partnerFormOf(r)
 	f.Name = row.Name
 	if _, err := pp.opts.Service.ReplacePartner(r.Context(), s.Name, row.Name, f.partner()); err != nil {
-		pp.renderEdit(w, r, s, statusFor(err), row, f, upperFirst(syndicate.ErrorMessage(err)))
+		pp.renderEdit(w, r, s, httperr.Status(err), row, f, upperFirst(syndicate.ErrorMessage(err)))
 		return
 	}
 	pp.setFlash(w, r, "ok", "Saved partner "+row.Name+".")

@@ -197,7 +197,7 @@ func (s *Service) changed(ctx context.Context) error {
 }
 
 func (s *Service) view(ctx context.Context, src syndicate.Source) (SourceView, error) {
-	st, err := s.opts.Store.SourceStatus(ctx, src.ID)
+	status, err := s.opts.Store.SourceStatus(ctx, src.ID)
 	if err != nil {
 		return SourceView{}, err
 	}
@@ -209,18 +209,18 @@ func (s *Service) view(ctx context.Context, src syndicate.Source) (SourceView, e
 	if src.Managed == "" {
 		v.Managed = syndicate.ManagedAPI
 	}
-	if st.FeedURL != "" && st.FeedURL != src.URL {
-		st = &syndicate.SourceStatus{} // belongs to an earlier URL
+	if status.FeedURL != "" && status.FeedURL != src.URL {
+		status = &syndicate.SourceStatus{} // belongs to an earlier URL
 	}
 	v.Status = Status{
-		LastAttempt: tp(st.LastAttempt), LastSuccess: tp(st.LastSuccess), LastError: st.LastError, LastStatus: st.LastStatus,
-		ConsecutiveFailures: st.ConsecutiveFailures, ArticleCount: n, ETag: st.ETag, LastModified: st.LastModified,
-		HTTPStatus: st.HTTPStatus, Bytes: st.Bytes, ItemsSeen: st.ItemsSeen, ItemsNew: st.ItemsNew, ItemsUpdated: st.ItemsUpdated,
-		Duration: st.Duration, PermanentURL: st.PermanentURL, RetryAfter: tp(st.RetryAfter), BackoffUntil: tp(st.BackoffUntil),
-		Disabled: st.Disabled, TTLAdvice: st.TTLAdvice,
-		ItemsRead: st.ItemsRead, ItemsSkipped: st.ItemsSkipped, ItemsUndated: st.ItemsUndated, ItemsPruned: st.ItemsPruned,
+		LastAttempt: tp(status.LastAttempt), LastSuccess: tp(status.LastSuccess), LastError: status.LastError, LastStatus: status.LastStatus,
+		ConsecutiveFailures: status.ConsecutiveFailures, ArticleCount: n, ETag: status.ETag, LastModified: status.LastModified,
+		HTTPStatus: status.HTTPStatus, Bytes: status.Bytes, ItemsSeen: status.ItemsSeen, ItemsNew: status.ItemsNew, ItemsUpdated: status.ItemsUpdated,
+		Duration: status.Duration, PermanentURL: status.PermanentURL, RetryAfter: tp(status.RetryAfter), BackoffUntil: tp(status.BackoffUntil),
+		Disabled: status.Disabled, TTLAdvice: status.TTLAdvice,
+		ItemsRead: status.ItemsRead, ItemsSkipped: status.ItemsSkipped, ItemsUndated: status.ItemsUndated, ItemsPruned: status.ItemsPruned,
 	}
-	if src.Enabled && st.Disabled == "" {
+	if src.Enabled && status.Disabled == "" {
 		v.Status.NextRun = tp(s.opts.Runtime.NextRun(src.ID))
 	}
 	return v, nil

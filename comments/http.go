@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/httperr"
 	"syndicate/internal/jsonhttp"
 )
 
@@ -106,11 +107,11 @@ func (h *Handler) handleGet(w http.ResponseWriter, r *http.Request) {
 	c, err := h.svc.opts.Store.Comment(r.Context(), cid)
 	if err != nil || c.ArticleID != aid {
 		if err == nil || syndicate.ErrorKind(err) == syndicate.ENotFound {
-			jsonhttp.Error(w, http.StatusNotFound, "no such comment on this article", "")
+			httperr.Problem{Status: http.StatusNotFound, Message: "no such comment on this article"}.JSON(w)
 			return
 		}
-		h.log.Error("read comment", "error", err)
-		jsonhttp.Error(w, http.StatusServiceUnavailable, "comments cannot be read right now; try again shortly", "")
+		httperr.Log(h.log, err, "read comment")
+		httperr.Of(err, "comments cannot be read right now; try again shortly").JSON(w)
 		return
 	}
 	// Moderation changes what may be shown: caches must ask again.
@@ -139,7 +140,7 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 
 func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
 	if !h.cors(w, r) {
-		jsonhttp.Error(w, http.StatusForbidden, "cross-origin comments from this origin are not allowed (comments.allowed_origins)", "")
+		httperr.Problem{Status: http.StatusForbidden, Message: "cross-origin comments from this origin are not allowed (comments.allowed_origins)"}.JSON(w)
 		return
 	}
 	w.Header().Set("Access-Control-Allow-Methods", "POST")
@@ -169,7 +170,7 @@ func NewView(c *syndicate.Comment) View {
 
 func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	if !h.cors(w, r) {
-		jsonhttp.Error(w, http.StatusForbidden, "cross-origin comments from this origin are not allowed (comments.allowed_origins)", "")
+		httperr.Problem{Status: http.StatusForbidden, Message: "cross-origin comments from this origin are not allowed (comments.allowed_origins)"}.JSON(w)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)
@@ -177,7 +178,7 @@ func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var me *http.MaxBytesError
 		if errors.As(err, &me) {
-			jsonhttp.Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d bytes", h.opts.MaxBodyBytes), "")
+			httperr.Problem{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("the request is larger than %d bytes", h.opts.MaxBodyBytes)}.JSON(w)
 			return
 		}
 		h.fail(w, err)
@@ -185,7 +186,7 @@ func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.TrimSpace(honeypot) != "" {
 		h.log.Info("comment rejected by the honeypot", "article_id", r.PathValue("id"))
-		jsonhttp.Error(w, http.StatusBadRequest, "must be left empty", h.opts.Honeypot)
+		httperr.Problem{Status: http.StatusBadRequest, Message: "must be left empty", Field: h.opts.Honeypot}.JSON(w)
 		return
 	}
 	in.ArticleID = r.PathValue("id")
@@ -216,19 +217,11 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 	var rl *RateLimitError
 	if errors.As(err, &rl) {
 		w.Header().Set("Retry-After", strconv.Itoa(int((rl.RetryAfter+time.Second-1)/time.Second)))
-		jsonhttp.Error(w, http.StatusTooManyRequests, rl.Error(), "")
+		httperr.Problem{Status: http.StatusTooManyRequests, Message: rl.Error()}.JSON(w)
 		return
 	}
-	var e *syndicate.Error
-	if errors.As(err, &e) {
-		code := map[string]int{syndicate.EInvalid: 400, syndicate.ENotFound: 404, syndicate.EForbidden: 403, syndicate.EConflict: 409}[e.Kind]
-		if code != 0 {
-			jsonhttp.Error(w, code, e.Message, e.Field)
-			return
-		}
-	}
-	h.log.Error("store comment", "error", err)
-	jsonhttp.Error(w, http.StatusServiceUnavailable, "comments cannot be stored right now; try again shortly", "")
+	httperr.Log(h.log, err, "store comment")
+	httperr.Of(err, "comments cannot be stored right now; try again shortly").JSON(w)
 }
 
 // FormFields are the fields a comment submission is read from (form and

@@ -77,7 +77,7 @@ type Store struct {
 // Ingest configures fetching and normalizing partner feeds.
 type Ingest struct {
 	// DefaultSchedule is the cron spec of sources without their own
-	// (default "@every 15m"; see scheduler.ParseSchedule).
+	// (default "@every 15m"; see schedule.Parse).
 	DefaultSchedule string `yaml:"default_schedule"`
 	// Timeout bounds one fetch (default 20s).
 	Timeout time.Duration `yaml:"timeout"`

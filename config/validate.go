@@ -17,7 +17,7 @@ import (
 
 	"syndicate"
 	"syndicate/comments"
-	"syndicate/scheduler"
+	"syndicate/schedule"
 	storeredis "syndicate/store/redis"
 )
 
@@ -164,7 +164,7 @@ func (l *loader) validate(c *Config, dir string) {
 	if _, err := parseBool(c.WebSub.Subscribe); err != nil && !(strings.TrimSpace(c.WebSub.Subscribe) == "" || strings.EqualFold(strings.TrimSpace(c.WebSub.Subscribe), "auto")) {
 		l.problem("websub.subscribe", "must be true, false or auto, got %q", c.WebSub.Subscribe)
 	}
-	if _, err := scheduler.ParseSchedule(c.WebSub.FallbackSchedule); err != nil {
+	if _, err := schedule.Parse(c.WebSub.FallbackSchedule); err != nil {
 		l.check("websub.fallback_schedule", err)
 	}
 
@@ -293,11 +293,11 @@ func (l *loader) validateSources(sources []SourceConfig, dir string) {
 	}
 }
 
-// CheckSchedule parses a schedule (scheduler.ParseSchedule) and refuses
+// CheckSchedule parses a schedule (schedule.Parse) and refuses
 // one that never fires, such as "0 0 30 2 *" (February 30th): it looks
 // for a next run from now, which the cron parser searches five years for.
 func CheckSchedule(spec string) error {
-	s, err := scheduler.ParseSchedule(spec)
+	s, err := schedule.Parse(spec)
 	if err != nil {
 		return err
 	}

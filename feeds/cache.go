@@ -506,11 +506,8 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, key Key, deps Deps
 	switch {
 	case err == nil:
 		c.Respond(w, r, d)
-	case syndicate.ErrorKind(err) == syndicate.ENotFound:
-		httpError(w, http.StatusNotFound, syndicate.ErrorMessage(err))
 	default:
-		c.log.Error("render", "document", key.Name, "error", err)
-		httpError(w, http.StatusServiceUnavailable, "this document is unavailable right now; try again shortly")
+		renderError(w, c.log, err, "this document is unavailable right now; try again shortly", "render", "document", key.Name)
 	}
 }
 

@@ -231,7 +231,9 @@ type failingStore struct {
 	down atomic.Bool
 }
 
-var errDown = errors.New("store unreachable")
+// errDown is what a store that cannot be reached returns (an EUnavailable,
+// as the Redis store classifies its connection errors).
+var errDown = syndicate.Errorf(syndicate.EUnavailable, "store unreachable")
 
 func (f *failingStore) FeedStates(ctx context.Context, fs []store.FeedKey) (map[store.FeedKey]store.FeedState, error) {
 	if f.down.Load() {

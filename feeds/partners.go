@@ -224,11 +224,8 @@ func (s *Server) handlePartner(w http.ResponseWriter, r *http.Request, key store
 	switch {
 	case err == nil:
 		s.cache.Respond(privateWriter{w, s.privateCC}, r, d)
-	case syndicate.ErrorKind(err) == syndicate.ENotFound:
-		notFound(w, "%s", syndicate.ErrorMessage(err))
 	default:
-		s.log.Error("render partner feed", "partner", p.Name, "feed", string(key), "error", err)
-		httpError(w, http.StatusServiceUnavailable, "this feed is unavailable right now; try again shortly")
+		renderError(w, s.log, err, feedUnavailable, "render partner feed", "partner", p.Name, "feed", string(key))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/httperr"
 	"syndicate/store"
 )
 
@@ -204,13 +205,23 @@ func notFound(w http.ResponseWriter, format string, args ...any) {
 	httpError(w, http.StatusNotFound, fmt.Sprintf(format, args...))
 }
 
+// feedUnavailable is what a reader is told when a feed fails to render.
+const feedUnavailable = "this feed is unavailable right now; try again shortly"
+
+// httpError answers a plain-text error that feed readers on any origin
+// may read.
 func httpError(w http.ResponseWriter, code int, msg string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Access-Control-Allow-Origin", "*")
-	w.WriteHeader(code)
-	fmt.Fprintln(w, msg)
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	httperr.Problem{Status: code, Message: msg}.Text(w)
+}
+
+// renderError answers a failed render: a 404 says what is missing; any
+// other error says only that the document is unavailable, its detail
+// logged, with the status of its kind (500 unless the store is away).
+func renderError(w http.ResponseWriter, log *slog.Logger, err error, public, msg string, args ...any) {
+	httperr.Log(log, err, msg, args...)
+	p := httperr.Of(err, public)
+	httpError(w, p.Status, p.Message)
 }
 
 func (s *Server) handleSiteFeed(f Format) http.HandlerFunc {
@@ -415,11 +426,8 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec
 	switch {
 	case err == nil:
 		s.cache.Respond(w, r, d)
-	case syndicate.ErrorKind(err) == syndicate.ENotFound:
-		notFound(w, "%s", syndicate.ErrorMessage(err))
 	default:
-		s.log.Error("render feed", "feed", string(spec.key), "error", err)
-		httpError(w, http.StatusServiceUnavailable, "this feed is unavailable right now; try again shortly")
+		renderError(w, s.log, err, feedUnavailable, "render feed", "feed", string(spec.key))
 	}
 }
 

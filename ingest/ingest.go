@@ -27,7 +27,7 @@ import (
 type Store interface {
 	ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result, error)
 	SourceStatus(ctx context.Context, id string) (*syndicate.SourceStatus, error)
-	SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus) error
+	SaveSourceStatus(ctx context.Context, status *syndicate.SourceStatus) error
 	ArticleCount(ctx context.Context, sourceID string) (int, error)
 	store.Pruner
 	CommentStore
@@ -175,31 +175,31 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 		sum.Duration = in.opts.Now().Sub(start)
 	}()
 
-	st, err := in.store.SourceStatus(ctx, src.ID)
+	status, err := in.store.SourceStatus(ctx, src.ID)
 	if err != nil {
 		sum.Status, sum.Err = StatusFailed, fmt.Errorf("read status: %w", err)
 		return sum
 	}
-	if st.FeedURL != src.URL {
+	if status.FeedURL != src.URL {
 		// A new URL in the config starts afresh: validators, backoff,
 		// redirects and disables belonged to the old one (DECISIONS §11).
-		st = &syndicate.SourceStatus{SourceID: src.ID, FeedURL: src.URL}
+		status = &syndicate.SourceStatus{SourceID: src.ID, FeedURL: src.URL}
 	}
-	if st.Disabled != "" {
-		sum.Status, sum.Err = StatusDisabled, errors.New(st.Disabled)
+	if status.Disabled != "" {
+		sum.Status, sum.Err = StatusDisabled, errors.New(status.Disabled)
 		return sum
 	}
-	if start.Before(st.RetryAfter) {
-		sum.Status, sum.Err = StatusFailed, fmt.Errorf("partner asked us to wait until %s (Retry-After)", st.RetryAfter.UTC().Format(time.RFC3339))
+	if start.Before(status.RetryAfter) {
+		sum.Status, sum.Err = StatusFailed, fmt.Errorf("partner asked us to wait until %s (Retry-After)", status.RetryAfter.UTC().Format(time.RFC3339))
 		return sum
 	}
-	if !force && start.Before(st.BackoffUntil) {
-		sum.Status, sum.Err = StatusFailed, fmt.Errorf("backing off after %d failures until %s", st.ConsecutiveFailures, st.BackoffUntil.UTC().Format(time.RFC3339))
+	if !force && start.Before(status.BackoffUntil) {
+		sum.Status, sum.Err = StatusFailed, fmt.Errorf("backing off after %d failures until %s", status.ConsecutiveFailures, status.BackoffUntil.UTC().Format(time.RFC3339))
 		return sum
 	}
 
-	st.LastAttempt = start
-	in.pass(ctx, src, st, &sum, log)
+	status.LastAttempt = start
+	in.pass(ctx, src, status, &sum, log)
 	if errors.Is(sum.Err, store.ErrSourceGone) {
 		// Deleted while this run was under way: nothing is recorded for
 		// it, so nothing of it outlives the delete.
@@ -214,22 +214,22 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 		changed, pruned := in.retain(ctx, src, log)
 		sum.Changed = mergeKeys(sum.Changed, changed)
 		sum.Pruned = pruned
-		st.ItemsPruned = pruned
+		status.ItemsPruned = pruned
 	}
-	st.Duration = in.opts.Now().Sub(start).Round(time.Millisecond).String()
-	st.LastStatus = sum.Status
+	status.Duration = in.opts.Now().Sub(start).Round(time.Millisecond).String()
+	status.LastStatus = sum.Status
 	if sum.Err != nil {
-		st.LastError = sum.Err.Error()
+		status.LastError = sum.Err.Error()
 	}
 	if n, err := in.store.ArticleCount(ctx, src.ID); err == nil {
-		st.ArticleCount = n
+		status.ArticleCount = n
 	}
-	if err := in.store.SaveSourceStatus(ctx, st); err != nil && sum.Err == nil {
+	if err := in.store.SaveSourceStatus(ctx, status); err != nil && sum.Err == nil {
 		sum.Status, sum.Err = StatusFailed, fmt.Errorf("save status: %w", err)
 	}
 	switch {
 	case sum.Status == StatusFailed:
-		log.Warn("ingest failed", "error", sum.Err, "http", sum.HTTP, "consecutive_failures", st.ConsecutiveFailures)
+		log.Warn("ingest failed", "error", sum.Err, "http", sum.HTTP, "consecutive_failures", status.ConsecutiveFailures)
 	default:
 		log.Info("ingested", "status", sum.Status, "http", sum.HTTP, "new", sum.New, "updated", sum.Updated, "unchanged", sum.Unchanged, "skipped", sum.Skipped, "pruned", sum.Pruned)
 	}
@@ -243,36 +243,36 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 	return sum
 }
 
-// pass fetches, parses, normalizes and stores, filling sum and st.
-func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicate.SourceStatus, sum *Summary, log *slog.Logger) {
+// pass fetches, parses, normalizes and stores, filling sum and status.
+func (in *Ingester) pass(ctx context.Context, src syndicate.Source, status *syndicate.SourceStatus, sum *Summary, log *slog.Logger) {
 	fail := func(err error) {
 		sum.Status, sum.Err = StatusFailed, err
-		st.ConsecutiveFailures++
-		st.BackoffUntil = in.opts.Now().Add(backoff(st.ConsecutiveFailures))
+		status.ConsecutiveFailures++
+		status.BackoffUntil = in.opts.Now().Add(backoff(status.ConsecutiveFailures))
 	}
-	if st.Normalizer != syndicate.NormalizerVersion {
-		st.ETag, st.LastModified = "", "" // new rules: fetch in full once
+	if status.Normalizer != syndicate.NormalizerVersion {
+		status.ETag, status.LastModified = "", "" // new rules: fetch in full once
 	}
 	target := src.URL
-	if st.PermanentURL != "" {
-		target = st.PermanentURL
+	if status.PermanentURL != "" {
+		target = status.PermanentURL
 	}
-	resp, err := in.opts.Fetcher.Fetch(ctx, fetch.Request{URL: target, ETag: st.ETag, LastModified: st.LastModified, AllowFile: src.Managed == syndicate.ManagedConfig})
+	resp, err := in.opts.Fetcher.Fetch(ctx, fetch.Request{URL: target, ETag: status.ETag, LastModified: status.LastModified, AllowFile: src.Managed == syndicate.ManagedConfig})
 	if resp != nil {
 		sum.HTTP = resp.Status
-		st.HTTPStatus = resp.Status
+		status.HTTPStatus = resp.Status
 	}
 	if err != nil {
 		var se *fetch.StatusError
 		if errors.As(err, &se) {
 			switch se.Code {
 			case http.StatusGone:
-				st.Disabled = fmt.Sprintf("410 Gone from %s at %s: the partner removed this feed; change its URL to re-enable", syndicate.RedactURL(target), in.opts.Now().UTC().Format(time.RFC3339))
-				sum.Status, sum.Err = StatusDisabled, errors.New(st.Disabled)
+				status.Disabled = fmt.Sprintf("410 Gone from %s at %s: the partner removed this feed; change its URL to re-enable", syndicate.RedactURL(target), in.opts.Now().UTC().Format(time.RFC3339))
+				sum.Status, sum.Err = StatusDisabled, errors.New(status.Disabled)
 				return
 			case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 				if se.RetryAfter > 0 {
-					st.RetryAfter = in.opts.Now().Add(min(se.RetryAfter, 7*24*time.Hour))
+					status.RetryAfter = in.opts.Now().Add(min(se.RetryAfter, 7*24*time.Hour))
 				}
 			}
 		}
@@ -285,21 +285,21 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	moved := func() {
 		if resp.PermanentURL != "" && resp.PermanentURL != target {
 			log.Info("partner feed moved permanently", "from", syndicate.RedactURL(target), "to", syndicate.RedactURL(resp.PermanentURL))
-			st.PermanentURL = resp.PermanentURL
+			status.PermanentURL = resp.PermanentURL
 		}
 	}
-	st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	status.ETag, status.LastModified = resp.ETag, resp.LastModified
 	if resp.NotModified {
 		moved()
 		sum.Status = StatusNotModified
-		st.LastSuccess = in.opts.Now()
-		st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, ""
+		status.LastSuccess = in.opts.Now()
+		status.ConsecutiveFailures, status.BackoffUntil, status.LastError = 0, time.Time{}, ""
 		return
 	}
-	st.Bytes = int64(len(resp.Body))
+	status.Bytes = int64(len(resp.Body))
 	doc, norm, err := in.read(resp, src)
 	if err != nil {
-		st.ETag, st.LastModified = "", "" // make the next fetch unconditional
+		status.ETag, status.LastModified = "", "" // make the next fetch unconditional
 		fail(fmt.Errorf("parse %s: %w", syndicate.RedactURL(target), err))
 		return
 	}
@@ -309,34 +309,34 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, st *syndicat
 	now := in.opts.Now().UTC().Truncate(time.Second)
 	plan := in.plan(norm, now)
 	logProblems(log, norm, plan.skipped)
-	st.TTLAdvice = norm.TTLAdvice
-	st.ItemsRead, st.ItemsSkipped, st.ItemsUndated = norm.Read, len(plan.skipped), norm.Undated
-	st.ItemsSeen = len(norm.Entries)
+	status.TTLAdvice = norm.TTLAdvice
+	status.ItemsRead, status.ItemsSkipped, status.ItemsUndated = norm.Read, len(plan.skipped), norm.Undated
+	status.ItemsSeen = len(norm.Entries)
 	sum.Skipped = len(plan.skipped)
 	res, err := in.write(ctx, src, plan.entries, now)
 	if res != nil {
 		sum.New, sum.Updated, sum.Unchanged, sum.Changed, sum.written = res.New, res.Updated, res.Unchanged, res.Changed, res.Written
-		st.ItemsNew, st.ItemsUpdated = res.New, res.Updated
+		status.ItemsNew, status.ItemsUpdated = res.New, res.Updated
 	}
 	if err != nil {
-		st.ETag, st.LastModified = "", ""
+		status.ETag, status.LastModified = "", ""
 		fail(err)
 		return
 	}
 	retired, err := in.retire(ctx, src, norm.Deleted, now, log)
 	sum.Changed = mergeKeys(sum.Changed, retired)
 	if err != nil {
-		st.ETag, st.LastModified = "", ""
+		status.ETag, status.LastModified = "", ""
 		fail(err)
 		return
 	}
 	sum.Status = StatusOK
 	moved()
-	st.Normalizer = syndicate.NormalizerVersion
-	st.LastSuccess = in.opts.Now()
+	status.Normalizer = syndicate.NormalizerVersion
+	status.LastSuccess = in.opts.Now()
 	// A document read only in part (truncated, cut at a limit) is a
 	// success whose status still says what was lost.
-	st.ConsecutiveFailures, st.BackoffUntil, st.LastError = 0, time.Time{}, strings.Join(doc.Repairs, "; ")
+	status.ConsecutiveFailures, status.BackoffUntil, status.LastError = 0, time.Time{}, strings.Join(doc.Repairs, "; ")
 }
 
 // read parses and normalizes a fetched body as a pass does (Run and Try

@@ -113,8 +113,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, k Key) {
 	case syndicate.ErrorKind(err) == syndicate.ENotFound:
 		s.notFound(w, r, syndicate.ErrorMessage(err))
 	default:
-		s.log.Error("render page", "page", k.Kind, "id", k.ID, "error", err)
-		s.plainError(w, http.StatusServiceUnavailable, "This page is unavailable right now; try again shortly.")
+		s.renderError(w, err, k)
 	}
 }
 
@@ -172,8 +171,7 @@ func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, k Key, v *
 		s.notFound(w, r, syndicate.ErrorMessage(err))
 		return
 	default:
-		s.log.Error("render page", "page", k.Kind, "id", k.ID, "error", err)
-		s.plainError(w, http.StatusServiceUnavailable, "This page is unavailable right now; try again shortly.")
+		s.renderError(w, err, k)
 		return
 	}
 	h := w.Header()

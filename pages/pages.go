@@ -23,6 +23,7 @@ import (
 
 	"syndicate"
 	"syndicate/feeds"
+	"syndicate/internal/httperr"
 	"syndicate/store"
 )
 
@@ -352,11 +353,17 @@ func pageParam(q url.Values, name string) (int, bool) {
 	return n, true
 }
 
+// renderError answers a page that failed to render with the status of
+// the error's kind (500 unless the store is away); its detail goes to
+// the log.
+func (s *Server) renderError(w http.ResponseWriter, err error, k Key) {
+	httperr.Log(s.log, err, "render page", "page", k.Kind, "id", k.ID)
+	p := httperr.Of(err, "This page is unavailable right now; try again shortly.")
+	s.plainError(w, p.Status, p.Message)
+}
+
+// plainError answers a plain-text error, never cached.
 func (s *Server) plainError(w http.ResponseWriter, code int, msg string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	w.Write([]byte(msg + "\n"))
+	w.Header().Set("Cache-Control", "no-store")
+	httperr.Problem{Status: code, Message: msg}.Text(w)
 }

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -615,6 +614,10 @@ func TestPrefersHTML(t *testing.T) {
 	}
 }
 
+// errConnRefused is what a store that cannot be reached returns (an
+// EUnavailable, as the Redis store classifies its connection errors).
+var errConnRefused = syndicate.Errorf(syndicate.EUnavailable, "connection refused")
+
 // flaky is the store with an outage switch.
 type flaky struct {
 	pages.Store
@@ -623,21 +626,21 @@ type flaky struct {
 
 func (f *flaky) Article(ctx context.Context, id string) (store.ArticleView, error) {
 	if f.down.Load() {
-		return store.ArticleView{}, errors.New("connection refused")
+		return store.ArticleView{}, errConnRefused
 	}
 	return f.Store.Article(ctx, id)
 }
 
 func (f *flaky) FeedStates(ctx context.Context, keys []store.FeedKey) (map[store.FeedKey]store.FeedState, error) {
 	if f.down.Load() {
-		return nil, errors.New("connection refused")
+		return nil, errConnRefused
 	}
 	return f.Store.FeedStates(ctx, keys)
 }
 
 func (f *flaky) Articles(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[store.ArticleView], error) {
 	if f.down.Load() {
-		return store.Page[store.ArticleView]{}, errors.New("connection refused")
+		return store.Page[store.ArticleView]{}, errConnRefused
 	}
 	return f.Store.Articles(ctx, feed, offset, limit)
 }

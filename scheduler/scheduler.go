@@ -19,6 +19,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"syndicate"
+	"syndicate/schedule"
 )
 
 // Job ingests one source. It must honour ctx.
@@ -125,7 +126,7 @@ func (s *Scheduler) Set(srcs []syndicate.Source) error {
 		}
 		// Parse before removing the old entry: a bad edit must not stop
 		// a source that was being ingested.
-		sched, err := ParseSchedule(spec)
+		sched, err := schedule.Parse(spec)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("source %s: %w", src.ID, err)
@@ -179,7 +180,7 @@ func (s *Scheduler) Start() {
 		s.wg.Add(1)
 		go func() {
 			defer s.end()
-			if s.opts.SkipStartup != nil && s.opts.SkipStartup(s.ctx, e.src, Interval(e.sched, time.Now().In(s.opts.Location))) {
+			if s.opts.SkipStartup != nil && s.opts.SkipStartup(s.ctx, e.src, schedule.Interval(e.sched, time.Now().In(s.opts.Location))) {
 				s.log.Debug("start-up run skipped: recent success", "source_id", e.src.ID)
 				return
 			}
@@ -218,7 +219,7 @@ func (s *Scheduler) RunNow(src syndicate.Source) bool {
 // same on every replica, so it names the run fleet-wide.
 func (s *Scheduler) tickOf(id cron.EntryID, sched cron.Schedule) time.Time {
 	now := time.Now()
-	if e := s.cron.Entry(id); !e.Prev.IsZero() && now.Sub(e.Prev) < Interval(sched, now) {
+	if e := s.cron.Entry(id); !e.Prev.IsZero() && now.Sub(e.Prev) < schedule.Interval(sched, now) {
 		return e.Prev
 	}
 	return floorTick(sched, now)
@@ -228,11 +229,11 @@ func (s *Scheduler) tickOf(id cron.EntryID, sched cron.Schedule) time.Time {
 // the start of the interval it falls in, aligned to the epoch, so replicas
 // starting together agree on it.
 func floorTick(sched cron.Schedule, now time.Time) time.Time {
-	d := Interval(sched, now)
+	d := schedule.Interval(sched, now)
 	if d <= 0 {
 		d = time.Minute
 	}
-	return time.Unix(0, now.UnixNano()-mod(now.UnixNano(), int64(d))).UTC()
+	return schedule.Floor(now, d)
 }
 
 func (s *Scheduler) lock(id string) chan struct{} {
@@ -345,7 +346,7 @@ func (s *Scheduler) window(src syndicate.Source) time.Duration {
 	s.mu.Unlock()
 	d := time.Minute
 	if ok {
-		d = Interval(e.sched, time.Now())
+		d = schedule.Interval(e.sched, time.Now())
 	}
 	return max(d, time.Second)
 }

@@ -111,7 +111,7 @@ type StatusStore interface {
 	// set) if none is stored.
 	SourceStatus(ctx context.Context, id string) (*syndicate.SourceStatus, error)
 	// SaveSourceStatus replaces a source's status.
-	SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus) error
+	SaveSourceStatus(ctx context.Context, status *syndicate.SourceStatus) error
 	// ArticleCount returns how many articles a source's feed lists.
 	ArticleCount(ctx context.Context, sourceID string) (int, error)
 }
@@ -129,7 +129,7 @@ type FetchStates interface {
 	// FetchState returns the stored state; a zero state if none.
 	FetchState(ctx context.Context, key string) (FetchState, error)
 	// SaveFetchState replaces the state of key.
-	SaveFetchState(ctx context.Context, key string, st FetchState) error
+	SaveFetchState(ctx context.Context, key string, state FetchState) error
 }
 
 // PruneResult summarizes one Prune.

@@ -22,7 +22,7 @@ import (
 	"syndicate/comments"
 	"syndicate/ingest"
 	"syndicate/ingest/fetch"
-	"syndicate/scheduler"
+	"syndicate/schedule"
 	"syndicate/store"
 	"syndicate/store/embedded"
 )
@@ -58,7 +58,7 @@ func (r *runtime) NextRun(id string) time.Time {
 	if spec == "" {
 		spec = r.defaultSpec
 	}
-	s, err := scheduler.ParseSchedule(spec)
+	s, err := schedule.Parse(spec)
 	if err != nil {
 		return time.Time{}
 	}

@@ -215,8 +215,8 @@ func (m *Main) newLogger(cfg *config.Config) *slog.Logger {
 }
 
 func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // openStore opens Redis when configured, else the embedded store.

@@ -50,23 +50,56 @@ func (m *Main) serve(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-// runServer wires the components, serves until ctx ends, then stops them
-// in order: scheduler and HTTP drain together, then the store closes.
+// runServer builds the server (build), serves until ctx ends or the
+// listener fails (Run), then stops it in order (Close).
 func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	a, err := m.build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Run(ctx)
+}
+
+// app is a built `syndicate serve`: what Run starts and Close stops.
+type app struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	ready     func(addr string)
+	st        store.Store
+	stopWatch context.CancelFunc
+	sched     *scheduler.Scheduler
+	srv       *http.Server
+	ln        net.Listener
+	started   bool
+	stopPulls func() // flushes the last pull counts
+}
+
+// build opens the store and wires every part of the server up to a bound
+// listener; nothing is served and no source is scheduled yet. On an error
+// it closes what it had opened.
+func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) (a *app, err error) {
+	a = &app{cfg: cfg, log: log, ready: m.Ready}
+	defer func() {
+		if err != nil {
+			a.Close()
+			a = nil
+		}
+	}()
 	met := metrics.New()
 	st, onRedis, err := m.openStore(ctx, cfg, log, time.Second, met.StoreUnavailable)
 	if errors.Is(err, embedded.ErrLocked) {
-		return fmt.Errorf("%w: is another `syndicate serve` using %s?", err, cfg.Store.DataDir)
+		return nil, fmt.Errorf("%w: is another `syndicate serve` using %s?", err, cfg.Store.DataDir)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
+	a.st = st
 	pulls, stopPulls, err := startPulls(st, met, log, m.Now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer stopPulls()
+	a.stopPulls = stopPulls
 
 	policy := newPolicy(cfg)
 	rend := newRenderer(cfg, policy)
@@ -96,7 +129,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 		TombstoneWindow: cfg.Feeds.TombstoneWindow,
 	})
 	watchCtx, stopWatch := context.WithCancel(context.Background())
-	defer stopWatch()
+	a.stopWatch = stopWatch
 	fsrv.Start(watchCtx)
 
 	var onChange func(context.Context, []store.FeedKey)
@@ -109,7 +142,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	onChange = fresh.Track(onChange)
 	onRelease = onChange // a release pings the hub like an ingest
 	if err := guard.Start(watchCtx); err != nil {
-		return err
+		return nil, err
 	}
 	ws := m.newWebSub(cfg, st, onRedis, log)
 	in := m.newIngester(cfg, st, policy, log, onChange, func(s ingest.Summary) {
@@ -129,7 +162,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	})
 	proxies, err := comments.ParsePrefixes(cfg.HTTP.TrustedProxies)
 	if err != nil {
-		return err // validated by config
+		return nil, err // validated by config
 	}
 	svc := admin.NewService(admin.Options{
 		Store: announce(st, onChange), Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws, embargo: guard}, ConfigSources: cfg.DomainSources(),
@@ -138,16 +171,16 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	})
 	srcs, err := svc.All(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := ws.apply(sched, srcs); err != nil {
-		return err // validated by config and API; only a bug gets here
+		return nil, err // validated by config and API; only a bug gets here
 	}
 	fsrv.SetSources(srcs)
 	psrv.SetSources(srcs)
 	guard.SetSources(srcs)
 	if err := svc.ReloadPartners(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	// Sources edited through another replica's API reach this one too.
 	st.Watch(watchCtx, func(changed []store.FeedKey) {
@@ -177,7 +210,7 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	api := admin.NewAPI(svc, tokens, cfg.Site.Title, log)
 	csvc, err := m.commentRoutes(mux, cfg, guard, log, psrv)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	api.SetModerator(csvc)
 	api.Routes(mux)
@@ -201,46 +234,71 @@ func (m *Main) runServer(ctx context.Context, cfg *config.Config, log *slog.Logg
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	store := "embedded (" + cfg.Store.DataDir + ")"
+	backend := "embedded (" + cfg.Store.DataDir + ")"
 	if onRedis {
-		store = "redis"
+		backend = "redis"
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", store, "sources", len(srcs))
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", backend, "sources", len(srcs))
 	if link != nil {
 		log.Warn("no admin token is configured: open this one-time link to sign in to /admin (it works once, until restart)",
 			"url", strings.TrimRight(cfg.BaseURL, "/")+apage.OneTimeSignIn(link.Name, link.Value))
 	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	sched.Start()
-	if m.Ready != nil {
-		m.Ready(ln.Addr().String())
-	}
+	a.sched, a.srv, a.ln = sched, srv, ln
+	return a, nil
+}
 
+// Run serves on the listener and starts the scheduler, then waits until
+// ctx is done (nil) or the HTTP server fails (its error).
+func (a *app) Run(ctx context.Context) error {
+	a.started = true
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.srv.Serve(a.ln) }()
+	a.sched.Start()
+	if a.ready != nil {
+		a.ready(a.ln.Addr().String())
+	}
 	select {
 	case <-ctx.Done():
+		return nil
 	case err := <-serveErr:
 		return fmt.Errorf("http server: %w", err)
 	}
-	log.Info("shutting down", "timeout", cfg.HTTP.ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
-	defer cancel()
-	var wg sync.WaitGroup
-	var schedErr, httpErr error
-	wg.Go(func() { schedErr = sched.Stop(sctx) })
-	wg.Go(func() { httpErr = srv.Shutdown(sctx) })
-	wg.Wait()
-	stopPulls() // the last counts, before the store closes
-	if schedErr != nil {
-		log.Warn("scheduler stop", "error", schedErr)
+}
+
+// Close stops in order: the scheduler and the HTTP server drain together
+// within http.shutdown_timeout (runs in flight finish, requests in flight
+// are answered), then the change watchers stop, then the store closes.
+func (a *app) Close() {
+	if a.started {
+		a.log.Info("shutting down", "timeout", a.cfg.HTTP.ShutdownTimeout.String())
+		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout)
+		defer cancel()
+		var wg sync.WaitGroup
+		var schedErr, httpErr error
+		wg.Go(func() { schedErr = a.sched.Stop(sctx) })
+		wg.Go(func() { httpErr = a.srv.Shutdown(sctx) })
+		wg.Wait()
+		if schedErr != nil {
+			a.log.Warn("scheduler stop", "error", schedErr)
+		}
+		if httpErr != nil {
+			a.log.Warn("http drain", "error", httpErr)
+		}
+		a.log.Info("stopped")
+	} else if a.ln != nil {
+		a.ln.Close()
 	}
-	if httpErr != nil {
-		log.Warn("http drain", "error", httpErr)
+	if a.stopWatch != nil {
+		a.stopWatch()
 	}
-	log.Info("stopped")
-	return nil
+	if a.stopPulls != nil {
+		a.stopPulls() // the last counts, before the store closes
+	}
+	if a.st != nil {
+		a.st.Close()
+	}
 }
 
 // workingSet is what serve needs besides the document cache: renders in

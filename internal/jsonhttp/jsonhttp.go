@@ -1,6 +1,5 @@
 // Package jsonhttp writes the JSON responses of Syndicate's APIs: one
-// place for their headers and for the {"error", "field"} error shape
-// (SPEC "Admin HTTP interface").
+// place for their headers. Error bodies are written by internal/httperr.
 package jsonhttp
 
 import (
@@ -16,13 +15,4 @@ func Write(w http.ResponseWriter, code int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
-}
-
-// Error sends {"error": msg, "field": field} (field omitted when empty).
-func Error(w http.ResponseWriter, code int, msg, field string) {
-	body := map[string]string{"error": msg}
-	if field != "" {
-		body["field"] = field
-	}
-	Write(w, code, body)
 }

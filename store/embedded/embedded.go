@@ -286,15 +286,15 @@ func (s *Store) FeedStates(ctx context.Context, feeds []store.FeedKey) (map[stor
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bVersions)
 		for _, f := range feeds {
-			st, err := getJSON[store.FeedState](b, []byte(f))
+			state, err := getJSON[store.FeedState](b, []byte(f))
 			if err != nil {
 				return err
 			}
-			if st == nil {
+			if state == nil {
 				out[f] = store.FeedState{Modified: s.created}
 				continue
 			}
-			out[f] = *st
+			out[f] = *state
 		}
 		return nil
 	})
@@ -304,20 +304,20 @@ func (s *Store) FeedStates(ctx context.Context, feeds []store.FeedKey) (map[stor
 func bump(tx *bolt.Tx, feeds []store.FeedKey, now time.Time) error {
 	b := tx.Bucket(bVersions)
 	for _, f := range feeds {
-		st, err := getJSON[store.FeedState](b, []byte(f))
+		state, err := getJSON[store.FeedState](b, []byte(f))
 		if err != nil {
 			return err
 		}
-		if st == nil {
-			st = &store.FeedState{}
+		if state == nil {
+			state = &store.FeedState{}
 		}
-		st.Version++
+		state.Version++
 		// Never backwards, even when a writer's clock is behind: clients
 		// revalidate with If-Modified-Since against it.
-		if t := now.UTC().Truncate(time.Second); t.After(st.Modified) {
-			st.Modified = t
+		if t := now.UTC().Truncate(time.Second); t.After(state.Modified) {
+			state.Modified = t
 		}
-		if err := putJSON(b, []byte(f), st); err != nil {
+		if err := putJSON(b, []byte(f), state); err != nil {
 			return err
 		}
 	}
@@ -358,20 +358,20 @@ func (s *Store) ArticleCount(ctx context.Context, sourceID string) (int, error) 
 
 // FetchState returns the stored validators of key.
 func (s *Store) FetchState(ctx context.Context, key string) (store.FetchState, error) {
-	var st store.FetchState
+	var state store.FetchState
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v, err := getJSON[store.FetchState](tx.Bucket(bFetch), []byte(key))
 		if v != nil {
-			st = *v
+			state = *v
 		}
 		return err
 	})
-	return st, err
+	return state, err
 }
 
 // SaveFetchState replaces the validators of key.
-func (s *Store) SaveFetchState(ctx context.Context, key string, st store.FetchState) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bFetch), []byte(key), st) })
+func (s *Store) SaveFetchState(ctx context.Context, key string, state store.FetchState) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bFetch), []byte(key), state) })
 }
 
 // Touch bumps the versions of feeds.

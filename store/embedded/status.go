@@ -137,33 +137,33 @@ func (w *statusWriter) close() error {
 // a zero one.
 func (s *Store) SourceStatus(ctx context.Context, id string) (*syndicate.SourceStatus, error) {
 	if data, ok := s.statuses.get(id); ok {
-		var st syndicate.SourceStatus
-		if err := json.Unmarshal(data, &st); err != nil {
+		var status syndicate.SourceStatus
+		if err := json.Unmarshal(data, &status); err != nil {
 			return nil, fmt.Errorf("decode status of %s: %w", id, err)
 		}
-		return &st, nil
+		return &status, nil
 	}
-	var st *syndicate.SourceStatus
+	var status *syndicate.SourceStatus
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		st, err = getJSON[syndicate.SourceStatus](tx.Bucket(bStatus), []byte(id))
+		status, err = getJSON[syndicate.SourceStatus](tx.Bucket(bStatus), []byte(id))
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if st == nil {
-		st = &syndicate.SourceStatus{SourceID: id}
+	if status == nil {
+		status = &syndicate.SourceStatus{SourceID: id}
 	}
-	return st, nil
+	return status, nil
 }
 
 // SaveSourceStatus replaces a source's status (written behind, see
 // statusWriter). It reports a failure of an earlier flush.
-func (s *Store) SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus) error {
-	data, err := json.Marshal(st)
+func (s *Store) SaveSourceStatus(ctx context.Context, status *syndicate.SourceStatus) error {
+	data, err := json.Marshal(status)
 	if err != nil {
-		return fmt.Errorf("save status of %s: %w", st.SourceID, err)
+		return fmt.Errorf("save status of %s: %w", status.SourceID, err)
 	}
-	return s.statuses.save(st.SourceID, data)
+	return s.statuses.save(status.SourceID, data)
 }

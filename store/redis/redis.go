@@ -507,21 +507,21 @@ func (s *Store) SourceStatus(ctx context.Context, id string) (*syndicate.SourceS
 	if err != nil {
 		return nil, fmt.Errorf("read status of %s: %w", id, err)
 	}
-	st, err := decode[syndicate.SourceStatus](v)
+	status, err := decode[syndicate.SourceStatus](v)
 	if err != nil {
 		return nil, fmt.Errorf("read status of %s: %w", id, err)
 	}
-	return st, nil
+	return status, nil
 }
 
 // SaveSourceStatus replaces a source's status.
-func (s *Store) SaveSourceStatus(ctx context.Context, st *syndicate.SourceStatus) error {
-	data, err := json.Marshal(st)
+func (s *Store) SaveSourceStatus(ctx context.Context, status *syndicate.SourceStatus) error {
+	data, err := json.Marshal(status)
 	if err != nil {
-		return fmt.Errorf("save status of %s: %w", st.SourceID, err)
+		return fmt.Errorf("save status of %s: %w", status.SourceID, err)
 	}
-	if err := s.rdb.Set(ctx, s.k.status(st.SourceID), data, 0).Err(); err != nil {
-		return fmt.Errorf("save status of %s: %w", st.SourceID, err)
+	if err := s.rdb.Set(ctx, s.k.status(status.SourceID), data, 0).Err(); err != nil {
+		return fmt.Errorf("save status of %s: %w", status.SourceID, err)
 	}
 	return nil
 }
@@ -535,16 +535,16 @@ func (s *Store) FetchState(ctx context.Context, key string) (store.FetchState, e
 	if err != nil {
 		return store.FetchState{}, fmt.Errorf("fetch state %s: %w", key, err)
 	}
-	st, err := decode[store.FetchState](raw)
+	state, err := decode[store.FetchState](raw)
 	if err != nil {
 		return store.FetchState{}, fmt.Errorf("fetch state %s: %w", key, err)
 	}
-	return *st, nil
+	return *state, nil
 }
 
 // SaveFetchState replaces the validators of key.
-func (s *Store) SaveFetchState(ctx context.Context, key string, st store.FetchState) error {
-	data, err := json.Marshal(st)
+func (s *Store) SaveFetchState(ctx context.Context, key string, state store.FetchState) error {
+	data, err := json.Marshal(state)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,8 @@
-package scheduler
+// Package schedule parses source schedules: five-field cron specs, cron
+// descriptors and epoch-aligned "@every" intervals. It is a leaf, so that
+// configuration checks and the editors' API can validate a schedule
+// without depending on the scheduler that runs it.
+package schedule
 
 import (
 	"fmt"
@@ -10,36 +14,36 @@ import (
 
 // Every is a cron.Schedule that fires at multiples of Interval since the
 // Unix epoch, so that "@every 15m" ticks at the same instants on every
-// replica and after every restart (DECISIONS §11). robfig's own @every is
-// relative to when the job was added.
+// replica and after every restart (docs/decisions/fleet.md). robfig's own
+// @every is relative to when the job was added.
 type Every struct{ Interval time.Duration }
 
 // Next returns the first multiple of Interval strictly after t.
 func (e Every) Next(t time.Time) time.Time {
-	// time.Truncate counts from the zero Time, not the Unix epoch, so
-	// compute from Unix nanoseconds instead.
-	d := int64(e.Interval)
-	ns := t.UnixNano()
-	return time.Unix(0, ns-mod(ns, d)+d).In(t.Location())
+	return Floor(t, e.Interval).Add(e.Interval).In(t.Location())
 }
 
-func mod(a, b int64) int64 {
-	m := a % b
+// Floor returns the last multiple of d since the Unix epoch at or before
+// t, in UTC. time.Truncate counts from the zero Time, not the Unix epoch,
+// so this computes from Unix nanoseconds instead.
+func Floor(t time.Time, d time.Duration) time.Time {
+	ns := t.UnixNano()
+	m := ns % int64(d)
 	if m < 0 {
-		m += b
+		m += int64(d)
 	}
-	return m
+	return time.Unix(0, ns-m).UTC()
 }
 
 // MinInterval is the shortest @every interval accepted.
 const MinInterval = time.Second
 
-// ParseSchedule parses a source schedule: a five-field cron spec (optionally
+// Parse parses a source schedule: a five-field cron spec (optionally
 // prefixed by CRON_TZ=Zone or TZ=Zone), a descriptor such as @hourly, or
 // "@every DURATION" (aligned to the epoch). It never panics: robfig/cron
 // v3.0.1 panics on some malformed TZ= prefixes, which is turned into an
 // error here.
-func ParseSchedule(spec string) (s cron.Schedule, err error) {
+func Parse(spec string) (s cron.Schedule, err error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
 		return nil, fmt.Errorf("empty schedule")

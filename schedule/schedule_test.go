@@ -1,14 +1,14 @@
-package scheduler_test
+package schedule_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"syndicate/scheduler"
+	"syndicate/schedule"
 )
 
-func TestParseSchedule(t *testing.T) {
+func TestParse(t *testing.T) {
 	base := time.Date(2026, 11, 25, 0, 37, 12, 0, time.UTC)
 	tests := []struct {
 		name, spec string
@@ -31,21 +31,21 @@ func TestParseSchedule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := scheduler.ParseSchedule(tt.spec)
+			s, err := schedule.Parse(tt.spec)
 			if tt.name == "TZZero" {
 				if err == nil {
-					t.Fatalf("ParseSchedule(%q) = nil error, want one", tt.spec)
+					t.Fatalf("Parse(%q) = nil error, want one", tt.spec)
 				}
 				return
 			}
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("ParseSchedule(%q) error = %v, want it to mention %q", tt.spec, err, tt.err)
+					t.Fatalf("Parse(%q) error = %v, want it to mention %q", tt.spec, err, tt.err)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("ParseSchedule(%q): %v", tt.spec, err)
+				t.Fatalf("Parse(%q): %v", tt.spec, err)
 			}
 			if got := s.Next(base); !got.Equal(tt.next) {
 				t.Errorf("Next(%v) = %v, want %v", base, got, tt.next)
@@ -55,7 +55,7 @@ func TestParseSchedule(t *testing.T) {
 }
 
 func TestEvery_SameInstantsEverywhere(t *testing.T) {
-	e := scheduler.Every{Interval: 15 * time.Minute}
+	e := schedule.Every{Interval: 15 * time.Minute}
 	a := e.Next(time.Date(2026, 1, 1, 10, 1, 0, 0, time.UTC))
 	b := e.Next(time.Date(2026, 1, 1, 11, 14, 59, 0, time.FixedZone("X", 3600)))
 	if !a.Equal(b) {
@@ -63,5 +63,27 @@ func TestEvery_SameInstantsEverywhere(t *testing.T) {
 	}
 	if n := e.Next(a); n.Sub(a) != 15*time.Minute {
 		t.Errorf("next after a tick = %v", n)
+	}
+}
+
+func TestFloor(t *testing.T) {
+	tests := []struct {
+		name string
+		t    time.Time
+		d    time.Duration
+		want time.Time
+	}{
+		{"OnTick", time.Unix(900, 0), 15 * time.Minute, time.Unix(900, 0)},
+		{"InsideInterval", time.Unix(1799, 0), 15 * time.Minute, time.Unix(900, 0)},
+		{"OtherZoneSameInstant", time.Unix(1799, 0).In(time.FixedZone("X", 3600)), 15 * time.Minute, time.Unix(900, 0)},
+		{"BeforeEpoch", time.Unix(-1, 0), time.Minute, time.Unix(-60, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := schedule.Floor(tt.t, tt.d)
+			if !got.Equal(tt.want) || got.Location() != time.UTC {
+				t.Errorf("Floor(%v, %v) = %v, want %v in UTC", tt.t, tt.d, got, tt.want.UTC())
+			}
+		})
 	}
 }

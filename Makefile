@@ -1,4 +1,4 @@
-# make test is the single entry point (STYLE.md "Tooling"); .ci/run calls it.
+# make test is the single entry point; .ci/run calls it.
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
@@ -35,13 +35,13 @@ bench:
 	@./scripts/with-redis.sh $(GO) test -run='^$$' -bench=. -benchmem ./...
 
 ## bench-serve: wrk load on a cached 50-item feed, both stores, with the Go
-## and nginx floors in the same run (needs ../shared/bench).
+## and nginx floors in the same run (needs the benchmark kit in BENCH_KIT).
 bench-serve:
 	@./scripts/deps.sh
 	@./scripts/bench-serve.sh both
 
 ## bench-ingest: 1,000 sources x 50 items, two passes, against the
-## fetch+parse floor (needs ../shared/bench).
+## fetch+parse floor (needs the benchmark kit in BENCH_KIT).
 bench-ingest:
 	@./scripts/bench-ingest.sh
 

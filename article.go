@@ -83,7 +83,7 @@ type Article struct {
 }
 
 // ContentHash returns the hash that decides whether an article changed
-// (DECISIONS §3): title, content, summary, link, published, authors and
+// (docs/decisions/dates.md): title, content, summary, link, published, authors and
 // enclosures. Categories and comment counts are deliberately left out.
 func (a *Article) ContentHash() string {
 	h := sha256.New()

@@ -14,7 +14,7 @@ import (
 )
 
 // NSOPML is the namespace of Syndicate's own OPML attributes, which make
-// an export round-trip (DECISIONS §12).
+// an export round-trip (docs/decisions/editors-and-readers.md).
 const NSOPML = "https://syndicate.example/ns/opml/1.0"
 
 type opmlOut struct {

@@ -26,7 +26,7 @@ const (
 	cookiePath    = "/admin"
 
 	// SessionSecret names the store secret that signs sessions, CSRF
-	// tokens and flash messages, shared by every replica (DECISIONS §11).
+	// tokens and flash messages, shared by every replica (docs/decisions/fleet.md).
 	SessionSecret = "admin-session"
 
 	defaultSessionTTL = 12 * time.Hour

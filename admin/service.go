@@ -103,7 +103,7 @@ type SourceView struct {
 	Status Status `json:"status"`
 }
 
-// Status is the source status editors see (SPEC "Source status").
+// Status is the source status editors see (see the README's "Editors: the admin API").
 type Status struct {
 	LastAttempt         *time.Time `json:"last_attempt"`
 	LastSuccess         *time.Time `json:"last_success"`

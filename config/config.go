@@ -55,7 +55,7 @@ type Site struct {
 	Language string `yaml:"language"`
 	// ArticleURL is an optional text/template for the URL of an article's
 	// republished page, executed with a value whose ID field is the
-	// article id, e.g. "https://news.example/s/{{.ID}}" (DECISIONS §1).
+	// article id, e.g. "https://news.example/s/{{.ID}}" (docs/decisions/identity.md).
 	// Load checks that it parses, uses .ID and yields an http(s) URL.
 	ArticleURL string `yaml:"article_url"`
 }
@@ -91,7 +91,7 @@ type Ingest struct {
 	// time: for local testing and demos only (default false).
 	AllowPrivateNetworks bool `yaml:"allow_private_networks"`
 	// ProxyURL is an http(s) proxy for fetches; "" means none, whatever
-	// HTTP(S)_PROXY say (DECISIONS §7). It may hold a password.
+	// HTTP(S)_PROXY say (docs/decisions/partners.md). It may hold a password.
 	ProxyURL string `yaml:"proxy_url"`
 	// Concurrency is the number of sources fetched at once (default 16).
 	Concurrency int `yaml:"concurrency"`

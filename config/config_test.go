@@ -273,7 +273,7 @@ sources:
     site_url: "https://rel.example"
   - id: up
     name: Up
-    url: "file:../shared/up feed.xml"
+    url: "file:../common/up feed.xml"
     site_url: "https://up.example"
   - id: abs
     name: Absolute
@@ -291,7 +291,7 @@ sources:
 		name, wantPath string
 	}{
 		{"RelativeToConfigDir", filepath.Join(dir, "feeds", "rel.xml")},
-		{"ParentDirWithSpace", filepath.Join(filepath.Dir(dir), "shared", "up feed.xml")},
+		{"ParentDirWithSpace", filepath.Join(filepath.Dir(dir), "common", "up feed.xml")},
 		{"AbsoluteKept", "/srv/feeds/abs.xml"},
 	}
 	for i, tt := range tests {

@@ -24,8 +24,8 @@
 // path in upper snake case (ingest.timeout is SYNDICATE_INGEST_TIMEOUT);
 // list keys such as ingest.strip_params take comma-separated values. A
 // variable that is set but empty overrides too: SYNDICATE_STORE_REDIS_URL=
-// selects the embedded store whatever the file says. The short names of
-// SPEC.md are aliases, and the full name wins when both are set:
+// selects the embedded store whatever the file says. The short names listed in
+// docs/decisions/configuration.md are aliases, and the full name wins when both are set:
 // SYNDICATE_REDIS_URL (store.redis_url), SYNDICATE_DATA_DIR
 // (store.data_dir). SYNDICATE_ADMIN_TOKEN adds an admin token named "env".
 // Sources cannot be set from the environment. A problem with a value that
@@ -35,7 +35,7 @@
 // # file: sources
 //
 // A source URL may be file:PATH (config-file sources only). A relative
-// PATH resolves against the directory of the config file (DECISIONS §7),
+// PATH resolves against the directory of the config file (docs/decisions/partners.md),
 // or the working directory when there is no file, and Load stores the
 // result as an absolute file:/abs/path so later code need not know where
 // the config file was.

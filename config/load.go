@@ -363,7 +363,8 @@ func parseBool(text string) (bool, error) {
 	return false, fmt.Errorf("%q is not a boolean (true or false)", text)
 }
 
-// Aliases are the short variable names of SPEC.md; the full-path name
+// Aliases are the short variable names listed in
+// docs/decisions/configuration.md; the full-path name
 // wins when both are set. SYNDICATE_LISTEN and SYNDICATE_BASE_URL already
 // are full-path names.
 var aliases = []struct{ name, path string }{

@@ -12,7 +12,7 @@ import (
 
 // atomFeed wraps gorilla's feed: namespaces, every link we need (gorilla
 // has one), and our entries. encoding/xml writes embedded fields first, so
-// feed-level elements precede the entries (DECISIONS §6).
+// feed-level elements precede the entries (docs/decisions/valid-feeds.md).
 type atomFeed struct {
 	*gfeeds.AtomFeed
 	NSThr     string       `xml:"xmlns:thr,attr"`

@@ -14,6 +14,6 @@
 //
 // Serving (server.go, cache.go) keeps rendered bytes, their gzip, strong
 // ETags and Last-Modified per (feed, format, page, limit), checked against
-// the feed's version stamp, which the store pushes to us (DECISIONS §5):
+// the feed's version stamp, which the store pushes to us (docs/decisions/feed-cache.md):
 // an unchanged feed costs no rendering and no store round trip.
 package feeds

@@ -14,7 +14,7 @@ import (
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 // jsonFeed wraps gorilla's JSON feed: no deprecated author, always an
-// items array (DECISIONS §6).
+// items array (docs/decisions/valid-feeds.md).
 type jsonFeed struct {
 	*gfeeds.JSONFeed
 	Items       []*jsonItem      `json:"items"`

@@ -39,7 +39,7 @@ type Doc struct {
 	HomeURL     string // the human page the feed belongs to
 	Links       Links
 	// Created is the feed's stored state time, used as its date when it
-	// has no entries (DECISIONS §3, §6).
+	// has no entries (docs/decisions/dates.md and docs/decisions/valid-feeds.md).
 	Created time.Time
 	// Deleted lists the articles retracted from an article feed, newest
 	// first (see deleted.go); their times count for the feed's date.
@@ -75,7 +75,7 @@ func NewRenderer(site Site, policy *sanitize.Policy) *Renderer {
 // Site returns the site the renderer was built for.
 func (r *Renderer) Site() Site { return r.site }
 
-// EntryID is the id emitted for an article (DECISIONS §1).
+// EntryID is the id emitted for an article (docs/decisions/identity.md).
 func (r *Renderer) EntryID(a *syndicate.Article) string {
 	if a.EntryID != "" {
 		return a.EntryID
@@ -108,7 +108,7 @@ func (r *Renderer) CommentsURL(a *syndicate.Article, f Format) string {
 	return r.site.BaseURL + "/articles/" + a.ID + "/comments." + string(f)
 }
 
-// CommentEntryID is the id emitted for a comment (DECISIONS §1).
+// CommentEntryID is the id emitted for a comment (docs/decisions/identity.md).
 func (r *Renderer) CommentEntryID(c *syndicate.Comment) string {
 	if c.EntryID != "" {
 		return c.EntryID
@@ -126,7 +126,7 @@ func sourceOf(a *syndicate.Article, sources map[string]syndicate.Source) syndica
 }
 
 // Attribution renders a source's attribution line for an article as safe
-// HTML (DECISIONS §8): html/template escaping, then the sanitizer.
+// HTML (docs/decisions/attribution.md): html/template escaping, then the sanitizer.
 func (r *Renderer) Attribution(a *syndicate.Article, src syndicate.Source) string {
 	text := src.Attribution
 	if text == "" {
@@ -180,7 +180,7 @@ func (r *Renderer) fullContent(a *syndicate.Article, src syndicate.Source) strin
 }
 
 // articlesUpdated is a document's date: the newest updated time among its
-// articles, else the feed's stored time (DECISIONS §3, §6).
+// articles, else the feed's stored time (docs/decisions/dates.md and docs/decisions/valid-feeds.md).
 func articlesUpdated(doc Doc, items []store.ArticleView) time.Time {
 	var t time.Time
 	for _, v := range items {

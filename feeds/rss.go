@@ -198,7 +198,7 @@ func rssEnclosure(encs []syndicate.Enclosure) *gfeeds.Enclosure {
 
 var dottedHost = regexp.MustCompile(`^(?i)([0-9a-z-]+\.)+[0-9a-z][0-9a-z-]*$`)
 
-// permaLink is RSS guid isPermaLink (DECISIONS §1).
+// permaLink is RSS guid isPermaLink (docs/decisions/identity.md).
 func permaLink(guid, link string) string {
 	if guid == link && syndicate.ValidateHTTPURL(guid) == nil {
 		return "true"

@@ -125,7 +125,7 @@ type Summary struct {
 	written  []string // ids of new and updated articles
 }
 
-// String formats s as `syndicate ingest` prints it (DECISIONS §10).
+// String formats s as `syndicate ingest` prints it (docs/decisions/output-formats.md).
 func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "id=%s status=%s http=%d new=%d updated=%d unchanged=%d skipped=%d pruned=%d duration=%s",
@@ -182,7 +182,7 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 	}
 	if status.FeedURL != src.URL {
 		// A new URL in the config starts afresh: validators, backoff,
-		// redirects and disables belonged to the old one (DECISIONS §11).
+		// redirects and disables belonged to the old one (docs/decisions/fleet.md).
 		status = &syndicate.SourceStatus{SourceID: src.ID, FeedURL: src.URL}
 	}
 	if status.Disabled != "" {

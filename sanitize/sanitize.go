@@ -4,7 +4,7 @@
 // event handlers, forms, objects and non-http(s) links. It also turns HTML
 // into plain text for titles and summaries, and removes characters that
 // XML 1.0 forbids, which neither bluemonday nor encoding/xml's CDATA
-// writer does (LIBRARIES.md §1, §5).
+// writer does.
 package sanitize
 
 import (

@@ -5,7 +5,7 @@
 //
 // It does not use cron's job chains: per-source locking is done here with
 // a one-slot channel, which avoids v3.0.1's Recover/SkipIfStillRunning ordering
-// trap (LIBRARIES.md §4).
+// trap (see the README's "Libraries").
 package scheduler
 
 import (

@@ -314,7 +314,7 @@ func TestScheduler_Run_PanicRecovered(t *testing.T) {
 
 		// Each panic released the source's lock, so every tick ran
 		// (with cron's Recover outside SkipIfStillRunning only the first
-		// would have, LIBRARIES.md §4).
+		// would have).
 		for _, id := range []string{"a", "b"} {
 			if got, want := rec.Runs(id), minutes(t0, 0, 1, 2, 3); !sameTimes(got, want) {
 				t.Errorf("source %s ran at %v, want %v", id, got, want)

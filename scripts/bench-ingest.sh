@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # bench-ingest.sh: the ingest load run of the README's performance section.
-# 1,000 sources x 50 items from local partner servers (../shared/bench
+# 1,000 sources x 50 items from local partner servers (the benchmark kit's
 # load_partners.py on 20 loopback hosts), timed against ingest-limit, the
 # fetch+parse floor, in the same run: a first pass (all new) and a second
-# pass (all 304), with peak RSS. Needs ../shared/bench (the team's kit).
+# pass (all 304), with peak RSS. Needs the benchmark kit (BENCH_KIT).
 set -euo pipefail
 export PATH="/usr/local/go/bin:$PATH"
 top="$(cd "$(dirname "$0")/.." && pwd)"
-kit="${BENCH_KIT:-$top/../shared/bench}"
+kit="${BENCH_KIT:-}"
 [ -d "$kit" ] || { echo "bench-ingest: no benchmark kit at $kit (set BENCH_KIT)" >&2; exit 2; }
 tmp="$(mktemp -d)"
 lp=""

@@ -12,7 +12,7 @@
 set -euo pipefail
 export PATH="/usr/local/go/bin:$PATH"
 top="$(cd "$(dirname "$0")/.." && pwd)"
-kit="${BENCH_KIT:-$top/../shared/bench}"
+kit="${BENCH_KIT:-}"
 [ -d "$kit" ] || { echo "bench-serve: no benchmark kit at $kit (set BENCH_KIT)" >&2; exit 2; }
 which="${1:-both}"
 what="${2:-feed}"

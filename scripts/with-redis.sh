@@ -120,7 +120,7 @@ export SYNDICATE_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
 echo "with-redis: private redis-server at $SYNDICATE_TEST_REDIS_URL" >&2
 
 # A private 3-master Redis Cluster on three more free loopback ports, for
-# the store contract and lease tests on a cluster (DECISIONS §11).
+# the store contract and lease tests on a cluster (docs/decisions/fleet.md).
 cluster_ports=()
 for _ in $(seq 60); do
 	[ "${#cluster_ports[@]}" -eq 3 ] && break

@@ -122,7 +122,7 @@ func (w ArticleWrite) IndexDiff() (add, remove []FeedKey) {
 	return add, remove
 }
 
-// Apply stores a batch through tx with the rules of DECISIONS §1–3:
+// Apply stores a batch through tx with the rules of docs/decisions/identity.md, docs/decisions/dedupe.md and docs/decisions/dates.md:
 //
 //   - an entry key seen before maps to the same article, whose id is never
 //     re-minted; an article tombstoned for the source by retention or a
@@ -403,7 +403,7 @@ func merge(old *syndicate.Article, e *Entry, b *Batch) (*syndicate.Article, bool
 	}
 	if !original && originRank(src, old, in) > originRank(old.Source, old, in) {
 		// The true original arrived later: it takes the attribution and its
-		// own text, but id, published and updated stay (DECISIONS §2).
+		// own text, but id, published and updated stay (docs/decisions/dedupe.md).
 		original = true
 		n.Source = src
 		// Keep the original first among carriers.

@@ -342,7 +342,7 @@ func recheck(onRedis bool) time.Duration {
 }
 
 // skipRecent lets the start-up run skip sources that succeeded within
-// their interval (DECISIONS §11).
+// their interval (docs/decisions/fleet.md).
 func skipRecent(st ingest.Store) func(context.Context, syndicate.Source, time.Duration) bool {
 	return func(ctx context.Context, src syndicate.Source, interval time.Duration) bool {
 		s, err := st.SourceStatus(ctx, src.ID)
@@ -364,7 +364,7 @@ func healthRoutes(mux *http.ServeMux, st store.Store, fsrv *feeds.Server) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		if err := st.Ping(ctx); err != nil {
-			// Cached feeds still serve: degraded, not down (DECISIONS §11).
+			// Cached feeds still serve: degraded, not down (docs/decisions/fleet.md).
 			if fsrv.Cached() > 0 {
 				json.NewEncoder(w).Encode(map[string]string{"status": "degraded", "store": "unreachable"})
 				return

@@ -35,7 +35,7 @@ type Options struct {
 	// addresses (ingest.allow_private_networks).
 	AllowPrivate bool
 	// Proxy, when set, is used for every fetch; otherwise HTTP(S)_PROXY in
-	// the environment is ignored (DECISIONS §7).
+	// the environment is ignored (docs/decisions/partners.md).
 	Proxy *url.URL
 	// PerHost caps concurrent fetches to one host; default 2.
 	PerHost int

@@ -38,7 +38,7 @@ func MustNormalizeDoc(tb testing.TB, doc string, now time.Time) *normalize.Resul
 	return res
 }
 
-// TestNormalize_Dates checks DECISIONS §3: published = partner published →
+// TestNormalize_Dates checks docs/decisions/dates.md: published = partner published →
 // dc:date → partner updated → first_seen (zero here: the store fills it);
 // updated = max(partner updated, published); a date more than 10 minutes
 // past the fetch time is clamped to it.
@@ -150,7 +150,7 @@ func TestNormalize_AtomWithoutPublishedHashIgnoresUpdated(t *testing.T) {
 	}
 }
 
-// DECISIONS §3: the hash covers title, content, summary, link, published,
+// docs/decisions/dates.md: the hash covers title, content, summary, link, published,
 // authors and enclosures, not categories.
 func TestNormalize_HashInputs(t *testing.T) {
 	base := rssItem(`<pubDate>Tue, 24 Nov 2026 09:00:00 +0000</pubDate><category>A</category>`)

@@ -9,7 +9,7 @@ import (
 	"syndicate/ingest/parse"
 )
 
-// TestNormalize_LinkBase checks SPEC "Links and URLs": item links resolve
+// TestNormalize_LinkBase checks docs/decisions/links.md: item links resolve
 // against xml:base, else the channel's website link, else the feed URL
 // (for a file: source, its site URL); content URLs against xml:base, else
 // the canonical URL. No file: or other non-http base ever leaks in.

@@ -232,7 +232,7 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 		}
 	}
 	// Content URLs resolve against xml:base, else the canonical URL
-	// (SPEC "Links and URLs"); gofeed applies Atom's xml:base itself.
+	// (docs/decisions/links.md); gofeed applies Atom's xml:base itself.
 	contentBase := n.linkBase
 	if c := absHTTP(canonical, nil); c != nil {
 		contentBase = c
@@ -315,7 +315,7 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 	}
 	a.Origin = origin(ri, ae)
 
-	// Dates (DECISIONS §3): the hash sees the partner's own published
+	// Dates (docs/decisions/dates.md): the hash sees the partner's own published
 	// date, before any fallback, so an entry dated only by <updated> (or
 	// not at all) does not look changed whenever that moves; then fall
 	// back (published → dc:date → updated → first_seen, which the store
@@ -771,7 +771,7 @@ func (n *normalizer) categories(i int, it *gofeed.Item, ae *atom.Entry, res *Res
 
 // commentsURL finds the entry's comment feed: wfw:commentRss in RSS, a
 // rel="replies" link in Atom (RFC 4685). Only http(s) URLs count
-// (DECISIONS §7).
+// (docs/decisions/partners.md).
 func commentsURL(it *gofeed.Item, ae *atom.Entry, base *url.URL) string {
 	if v := extValue(it.Extensions, "wfw", "commentRss"); v != "" {
 		if u := absHTTP(v, base); u != nil {

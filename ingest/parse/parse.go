@@ -44,7 +44,8 @@ import (
 // BaseKey is the key in an RSS item's Custom map that holds the xml:base
 // in scope for the item (resolved, when it can be, against enclosing
 // ones). gofeed resolves RSS item links against xml:base but not the HTML
-// of descriptions and content, which SPEC resolves against it too.
+// of descriptions and content, which we resolve against it too
+// (docs/decisions/links.md).
 const BaseKey = "syndicate:xml:base"
 
 // ErrNotAFeed is returned for bodies that are no RSS, Atom or JSON Feed.

@@ -74,7 +74,7 @@
 // writing process's own watchers are told before the write returns. Watch
 // subscribes and calls fn(nil) after every (re)subscription, because
 // messages sent while disconnected are lost; the feed cache also re-checks
-// versions every few seconds (DECISIONS §5).
+// versions every few seconds (docs/decisions/feed-cache.md).
 //
 // # Server settings
 //

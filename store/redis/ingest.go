@@ -199,7 +199,7 @@ func (s *Store) claim(ctx context.Context, claims map[string]string, key func(st
 // indexes and category labels; then the source's entry keys and the
 // version bumps. An index therefore never names an article that was not
 // written, and every command is idempotent, so the next pass over the same
-// entries completes a write cut short (DECISIONS §11).
+// entries completes a write cut short (docs/decisions/fleet.md).
 func (t *ingestTx) Commit(ctx context.Context, w *store.WriteSet) error {
 	s := t.s
 	if len(w.Articles) > 0 {

@@ -9,7 +9,7 @@ import (
 // braces is the Redis Cluster hash tag: keys sharing a tag live in one slot,
 // so an article's JSON, its comments and its comment index can be read in
 // one pipeline on one node, while different articles spread over the
-// cluster (DECISIONS §11: a tag per article, not one global tag).
+// cluster (docs/decisions/fleet.md: a tag per article, not one global tag).
 type keys struct{ p string }
 
 func (k keys) meta() string       { return k.p + ":meta" }

@@ -131,7 +131,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 
 // checkConfig warns unless Redis keeps every write (appendonly yes) and
 // never evicts keys (maxmemory-policy noeviction): without them a restart
-// or memory pressure silently loses articles (DECISIONS §11). Managed
+// or memory pressure silently loses articles (docs/decisions/fleet.md). Managed
 // services often disable CONFIG; then nothing is checked.
 func (s *Store) checkConfig(ctx context.Context) {
 	want := []struct{ param, value, why string }{

@@ -259,9 +259,6 @@ func (g *Guard) Article(ctx context.Context, id string) (store.ArticleView, erro
 	return v, nil
 }
 
-// scanChunk is how many entries a filtered listing reads per store call.
-const scanChunk = 200
-
 // Articles returns a page of a feed without its held articles; its total
 // counts what is shown. With holds in force it walks the feed (on a
 // cache miss only: the feeds cache the result).
@@ -269,25 +266,10 @@ func (g *Guard) Articles(ctx context.Context, feed store.FeedKey, offset, limit 
 	if !g.active() {
 		return g.Store.Articles(ctx, feed, offset, limit)
 	}
-	out := store.Page[store.ArticleView]{Items: []store.ArticleView{}}
-	for at := 0; ; at += scanChunk {
-		pg, err := g.Store.Articles(ctx, feed, at, scanChunk)
-		if err != nil {
-			return out, err
-		}
-		for _, v := range pg.Items {
-			if g.held(v.Article) {
-				continue
-			}
-			if out.Total >= offset && len(out.Items) < limit {
-				out.Items = append(out.Items, v)
-			}
-			out.Total++
-		}
-		if len(pg.Items) < scanChunk || at+scanChunk >= pg.Total {
-			return out, nil
-		}
+	read := func(ctx context.Context, offset, limit int) (store.Page[store.ArticleView], error) {
+		return g.Store.Articles(ctx, feed, offset, limit)
 	}
+	return store.FilterPage(ctx, read, offset, limit, func(v store.ArticleView) bool { return !g.held(v.Article) })
 }
 
 // Comments returns a page of comments without those of held articles; a
@@ -303,31 +285,18 @@ func (g *Guard) Comments(ctx context.Context, feed store.FeedKey, offset, limit 
 		return g.Store.Comments(ctx, feed, offset, limit)
 	}
 	isHeld := map[string]bool{}
-	out := store.Page[*syndicate.Comment]{Items: []*syndicate.Comment{}}
-	for at := 0; ; at += scanChunk {
-		pg, err := g.Store.Comments(ctx, feed, at, scanChunk)
-		if err != nil {
-			return out, err
-		}
-		for _, c := range pg.Items {
-			h, seen := isHeld[c.ArticleID]
-			if !seen {
-				v, err := g.Store.Article(ctx, c.ArticleID)
-				h = err == nil && g.held(v.Article)
-				isHeld[c.ArticleID] = h
-			}
-			if h {
-				continue
-			}
-			if out.Total >= offset && len(out.Items) < limit {
-				out.Items = append(out.Items, c)
-			}
-			out.Total++
-		}
-		if len(pg.Items) < scanChunk || at+scanChunk >= pg.Total {
-			return out, nil
-		}
+	read := func(ctx context.Context, offset, limit int) (store.Page[*syndicate.Comment], error) {
+		return g.Store.Comments(ctx, feed, offset, limit)
 	}
+	return store.FilterPage(ctx, read, offset, limit, func(c *syndicate.Comment) bool {
+		h, seen := isHeld[c.ArticleID]
+		if !seen {
+			v, err := g.Store.Article(ctx, c.ArticleID)
+			h = err == nil && g.held(v.Article)
+			isHeld[c.ArticleID] = h
+		}
+		return !h
+	})
 }
 
 // AddComment refuses comments on a held article (as on an unknown one).

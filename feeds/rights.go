@@ -133,37 +133,17 @@ func visibleIn(sources map[string]syndicate.Source) Visible {
 	}
 }
 
-// scanChunk is how many articles a filtered listing reads per store call.
-const scanChunk = 200
-
 // filteredArticles returns a page of feed's articles that keep accepts,
-// with their total: it walks the store's feed in chunks, so a filtered
-// document costs a walk of its feed when it is rendered (a cache miss),
-// never per request.
+// with their total (store.FilterPage: a walk of the feed when the
+// document is rendered, a cache miss, never per request).
 func filteredArticles(ctx context.Context, st store.Reader, feed store.FeedKey, offset, limit int, keep Visible) (store.Page[store.ArticleView], error) {
 	if keep == nil {
 		return st.Articles(ctx, feed, offset, limit)
 	}
-	var out store.Page[store.ArticleView]
-	out.Items = []store.ArticleView{}
-	for at := 0; ; at += scanChunk {
-		pg, err := st.Articles(ctx, feed, at, scanChunk)
-		if err != nil {
-			return out, err
-		}
-		for _, v := range pg.Items {
-			if !keep(v.Article) {
-				continue
-			}
-			if out.Total >= offset && len(out.Items) < limit {
-				out.Items = append(out.Items, v)
-			}
-			out.Total++
-		}
-		if len(pg.Items) < scanChunk || at+scanChunk >= pg.Total {
-			return out, nil
-		}
+	read := func(ctx context.Context, offset, limit int) (store.Page[store.ArticleView], error) {
+		return st.Articles(ctx, feed, offset, limit)
 	}
+	return store.FilterPage(ctx, read, offset, limit, func(v store.ArticleView) bool { return keep(v.Article) })
 }
 
 // licenseLinks is the source's licence as an RFC 4946 link.

@@ -275,8 +275,7 @@ func (p *Page) auth(h func(http.ResponseWriter, *http.Request, session)) http.Ha
 		}
 		s, ok, err := p.readSession(r)
 		if err != nil {
-			p.log.Error("admin page: session secret", "error", err)
-			p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "The store does not answer; try again shortly.")
+			p.secretUnavailable(w, r, err)
 			return
 		}
 		if !ok {
@@ -323,8 +322,7 @@ func (p *Page) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 func (p *Page) renderLogin(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	key, err := p.key(r.Context())
 	if err != nil {
-		p.log.Error("admin page: session secret", "error", err)
-		p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "The store does not answer; try again shortly.")
+		p.secretUnavailable(w, r, err)
 		return
 	}
 	nonce := randomID()
@@ -349,8 +347,7 @@ func (p *Page) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	key, err := p.key(r.Context())
 	if err != nil {
-		p.log.Error("admin page: session secret", "error", err)
-		p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "The store does not answer; try again shortly.")
+		p.secretUnavailable(w, r, err)
 		return
 	}
 	nonce, err := r.Cookie(loginCookie)
@@ -377,8 +374,7 @@ func (p *Page) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, http.StatusUnauthorized, "That token is not valid.")
 		return
 	}
-	s := session{Name: name, Expires: p.opts.Now().Add(p.opts.SessionTTL).Truncate(time.Second), ID: randomID(), FP: fingerprint(key, value)}
-	p.setCookie(w, r, sessionCookie, s.encode(key), p.opts.SessionTTL)
+	p.startSession(w, r, key, name, value)
 	p.setCookie(w, r, loginCookie, "", -1)
 	p.log.Info("audit", "who", name, "action", "session.login", "remote_addr", remoteHost(r))
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
@@ -390,6 +386,20 @@ func remoteHost(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return h
+}
+
+// startSession signs name in: a session cookie signed with key, carrying
+// the fingerprint of the token (value) that proved it.
+func (p *Page) startSession(w http.ResponseWriter, r *http.Request, key []byte, name, value string) {
+	s := session{Name: name, Expires: p.opts.Now().Add(p.opts.SessionTTL).Truncate(time.Second), ID: randomID(), FP: fingerprint(key, value)}
+	p.setCookie(w, r, sessionCookie, s.encode(key), p.opts.SessionTTL)
+}
+
+// secretUnavailable answers a request when the session secret cannot be
+// read from the store.
+func (p *Page) secretUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	p.log.Error("admin page: session secret", "error", err)
+	p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "The store does not answer; try again shortly.")
 }
 
 // tooMany shows the sign-in form refused for a while (429, Retry-After).

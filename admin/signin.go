@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"sync"
-	"time"
 )
 
 // oneTime is the state of a one-time sign-in link: a random code that
@@ -52,12 +51,10 @@ func (p *Page) handleOneTimeSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	key, err := p.key(r.Context())
 	if err != nil {
-		p.log.Error("admin page: session secret", "error", err)
-		p.renderError(w, r, http.StatusServiceUnavailable, "Store unavailable", "The store does not answer; try again shortly.")
+		p.secretUnavailable(w, r, err)
 		return
 	}
-	s := session{Name: name, Expires: p.opts.Now().Add(p.opts.SessionTTL).Truncate(time.Second), ID: randomID(), FP: fingerprint(key, value)}
-	p.setCookie(w, r, sessionCookie, s.encode(key), p.opts.SessionTTL)
+	p.startSession(w, r, key, name, value)
 	p.log.Info("audit", "who", name, "action", "session.login", "via", "one-time link", "remote_addr", remoteHost(r))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")

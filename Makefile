@@ -22,9 +22,12 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# gotest: the race-enabled suite, then the parser's peak-heap test without
+# -race (memory bounds mean nothing under the race detector, which skips it).
 gotest:
 	@if [ -z "$$SYNDICATE_TEST_REDIS_URL" ]; then echo "gotest: SYNDICATE_TEST_REDIS_URL is not set; run make test (it starts a private Redis)"; exit 1; fi
 	$(GO) test -race -count=1 -shuffle=on ./...
+	$(GO) test -count=1 -run '^TestRead_WorstShapesBounded$$' ./ingest/parse/
 
 build:
 	$(GO) build -o bin/syndicate ./cmd/syndicate

@@ -49,7 +49,7 @@ func Classify(path string) (Kind, bool) {
 		return Public, false
 	}
 	switch {
-	case path == "/"+file:
+	case len(path) == len(file)+1: // "/" + file
 		return Public, true
 	case strings.HasPrefix(path, "/sources/"), strings.HasPrefix(path, "/categories/"), strings.HasPrefix(path, "/articles/"):
 		return Public, strings.Count(path, "/") == 3
@@ -105,6 +105,12 @@ type Counter struct {
 	shards [shards]shard
 	totals [2][2]atomic.Int64 // kind, not modified
 
+	// clock is the time pulls are counted at while Run runs (unix
+	// nanoseconds, refreshed every clockTick): reading the clock costs
+	// more than the rest of counting a pull, and a pull's time only
+	// matters to the second. Zero when Run is not running: Options.Now.
+	clock atomic.Int64
+
 	flushMu sync.Mutex // one flush at a time
 	pending []store.PullDelta
 	subsMu  sync.Mutex
@@ -131,13 +137,26 @@ const day = int64(24 * time.Hour)
 // Record counts one pull of the feed at path (a 200, or a 304 when
 // notModified) by a client sending ua, at now.
 func (c *Counter) Record(kind Kind, path string, notModified bool, ua string, now time.Time) {
+	c.record(kind, path, notModified, ua, now.UnixNano())
+}
+
+// clockTick is how often Run refreshes the counting clock.
+const clockTick = 250 * time.Millisecond
+
+func (c *Counter) now() int64 {
+	if t := c.clock.Load(); t != 0 {
+		return t
+	}
+	return c.opts.Now().UnixNano()
+}
+
+func (c *Counter) record(kind Kind, path string, notModified bool, ua string, at int64) {
 	nm := 0
 	if notModified {
 		nm = 1
 	}
 	c.totals[kind&1][nm].Add(1)
 	agg, n, reported := ParseSubscribers(ua)
-	at := now.UnixNano()
 	d := at / day
 	s := &c.shards[maphash.String(c.seed, path)%shards]
 	s.mu.Lock()
@@ -229,8 +248,14 @@ func (c *Counter) Flush(ctx context.Context) error {
 func (c *Counter) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	tick := time.NewTicker(clockTick)
+	defer tick.Stop()
+	c.clock.Store(c.opts.Now().UnixNano())
+	defer c.clock.Store(0)
 	for {
 		select {
+		case <-tick.C:
+			c.clock.Store(c.opts.Now().UnixNano())
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
@@ -297,12 +322,32 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 var recorders = sync.Pool{New: func() any { return new(recorder) }}
 
+// Observe counts r if it is a GET or HEAD of a feed (Classify) answered
+// 200 or 304. It is the hook for a middleware that already records the
+// status (metrics.Middleware), so a request is wrapped once.
+func (c *Counter) Observe(r *http.Request, status int) {
+	if status != http.StatusOK && status != http.StatusNotModified {
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return
+	}
+	kind, ok := Classify(r.URL.Path)
+	if !ok {
+		return
+	}
+	var ua string
+	if v := r.Header["User-Agent"]; len(v) > 0 {
+		ua = v[0]
+	}
+	c.record(kind, r.URL.Path, status == http.StatusNotModified, ua, c.now())
+}
+
 // Middleware counts the GET and HEAD requests of feeds (Classify) that
 // next answers 200 or 304; other requests pass untouched.
 func (c *Counter) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		kind, ok := Classify(r.URL.Path)
-		if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		if _, ok := Classify(r.URL.Path); !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -315,8 +360,6 @@ func (c *Counter) Middleware(next http.Handler) http.Handler {
 		}
 		rec.ResponseWriter = nil
 		recorders.Put(rec)
-		if status == http.StatusOK || status == http.StatusNotModified {
-			c.Record(kind, r.URL.Path, status == http.StatusNotModified, r.UserAgent(), c.opts.Now())
-		}
+		c.Observe(r, status)
 	})
 }

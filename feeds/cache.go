@@ -520,7 +520,7 @@ var (
 
 // Respond writes d per RFC 9110 (see Serve).
 func (c *Cache) Respond(w http.ResponseWriter, r *http.Request, d *Document) {
-	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	gz := acceptsGzipHeader(r.Header)
 	h := w.Header()
 	h["Cache-Control"] = c.hCacheControl
 	h["Vary"] = hVary

@@ -9,12 +9,37 @@ import (
 // notModified answers a conditional request per RFC 9110: If-None-Match
 // first, If-Modified-Since only without it.
 func notModified(r *http.Request, e *rep) bool {
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		return etagMatch(inm, e.etag, e.gzETag)
+	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
+		for _, v := range inm { // a list may come as several header lines
+			if etagMatch(v, e.etag, e.gzETag) {
+				return true
+			}
+		}
+		return false
 	}
-	if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+	if ims := headerValue(r.Header, "If-Modified-Since"); ims != "" {
 		t, err := http.ParseTime(ims)
 		return err == nil && !e.lastModified.After(t.Truncate(time.Second))
+	}
+	return false
+}
+
+// headerValue is the first value of a request header by its canonical
+// key: Header.Get without canonicalizing the key on every request (net/http
+// stores request headers under canonical keys).
+func headerValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// acceptsGzipHeader reports whether any Accept-Encoding line allows gzip.
+func acceptsGzipHeader(h http.Header) bool {
+	for _, v := range h["Accept-Encoding"] {
+		if acceptsGzip(v) {
+			return true
+		}
 	}
 	return false
 }

@@ -133,10 +133,12 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // Middleware counts and times every request by its route pattern (the
-// ServeMux pattern that matched, so ids do not explode the label set).
-func (m *Metrics) Middleware(next http.Handler) http.Handler {
+// ServeMux pattern that matched, so ids do not explode the label set),
+// then hands the request and its status to each of after (pull analytics),
+// so the response is wrapped once for all of them.
+func (m *Metrics) Middleware(next http.Handler, after ...func(r *http.Request, status int)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		start := time.Since(epoch) // one monotonic clock read, not a wall-clock one
 		rec := m.pool.Get().(*recorder)
 		rec.ResponseWriter, rec.code = w, 0
 		next.ServeHTTP(rec, r)
@@ -151,10 +153,16 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 			pattern = "unmatched"
 		}
 		rt := m.route(pattern)
-		rt.latency.Observe(time.Since(start).Seconds())
+		rt.latency.Observe((time.Since(epoch) - start).Seconds())
 		m.counter(rt, pattern, code).Inc()
+		for _, f := range after {
+			f(r, code)
+		}
 	})
 }
+
+// epoch is the process's reference point for request latencies.
+var epoch = time.Now()
 
 func (m *Metrics) route(pattern string) *route {
 	if v, ok := m.routes.Load(pattern); ok {

@@ -67,3 +67,24 @@ func BenchmarkMiddleware(b *testing.B) {
 		h.ServeHTTP(w, req)
 	}
 }
+
+// The after hooks see each request with the status it was answered,
+// 200 when the handler wrote nothing.
+func TestMiddleware_After(t *testing.T) {
+	m := metrics.New()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /a", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(304) })
+	mux.HandleFunc("GET /b", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) })
+	mux.HandleFunc("GET /c", func(w http.ResponseWriter, r *http.Request) {})
+	var got []string
+	h := m.Middleware(mux, func(r *http.Request, status int) {
+		got = append(got, r.URL.Path+" "+http.StatusText(status))
+	})
+	for _, p := range []string{"/a", "/b", "/c", "/nope"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+	}
+	want := []string{"/a Not Modified", "/b OK", "/c OK", "/nope Not Found"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("after hooks saw %q, want %q", got, want)
+	}
+}

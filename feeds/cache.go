@@ -135,6 +135,13 @@ type Content struct {
 	// responses (a page's security policy, say); keys in canonical form.
 	// The values are shared by every response: not to be modified.
 	Header http.Header
+	// CacheControl, optional, replaces the cache's Cache-Control on every
+	// response of the document (a partner's private feed); shared, not to
+	// be modified.
+	CacheControl []string
+	// SameOrigin leaves out the CORS header that lets any page read the
+	// document (a partner's private feed).
+	SameOrigin bool
 	// Expires, if not zero, is when the document goes stale by itself
 	// (a page whose comment form closes then): the next request after it
 	// renders again, whatever the versions say.
@@ -162,6 +169,8 @@ type rep struct {
 	hContentType       []string
 	hVary              []string
 	hExtra             http.Header // Content.Header
+	hCacheControl      []string    // Content.CacheControl; nil: the cache's
+	sameOrigin         bool
 	hETag, hGzETag     []string
 	hLastModified      []string
 	hLength, hGzLength []string
@@ -438,6 +447,7 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 		if len(content.Header) > 0 {
 			d.rep.hExtra = content.Header
 		}
+		d.rep.hCacheControl, d.rep.sameOrigin = content.CacheControl, content.SameOrigin
 	}
 	d.used.Store(c.now())
 	c.put(key, d)
@@ -523,11 +533,16 @@ func (c *Cache) Respond(w http.ResponseWriter, r *http.Request, d *Document) {
 	gz := acceptsGzipHeader(r.Header)
 	h := w.Header()
 	h["Cache-Control"] = c.hCacheControl
+	if d.hCacheControl != nil {
+		h["Cache-Control"] = d.hCacheControl
+	}
 	h["Vary"] = hVary
 	if d.hVary != nil {
 		h["Vary"] = d.hVary
 	}
-	h["Access-Control-Allow-Origin"] = hCORS
+	if !d.sameOrigin {
+		h["Access-Control-Allow-Origin"] = hCORS
+	}
 	h["Last-Modified"] = d.hLastModified
 	if gz {
 		h["Etag"] = d.hGzETag

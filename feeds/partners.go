@@ -40,7 +40,8 @@ func (p *profile) keyMatches(key string) bool {
 	if key == "" {
 		return false
 	}
-	sum := sha256.Sum256([]byte(key))
+	var buf [256]byte // the usual key is hashed without an allocation
+	sum := sha256.Sum256(append(buf[:0], key...))
 	return subtle.ConstantTimeCompare(sum[:], p.keySum[:]) == 1
 }
 
@@ -219,29 +220,16 @@ func (s *Server) handlePartner(w http.ResponseWriter, r *http.Request, key store
 			return Content{}, err
 		}
 		body, err := s.renderPartner(ctx, p, spec, prm, in.States[0], title, description)
-		return Content{Body: body, Type: f.ContentType()}, err
+		// Private: a partner feed must not be kept by a shared cache
+		// (nor read cross-origin by a page).
+		return Content{Body: body, Type: f.ContentType(), CacheControl: s.privateCC, SameOrigin: true}, err
 	})
 	switch {
 	case err == nil:
-		s.cache.Respond(privateWriter{w, s.privateCC}, r, d)
+		s.cache.Respond(w, r, d)
 	default:
 		renderError(w, s.log, err, feedUnavailable, "render partner feed", "partner", p.Name, "feed", string(key))
 	}
-}
-
-// privateWriter turns a public feed response private before its headers
-// go out: a partner feed must not be kept by a shared cache (nor read
-// cross-origin by a page).
-type privateWriter struct {
-	http.ResponseWriter
-	cc []string
-}
-
-func (w privateWriter) WriteHeader(code int) {
-	h := w.Header()
-	h["Cache-Control"] = w.cc
-	delete(h, "Access-Control-Allow-Origin")
-	w.ResponseWriter.WriteHeader(code)
 }
 
 // partnerPageURL is a partner document's URL; its links carry the key so

@@ -49,9 +49,9 @@ type Options struct {
 	// cache options above (CacheBytes, Renders, Now, OnCache, and
 	// CacheMaxAge for Cache-Control) are then ignored: it has its own.
 	Cache *Cache
-	// Pages, if set, serves the reader pages: "/" and, for a client that
-	// prefers text/html, /articles/{id} (whose JSON stays at
-	// /articles/{id}.json and for every other client).
+	// Pages, if set, serves the reader pages: "/", /articles/{id}.html and,
+	// for a client that prefers text/html, /articles/{id} (whose JSON stays
+	// at /articles/{id}.json and for every other client).
 	Pages Pages
 	// TombstoneWindow is how long a retraction is announced in the feeds
 	// it left (default store.DefaultTombstoneWindow); see deleted.go.
@@ -61,9 +61,10 @@ type Options struct {
 // Pages serves the HTML reader pages (package pages implements it).
 type Pages interface {
 	ServeFront(w http.ResponseWriter, r *http.Request)
-	// ServeArticle serves the article page and reports true, or false
-	// when the client does not prefer HTML.
-	ServeArticle(w http.ResponseWriter, r *http.Request) bool
+	// ServeArticle serves the page of article id and reports true, or
+	// false when the client does not prefer HTML and always is not set
+	// (the .html URL is the page whatever the client accepts).
+	ServeArticle(w http.ResponseWriter, r *http.Request, id string, always bool) bool
 }
 
 // Server serves the public feeds. Create it with NewServer, give it the
@@ -308,7 +309,10 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if j, ok := strings.CutSuffix(id, ".json"); ok {
 		id = j // article ids have no dot
-	} else if s.opts.Pages != nil && s.opts.Pages.ServeArticle(w, r) {
+	} else if h, ok := strings.CutSuffix(id, ".html"); ok && s.opts.Pages != nil {
+		s.opts.Pages.ServeArticle(w, r, h, true)
+		return
+	} else if s.opts.Pages != nil && s.opts.Pages.ServeArticle(w, r, id, false) {
 		return
 	}
 	if len(id) > maxIDLength {

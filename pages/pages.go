@@ -258,13 +258,13 @@ func PrefersHTML(r *http.Request) bool {
 	return html > 0 && html > json
 }
 
-// ServeArticle serves /articles/{id} as HTML when the client prefers it
-// and reports whether it did; otherwise the caller serves the JSON.
-func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request) bool {
-	if !PrefersHTML(r) {
+// ServeArticle serves the page of article id when the client prefers HTML
+// or always is set (/articles/{id}.html), and reports whether it did;
+// otherwise the caller serves the JSON.
+func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request, id string, always bool) bool {
+	if !always && !PrefersHTML(r) {
 		return false
 	}
-	id := r.PathValue("id")
 	q := query(r)
 	page, ok := pageParam(q, "comments")
 	if !ok {

@@ -222,6 +222,8 @@ func TestArticle_Negotiation(t *testing.T) {
 		{"JSONPath", "/articles/" + f.ferry + ".json", browserAccept, "application/json"},
 		{"HTMLOverJSON", "/articles/" + f.ferry, "application/json;q=0.5, text/html", "text/html"},
 		{"JSONOverHTML", "/articles/" + f.ferry, "text/html;q=0.5, application/json", "application/json"},
+		{"HTMLPath", "/articles/" + f.ferry + ".html", "", "text/html"},
+		{"HTMLPathOverAccept", "/articles/" + f.ferry + ".html", "application/json", "text/html"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := f.get(t, tc.path, "Accept", tc.accept)
@@ -241,6 +243,14 @@ func TestArticle_Negotiation(t *testing.T) {
 	}
 	if rec := f.get(t, "/articles/nope-aaaaaaaaaaaaaaaa"); rec.Code != 404 {
 		t.Errorf("unknown article = %d, want 404", rec.Code)
+	}
+	if rec := f.get(t, "/articles/nope-aaaaaaaaaaaaaaaa.html"); rec.Code != 404 {
+		t.Errorf("unknown article page = %d, want 404", rec.Code)
+	}
+	// The .html URL is the same document as the negotiated page.
+	a, b := f.get(t, "/articles/"+f.ferry, "Accept", browserAccept), f.get(t, "/articles/"+f.ferry+".html")
+	if a.Body.String() != b.Body.String() || a.Header().Get("ETag") != b.Header().Get("ETag") {
+		t.Error("/articles/{id}.html differs from the page a browser gets at /articles/{id}")
 	}
 }
 

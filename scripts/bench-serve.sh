@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# bench-serve.sh [embedded|redis|both] [feed|page]: the serving load run of
+# bench-serve.sh [embedded|redis|both] [feed|page|article|partner]: the serving load run of
 # the README's performance section. Serves a cached 50-item feed (the kit's
 # perf-feed-50.xml as a file: source) and runs the kit's serve-bench with
 # wrk against it, against the reference Go server (same bytes, precomputed)
 # and nginx (gzip_static) in the same run, for a 200, a gzip 200 and a 304.
 # With "page" it loads a reader page instead: the embeddable comment thread
-# of the feed's first article, /articles/{id}/comments (an HTML page from
-# the same cache that a client without an Accept header gets; the article
-# page itself answers such a client with JSON).
+# of the feed's first article, /articles/{id}/comments; with "article" that
+# article's page, /articles/{id}.html (the page a browser gets at
+# /articles/{id}; wrk sends no Accept header, which gets the JSON there);
+# with "partner" a partner's private feed, /partners/bench/feed.rss?key=….
 # Only the printed ratios mean anything on a shared machine.
 set -euo pipefail
 export PATH="/usr/local/go/bin:$PATH"
@@ -16,7 +17,8 @@ kit="${BENCH_KIT:-}"
 [ -d "$kit" ] || { echo "bench-serve: no benchmark kit at $kit (set BENCH_KIT)" >&2; exit 2; }
 which="${1:-both}"
 what="${2:-feed}"
-case "$what" in feed|page) ;; *) echo "bench-serve: second argument: feed or page" >&2; exit 2 ;; esac
+case "$what" in feed|page|article|partner) ;; *) echo "bench-serve: second argument: feed, page, article or partner" >&2; exit 2 ;; esac
+partner_key="bench-partner-key-$(date +%s)-0123456789"
 tmp="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -34,6 +36,9 @@ store:
 $2
 feeds: {default_limit: 50}
 log: {level: warn}
+partners:
+  - name: bench
+    key: "$partner_key"
 sources:
   - id: perf
     name: "Perf Partner"
@@ -47,12 +52,14 @@ YAML
 		sleep 0.1
 	done
 	local path=/feed.rss
-	if [ "$what" = page ]; then
-		local id
-		id="$(curl -s "http://127.0.0.1:$port/feed.rss" | grep -o "/articles/[^/<\"]*" | head -1)"
-		path="$id/comments"
-		curl -s -o /dev/null "http://127.0.0.1:$port$path" # cached before the first run
-	fi
+	local id
+	id="$(curl -s "http://127.0.0.1:$port/feed.rss" | grep -o "/articles/[^/<\"]*" | head -1)"
+	case "$what" in
+	page) path="$id/comments" ;;
+	article) path="$id.html" ;;
+	partner) path="/partners/bench/feed.rss?key=$partner_key" ;;
+	esac
+	curl -s -o /dev/null "http://127.0.0.1:$port$path" # cached before the first run
 	echo "== $1 store: $path"
 	"$kit/serve-bench" -d "${BENCH_SECONDS:-5}" -n "${BENCH_RUNS:-3}" --vs-go --vs-nginx "http://127.0.0.1:$port" "$path"
 }

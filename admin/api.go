@@ -15,6 +15,7 @@ import (
 	"syndicate"
 	"syndicate/internal/httperr"
 	"syndicate/internal/jsonhttp"
+	"syndicate/internal/route"
 )
 
 // Token is an admin bearer token; Name goes in audit lines, never Value.
@@ -44,7 +45,7 @@ func NewAPI(svc *Service, tokens []Token, siteTitle string, log *slog.Logger) *A
 }
 
 // Routes registers the API's routes on mux.
-func (a *API) Routes(mux *http.ServeMux) {
+func (a *API) Routes(mux route.Registrar) {
 	mux.Handle("GET /api/sources", a.auth(a.handleList))
 	mux.Handle("POST /api/sources", a.auth(a.handleCreate))
 	mux.Handle("GET /api/sources/{id}", a.auth(a.handleGet))

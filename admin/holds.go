@@ -7,6 +7,7 @@ import (
 
 	"syndicate"
 	"syndicate/internal/jsonhttp"
+	"syndicate/internal/route"
 )
 
 // Holder sets embargoes on single articles (embargo.Guard implements it).
@@ -43,7 +44,7 @@ func (s *Service) HoldArticle(ctx context.Context, who, id string, until time.Ti
 	return nil
 }
 
-func (a *API) holdRoutes(mux *http.ServeMux) {
+func (a *API) holdRoutes(mux route.Registrar) {
 	mux.Handle("PUT /api/articles/{id}/hold", a.auth(func(w http.ResponseWriter, r *http.Request) {
 		var in HoldInput
 		if err := decode(r, &in); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"syndicate"
 	"syndicate/internal/jsonhttp"
+	"syndicate/internal/route"
 	"syndicate/store"
 )
 
@@ -21,7 +22,7 @@ type Moderator interface {
 func (a *API) SetModerator(m Moderator) { a.mod = m }
 
 // moderationRoutes registers the comment moderation routes.
-func (a *API) moderationRoutes(mux *http.ServeMux) {
+func (a *API) moderationRoutes(mux route.Registrar) {
 	mux.Handle("GET /api/comments", a.auth(a.handleComments))
 	mux.Handle("POST /api/comments/{id}/approve", a.auth(a.handleSetStatus(syndicate.StatusApproved)))
 	mux.Handle("POST /api/comments/{id}/spam", a.auth(a.handleSetStatus(syndicate.StatusSpam)))

@@ -6,11 +6,11 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
 	"syndicate"
+	"syndicate/internal/route"
 	"syndicate/store"
 )
 
@@ -127,7 +127,7 @@ func NewPage(opts PageOptions) *Page {
 }
 
 // Routes registers the page's routes on mux.
-func (p *Page) Routes(mux *http.ServeMux) {
+func (p *Page) Routes(mux route.Registrar) {
 	mux.HandleFunc("GET /admin/static/admin.css", p.handleCSS)
 	mux.HandleFunc("GET /admin/{$}", p.handleSlash)
 	mux.HandleFunc("GET /admin/login", p.handleLoginForm)

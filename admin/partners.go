@@ -11,6 +11,7 @@ import (
 
 	"syndicate"
 	"syndicate/internal/jsonhttp"
+	"syndicate/internal/route"
 	"syndicate/store"
 )
 
@@ -248,7 +249,7 @@ func (a *API) partnerView(p syndicate.Partner, withKey bool) PartnerView {
 	return v
 }
 
-func (a *API) partnerRoutes(mux *http.ServeMux) {
+func (a *API) partnerRoutes(mux route.Registrar) {
 	a.holdRoutes(mux)
 	mux.Handle("GET /api/partners", a.auth(func(w http.ResponseWriter, r *http.Request) {
 		all, err := a.svc.Partners(r.Context())

@@ -13,6 +13,7 @@ import (
 	"syndicate"
 	"syndicate/analytics"
 	"syndicate/internal/httperr"
+	"syndicate/internal/route"
 	"syndicate/store"
 )
 
@@ -27,7 +28,7 @@ type partnersPage struct {
 
 // PartnerRoutes registers /admin/partners and /admin/analytics on mux;
 // stats reads the fleet's pull counts (both stores implement it).
-func (p *Page) PartnerRoutes(mux *http.ServeMux, stats store.PullStats) {
+func (p *Page) PartnerRoutes(mux route.Registrar, stats store.PullStats) {
 	pp := &partnersPage{Page: p, stats: stats}
 	pp.addTemplates("partners", "partner", "analytics")
 	mux.Handle("GET /admin/partners", p.auth(pp.handleList))

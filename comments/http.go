@@ -16,6 +16,7 @@ import (
 	"syndicate"
 	"syndicate/internal/httperr"
 	"syndicate/internal/jsonhttp"
+	"syndicate/internal/route"
 )
 
 // HandlerOptions configure the public comment endpoint.
@@ -85,7 +86,7 @@ func origin(raw string) string {
 }
 
 // Routes registers the public comment routes.
-func (h *Handler) Routes(mux *http.ServeMux) {
+func (h *Handler) Routes(mux route.Registrar) {
 	mux.HandleFunc("POST /articles/{id}/comments", h.handleSubmit)
 	mux.HandleFunc("OPTIONS /articles/{id}/comments", h.handlePreflight)
 	mux.HandleFunc("GET /articles/{id}/comments/{cid}", h.handleGet)

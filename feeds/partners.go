@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/route"
 	"syndicate/store"
 )
 
@@ -90,7 +91,7 @@ func sameProfiles(a, b map[string]*profile) bool {
 }
 
 // partnerRoutes registers the partner feeds on mux.
-func (s *Server) partnerRoutes(mux *http.ServeMux) {
+func (s *Server) partnerRoutes(mux route.Registrar) {
 	mux.HandleFunc("GET /partners/{name}/{file}", func(w http.ResponseWriter, r *http.Request) {
 		s.handlePartner(w, r, store.FeedAll, r.PathValue("file"))
 	})

@@ -14,6 +14,7 @@ import (
 
 	"syndicate"
 	"syndicate/internal/httperr"
+	"syndicate/internal/route"
 	"syndicate/store"
 )
 
@@ -169,7 +170,7 @@ func (s *Server) Renders() int64 { return s.cache.Renders() }
 func (s *Server) Cached() int { return s.cache.Len() }
 
 // Routes registers the public routes on mux.
-func (s *Server) Routes(mux *http.ServeMux) {
+func (s *Server) Routes(mux route.Registrar) {
 	for _, f := range Formats {
 		mux.HandleFunc("GET /feed."+string(f), s.handleSiteFeed(f))
 		mux.HandleFunc("GET /comments."+string(f), s.handleAllComments(f))

@@ -24,6 +24,7 @@ import (
 	"syndicate"
 	"syndicate/feeds"
 	"syndicate/internal/httperr"
+	"syndicate/internal/route"
 	"syndicate/store"
 )
 
@@ -209,7 +210,7 @@ func (s *Server) Renders() int64 { return s.renders.Load() }
 // server's: the embeddable thread, the source and category lists and
 // the stylesheet. "/" and /articles/{id} come through ServeFront and
 // ServeArticle (feeds.Options.Pages).
-func (s *Server) Routes(mux *http.ServeMux) {
+func (s *Server) Routes(mux route.Registrar) {
 	mux.HandleFunc("GET /assets/pages.css", s.handleCSS)
 	mux.HandleFunc("GET /articles/{id}/comments", s.handleThread)
 	mux.HandleFunc("GET /sources/{id}/{$}", s.handleSource)

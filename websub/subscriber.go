@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/route"
 	"syndicate/store"
 )
 
@@ -447,7 +448,7 @@ func (s *Subscriber) request(ctx context.Context, sub *store.Subscription, mode 
 }
 
 // Routes registers the callback.
-func (s *Subscriber) Routes(mux *http.ServeMux) {
+func (s *Subscriber) Routes(mux route.Registrar) {
 	mux.HandleFunc("GET "+CallbackPath+"{id}", s.handleVerify)
 	mux.HandleFunc("POST "+CallbackPath+"{id}", s.handleDelivery)
 }

@@ -8,13 +8,14 @@ import (
 
 	"syndicate/comments"
 	"syndicate/config"
+	"syndicate/internal/route"
 	"syndicate/pages"
 	"syndicate/store"
 )
 
 // commentRoutes wires reader comments: the public endpoint (or a 403 when
 // comments are off) and the service the admin API moderates through.
-func (m *Main) commentRoutes(mux *http.ServeMux, cfg *config.Config, st store.Store, log *slog.Logger, p *pages.Server) (*comments.Service, error) {
+func (m *Main) commentRoutes(mux route.Registrar, cfg *config.Config, st store.Store, log *slog.Logger, p *pages.Server) (*comments.Service, error) {
 	c := cfg.Comments
 	svc := comments.NewService(comments.Options{
 		Store: st, AutoApprove: c.AutoApprove, MaxLength: c.MaxLength, MaxAuthorLength: c.MaxAuthorLength,

@@ -12,6 +12,7 @@ import (
 	"syndicate/admin"
 	"syndicate/config"
 	"syndicate/feeds"
+	"syndicate/internal/route"
 	"syndicate/pages"
 )
 
@@ -38,7 +39,7 @@ func (m *Main) newPages(cfg *config.Config, r *feeds.Renderer, st pages.Store, d
 
 // commentEndpoint registers the comment endpoint's routes on mux, with
 // the reader pages' form handling around its POST.
-func commentEndpoint(mux *http.ServeMux, routes func(*http.ServeMux), p *pages.Server) {
+func commentEndpoint(mux route.Registrar, routes func(route.Registrar), p *pages.Server) {
 	inner := http.NewServeMux()
 	routes(inner)
 	mux.Handle("POST /articles/{id}/comments", p.CommentForm(inner))

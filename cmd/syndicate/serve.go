@@ -22,6 +22,7 @@ import (
 	"syndicate/embargo"
 	"syndicate/feeds"
 	"syndicate/ingest"
+	"syndicate/internal/route"
 	"syndicate/metrics"
 	"syndicate/scheduler"
 	"syndicate/store"
@@ -198,7 +199,9 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		}
 	})
 
-	mux := http.NewServeMux()
+	// route.Mux: the ServeMux, with a fast path for clean GETs (feeds and
+	// pages are most of the traffic).
+	mux := route.New()
 	fsrv.Routes(mux)
 	psrv.Routes(mux)
 	ws.start(watchCtx, in, sched, mux)
@@ -365,7 +368,7 @@ func skipRecent(st ingest.Store) func(context.Context, syndicate.Source, time.Du
 	}
 }
 
-func healthRoutes(mux *http.ServeMux, st store.Store, fsrv *feeds.Server) {
+func healthRoutes(mux route.Registrar, st store.Store, fsrv *feeds.Server) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

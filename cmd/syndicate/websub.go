@@ -14,6 +14,7 @@ import (
 	"syndicate/config"
 	"syndicate/ingest"
 	"syndicate/ingest/fetch"
+	"syndicate/internal/route"
 	"syndicate/metrics"
 	"syndicate/scheduler"
 	"syndicate/store"
@@ -103,7 +104,7 @@ func (w *websubWiring) onBody() []func(fetch.Request, *fetch.Response) {
 }
 
 // start runs the subscriber until ctx ends.
-func (w *websubWiring) start(ctx context.Context, in *ingest.Ingester, sched *scheduler.Scheduler, mux *http.ServeMux) {
+func (w *websubWiring) start(ctx context.Context, in *ingest.Ingester, sched *scheduler.Scheduler, mux route.Registrar) {
 	if w == nil {
 		return
 	}

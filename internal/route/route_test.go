@@ -1,0 +1,147 @@
+package route
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// patterns are the server's route shapes (feeds, pages, partners, admin,
+// API, comments, WebSub), with method-less and other-method neighbours.
+var patterns = []string{
+	"GET /feed.rss", "GET /feed.atom", "GET /feed.json", "GET /comments.rss",
+	"GET /sources/{id}/{file}", "GET /categories/{slug}/{file}", "GET /articles/{id}/{file}",
+	"GET /articles/{id}", "GET /{$}", "GET /sources/{$}", "GET /categories/{$}", "GET /feeds.opml",
+	"GET /partners/{name}/{file}", "GET /partners/{name}/sources/{id}/{file}", "GET /partners/{name}/categories/{slug}/{file}",
+	"GET /assets/pages.css", "GET /articles/{id}/comments", "GET /sources/{id}/{$}", "GET /categories/{slug}/{$}",
+	"GET /articles/{id}/comments/{cid}", "POST /articles/{id}/comments", "OPTIONS /articles/{id}/comments",
+	"GET /admin", "GET /admin/{$}", "GET /admin/sources/{id}/edit", "POST /admin/comments/{id}/approve",
+	"GET /api/sources", "GET /api/sources.opml", "GET /api/sources/{id}", "DELETE /api/sources/{id}",
+	"GET /websub/callback/{id}", "POST /websub/callback/{id}", "GET /healthz", "/metrics", "/x/{a}/b", "GET /x/{a}/b",
+}
+
+// echo answers with the pattern and the wildcards it was routed with.
+func echo(names ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var vals []string
+		for _, n := range names {
+			vals = append(vals, n+"="+r.PathValue(n))
+		}
+		w.Write([]byte(r.Pattern + " " + strings.Join(vals, ",")))
+	})
+}
+
+func wildNames(p string) []string {
+	var out []string
+	for _, s := range strings.Split(p, "/") {
+		if len(s) > 2 && s[0] == '{' && s != "{$}" {
+			out = append(out, s[1:len(s)-1])
+		}
+	}
+	return out
+}
+
+func build(ps []string) (*Mux, *http.ServeMux) {
+	m, std := New(), http.NewServeMux()
+	for _, p := range ps {
+		m.Handle(p, echo(wildNames(p)...))
+		std.Handle(p, echo(wildNames(p)...))
+	}
+	return m, std
+}
+
+func same(t *testing.T, m *Mux, std *http.ServeMux, method, target string) {
+	t.Helper()
+	got, want := httptest.NewRecorder(), httptest.NewRecorder()
+	m.ServeHTTP(got, httptest.NewRequest(method, target, nil))
+	std.ServeHTTP(want, httptest.NewRequest(method, target, nil))
+	if got.Code != want.Code || got.Body.String() != want.Body.String() || got.Header().Get("Location") != want.Header().Get("Location") {
+		t.Errorf("%s %s: got %d %q, the ServeMux says %d %q", method, target, got.Code, got.Body, want.Code, want.Body)
+	}
+}
+
+func TestMux_RoutesLikeServeMux(t *testing.T) {
+	m, std := build(patterns)
+	if m.off {
+		t.Fatal("the server's shapes turned the fast path off")
+	}
+	paths := []string{
+		"/", "/feed.rss", "/feed.atom", "/feed.xml", "/comments.rss", "/feeds.opml", "/sources/", "/sources",
+		"/sources/wj/", "/sources/wj/feed.rss", "/sources/wj/x/y", "/categories/", "/categories/news/", "/categories/news/feed.json",
+		"/articles/abc", "/articles/abc.html", "/articles/abc.json", "/articles/abc/", "/articles/abc/comments",
+		"/articles/abc/comments.rss", "/articles/abc/comments/c1", "/articles/abc/comments/c1/x",
+		"/partners/p/feed.rss", "/partners/p/sources/s/feed.atom", "/partners/p/categories/c/feed.json", "/partners/p/other/x/y",
+		"/partners/p/sources/feed.rss", "/admin", "/admin/", "/admin/sources/a/edit", "/admin/comments/c/approve",
+		"/api/sources", "/api/sources.opml", "/api/sources/a", "/websub/callback/1", "/healthz", "/metrics", "/metrics/",
+		"/x/1/b", "/x/b/b", "/nope", "//feed.rss", "/./feed.rss", "/sources/../feed.rss", "/sources/a%2Fb/feed.rss",
+		"/articles/a%20b", "/articles/%61bc", "/articles/%C3%A9", "/assets/pages.css", "/feed.rss?x=1",
+	}
+	for _, method := range []string{"GET", "HEAD", "POST", "OPTIONS", "DELETE"} {
+		for _, p := range paths {
+			same(t, m, std, method, p)
+		}
+	}
+}
+
+// A pattern the tree cannot model turns the fast path off, and the
+// ServeMux still routes everything.
+func TestMux_UnmodelledPatternsTurnItOff(t *testing.T) {
+	for _, p := range []string{"GET /files/{path...}", "GET /static/", "HEAD /feed.rss", "example.com/feed.rss", "GET /sources/{other}/feed.rss"} {
+		m, std := build(append([]string{"GET /feed.rss", "GET /sources/{id}/{file}"}, p))
+		if !m.off {
+			t.Errorf("%q kept the fast path on", p)
+		}
+		for _, target := range []string{"/feed.rss", "/files/a/b", "/static/x", "/sources/a/feed.rss", "/a/x1"} {
+			same(t, m, std, "GET", target)
+			same(t, m, std, "HEAD", target)
+		}
+	}
+}
+
+func FuzzMux(f *testing.F) {
+	for _, p := range []string{"/articles/abc/comments", "/partners/p/sources/s/feed.atom", "/", "/a//b", "/x/1/b"} {
+		f.Add("GET", p)
+	}
+	m, std := build(patterns)
+	f.Fuzz(func(t *testing.T, method, path string) {
+		if method != "GET" && method != "HEAD" {
+			method = "GET"
+		}
+		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#\x00 \t\r\n") {
+			return
+		}
+		req := httptest.NewRequest(method, "/", nil)
+		req.URL.Path, req.URL.RawPath = path, ""
+		req2 := httptest.NewRequest(method, "/", nil)
+		req2.URL.Path, req2.URL.RawPath = path, ""
+		got, want := httptest.NewRecorder(), httptest.NewRecorder()
+		m.ServeHTTP(got, req)
+		std.ServeHTTP(want, req2)
+		if got.Code != want.Code || got.Body.String() != want.Body.String() {
+			t.Errorf("%s %q: got %d %q, the ServeMux says %d %q", method, path, got.Code, got.Body, want.Code, want.Body)
+		}
+	})
+}
+
+func BenchmarkMux(b *testing.B) {
+	m, std := New(), http.NewServeMux()
+	nop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	for _, p := range patterns {
+		m.Handle(p, nop)
+		std.Handle(p, nop)
+	}
+	for _, target := range []string{"/feed.rss", "/articles/perf-vkkql7p2liqec7ug.html", "/partners/bench/feed.rss"} {
+		for name, h := range map[string]http.Handler{"fast": m, "servemux": std} {
+			b.Run(name+target, func(b *testing.B) {
+				req := httptest.NewRequest("GET", target, nil)
+				w := httptest.NewRecorder()
+				b.ReportAllocs()
+				for range b.N {
+					w.Body.Reset()
+					h.ServeHTTP(w, req)
+				}
+			})
+		}
+	}
+}

@@ -17,7 +17,6 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
-	"syndicate/comments"
 	"syndicate/config"
 	"syndicate/embargo"
 	"syndicate/feeds"
@@ -160,14 +159,10 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		SkipStartup:     skipRecent(st),
 		Leaser:          leaser(st, onRedis),
 	})
-	proxies, err := comments.ParsePrefixes(cfg.HTTP.TrustedProxies)
-	if err != nil {
-		return nil, err // validated by config
-	}
 	svc := admin.NewService(admin.Options{
 		Store: announce(st, onChange), Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws, embargo: guard}, ConfigSources: cfg.DomainSources(),
 		ConfigPartners: cfg.DomainPartners(), Holds: guard,
-		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: proxies,
+		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: cfg.Parsed.TrustedProxies,
 	})
 	srcs, err := svc.All(ctx)
 	if err != nil {
@@ -208,14 +203,11 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		tokens = append(tokens, *link)
 	}
 	api := admin.NewAPI(svc, tokens, cfg.Site.Title, log)
-	csvc, err := m.commentRoutes(mux, cfg, guard, log, psrv)
-	if err != nil {
-		return nil, err
-	}
+	csvc := m.commentRoutes(mux, cfg, guard, log, psrv)
 	api.SetModerator(csvc)
 	api.Routes(mux)
 	apage := admin.NewPage(admin.PageOptions{
-		Service: svc, API: api, Store: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
+		Service: svc, API: api, Store: st, Secure: cfg.Parsed.Secure,
 		Logger: log, SiteTitle: cfg.Site.Title, Now: m.Now,
 		Moderator: csvc, Lookup: st, Preview: in,
 	})

@@ -155,9 +155,12 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 			in.Run(websub.WithStart(ctx, websub.TriggerPoll, time.Now()), src, false)
 		},
 		DefaultSchedule: cfg.Ingest.DefaultSchedule,
+		Default:         cfg.Parsed.DefaultSchedule,
 		Logger:          log,
 		SkipStartup:     skipRecent(st),
-		Leaser:          leaser(st, onRedis),
+		// The tick lease is part of the store contract: fleet-wide on
+		// Redis, always granted on the embedded store (one process).
+		Leaser: st,
 	})
 	svc := admin.NewService(admin.Options{
 		Store: announce(st, onChange), Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws, embargo: guard}, ConfigSources: cfg.DomainSources(),
@@ -324,15 +327,6 @@ func setMemoryLimit(cacheBytes int64) (int64, bool) {
 		debug.SetGCPercent(gcPercent)
 	}
 	return limit, true
-}
-
-// leaser makes each tick run once across the fleet on Redis; the embedded
-// store has a single process, which the scheduler's own lock covers.
-func leaser(st store.Store, onRedis bool) scheduler.Leaser {
-	if l, ok := st.(scheduler.Leaser); ok && onRedis {
-		return l
-	}
-	return nil
 }
 
 // recheck is how often the feed cache re-validates versions: the embedded

@@ -13,8 +13,10 @@ import (
 )
 
 // Config is the whole configuration, mirroring the YAML file. Load fills it
-// from the defaults, the file and the environment, and validates it; cmd
-// copies what each component needs into that component's options.
+// from the defaults, the file and the environment, validates it and
+// resolves it (Parsed); cmd copies what each component needs into that
+// component's options, reading parsed values from Parsed. A Config built
+// in code (Default, then changes) must call Resolve before use.
 //
 // A struct field without a yaml tag is not read from the file. A field
 // tagged env:"-" has no SYNDICATE_* override.
@@ -44,6 +46,11 @@ type Config struct {
 	Sources []SourceConfig `yaml:"sources" env:"-"`
 	// Partners are the distribution profiles defined in the file.
 	Partners []PartnerConfig `yaml:"partners" env:"-"`
+
+	// Parsed holds the parsed forms of the text values above (URLs,
+	// schedules, templates, prefixes); Resolve fills it, and Load calls
+	// Resolve.
+	Parsed Parsed `yaml:"-"`
 }
 
 // Site describes the republishing site in feed metadata.
@@ -320,8 +327,17 @@ func (c *Config) DomainSources() []syndicate.Source {
 	return out
 }
 
-// Default returns the built-in defaults, which are valid on their own.
+// Default returns the built-in defaults, which are valid on their own,
+// resolved: a caller that changes a text value calls Resolve again.
 func Default() *Config {
+	c := defaults()
+	if err := c.Resolve(); err != nil {
+		panic("config: the defaults do not resolve: " + err.Error())
+	}
+	return c
+}
+
+func defaults() *Config {
 	return &Config{
 		Listen:  ":8080",
 		BaseURL: "http://localhost:8080",

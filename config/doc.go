@@ -18,6 +18,16 @@
 //
 // A null value (a key with nothing after it, or ~) keeps the default.
 //
+// # Parsed values
+//
+// Once the configuration is valid, Load calls Config.Resolve, which fills
+// Config.Parsed with the parsed forms of values written as text: base_url
+// and ingest.proxy_url as URLs, the default and fallback schedules,
+// site.article_url as a template, http.trusted_proxies as prefixes,
+// comments.allowed_origins as origins, log.level. Later code reads those
+// instead of parsing the text again. A Config built in code (tests) starts
+// from Default and calls Resolve itself.
+//
 // # Environment
 //
 // Every scalar key can be overridden by SYNDICATE_ followed by its key

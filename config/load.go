@@ -20,7 +20,8 @@ import (
 
 // Load reads the YAML file at path over the defaults (path "" uses the
 // defaults alone), applies the environment overrides that env reports
-// (usually os.LookupEnv; nil means none) and validates the result.
+// (usually os.LookupEnv; nil means none), validates the result and fills
+// its Parsed values (Resolve).
 //
 // When the configuration is invalid the error is an *Errors holding every
 // problem; when the file cannot be read it is a wrapped os error. The
@@ -44,6 +45,10 @@ func Load(path string, env func(key string) (string, bool)) (*Config, error) {
 		errs := Errors(l.problems)
 		slices.SortStableFunc(errs, func(a, b Problem) int { return sortLine(a) - sortLine(b) })
 		return nil, &errs
+	}
+	if err := cfg.Resolve(); err != nil {
+		// Validation accepted a value Resolve cannot read: a bug here.
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	return cfg, nil
 }

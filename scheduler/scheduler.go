@@ -27,8 +27,12 @@ type Job func(ctx context.Context, src syndicate.Source)
 
 // Options configure a Scheduler.
 type Options struct {
-	Job             Job
+	Job Job
+	// DefaultSchedule is the spec of sources without one of their own.
+	// Default, when set, is that schedule already parsed (the config's
+	// Parsed.DefaultSchedule) and is used instead of parsing the spec.
 	DefaultSchedule string
+	Default         cron.Schedule
 	Logger          *slog.Logger
 	// Location is the time zone of cron specs without CRON_TZ; default UTC.
 	Location *time.Location
@@ -126,7 +130,7 @@ func (s *Scheduler) Set(srcs []syndicate.Source) error {
 		}
 		// Parse before removing the old entry: a bad edit must not stop
 		// a source that was being ingested.
-		sched, err := schedule.Parse(spec)
+		sched, err := s.parse(src, spec)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("source %s: %w", src.ID, err)
@@ -158,6 +162,15 @@ func (s *Scheduler) Set(srcs []syndicate.Source) error {
 		}
 	}
 	return firstErr
+}
+
+// parse parses the schedule of src; the default one was parsed already
+// when Default is set.
+func (s *Scheduler) parse(src syndicate.Source, spec string) (cron.Schedule, error) {
+	if src.Schedule == "" && s.opts.Default != nil {
+		return s.opts.Default, nil
+	}
+	return schedule.Parse(spec)
 }
 
 func sameSource(a, b syndicate.Source) bool {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/schedule"
 	"syndicate/scheduler"
 )
 
@@ -709,6 +710,24 @@ func TestScheduler_NextRun_ZeroBeforeStartStaleAfterStop(t *testing.T) {
 		}
 		if got := s.NextRun("a"); !got.IsZero() {
 			t.Errorf("NextRun after Stop = %v, want zero", got)
+		}
+	})
+}
+
+// A source without a schedule of its own uses the parsed Default, which
+// wins over the spec text (nothing parses the default a second time); a
+// source with its own schedule keeps it.
+func TestScheduler_ParsedDefault(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := MustStart(t, scheduler.Options{DefaultSchedule: "@every 1h", Default: schedule.Every{Interval: 20 * time.Minute}},
+			newRecorder(nil), src("a", ""), src("b", "@every 15m"))
+		time.Sleep(7 * time.Minute)
+		synctest.Wait()
+		if got, want := s.NextRun("a"), time.Date(2000, 1, 1, 0, 20, 0, 0, time.UTC); !got.Equal(want) {
+			t.Errorf("NextRun(a) = %v, want %v (Default)", got, want)
+		}
+		if got, want := s.NextRun("b"), time.Date(2000, 1, 1, 0, 15, 0, 0, time.UTC); !got.Equal(want) {
+			t.Errorf("NextRun(b) = %v, want %v (its own)", got, want)
 		}
 	})
 }

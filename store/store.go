@@ -268,6 +268,7 @@ type Store interface {
 	FetchStates
 	Subscriptions
 	Retractions
+	Leaser
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.

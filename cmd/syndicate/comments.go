@@ -15,7 +15,7 @@ import (
 
 // commentRoutes wires reader comments: the public endpoint (or a 403 when
 // comments are off) and the service the admin API moderates through.
-func (m *Main) commentRoutes(mux route.Registrar, cfg *config.Config, st store.Store, log *slog.Logger, p *pages.Server) (*comments.Service, error) {
+func (m *Main) commentRoutes(mux route.Registrar, cfg *config.Config, st store.Store, log *slog.Logger, p *pages.Server) *comments.Service {
 	c := cfg.Comments
 	svc := comments.NewService(comments.Options{
 		Store: st, AutoApprove: c.AutoApprove, MaxLength: c.MaxLength, MaxAuthorLength: c.MaxAuthorLength,
@@ -28,18 +28,14 @@ func (m *Main) commentRoutes(mux route.Registrar, cfg *config.Config, st store.S
 			w.WriteHeader(http.StatusForbidden)
 			w.Write([]byte(`{"error": "comments are disabled on this site"}` + "\n"))
 		})
-		return svc, nil
-	}
-	proxies, err := comments.ParsePrefixes(cfg.HTTP.TrustedProxies)
-	if err != nil {
-		return nil, err // validated by config
+		return svc
 	}
 	h := comments.NewHandler(svc, comments.HandlerOptions{
-		BaseURL: cfg.BaseURL, AllowedOrigins: c.AllowedOrigins, Honeypot: c.Honeypot,
-		MaxBodyBytes: c.MaxBodyBytes, TrustedProxies: proxies, Logger: log,
+		BaseURL: cfg.BaseURL, AllowedOrigins: cfg.Parsed.AllowedOrigins, Honeypot: c.Honeypot,
+		MaxBodyBytes: c.MaxBodyBytes, TrustedProxies: cfg.Parsed.TrustedProxies, Logger: log,
 	})
 	commentEndpoint(mux, h.Routes, p)
-	return svc, nil
+	return svc
 }
 
 // purgeIPs forgets commenter IPs older than the retention, hourly.

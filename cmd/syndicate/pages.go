@@ -32,7 +32,7 @@ func (m *Main) newPages(cfg *config.Config, r *feeds.Renderer, st pages.Store, d
 		Renderer: r, Store: st, Cache: docs, Now: m.Now, Logger: log,
 		Comments: pages.CommentRules{
 			Enabled: c.Enabled, MaxDepth: c.MaxDepth, CloseAfter: c.CloseAfter, Honeypot: c.Honeypot,
-			MaxLength: c.MaxLength, MaxAuthor: c.MaxAuthorLength, AllowedOrigins: c.AllowedOrigins, MaxBodyBytes: c.MaxBodyBytes,
+			MaxLength: c.MaxLength, MaxAuthor: c.MaxAuthorLength, AllowedOrigins: cfg.Parsed.AllowedOrigins, MaxBodyBytes: c.MaxBodyBytes,
 		},
 	})
 }

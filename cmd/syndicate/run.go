@@ -198,9 +198,7 @@ func (m *Main) version(args []string) int {
 
 // newLogger builds the process logger from log.format and log.level.
 func (m *Main) newLogger(cfg *config.Config) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: cfg.Parsed.LogLevel}
 	format := cfg.Log.Format
 	if format == "auto" || format == "" {
 		format = "json"

@@ -17,7 +17,6 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
-	"syndicate/comments"
 	"syndicate/config"
 	"syndicate/embargo"
 	"syndicate/feeds"
@@ -157,18 +156,17 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 			in.Run(websub.WithStart(ctx, websub.TriggerPoll, time.Now()), src, false)
 		},
 		DefaultSchedule: cfg.Ingest.DefaultSchedule,
+		Default:         cfg.Parsed.DefaultSchedule,
 		Logger:          log,
 		SkipStartup:     skipRecent(st),
-		Leaser:          leaser(st, onRedis),
+		// The tick lease is part of the store contract: fleet-wide on
+		// Redis, always granted on the embedded store (one process).
+		Leaser: st,
 	})
-	proxies, err := comments.ParsePrefixes(cfg.HTTP.TrustedProxies)
-	if err != nil {
-		return nil, err // validated by config
-	}
 	svc := admin.NewService(admin.Options{
 		Store: announce(st, onChange), Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws, embargo: guard}, ConfigSources: cfg.DomainSources(),
 		ConfigPartners: cfg.DomainPartners(), Holds: guard,
-		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: proxies,
+		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: cfg.Parsed.TrustedProxies,
 	})
 	srcs, err := svc.All(ctx)
 	if err != nil {
@@ -211,14 +209,11 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		tokens = append(tokens, *link)
 	}
 	api := admin.NewAPI(svc, tokens, cfg.Site.Title, log)
-	csvc, err := m.commentRoutes(mux, cfg, guard, log, psrv)
-	if err != nil {
-		return nil, err
-	}
+	csvc := m.commentRoutes(mux, cfg, guard, log, psrv)
 	api.SetModerator(csvc)
 	api.Routes(mux)
 	apage := admin.NewPage(admin.PageOptions{
-		Service: svc, API: api, Store: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
+		Service: svc, API: api, Store: st, Secure: cfg.Parsed.Secure,
 		Logger: log, SiteTitle: cfg.Site.Title, Now: m.Now,
 		Moderator: csvc, Lookup: st, Preview: in,
 	})
@@ -335,15 +330,6 @@ func setMemoryLimit(cacheBytes int64) (int64, bool) {
 		debug.SetGCPercent(gcPercent)
 	}
 	return limit, true
-}
-
-// leaser makes each tick run once across the fleet on Redis; the embedded
-// store has a single process, which the scheduler's own lock covers.
-func leaser(st store.Store, onRedis bool) scheduler.Leaser {
-	if l, ok := st.(scheduler.Leaser); ok && onRedis {
-		return l
-	}
-	return nil
 }
 
 // recheck is how often the feed cache re-validates versions: the embedded

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -48,23 +47,19 @@ type holder interface {
 
 // newWebSub returns the wiring, or nil when websub.subscribe is off.
 func (m *Main) newWebSub(cfg *config.Config, st store.Store, onRedis bool, log *slog.Logger) *websubWiring {
-	if !cfg.WebSub.SubscribeOn(cfg.BaseURL) {
+	if !cfg.Parsed.Subscribe {
 		return nil
 	}
 	w := &websubWiring{fallback: cfg.WebSub.FallbackSchedule, holdWait: holdWait, log: log}
 	if h, ok := st.(holder); ok && onRedis {
 		w.hold = h.Hold
 	}
-	var proxy *url.URL
-	if cfg.Ingest.ProxyURL != "" {
-		proxy, _ = url.Parse(cfg.Ingest.ProxyURL) // validated by config
-	}
 	w.sub = websub.NewSubscriber(websub.SubscriberOptions{
 		Store:   st,
 		BaseURL: cfg.BaseURL,
 		// A partner's hub is an outside URL: the fetcher's private-network
 		// guard applies; the operator's own hub is exempt.
-		Client:    &http.Client{Transport: fetch.NewTransport(cfg.Ingest.AllowPrivateNetworks, proxy), Timeout: cfg.Ingest.Timeout},
+		Client:    &http.Client{Transport: fetch.NewTransport(cfg.Ingest.AllowPrivateNetworks, cfg.Parsed.ProxyURL), Timeout: cfg.Ingest.Timeout},
 		OwnHub:    cfg.WebSub.HubURL,
 		OwnClient: &http.Client{Timeout: cfg.Ingest.Timeout},
 		Ingest:    w.ingest,

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net/url"
-	"text/template"
 
 	"syndicate/config"
 	"syndicate/feeds"
@@ -24,16 +22,12 @@ func userAgent(cfg *config.Config) string {
 // newIngester copies what ingest needs out of the configuration.
 // onBody hooks, if any, see every feed body fetched (WebSub discovery).
 func (m *Main) newIngester(cfg *config.Config, st ingest.Store, policy *sanitize.Policy, log *slog.Logger, onChange func(context.Context, []store.FeedKey), observe func(ingest.Summary), onBody ...func(fetch.Request, *fetch.Response)) *ingest.Ingester {
-	var proxy *url.URL
-	if cfg.Ingest.ProxyURL != "" {
-		proxy, _ = url.Parse(cfg.Ingest.ProxyURL) // validated by config
-	}
 	f := fetch.New(fetch.Options{
 		Timeout:      cfg.Ingest.Timeout,
 		MaxBytes:     cfg.Ingest.MaxBodyBytes,
 		UserAgent:    userAgent(cfg),
 		AllowPrivate: cfg.Ingest.AllowPrivateNetworks,
-		Proxy:        proxy,
+		Proxy:        cfg.Parsed.ProxyURL,
 		PerHost:      cfg.Ingest.PerHost,
 		OnBody: func(req fetch.Request, resp *fetch.Response) {
 			for _, fn := range onBody {
@@ -70,9 +64,7 @@ func newRenderer(cfg *config.Config, policy *sanitize.Policy) *feeds.Renderer {
 		Description: cfg.Site.Description,
 		Language:    cfg.Site.Language,
 		HubURL:      cfg.WebSub.HubURL,
-	}
-	if cfg.Site.ArticleURL != "" {
-		site.ArticleURL = template.Must(template.New("article_url").Parse(cfg.Site.ArticleURL)) // validated by config
+		ArticleURL:  cfg.Parsed.ArticleURL,
 	}
 	return feeds.NewRenderer(site, policy)
 }

@@ -75,7 +75,7 @@ func TestCluster_Conformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) (store.Store, func() store.Store) {
 		opts := redis.Options{URL: url, Prefix: MustClusterPrefix(t, addrs)}
 		return storetest.Reopenable(t, func() store.Store { return MustOpen(t, opts) })
-	})
+	}, storetest.Shared())
 }
 
 func TestCluster_Acquire(t *testing.T) {

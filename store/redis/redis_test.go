@@ -84,7 +84,7 @@ func TestStore_Conformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) (store.Store, func() store.Store) {
 		opts := redis.Options{URL: url, Prefix: MustPrefix(t, url)}
 		return storetest.Reopenable(t, func() store.Store { return MustOpen(t, opts) })
-	})
+	}, storetest.Shared())
 }
 
 func TestOpen_CreationTimeShared(t *testing.T) {

@@ -99,8 +99,13 @@ func version(t *testing.T, s store.Store, feed store.FeedKey) store.FeedState {
 	return m[feed]
 }
 
-// Run runs the whole suite.
-func Run(t *testing.T, open Factory) {
+// Run runs the whole suite; opts say what else the backend promises
+// (Shared).
+func Run(t *testing.T, open Factory, opts ...Option) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	t.Run("NewArticles", func(t *testing.T) { testNew(t, open) })
 	t.Run("Ordering", func(t *testing.T) { testOrdering(t, open) })
 	t.Run("Unchanged", func(t *testing.T) { testUnchanged(t, open) })
@@ -138,6 +143,10 @@ func Run(t *testing.T, open Factory) {
 	t.Run("Touch", func(t *testing.T) { testTouch(t, open) })
 	t.Run("Restart", func(t *testing.T) { testRestart(t, open) })
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open) })
+	t.Run("Leases", func(t *testing.T) { testLeases(t, open) })
+	if o.shared {
+		t.Run("LeasesShared", func(t *testing.T) { testLeasesShared(t, open) })
+	}
 }
 
 func testNew(t *testing.T, open Factory) {

@@ -151,19 +151,12 @@ func Validate(src syndicate.Source) []*syndicate.Error {
 	return errs
 }
 
-func firstError(errs []*syndicate.Error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs[0]
-}
-
 // Create stores a new API source and pushes the new set. It fails with
 // the first EInvalid problem (with its field), or EConflict when the id
 // is taken (by the config file or the API).
 func (r *Registry) Create(ctx context.Context, src syndicate.Source) error {
 	src.Managed = syndicate.ManagedAPI
-	if err := firstError(Validate(src)); err != nil {
+	if err := syndicate.FirstError(Validate(src)); err != nil {
 		return err
 	}
 	if r.IsConfig(src.ID) {
@@ -185,7 +178,7 @@ func (r *Registry) Replace(ctx context.Context, src syndicate.Source, version st
 		return err
 	}
 	src.Managed = syndicate.ManagedAPI
-	if err := firstError(Validate(src)); err != nil {
+	if err := syndicate.FirstError(Validate(src)); err != nil {
 		return err
 	}
 	var err error

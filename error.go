@@ -42,6 +42,15 @@ func FieldError(field, format string, args ...any) *Error {
 	return &Error{Kind: EInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// FirstError returns the first of a validation's problems as an error, or
+// nil when there are none (a typed nil would not be).
+func FirstError(errs []*Error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs[0]
+}
+
 // ErrorKind returns the kind of the first *Error in err's chain, EInternal
 // for any other non-nil error, and "" for nil.
 func ErrorKind(err error) string {

@@ -15,6 +15,7 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
+	"syndicate/registry"
 	"syndicate/store"
 	"syndicate/store/embedded"
 )
@@ -37,10 +38,18 @@ func (f *fakeRuntime) Refresh(ctx context.Context, src syndicate.Source) admin.S
 func (f *fakeRuntime) NextRun(id string) time.Time {
 	return time.Date(2026, 11, 25, 12, 15, 0, 0, time.UTC)
 }
-func (f *fakeRuntime) Apply(srcs []syndicate.Source) {
+
+// Apply is the registry's consumer: it records each source set.
+func (f *fakeRuntime) Apply(srcs []syndicate.Source) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.applied = append(f.applied, srcs)
+	return nil
+}
+func (f *fakeRuntime) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.applied)
 }
 func (f *fakeRuntime) last() []syndicate.Source {
 	f.mu.Lock()
@@ -70,7 +79,10 @@ func newAPI(t *testing.T, tokens ...admin.Token) *apiFixture {
 	t.Cleanup(func() { st.Close() })
 	f := &apiFixture{st: st, rt: &fakeRuntime{}, log: &bytes.Buffer{}}
 	log := slog.New(slog.NewTextHandler(f.log, nil))
-	svc := admin.NewService(admin.Options{Store: st, Runtime: f.rt, ConfigSources: []syndicate.Source{configSrc}, Logger: log})
+	reg := registry.New(registry.Options{Store: st, Config: []syndicate.Source{configSrc}, Logger: log})
+	reg.Subscribe(f.rt.Apply)
+	reg.Start(t.Context()) // the store's notice of each edit reaches the registry too
+	svc := admin.NewService(admin.Options{Store: st, Runtime: f.rt, Sources: reg, Logger: log})
 	mux := http.NewServeMux()
 	admin.NewAPI(svc, tokens, "Example News", log).Routes(mux)
 	f.srv = httptest.NewServer(mux)
@@ -152,6 +164,9 @@ func TestAPI_Sources(t *testing.T) {
 	if len(applied) != 2 || applied[1].ID != "partner-daily" || applied[1].Schedule != "*/10 * * * *" {
 		t.Errorf("runtime got %+v", applied)
 	}
+	if n := f.rt.count(); n != 1 {
+		t.Errorf("the create reached the runtime %d times, want once", n)
+	}
 	code, body, _ = f.call(t, "GET", "/api/sources", tok.Value, "")
 	list := body["sources"].([]any)
 	if code != 200 || len(list) != 2 || list[0].(map[string]any)["managed"] != "config" {
@@ -164,6 +179,9 @@ func TestAPI_Sources(t *testing.T) {
 	}
 	if code != 200 || body["enabled"] != false || body["comments"] != false {
 		t.Errorf("replace = %d %v", code, body)
+	}
+	if n := f.rt.count(); n != 2 {
+		t.Errorf("after the edit the runtime took %d sets, want 2", n)
 	}
 	if last := f.rt.last(); last[1].Enabled {
 		t.Error("the disable did not reach the runtime")

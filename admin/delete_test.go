@@ -7,6 +7,7 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
+	"syndicate/registry"
 	"syndicate/store"
 	"syndicate/store/embedded"
 )
@@ -39,7 +40,7 @@ func TestService_DeleteStopsRunsAndPurges(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	rt := &stoppingRuntime{}
-	svc := admin.NewService(admin.Options{Store: st, Runtime: rt, Now: func() time.Time { return now }})
+	svc := admin.NewService(admin.Options{Store: st, Runtime: rt, Sources: registry.New(registry.Options{Store: st}), Now: func() time.Time { return now }})
 	src := syndicate.Source{ID: "p", Name: "P", URL: "https://p.example/feed", Enabled: true, Managed: syndicate.ManagedAPI}
 	if _, err := svc.Create(ctx, "editor", src); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,6 @@
 package admin_test
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"html"
 	"io"
 	"log/slog"
@@ -12,25 +9,24 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"syndicate/admin"
+	"syndicate/internal/redistest"
+	"syndicate/registry"
 	"syndicate/store"
 	"syndicate/store/embedded"
-	"syndicate/store/redis"
 )
 
 // guardStore is a store of both kinds, for the tests whose point is
 // what the store shares between replicas.
 type guardStore interface {
 	admin.Store
+	registry.Store
 	store.Reader
 	store.LocalComments
 }
@@ -45,33 +41,7 @@ func openGuardStores(t *testing.T) map[string]guardStore {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emb.Close() })
-	u := os.Getenv("SYNDICATE_TEST_REDIS_URL")
-	if u == "" {
-		t.Fatal("SYNDICATE_TEST_REDIS_URL is not set: run ./scripts/with-redis.sh go test ./admin/... (or make test)")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	prefix := "syntest-admin-" + hex.EncodeToString(b[:])
-	rs, err := redis.Open(t.Context(), redis.Options{URL: u, Prefix: prefix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		rs.Close()
-		opts, _ := goredis.ParseURL(u)
-		rdb := goredis.NewClient(opts)
-		defer rdb.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		var keys []string
-		iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if len(keys) > 0 {
-			rdb.Unlink(ctx, keys...)
-		}
-	})
+	rs := redistest.Replicas(t, 1)[0]
 	return map[string]guardStore{"embedded": emb, "redis": rs}
 }
 
@@ -88,7 +58,7 @@ func newReplica(t *testing.T, st guardStore) *replica {
 	t.Helper()
 	r := &replica{logs: &lockedBuffer{}}
 	log := slog.New(slog.NewTextHandler(r.logs, nil))
-	svc := admin.NewService(admin.Options{Store: st, Runtime: &pageRuntime{}, Logger: log,
+	svc := admin.NewService(admin.Options{Store: st, Runtime: &pageRuntime{}, Sources: registry.New(registry.Options{Store: st}), Logger: log,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
 	api := admin.NewAPI(svc, []admin.Token{{Name: "editor", Value: guardToken}}, "Example News", log)
 	mux := http.NewServeMux()

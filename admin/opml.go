@@ -11,6 +11,7 @@ import (
 
 	"syndicate"
 	"syndicate/ingest/parse"
+	"syndicate/registry"
 )
 
 // NSOPML is the namespace of Syndicate's own OPML attributes, which make
@@ -49,7 +50,7 @@ type outlineOut struct {
 
 // ExportOPML returns every source as OPML 2.0.
 func (s *Service) ExportOPML(ctx context.Context, title string) ([]byte, error) {
-	all, err := s.All(ctx)
+	all, err := s.reg.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +139,7 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 	if err := dec.Decode(&doc); err != nil {
 		return nil, syndicate.FieldError("body", "not an OPML document: %v", err)
 	}
-	all, err := s.All(ctx)
+	all, err := s.reg.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -227,11 +228,11 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 			rep.Skipped = append(rep.Skipped, ImportProblem{Position: c.pos, URL: src.URL, Reason: fmt.Sprintf("a source with id %q exists", src.ID)})
 			continue
 		}
-		if errs := s.Validate(src); len(errs) > 0 {
+		if errs := registry.Validate(src); len(errs) > 0 {
 			rep.Errors = append(rep.Errors, ImportProblem{Position: c.pos, URL: src.URL, Reason: errs[0].Message, Field: errs[0].Field})
 			continue
 		}
-		if err := s.opts.Store.PutSource(ctx, src, true); err != nil {
+		if err := s.reg.Create(ctx, src); err != nil {
 			if syndicate.ErrorKind(err) == syndicate.EConflict {
 				rep.Skipped = append(rep.Skipped, ImportProblem{Position: c.pos, URL: src.URL, Reason: err.Error()})
 				continue
@@ -241,11 +242,6 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 		ids[src.ID], urls[src.URL] = true, true
 		rep.Imported = append(rep.Imported, src.ID)
 		s.audit(who, "source.import", src.ID, "url", syndicate.RedactURL(src.URL))
-	}
-	if len(rep.Imported) > 0 {
-		if err := s.Reload(ctx); err != nil {
-			return rep, err
-		}
 	}
 	return rep, nil
 }

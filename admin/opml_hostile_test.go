@@ -9,6 +9,7 @@ import (
 	"syndicate"
 	"syndicate/admin"
 	"syndicate/ingest/parse"
+	"syndicate/registry"
 	"syndicate/store/embedded"
 )
 
@@ -19,7 +20,7 @@ func newService(t testing.TB) (*admin.Service, *embedded.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := admin.NewService(admin.Options{Store: st, Runtime: &fakeRuntime{}, ConfigSources: []syndicate.Source{configSrc}, Logger: slog.New(slog.DiscardHandler)})
+	svc := admin.NewService(admin.Options{Store: st, Runtime: &fakeRuntime{}, Sources: registry.New(registry.Options{Store: st, Config: []syndicate.Source{configSrc}}), Logger: slog.New(slog.DiscardHandler)})
 	return svc, st
 }
 

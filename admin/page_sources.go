@@ -9,6 +9,7 @@ import (
 
 	"syndicate"
 	"syndicate/internal/httperr"
+	"syndicate/registry"
 )
 
 // sourceForm is the add/edit form as the editor typed it, kept verbatim
@@ -86,7 +87,7 @@ func (fe fieldErrors) add(err error) {
 // check validates src as the Service will and returns every problem.
 func (p *Page) check(src syndicate.Source) fieldErrors {
 	fe := fieldErrors{}
-	for _, e := range p.opts.Service.Validate(src) {
+	for _, e := range registry.Validate(src) {
 		fe.add(e)
 	}
 	return fe
@@ -212,7 +213,7 @@ func (p *Page) editable(ctx context.Context, id string) (SourceView, error) {
 		return v, err
 	}
 	if v.Managed == syndicate.ManagedConfig {
-		return v, errConfigManaged(id)
+		return v, p.opts.Service.reg.Editable(id)
 	}
 	return v, nil
 }

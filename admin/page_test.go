@@ -18,6 +18,7 @@ import (
 	"syndicate"
 	"syndicate/admin"
 	"syndicate/comments"
+	"syndicate/registry"
 	"syndicate/store/embedded"
 )
 
@@ -46,10 +47,12 @@ func (f *pageRuntime) NextRun(id string) time.Time {
 	return f.NextRunFunc(id)
 }
 
-func (f *pageRuntime) Apply(srcs []syndicate.Source) {
+// Apply is the registry's consumer.
+func (f *pageRuntime) Apply(srcs []syndicate.Source) error {
 	if f.ApplyFunc != nil {
 		f.ApplyFunc(srcs)
 	}
+	return nil
 }
 
 // pageClock is a settable clock.
@@ -119,7 +122,9 @@ func newPageEnvOn(t *testing.T, st *embedded.Store, tokens []admin.Token, mod fu
 	e := &pageEnv{st: st, rt: &pageRuntime{}, logs: &lockedBuffer{},
 		clock: &pageClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
 	log := slog.New(slog.NewTextHandler(e.logs, nil))
-	svc := admin.NewService(admin.Options{Store: st, Runtime: e.rt, ConfigSources: []syndicate.Source{pageConfigSource},
+	reg := registry.New(registry.Options{Store: st, Config: []syndicate.Source{pageConfigSource}, Logger: log})
+	reg.Subscribe(e.rt.Apply)
+	svc := admin.NewService(admin.Options{Store: st, Runtime: e.rt, Sources: reg,
 		DefaultSchedule: "@every 15m", Logger: log, Now: e.clock.Now})
 	api := admin.NewAPI(svc, tokens, "Example News", log)
 	opts := admin.PageOptions{Service: svc, API: api, Store: st, Logger: log, SiteTitle: "Example News", Now: e.clock.Now}

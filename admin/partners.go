@@ -140,7 +140,7 @@ func (s *Service) CreatePartner(ctx context.Context, who string, p syndicate.Par
 	if p.Key == "" {
 		p.Key = NewPartnerKey()
 	}
-	if err := firstError(p.Validate()); err != nil {
+	if err := syndicate.FirstError(p.Validate()); err != nil {
 		return p, err
 	}
 	if s.configPartner(p.Name) != nil {
@@ -177,7 +177,7 @@ func (s *Service) ReplacePartner(ctx context.Context, who, name string, p syndic
 		p.Key = cur.Key
 	}
 	p.Managed = syndicate.ManagedAPI
-	if err := firstError(p.Validate()); err != nil {
+	if err := syndicate.FirstError(p.Validate()); err != nil {
 		return p, err
 	}
 	ps, err := s.partnerStore()

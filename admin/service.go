@@ -3,9 +3,11 @@
 // validation and an audit line per change, and the bearer-token JSON API
 // and the /admin web page built on it.
 //
-// Sources from the config file are read-only here (409); sources created
-// through the API live in the store and take effect in the scheduler and
-// the feeds at once, on every replica (store.SourcesChanged).
+// Sources are read and written through the source registry (package
+// registry): sources from the config file are read-only here (409);
+// sources created through the API live in the store, and the registry
+// puts them in force in the scheduler and the feeds at once, on every
+// replica.
 package admin
 
 import (
@@ -14,23 +16,20 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
 	"syndicate"
-	"syndicate/config"
+	"syndicate/registry"
 	"syndicate/store"
 )
 
 // Store is what the admin surface needs from storage.
 type Store interface {
-	store.SourceStore
 	store.StatusStore
 	store.Pruner
 	store.Secrets
 	store.AuthGuard
-	store.SourceSwapper
 	// Hit counts a failed sign-in (store.LocalComments.Hit).
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error)
 	TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error)
@@ -54,19 +53,20 @@ type Summary struct {
 }
 
 // Runtime is the running server the admin surface drives: it ingests one
-// source now, tells when a source runs next, and applies the source set.
+// source now and tells when a source runs next. (The source set reaches
+// it through the registry, not through admin.)
 type Runtime interface {
 	Refresh(ctx context.Context, src syndicate.Source) Summary
 	NextRun(id string) time.Time
-	// Apply makes the scheduler and the feeds use srcs (all sources).
-	Apply(srcs []syndicate.Source)
 }
 
 // Options configure a Service.
 type Options struct {
-	Store         Store
-	Runtime       Runtime
-	ConfigSources []syndicate.Source // from the config file, read-only
+	Store   Store
+	Runtime Runtime
+	// Sources is the source registry every source is read from and
+	// written through (required).
+	Sources *registry.Registry
 	// ConfigPartners are the partner profiles of the config file, read-only.
 	ConfigPartners []syndicate.Partner
 	// Holds sets editors' embargoes on articles (nil: none).
@@ -82,6 +82,7 @@ type Options struct {
 // Service holds the editors' operations.
 type Service struct {
 	opts Options
+	reg  *registry.Registry
 	log  *slog.Logger
 }
 
@@ -94,7 +95,7 @@ func NewService(opts Options) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{opts: opts, log: log}
+	return &Service{opts: opts, reg: opts.Sources, log: log}
 }
 
 // SourceView is a source with where it is managed and its status.
@@ -139,49 +140,15 @@ func tp(t time.Time) *time.Time {
 	return &u
 }
 
-// All returns every source, config-file ones first, then API ones by id.
-func (s *Service) All(ctx context.Context) ([]syndicate.Source, error) {
-	api, err := s.opts.Store.Sources(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read sources: %w", err)
-	}
-	out := slices.Clone(s.opts.ConfigSources)
-	for _, src := range api {
-		if s.configSource(src.ID) == nil { // the config file wins an id clash
-			out = append(out, src)
-		}
-	}
-	return out, nil
-}
-
-func (s *Service) configSource(id string) *syndicate.Source {
-	for i := range s.opts.ConfigSources {
-		if s.opts.ConfigSources[i].ID == id {
-			return &s.opts.ConfigSources[i]
-		}
-	}
-	return nil
-}
-
-// Reload applies the current source set to the runtime.
-func (s *Service) Reload(ctx context.Context) error {
-	all, err := s.All(ctx)
-	if err != nil {
-		return err
-	}
-	s.opts.Runtime.Apply(all)
-	return nil
-}
-
-// changed applies an edit of sources: the runtime takes the new set, and
-// the article feeds (whose items name their sources and carry their
-// attribution lines) get new versions, so Last-Modified moves with them.
+// changed follows an edit of sources: the article feeds (whose items name
+// their sources and carry their attribution lines) get new versions, so
+// Last-Modified moves with them. (The registry has already put the new
+// set in force.)
 func (s *Service) changed(ctx context.Context) error {
-	all, err := s.All(ctx)
+	all, err := s.reg.All(ctx)
 	if err != nil {
 		return err
 	}
-	s.opts.Runtime.Apply(all)
 	keys := []store.FeedKey{store.FeedAll}
 	for _, src := range all {
 		keys = append(keys, store.SourceFeed(src.ID))
@@ -228,7 +195,7 @@ func (s *Service) view(ctx context.Context, src syndicate.Source) (SourceView, e
 
 // List returns every source with its status.
 func (s *Service) List(ctx context.Context) ([]SourceView, error) {
-	all, err := s.All(ctx)
+	all, err := s.reg.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -253,16 +220,7 @@ func (s *Service) Get(ctx context.Context, id string) (SourceView, error) {
 }
 
 func (s *Service) find(ctx context.Context, id string) (syndicate.Source, error) {
-	all, err := s.All(ctx)
-	if err != nil {
-		return syndicate.Source{}, err
-	}
-	for _, src := range all {
-		if src.ID == id {
-			return src, nil
-		}
-	}
-	return syndicate.Source{}, syndicate.Errorf(syndicate.ENotFound, "no source %q", id)
+	return s.reg.Find(ctx, id)
 }
 
 // Input is a source as editors submit it. Enabled defaults to true.
@@ -303,37 +261,11 @@ func (in Input) Source() syndicate.Source {
 	return src
 }
 
-// Validate checks an API source's fields (file: URLs refused) and its
-// schedule, and returns every problem, each an EInvalid error naming its
-// field. Whether the id is free is the store's to say (EConflict).
-func (s *Service) Validate(src syndicate.Source) []*syndicate.Error {
-	errs := src.Validate(false)
-	if src.Schedule != "" {
-		if err := config.CheckSchedule(src.Schedule); err != nil {
-			errs = append(errs, syndicate.FieldError("schedule", "%v", err))
-		}
-	}
-	return errs
-}
-
-func firstError(errs []*syndicate.Error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs[0]
-}
-
 // Create adds an API source. It fails with EInvalid (with the field),
 // or EConflict when the id is taken (by the config file or the API).
 func (s *Service) Create(ctx context.Context, who string, src syndicate.Source) (SourceView, error) {
 	src.Managed = syndicate.ManagedAPI
-	if err := firstError(s.Validate(src)); err != nil {
-		return SourceView{}, err
-	}
-	if s.configSource(src.ID) != nil {
-		return SourceView{}, &syndicate.Error{Kind: syndicate.EConflict, Field: "id", Message: fmt.Sprintf("source %q is defined in the config file", src.ID)}
-	}
-	if err := s.opts.Store.PutSource(ctx, src, true); err != nil {
+	if err := s.reg.Create(ctx, src); err != nil {
 		return SourceView{}, err
 	}
 	s.audit(who, "source.create", src.ID, "url", syndicate.RedactURL(src.URL))
@@ -341,11 +273,6 @@ func (s *Service) Create(ctx context.Context, who string, src syndicate.Source) 
 		return SourceView{}, err
 	}
 	return s.view(ctx, src)
-}
-
-// errConfigManaged says why a config-file source cannot change here.
-func errConfigManaged(id string) error {
-	return syndicate.Errorf(syndicate.EConflict, "source %q is managed by the config file (managed: config): edit the file instead; it can still be refreshed", id)
 }
 
 // Replace replaces an API source.
@@ -359,8 +286,8 @@ func (s *Service) Replace(ctx context.Context, who, id string, src syndicate.Sou
 // The store checks the version and writes in one step, so two editors on
 // any replicas cannot both succeed from the same version.
 func (s *Service) ReplaceIfMatch(ctx context.Context, who, id string, src syndicate.Source, ifMatch string) (SourceView, error) {
-	if s.configSource(id) != nil {
-		return SourceView{}, errConfigManaged(id)
+	if err := s.reg.Editable(id); err != nil {
+		return SourceView{}, err
 	}
 	stale := func() error {
 		cur, err := s.find(ctx, id)
@@ -391,18 +318,11 @@ func (s *Service) ReplaceIfMatch(ctx context.Context, who, id string, src syndic
 		return SourceView{}, syndicate.FieldError("id", "%q does not match the source in the URL (%q); ids cannot change", src.ID, id)
 	}
 	src.Managed = syndicate.ManagedAPI
-	if err := firstError(s.Validate(src)); err != nil {
-		return SourceView{}, err
+	err := s.reg.Replace(ctx, src, version)
+	if errors.Is(err, store.ErrStaleSource) {
+		return SourceView{}, stale()
 	}
-	if version != "" {
-		err := s.opts.Store.ReplaceSourceIf(ctx, src, version)
-		if errors.Is(err, store.ErrStaleSource) {
-			return SourceView{}, stale()
-		}
-		if err != nil {
-			return SourceView{}, err
-		}
-	} else if err := s.opts.Store.PutSource(ctx, src, false); err != nil {
+	if err != nil {
 		return SourceView{}, err
 	}
 	s.audit(who, "source.replace", id, "name", src.Name, "url", syndicate.RedactURL(src.URL), "site_url", src.SiteURL, "public_feed_url", src.PublicFeed, "schedule", src.Schedule,
@@ -432,8 +352,8 @@ type RunStopper interface {
 // the articles could not all be removed, deleting the id again finishes
 // the job.
 func (s *Service) Delete(ctx context.Context, who, id string) error {
-	if s.configSource(id) != nil {
-		return errConfigManaged(id)
+	if err := s.reg.Editable(id); err != nil {
+		return err
 	}
 	leftover := false
 	if _, err := s.find(ctx, id); err != nil {
@@ -453,7 +373,7 @@ func (s *Service) Delete(ctx context.Context, who, id string) error {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RefreshTimeout)
 		defer cancel()
 		if !leftover {
-			if err := s.opts.Store.DeleteSource(ctx, id); err != nil {
+			if err := s.reg.Delete(ctx, id); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
+	"syndicate/registry"
 	"syndicate/store/embedded"
 )
 
@@ -20,7 +21,7 @@ func TestOneTimeSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := admin.NewService(admin.Options{Store: st, Runtime: &pageRuntime{}, ConfigSources: []syndicate.Source{pageConfigSource}, DefaultSchedule: "@every 15m"})
+	svc := admin.NewService(admin.Options{Store: st, Runtime: &pageRuntime{}, Sources: registry.New(registry.Options{Store: st, Config: []syndicate.Source{pageConfigSource}}), DefaultSchedule: "@every 15m"})
 	tok := admin.Token{Name: "sign-in-link", Value: "a-random-value-nobody-sees-0123456789"}
 	api := admin.NewAPI(svc, []admin.Token{tok}, "Example News", nil)
 	page := admin.NewPage(admin.PageOptions{Service: svc, API: api, Store: st, SiteTitle: "Example News"})

@@ -22,6 +22,7 @@ import (
 	"syndicate/comments"
 	"syndicate/ingest"
 	"syndicate/ingest/fetch"
+	"syndicate/registry"
 	"syndicate/schedule"
 	"syndicate/store"
 	"syndicate/store/embedded"
@@ -65,13 +66,15 @@ func (r *runtime) NextRun(id string) time.Time {
 	return s.Next(time.Now())
 }
 
-func (r *runtime) Apply(srcs []syndicate.Source) {
+// Apply is the registry's consumer: it keeps each source's schedule.
+func (r *runtime) Apply(srcs []syndicate.Source) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.specs = map[string]string{}
 	for _, s := range srcs {
 		r.specs[s.ID] = s.Schedule
 	}
+	return nil
 }
 
 // partner serves testdata/partner.rss under /daily/ and /wire/, each with
@@ -147,10 +150,12 @@ func TestAdminPage_Browser(t *testing.T) {
 	feeds := partner(t)
 	in := ingest.New(st, ingest.Options{Fetcher: fetch.New(fetch.Options{AllowPrivate: true, Timeout: 5 * time.Second})})
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	rt := &runtime{in: in, defaultSpec: "@every 15m"}
+	reg := registry.New(registry.Options{Store: st, Logger: log, Config: []syndicate.Source{{ID: "the-wire", Name: "The Wire", URL: feeds.URL + "/wire/feed/",
+		SiteURL: feeds.URL + "/wire/", Categories: []string{"World"}, Enabled: true, Managed: syndicate.ManagedConfig}}})
+	reg.Subscribe(rt.Apply)
 	svc := admin.NewService(admin.Options{
-		Store: st, Runtime: &runtime{in: in, defaultSpec: "@every 15m"}, DefaultSchedule: "@every 15m", Logger: log,
-		ConfigSources: []syndicate.Source{{ID: "the-wire", Name: "The Wire", URL: feeds.URL + "/wire/feed/",
-			SiteURL: feeds.URL + "/wire/", Categories: []string{"World"}, Enabled: true, Managed: syndicate.ManagedConfig}},
+		Store: st, Runtime: rt, Sources: reg, DefaultSchedule: "@every 15m", Logger: log,
 	})
 	api := admin.NewAPI(svc, []admin.Token{{Name: "night-desk", Value: editorToken}}, "Example News", log)
 	mux := http.NewServeMux()

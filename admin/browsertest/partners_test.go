@@ -15,6 +15,7 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
+	"syndicate/registry"
 	"syndicate/store"
 	"syndicate/store/embedded"
 )
@@ -35,7 +36,7 @@ func TestPartnersPage_Browser(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	svc := admin.NewService(admin.Options{Store: st, Runtime: &runtime{defaultSpec: "@every 15m"}, DefaultSchedule: "@every 15m", Logger: log,
-		ConfigSources: []syndicate.Source{{ID: "the-wire", Name: "The Wire", URL: "http://127.0.0.1:1/feed/", Enabled: true, Managed: syndicate.ManagedConfig}}})
+		Sources: registry.New(registry.Options{Store: st, Config: []syndicate.Source{{ID: "the-wire", Name: "The Wire", URL: "http://127.0.0.1:1/feed/", Enabled: true, Managed: syndicate.ManagedConfig}}})})
 	api := admin.NewAPI(svc, []admin.Token{{Name: "night-desk", Value: editorToken}}, "Example News", log)
 	mux := http.NewServeMux()
 	api.Routes(mux)

@@ -14,7 +14,8 @@ import (
 	"syndicate/scheduler"
 )
 
-// server is the running server as the admin surface sees it (admin.Runtime).
+// server is the running server as the admin surface sees it
+// (admin.Runtime), and the registry's consumer of the source set (Apply).
 type server struct {
 	in    *ingest.Ingester
 	sched *scheduler.Scheduler
@@ -50,15 +51,18 @@ func (r *server) StopRuns(ctx context.Context, id string, fn func(context.Contex
 	return r.sched.Cancel(ctx, id, fn)
 }
 
-// Apply makes the scheduler and the feeds use srcs. A bad schedule can
-// only come from a bug (both the config and the API validate them).
-func (r *server) Apply(srcs []syndicate.Source) {
-	r.websub.apply(r.sched, srcs)
+// Apply makes the scheduler (with WebSub's fallback schedules), the
+// feeds, the pages and the embargo guard use srcs: the registry's
+// consumer. Its error is the scheduler's, a bad schedule, which only a bug
+// can bring (both the config and the API validate them).
+func (r *server) Apply(srcs []syndicate.Source) error {
+	err := r.websub.apply(r.sched, srcs)
 	r.feeds.SetSources(srcs)
 	r.pages.SetSources(srcs)
 	if r.embargo != nil {
 		r.embargo.SetSources(srcs)
 	}
+	return err
 }
 
 func adminTokens(cfg *config.Config) []admin.Token {

@@ -23,6 +23,7 @@ import (
 	"syndicate/ingest"
 	"syndicate/internal/route"
 	"syndicate/metrics"
+	"syndicate/registry"
 	"syndicate/scheduler"
 	"syndicate/store"
 	"syndicate/store/embedded"
@@ -95,6 +96,9 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		return nil, err
 	}
 	a.st = st
+	// The set of sources in force: the config file's and the editors'.
+	// Everything below that needs it subscribes; admin writes through it.
+	reg := registry.New(registry.Options{Store: st, Config: cfg.DomainSources(), Logger: log})
 	pulls, stopPulls, err := startPulls(st, met, log, m.Now)
 	if err != nil {
 		return nil, err
@@ -163,32 +167,25 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		// Redis, always granted on the embedded store (one process).
 		Leaser: st,
 	})
+	rt := &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws, embargo: guard}
+	if err := reg.Subscribe(rt.Apply); err != nil {
+		return nil, err
+	}
 	svc := admin.NewService(admin.Options{
-		Store: announce(st, onChange), Runtime: &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws, embargo: guard}, ConfigSources: cfg.DomainSources(),
+		Store: announce(st, onChange), Runtime: rt, Sources: reg,
 		ConfigPartners: cfg.DomainPartners(), Holds: guard,
 		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: cfg.Parsed.TrustedProxies,
 	})
-	srcs, err := svc.All(ctx)
-	if err != nil {
-		return nil, err
+	if err := reg.Reload(ctx); err != nil {
+		return nil, err // schedules are validated by config and API; only a bug gets here
 	}
-	if err := ws.apply(sched, srcs); err != nil {
-		return nil, err // validated by config and API; only a bug gets here
-	}
-	fsrv.SetSources(srcs)
-	psrv.SetSources(srcs)
-	guard.SetSources(srcs)
+	// Sources edited through another replica's API reach this one too.
+	reg.Start(watchCtx)
 	if err := svc.ReloadPartners(ctx); err != nil {
 		return nil, err
 	}
-	// Sources edited through another replica's API reach this one too.
 	st.Watch(watchCtx, func(changed []store.FeedKey) {
 		fresh.Seen(changed)
-		if changed == nil || slices.Contains(changed, store.SourcesChanged) {
-			if err := svc.Reload(watchCtx); err != nil {
-				log.Error("reload sources", "error", err)
-			}
-		}
 		// A rotated or revoked partner key stops working on every replica.
 		if changed == nil || slices.Contains(changed, store.PartnersChanged) {
 			if err := svc.ReloadPartners(watchCtx); err != nil {
@@ -238,7 +235,7 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 	if onRedis {
 		backend = "redis"
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", backend, "sources", len(srcs))
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", backend, "sources", len(reg.Sources()))
 	if link != nil {
 		log.Warn("no admin token is configured: open this one-time link to sign in to /admin (it works once, until restart)",
 			"url", strings.TrimRight(cfg.BaseURL, "/")+apage.OneTimeSignIn(link.Name, link.Value))

@@ -20,6 +20,7 @@ import (
 	"syndicate/comments"
 	"syndicate/feeds"
 	"syndicate/pages"
+	"syndicate/registry"
 	"syndicate/store"
 	"syndicate/store/embedded"
 )
@@ -109,7 +110,7 @@ func site(t *testing.T) (*httptest.Server, *embedded.Store, string) {
 	inner := http.NewServeMux()
 	comments.NewHandler(csvc, comments.HandlerOptions{BaseURL: base, Logger: log}).Routes(inner)
 	mux.Handle("POST /articles/{id}/comments", ps.CommentForm(inner))
-	svc := admin.NewService(admin.Options{Store: st, Runtime: noRuntime{}, ConfigSources: []syndicate.Source{src}, DefaultSchedule: "@every 15m", Logger: log})
+	svc := admin.NewService(admin.Options{Store: st, Runtime: noRuntime{}, Sources: registry.New(registry.Options{Store: st, Config: []syndicate.Source{src}}), DefaultSchedule: "@every 15m", Logger: log})
 	api := admin.NewAPI(svc, []admin.Token{{Name: "night-desk", Value: editorToken}}, "Example News", log)
 	api.SetModerator(csvc)
 	api.Routes(mux)
@@ -128,7 +129,6 @@ func (noRuntime) Refresh(_ context.Context, src syndicate.Source) admin.Summary 
 	return admin.Summary{SourceID: src.ID, Status: "failed", Error: "no ingester in this test"}
 }
 func (noRuntime) NextRun(string) time.Time { return time.Time{} }
-func (noRuntime) Apply([]syndicate.Source) {}
 
 // TestReaderPages_Browser opens an article page, posts a comment through
 // the form, approves it in /admin, sees it on the page, replies to it and

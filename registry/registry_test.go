@@ -258,6 +258,22 @@ func TestPropagation(t *testing.T) {
 				o1.settled(t)
 				o2.settled(t)
 				want = append(want, pushed...)
+				// Pub/sub may deliver one write's notice twice (a reconnect's
+				// nil notice, say), so a settled notice may be an older one:
+				// wait on further notices until the expected push is seen.
+				for i, x := range []struct {
+					o *observed
+					c *counter
+				}{{o1, c1}, {o2, c2}} {
+					timeout := time.After(10 * time.Second)
+					for !slices.Equal(x.c.pushed(), want) && len(x.c.pushed()) < len(want) {
+						select {
+						case <-x.o.handled:
+						case <-timeout:
+							t.Fatalf("%s: replica %d never pushed %q", name, i+1, want[len(want)-1])
+						}
+					}
+				}
 				check(name)
 			}
 			a := apiSource("partner-daily", "Partner Daily")

@@ -2,10 +2,13 @@ package analytics
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"syndicate/store"
 )
 
 // While Run runs, pulls are counted at its clock (refreshed from
@@ -58,5 +61,37 @@ func TestObserve_CountsOnlyFeedPulls(t *testing.T) {
 	}
 	if got := c.Total(Public, false) + c.Total(Public, true); got != 2 {
 		t.Errorf("counted %d pulls, want 2 (a GET 200 and a HEAD 304)", got)
+	}
+}
+
+// Made-up aggregator names cannot grow what a replica keeps: per window
+// and across flushes, at most store.MaxAggregators per feed, the largest.
+func TestSubscribers_Bounded(t *testing.T) {
+	w := &writes{}
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	c := New(Options{Store: w, Now: func() time.Time { return now }})
+	for round := range 10 {
+		for i := range 50 {
+			ua := fmt.Sprintf("Bot%d-%d/1.0 (%d subscribers)", round, i, round*50+i+1)
+			c.Record(Public, "/feed.rss", false, ua, now)
+		}
+		if err := c.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range w.deltas {
+		if len(d.Subscribers) > store.MaxAggregators {
+			t.Fatalf("a flush reported %d aggregators for %s", len(d.Subscribers), d.Feed)
+		}
+	}
+	if n := len(c.subs["/feed.rss"]); n != store.MaxAggregators {
+		t.Fatalf("replica keeps %d aggregators, want %d", n, store.MaxAggregators)
+	}
+	var want int64
+	for n := int64(500); n > 500-store.MaxAggregators; n-- {
+		want += n
+	}
+	if got := c.Subscribers(Public); got != want {
+		t.Errorf("Subscribers = %d, want the %d largest reports (%d)", got, store.MaxAggregators, want)
 	}
 }

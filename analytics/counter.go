@@ -12,7 +12,6 @@ import (
 	"context"
 	"hash/maphash"
 	"log/slog"
-	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -68,10 +67,6 @@ func PartnerOf(path string) string {
 }
 
 const shards = 16
-
-// maxAggregators bounds the aggregators remembered per feed, so hostile
-// User-Agents cannot grow the counts without limit.
-const maxAggregators = 16
 
 // maxPending bounds the deltas kept for a store that keeps failing; beyond
 // it the oldest are dropped (and logged), never the process's memory.
@@ -181,9 +176,7 @@ func (c *Counter) record(kind Kind, path string, notModified bool, ua string, at
 		if e.subs == nil {
 			e.subs = map[string]int64{}
 		}
-		if _, ok := e.subs[agg]; ok || len(e.subs) < maxAggregators {
-			e.subs[agg] = n
-		}
+		store.KeepLargest(e.subs, agg, n) // hostile User-Agents cannot grow it
 	}
 }
 
@@ -236,7 +229,9 @@ func (c *Counter) Flush(ctx context.Context) error {
 				m = map[string]int64{}
 				c.subs[d.Feed] = m
 			}
-			maps.Copy(m, d.Subscribers)
+			for agg, n := range d.Subscribers {
+				store.KeepLargest(m, agg, n)
+			}
 		}
 	}
 	c.subsMu.Unlock()

@@ -63,7 +63,7 @@ func (r *Renderer) jsonRoot(doc Doc) *jsonFeed {
 	f.NextUrl = doc.Links.Next
 	f.Language = r.site.Language
 	f.Authors = []*gfeeds.JSONAuthor{{Name: r.site.Title, Url: r.site.BaseURL + "/"}}
-	if r.site.HubURL != "" {
+	if r.site.HubURL != "" && !doc.NoHub {
 		f.Hubs = []*gfeeds.JSONHub{{Type: "WebSub", Url: r.site.HubURL}}
 	}
 	return &jsonFeed{JSONFeed: f, Items: []*jsonItem{}}

@@ -268,7 +268,7 @@ func (s *Server) renderPartner(ctx context.Context, p syndicate.Partner, spec fe
 	doc := Doc{
 		Format: spec.format, ID: s.r.Site().BaseURL + "/partners/" + p.Name + path + ".atom",
 		Title: title, Description: description, HomeURL: s.r.Site().BaseURL + "/", Created: state.Modified,
-		Content: p.ContentLevel(), NoComments: !p.Comments,
+		Content: p.ContentLevel(), NoComments: !p.Comments, NoHub: true,
 	}
 	doc.Links = Links{Self: s.partnerPageURL(p, spec, prm.page, prm.limit), First: s.partnerPageURL(p, spec, 1, prm.limit), Last: s.partnerPageURL(p, spec, last, prm.limit)}
 	if prm.page > 1 {

@@ -40,7 +40,7 @@ func newPartnerFixture(t *testing.T) *partnerFixture {
 	t.Cleanup(func() { st.Close() })
 	rightsStore(t, st)
 	srv := feeds.NewServer(feeds.Options{
-		Renderer: feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News", Language: "en"}, nil),
+		Renderer: feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News", Language: "en", HubURL: "https://hub.example/"}, nil),
 		Store:    st, CacheMaxAge: 300 * time.Second,
 	})
 	srv.SetSources(rightsSources)
@@ -134,6 +134,14 @@ func TestPartner_Profile(t *testing.T) {
 				if !bytes.Contains(got, []byte(want)) {
 					t.Errorf("baltic-daily feed lacks %q", want)
 				}
+			}
+			// A partner feed is never announced to the hub (its links
+			// carry the key); the public one is.
+			if bytes.Contains(got, []byte("hub.example")) {
+				t.Errorf("baltic-daily feed lists the WebSub hub:\n%s", got)
+			}
+			if _, pub := f.get(t, "/feed."+ext); !bytes.Contains(pub, []byte("hub.example")) {
+				t.Errorf("the public feed lacks the hub")
 			}
 			if h := resp.Header; !strings.HasPrefix(h.Get("Cache-Control"), "private") || h.Get("Access-Control-Allow-Origin") != "" || h.Get("ETag") == "" {
 				t.Errorf("headers = %v", h)

@@ -51,6 +51,10 @@ type Doc struct {
 	// NoComments leaves out the links to comment feeds (a partner profile
 	// without comments).
 	NoComments bool
+	// NoHub leaves out the WebSub hub: a partner's private feed is never
+	// announced to the hub, and a reader subscribing there would hand the
+	// hub's operator the key its links carry.
+	NoHub bool
 }
 
 // Renderer renders feeds. It is safe for concurrent use.

@@ -129,7 +129,7 @@ func (r *Renderer) pagingLinks(doc Doc) []atomLink {
 			links = append(links, atomLink{Href: l.href, Rel: l.rel, Type: mt})
 		}
 	}
-	if r.site.HubURL != "" {
+	if r.site.HubURL != "" && !doc.NoHub {
 		links = append(links, atomLink{Href: r.site.HubURL, Rel: "hub"})
 	}
 	return links

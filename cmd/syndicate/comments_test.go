@@ -88,6 +88,10 @@ func TestComments_PublishedOnApproval(t *testing.T) {
 	if code != 201 || c["status"] != "pending" {
 		t.Fatalf("submit = %d %v", code, c)
 	}
+	// The 201's Location answers, through the whole server.
+	if got := rawGet(t, base+"/articles/"+aid+"/comments/"+c["id"].(string)); !strings.Contains(got, `"status"`) || !strings.Contains(got, c["id"].(string)) {
+		t.Errorf("GET the new comment = %s", got)
+	}
 	if strings.Contains(rawGet(t, commentsURL), "Ann Reader") {
 		t.Fatal("a pending comment was published")
 	}

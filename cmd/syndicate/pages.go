@@ -44,6 +44,7 @@ func commentEndpoint(mux route.Registrar, routes func(route.Registrar), p *pages
 	routes(inner)
 	mux.Handle("POST /articles/{id}/comments", p.CommentForm(inner))
 	mux.Handle("OPTIONS /articles/{id}/comments", inner)
+	mux.Handle("GET /articles/{id}/comments/{cid}", inner) // a 201's Location
 }
 
 // signInLinkToken is the admin token of the one-time sign-in link: a

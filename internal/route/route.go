@@ -92,8 +92,8 @@ func (m *Mux) learn(pattern string, h http.Handler) {
 		case last && seg == "{$}": // "/{$}": the root
 			m.root.slash = place(m.root.slash, h, pattern, method)
 			return
-		case seg == "" || strings.HasSuffix(seg, "...}") || strings.Contains(seg, "{") && !wildcard(seg):
-			m.off = true // a prefix pattern, a rest wildcard or a partial one
+		case seg == "" || strings.HasSuffix(seg, "...}") || strings.Contains(seg, "{") && !wildcard(seg) || strings.Contains(seg, "%"):
+			m.off = true // a prefix pattern, a rest wildcard, a partial one, an escape the ServeMux decodes
 			return
 		case wildcard(seg):
 			if n.wild == nil {

@@ -87,12 +87,12 @@ func TestMux_RoutesLikeServeMux(t *testing.T) {
 // A pattern the tree cannot model turns the fast path off, and the
 // ServeMux still routes everything.
 func TestMux_UnmodelledPatternsTurnItOff(t *testing.T) {
-	for _, p := range []string{"GET /files/{path...}", "GET /static/", "HEAD /feed.rss", "example.com/feed.rss", "GET /sources/{other}/feed.rss"} {
+	for _, p := range []string{"GET /files/{path...}", "GET /static/", "HEAD /feed.rss", "example.com/feed.rss", "GET /a%62", "GET /sources/{other}/feed.rss"} {
 		m, std := build(append([]string{"GET /feed.rss", "GET /sources/{id}/{file}"}, p))
 		if !m.off {
 			t.Errorf("%q kept the fast path on", p)
 		}
-		for _, target := range []string{"/feed.rss", "/files/a/b", "/static/x", "/sources/a/feed.rss", "/a/x1"} {
+		for _, target := range []string{"/feed.rss", "/files/a/b", "/static/x", "/sources/a/feed.rss", "/a/x1", "/ab"} {
 			same(t, m, std, "GET", target)
 			same(t, m, std, "HEAD", target)
 		}

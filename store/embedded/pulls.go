@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -69,14 +70,48 @@ func (s *Store) AddPulls(ctx context.Context, deltas []store.PullDelta) error {
 					}
 				}
 			}
-			for agg, n := range d.Subscribers {
-				if err := subs.Put([]byte(d.Feed+"\x00"+agg), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
-					return err
-				}
+			if err := putSubscribers(subs, d.Feed, d.Subscribers); err != nil {
+				return err
 			}
 		}
 		return dropOldDays(days, newest)
 	})
+}
+
+// putSubscribers keeps a feed's subscriber counts under the
+// store.MaxAggregators bound (store.KeepLargest over what is stored).
+func putSubscribers(subs *bolt.Bucket, feed string, reported map[string]int64) error {
+	if len(reported) == 0 {
+		return nil
+	}
+	prefix := []byte(feed + "\x00")
+	kept := map[string]int64{}
+	c := subs.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(v) == 8 {
+			kept[string(k[len(prefix):])] = int64(binary.BigEndian.Uint64(v))
+		}
+	}
+	before := maps.Clone(kept)
+	for agg, n := range reported {
+		store.KeepLargest(kept, agg, n)
+	}
+	for agg := range before {
+		if _, ok := kept[agg]; !ok {
+			if err := subs.Delete(append(bytes.Clone(prefix), agg...)); err != nil {
+				return err
+			}
+		}
+	}
+	for agg, n := range kept {
+		if old, ok := before[agg]; ok && old == n {
+			continue
+		}
+		if err := subs.Put(append(bytes.Clone(prefix), agg...), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dropOldDays deletes the day buckets more than PullDays before newest.

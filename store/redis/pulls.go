@@ -19,12 +19,32 @@ import (
 // "path\x00aggregator".
 func (k keys) pullDay(day string) string { return k.p + ":pulls:" + day }
 func (k keys) pullLast() string          { return k.p + ":pull-last" }
-func (k keys) pullSubs() string          { return k.p + ":pull-subs" }
+
+// pullSubsOf is one feed's subscriber counts (aggregator -> count), kept
+// under store.MaxAggregators by keepLargestScript.
+func (k keys) pullSubsOf(feed string) string { return k.p + ":pull-subs:" + feed }
 
 var _ store.PullStats = (*Store)(nil)
 
 // raiseScript (sent whole: a pipeline cannot retry EVALSHA) sets a hash field to ARGV[2] unless it holds a larger number.
 var raiseScript = goredis.NewScript(`local c = redis.call("HGET", KEYS[1], ARGV[1]) if not c or tonumber(c) < tonumber(ARGV[2]) then redis.call("HSET", KEYS[1], ARGV[1], ARGV[2]) end return 0`)
+
+// keepLargestScript is store.KeepLargest on a hash: KEYS[1] the feed's
+// counts, ARGV the name, its count and the bound.
+var keepLargestScript = goredis.NewScript(`
+if redis.call("HEXISTS", KEYS[1], ARGV[1]) == 1 or redis.call("HLEN", KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call("HSET", KEYS[1], ARGV[1], ARGV[2]) return 1
+end
+local all = redis.call("HGETALL", KEYS[1])
+local minName, minN
+for i = 1, #all, 2 do
+  local v = tonumber(all[i + 1])
+  if minN == nil or v < minN or (v == minN and all[i] > minName) then minName, minN = all[i], v end
+end
+if tonumber(ARGV[2]) <= minN then return 0 end
+redis.call("HDEL", KEYS[1], minName)
+redis.call("HSET", KEYS[1], ARGV[1], ARGV[2])
+return 1`)
 
 // AddPulls adds one flush of pull counts in one pipeline.
 func (s *Store) AddPulls(ctx context.Context, deltas []store.PullDelta) error {
@@ -50,7 +70,7 @@ func (s *Store) AddPulls(ctx context.Context, deltas []store.PullDelta) error {
 				raiseScript.Eval(ctx, p, []string{s.k.pullLast()}, d.Feed, d.Last.UnixNano())
 			}
 			for agg, n := range d.Subscribers {
-				p.HSet(ctx, s.k.pullSubs(), d.Feed+"\x00"+agg, n)
+				keepLargestScript.Eval(ctx, p, []string{s.k.pullSubsOf(d.Feed)}, agg, n, store.MaxAggregators)
 			}
 		}
 		return nil
@@ -70,14 +90,13 @@ func (s *Store) Pulls(ctx context.Context, since string) (*store.PullReport, err
 	}
 	days := make([]string, store.PullDays)
 	cmds := make([]*goredis.MapStringStringCmd, store.PullDays)
-	var last, subs *goredis.MapStringStringCmd
+	var last *goredis.MapStringStringCmd
 	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i := range days {
 			days[i] = first.AddDate(0, 0, i).Format(store.PullDayFormat)
 			cmds[i] = p.HGetAll(ctx, s.k.pullDay(days[i]))
 		}
 		last = p.HGetAll(ctx, s.k.pullLast())
-		subs = p.HGetAll(ctx, s.k.pullSubs())
 		return nil
 	})
 	if err != nil {
@@ -110,16 +129,29 @@ func (s *Store) Pulls(ctx context.Context, since string) (*store.PullReport, err
 			out.Last[feed] = time.Unix(0, n).UTC()
 		}
 	}
-	for k, v := range subs.Val() {
-		feed, agg, ok := strings.Cut(k, "\x00")
-		n, err := strconv.ParseInt(v, 10, 64)
-		if !ok || err != nil {
-			continue
+	// Every feed pulled has a last pull: its subscriber counts, if any,
+	// are in its own bounded hash.
+	subs := make(map[string]*goredis.MapStringStringCmd, len(last.Val()))
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for feed := range last.Val() {
+			subs[feed] = p.HGetAll(ctx, s.k.pullSubsOf(feed))
 		}
-		if out.Subscribers[feed] == nil {
-			out.Subscribers[feed] = map[string]int64{}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read pull subscribers: %w", err)
+	}
+	for feed, c := range subs {
+		for agg, v := range c.Val() {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				continue
+			}
+			if out.Subscribers[feed] == nil {
+				out.Subscribers[feed] = map[string]int64{}
+			}
+			out.Subscribers[feed][agg] = n
 		}
-		out.Subscribers[feed][agg] = n
 	}
 	return out, nil
 }

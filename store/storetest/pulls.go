@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -76,5 +78,36 @@ func testPulls(t *testing.T, open Factory) {
 		}
 	}
 	check("after the flushes", ps)
-	check("after a restart", reopen().(store.PullStats))
+	ps = reopen().(store.PullStats)
+	check("after a restart", ps)
+
+	// A flood of made-up aggregator names keeps at most MaxAggregators
+	// per feed: the largest counts.
+	const flooded = "/sources/flooded/feed.rss"
+	first := map[string]int64{"Feedly": 100, "Inoreader": 5}
+	if err := ps.AddPulls(ctx, []store.PullDelta{{Day: today, Feed: flooded, PullCounts: store.PullCounts{Pulls: 1}, Last: now, Subscribers: first}}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 4 {
+		bots := map[string]int64{}
+		for i := range 10 {
+			n := int64(round*10 + i + 1) // 1..40 over the rounds
+			bots[fmt.Sprintf("Bot%02d", n)] = n
+		}
+		if err := ps.AddPulls(ctx, []store.PullDelta{{Day: today, Feed: flooded, PullCounts: store.PullCounts{Pulls: 1}, Last: now, Subscribers: bots}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := reopen().(store.PullStats).Pulls(ctx, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Subscribers[flooded]
+	want := map[string]int64{"Feedly": 100}
+	for n := int64(26); n <= 40; n++ {
+		want[fmt.Sprintf("Bot%02d", n)] = n
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("flooded feed keeps %d aggregators %v, want the %d largest %v", len(got), got, len(want), want)
+	}
 }

@@ -369,7 +369,9 @@ func (c *Cache) Get(ctx context.Context, key Key, deps Deps, render RenderFunc) 
 		return d, false, nil
 	case syndicate.ErrorKind(err) == syndicate.ENotFound:
 		return nil, false, err
-	case old != nil:
+	case old != nil && old.gen == deps.Gen:
+		// Never across a generation: a source's rights or a partner's
+		// profile may have narrowed since the copy was rendered.
 		c.markDown()
 		c.log.Warn("serving a stale copy", "document", key.Name, "error", err)
 		return old, true, nil

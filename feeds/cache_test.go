@@ -214,6 +214,12 @@ func TestCache_SingleFlightAndStale(t *testing.T) {
 		if _, _, err := c.Get(context.Background(), key, deps, render); err != nil || st.reads.Load() != reads+1 {
 			t.Errorf("after the window the store is asked again (reads %d → %d, err %v)", reads, st.reads.Load(), err)
 		}
+		// Never a copy of an older generation (a source's rights or a
+		// partner's profile may have narrowed since).
+		clock.Add(int64(3 * time.Second))
+		if d, stale, err := c.Get(context.Background(), key, feeds.Deps{Feeds: deps.Feeds, Gen: 1}, render); err == nil {
+			t.Errorf("an older generation's copy served during an outage: %v stale=%v", d, stale)
+		}
 		// Not found is never served stale, and nothing is cached for it.
 		nf := func(context.Context, feeds.RenderInput) (feeds.Content, error) {
 			return feeds.Content{}, syndicate.Errorf(syndicate.ENotFound, "no such page")

@@ -89,6 +89,7 @@ func (s *Server) renderFunc(k Key, deps feeds.Deps) feeds.RenderFunc {
 		c.Body = out.body
 		c.Header = s.headers(k, out.noindex)
 		c.VaryAccept = k.Kind == KindArticle // the same URL serves JSON to other clients
+		c.SameOrigin = true                  // a page is not for other origins' scripts to read
 		if !out.modified.IsZero() && len(in.States) == 2 {
 			c.Modified = out.modified
 			if t := in.States[1].Modified; t.After(c.Modified) {
@@ -128,7 +129,13 @@ func (s *Server) Render(ctx context.Context, k Key) ([]byte, error) {
 
 // newHeaders returns the fixed headers of a page kind, made once and
 // shared by every response: a strict CSP (no script, our own styles,
-// images over https) and framing only for the embeddable thread.
+// images over https, framing only for the embeddable thread) and nosniff.
+// What HTML can say itself it says in the page, not in a header every
+// response pays for: the referrer policy (<meta name="referrer">) and
+// noindex (<meta name="robots">; the header too where noindex is set,
+// for the per-reader variants). Framing is refused by the CSP's
+// frame-ancestors, which every current browser applies (X-Frame-Options
+// is its legacy form).
 func (s *Server) newHeaders(frameAncestors string, noindex bool) http.Header {
 	form := "form-action 'self'"
 	if o := originOf(s.r.Site().BaseURL); o != "" {
@@ -139,10 +146,6 @@ func (s *Server) newHeaders(frameAncestors string, noindex bool) http.Header {
 	h := http.Header{
 		"Content-Security-Policy": {csp},
 		"X-Content-Type-Options":  {"nosniff"},
-		"Referrer-Policy":         {"strict-origin-when-cross-origin"},
-	}
-	if frameAncestors == "frame-ancestors 'none'" {
-		h["X-Frame-Options"] = []string{"DENY"}
 	}
 	if noindex {
 		h["X-Robots-Tag"] = []string{"noindex"}

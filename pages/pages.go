@@ -158,7 +158,8 @@ func New(opts Options) *Server {
 	}
 	s.hPage = s.newHeaders("frame-ancestors 'none'", false)
 	s.hPageNoIndex = s.newHeaders("frame-ancestors 'none'", true)
-	s.hThread = s.newHeaders("frame-ancestors "+strings.Join(ancestors, " "), true)
+	// The thread is never indexed by its <meta name="robots">: no header.
+	s.hThread = s.newHeaders("frame-ancestors "+strings.Join(ancestors, " "), false)
 	return s
 }
 

@@ -215,7 +215,7 @@ func testEmbargo(t *testing.T, stA, stB store.Store) {
 			t.Fatalf("replica %s hides an article that is not held: %v", name, missing)
 		}
 	}
-	if _, err := a.guard.AddComment(ctx, &syndicate.Comment{ArticleID: held, Content: "x", Status: syndicate.StatusApproved}, 5); syndicate.ErrorKind(err) != syndicate.ENotFound {
+	if _, _, err := a.guard.AddComment(ctx, &syndicate.Comment{ArticleID: held, Content: "x", Status: syndicate.StatusApproved}, 5); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("comment on a held article = %v, want not found", err)
 	}
 

@@ -137,7 +137,7 @@ func newFixture(t testing.TB, populate bool) *fixture {
 			{ID: "clocalpending00000002", ArticleID: f.aid, Author: syndicate.Author{Name: "Pending Pete", Email: "pete@example.com"},
 				Content: "<p>Not yet approved.</p>", Published: t0.Add(50 * time.Minute), Status: syndicate.StatusPending},
 		} {
-			if _, err := st.AddComment(ctx, c, 5); err != nil {
+			if _, _, err := st.AddComment(ctx, c, 5); err != nil {
 				t.Fatal(err)
 			}
 		}

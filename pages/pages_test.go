@@ -116,7 +116,7 @@ func newFixture(t testing.TB, rules pages.CommentRules) *fixture {
 		if c.Status == "" {
 			c.Status = syndicate.StatusApproved
 		}
-		if _, err := st.AddComment(ctx, c, 5); err != nil {
+		if _, _, err := st.AddComment(ctx, c, 5); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -449,7 +449,7 @@ func TestCache(t *testing.T) {
 		t.Error("gzip body differs")
 	}
 	// A comment approved elsewhere reaches the page through the change stream.
-	if _, err := f.st.SetCommentStatus(t.Context(), "c-pending", syndicate.StatusApproved); err != nil {
+	if _, _, err := f.st.SetCommentStatus(t.Context(), "c-pending", syndicate.StatusApproved); err != nil {
 		t.Fatal(err)
 	}
 	after := f.get(t, path)

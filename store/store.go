@@ -230,16 +230,20 @@ type LocalComments interface {
 	// A ParentID must name a comment of the same article, at most maxDepth
 	// replies deep (EInvalid with field parent_id otherwise); an unknown
 	// article is ENotFound. An approved comment is published at once.
-	AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, error)
+	// It returns the stored comment and the feeds it changed (see
+	// store.AddComment).
+	AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, []FeedKey, error)
 	// Comment returns a comment by id (local or partner).
 	Comment(ctx context.Context, id string) (*syndicate.Comment, error)
 	// CommentsByStatus lists local comments in a status, newest first.
 	CommentsByStatus(ctx context.Context, status string, offset, limit int) (Page[*syndicate.Comment], error)
 	// SetCommentStatus moves a comment to pending, approved or spam,
-	// publishing or unpublishing it.
-	SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, error)
-	// DeleteComment removes a comment (its replies stay, still naming it).
-	DeleteComment(ctx context.Context, id string) error
+	// publishing or unpublishing it, and returns it with the feeds that
+	// changed.
+	SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, []FeedKey, error)
+	// DeleteComment removes a comment (its replies stay, still naming it)
+	// and returns the feeds that changed.
+	DeleteComment(ctx context.Context, id string) ([]FeedKey, error)
 	// KnownCommenter reports whether a commenter (syndicate.CommenterKey) has an
 	// approved comment.
 	KnownCommenter(ctx context.Context, emailKey string) (bool, error)

@@ -90,6 +90,24 @@ func list(t *testing.T, s store.Store, feed store.FeedKey, offset, limit int) ([
 	return ids, p.Total
 }
 
+// sameFeeds fails unless a write reported exactly the feeds want (in any
+// order, each once).
+func sameFeeds(t *testing.T, what string, got []store.FeedKey, want ...store.FeedKey) {
+	t.Helper()
+	g, w := slices.Clone(got), slices.Clone(want)
+	slices.Sort(g)
+	slices.Sort(w)
+	if !slices.Equal(g, w) {
+		t.Errorf("%s reported feeds %v, want %v", what, got, want)
+	}
+}
+
+// commentChange is what a change of an article's published comments
+// changes: its comment feed, the site's and the article's feeds.
+func commentChange(a *syndicate.Article) []store.FeedKey {
+	return append([]store.FeedKey{store.FeedComments, store.ArticleCommentsFeed(a.ID)}, store.Feeds(a)...)
+}
+
 func version(t *testing.T, s store.Store, feed store.FeedKey) store.FeedState {
 	t.Helper()
 	m, err := s.FeedStates(t.Context(), []store.FeedKey{feed})
@@ -924,14 +942,16 @@ func testLocalComments(t *testing.T, open Factory) {
 	e := art("alpha", 1, t0)
 	apply(t, s, "alpha", t0, e)
 	aid := syndicate.MintArticleID("alpha", e.Key)
-	if _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: "nope", Content: "x"}, 5); syndicate.ErrorKind(err) != syndicate.ENotFound {
+	if _, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: "nope", Content: "x"}, 5); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("comment on an unknown article: %v", err)
 	}
-	pending, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "Ann", Email: "Ann@Example.com"},
+	pending, changed, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "Ann", Email: "Ann@Example.com"},
 		Content: "<p>hello</p>", Published: t0.Add(time.Minute), Status: syndicate.StatusPending, IP: "192.0.2.7"}, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sameFeeds(t, "a pending comment", changed)
+	stored, _ := s.Article(ctx, aid)
 	if pending.ID == "" || pending.Origin != syndicate.CommentLocal || pending.Depth != 0 {
 		t.Fatalf("stored = %+v", pending)
 	}
@@ -946,9 +966,13 @@ func testLocalComments(t *testing.T, open Factory) {
 	if known, _ := s.KnownCommenter(ctx, syndicate.CommenterKey("Ann", "ann@example.com")); known {
 		t.Error("known before any approval")
 	}
-	got, err := s.SetCommentStatus(ctx, pending.ID, syndicate.StatusApproved)
+	got, changed, err := s.SetCommentStatus(ctx, pending.ID, syndicate.StatusApproved)
 	if err != nil || got.Status != syndicate.StatusApproved {
 		t.Fatalf("approve = %+v, %v", got, err)
+	}
+	sameFeeds(t, "an approval", changed, commentChange(stored.Article)...)
+	if _, changed, _ := s.SetCommentStatus(ctx, pending.ID, syndicate.StatusApproved); len(changed) != 0 {
+		t.Errorf("approving an approved comment reported %v", changed)
 	}
 	if v2 := version(t, s, store.ArticleCommentsFeed(aid)); v2.Version <= v1.Version {
 		t.Error("approval did not bump the comment feed")
@@ -966,37 +990,42 @@ func testLocalComments(t *testing.T, open Factory) {
 		t.Error("another name with a known e-mail is trusted")
 	}
 	// Threading: reply, reply to reply, depth cap, another article's parent.
-	r1, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: pending.ID, Author: syndicate.Author{Name: "Bob"}, Content: "r1", Published: t0.Add(2 * time.Minute), Status: syndicate.StatusApproved}, 2)
+	r1, changed, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: pending.ID, Author: syndicate.Author{Name: "Bob"}, Content: "r1", Published: t0.Add(2 * time.Minute), Status: syndicate.StatusApproved}, 2)
 	if err != nil || r1.Depth != 1 {
 		t.Fatalf("reply = %+v, %v", r1, err)
 	}
-	r2, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r1.ID, Content: "r2", Published: t0.Add(3 * time.Minute), Status: syndicate.StatusApproved}, 2)
+	sameFeeds(t, "an approved comment", changed, commentChange(stored.Article)...)
+	r2, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r1.ID, Content: "r2", Published: t0.Add(3 * time.Minute), Status: syndicate.StatusApproved}, 2)
 	if err != nil || r2.Depth != 2 {
 		t.Fatalf("reply to reply = %+v, %v", r2, err)
 	}
-	if _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r2.ID, Content: "r3", Published: t0, Status: syndicate.StatusApproved}, 2); !isField(err, "parent_id") {
+	if _, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r2.ID, Content: "r3", Published: t0, Status: syndicate.StatusApproved}, 2); !isField(err, "parent_id") {
 		t.Errorf("too deep = %v, want an invalid parent_id", err)
 	}
 	other := art("alpha", 2, t0)
 	apply(t, s, "alpha", t0, other)
 	oid := syndicate.MintArticleID("alpha", other.Key)
-	if _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: oid, ParentID: pending.ID, Content: "x", Published: t0}, 5); !isField(err, "parent_id") {
+	if _, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: oid, ParentID: pending.ID, Content: "x", Published: t0}, 5); !isField(err, "parent_id") {
 		t.Errorf("parent from another article = %v", err)
 	}
 	// Spam, delete, persistence, IP purge.
-	if _, err := s.SetCommentStatus(ctx, r2.ID, syndicate.StatusSpam); err != nil {
+	if _, changed, err := s.SetCommentStatus(ctx, r2.ID, syndicate.StatusSpam); err != nil {
 		t.Fatal(err)
+	} else {
+		sameFeeds(t, "marking an approved comment spam", changed, commentChange(stored.Article)...)
 	}
 	if p, _ := s.Comments(ctx, store.FeedComments, 0, 10); p.Total != 2 {
 		t.Errorf("global feed after spam = %d, want 2", p.Total)
 	}
-	if err := s.DeleteComment(ctx, r1.ID); err != nil {
+	if changed, err := s.DeleteComment(ctx, r1.ID); err != nil {
 		t.Fatal(err)
+	} else {
+		sameFeeds(t, "deleting an approved comment", changed, commentChange(stored.Article)...)
 	}
 	if _, err := s.Comment(ctx, r1.ID); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("deleted comment readable: %v", err)
 	}
-	if err := s.DeleteComment(ctx, r1.ID); syndicate.ErrorKind(err) != syndicate.ENotFound {
+	if _, err := s.DeleteComment(ctx, r1.ID); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("second delete = %v", err)
 	}
 	s = reopen()
@@ -1113,7 +1142,7 @@ func testConcurrentModeration(t *testing.T, open Factory) {
 	e := art("alpha", 1, t0)
 	apply(t, s, "alpha", t0, e)
 	aid := syndicate.MintArticleID("alpha", e.Key)
-	c, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0, Status: syndicate.StatusPending}, 5)
+	c, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0, Status: syndicate.StatusPending}, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

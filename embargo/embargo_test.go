@@ -188,7 +188,7 @@ func testEmbargo(t *testing.T, stA, stB store.Store) {
 	}
 	held := syndicate.MintArticleID("wj", "https://wj.example/?p=1")
 	open2 := syndicate.MintArticleID("open", "https://open.example/?p=2")
-	if _, err := stA.AddPartnerComments(ctx, held, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "Bo"}, Content: "<p>x</p>", Published: t0}}); err != nil {
+	if _, _, err := stA.AddPartnerComments(ctx, held, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "Bo"}, Content: "<p>x</p>", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	a, b := newReplica(t, stA, c), newReplica(t, stB, c)

@@ -176,3 +176,91 @@ func commentFeeds(a *syndicate.Article, articleID string) []FeedKey {
 	slices.Sort(keys)
 	return slices.Compact(keys)
 }
+
+// PartnerCommentTx is what AddPartnerComments needs from a backend.
+type PartnerCommentTx interface {
+	// Thread loads an article (nil when unknown) and the ids of the
+	// partner comments it already stores under any of guids.
+	Thread(ctx context.Context, articleID string, guids []string) (*syndicate.Article, map[string]string, error)
+	// AddComments stores new partner comments of an article: each one's
+	// JSON, its GUID → id entry and, for an approved one, its place in the
+	// article's comment feed and FeedComments. It returns how many were
+	// new: a comment whose GUID a concurrent writer stored first is not.
+	AddComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error)
+	// Bump bumps the versions of feeds at now.
+	Bump(ctx context.Context, feeds []FeedKey, now time.Time) error
+}
+
+// AddPartnerComments stores the comments ingested for an article through
+// tx, skipping those already stored (by GUID), and returns how many were
+// new and the feeds that changed (those of commentFeeds, when any was).
+// A reply's ParentGUID becomes the local id of its parent, stored before
+// or in the same list (partner feeds list newest first, so a reply may
+// come before its parent); a parent GUID that is an absolute IRI is also
+// the parent's emitted entry id. An unknown article is ENotFound.
+func AddPartnerComments(ctx context.Context, tx PartnerCommentTx, articleID string, comments []*syndicate.Comment, now time.Time) (int, []FeedKey, error) {
+	var guids []string
+	for _, c := range comments {
+		if c.GUID != "" {
+			guids = append(guids, c.GUID)
+		}
+		if c.ParentGUID != "" {
+			guids = append(guids, c.ParentGUID)
+		}
+	}
+	a, stored, err := tx.Thread(ctx, articleID, guids)
+	if err != nil {
+		return 0, nil, err
+	}
+	if a == nil {
+		return 0, nil, syndicate.Errorf(syndicate.ENotFound, "article %q not found", articleID)
+	}
+	ids := map[string]string{} // guid → comment id, stored or new
+	for g, id := range stored {
+		ids[g] = id
+	}
+	for _, in := range comments {
+		if in.GUID != "" && ids[in.GUID] == "" {
+			ids[in.GUID] = PartnerCommentID(articleID, in.GUID)
+		}
+	}
+	var fresh []*syndicate.Comment
+	seen := map[string]bool{}
+	for _, in := range comments {
+		if in.GUID == "" || stored[in.GUID] != "" || seen[in.GUID] {
+			continue
+		}
+		seen[in.GUID] = true
+		c := *in
+		c.ArticleID = articleID
+		c.ID = ids[c.GUID]
+		if c.ParentGUID != "" && c.ParentID == "" {
+			if p := ids[c.ParentGUID]; p != "" {
+				c.ParentID = p
+				// The parent's emitted entry id, so feeds need not load it.
+				if syndicate.IsAbsoluteIRI(c.ParentGUID) {
+					c.ParentEntryID = c.ParentGUID
+				}
+			}
+		}
+		if c.Status == "" {
+			c.Status = syndicate.StatusApproved
+		}
+		if c.Origin == "" {
+			c.Origin = syndicate.CommentPartner
+		}
+		fresh = append(fresh, &c)
+	}
+	if len(fresh) == 0 {
+		return 0, nil, nil
+	}
+	added, err := tx.AddComments(ctx, articleID, fresh)
+	if err != nil || added == 0 {
+		return 0, nil, err // none new: another writer stored them and bumped
+	}
+	changed := commentFeeds(a, articleID)
+	if err := tx.Bump(ctx, changed, now); err != nil {
+		return 0, nil, fmt.Errorf("bump feed versions: %w", err)
+	}
+	return added, changed, nil
+}

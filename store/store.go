@@ -101,8 +101,9 @@ type Writer interface {
 	// attribution), so Last-Modified moves with the bytes.
 	Touch(ctx context.Context, feeds []FeedKey, now time.Time) error
 	// AddPartnerComments stores comments ingested for an article, skipping
-	// those already stored (by GUID). It returns how many were new.
-	AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error)
+	// those already stored (by GUID). It returns how many were new and the
+	// feeds that changed (see store.AddPartnerComments).
+	AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, []FeedKey, error)
 }
 
 // StatusStore keeps what ingest passes leave behind per source.

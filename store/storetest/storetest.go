@@ -497,14 +497,20 @@ func testComments(t *testing.T, open Factory) {
 		{GUID: "c1", Author: syndicate.Author{Name: "Ann"}, Content: "first", Published: t0.Add(time.Minute)},
 		{GUID: "c2", ParentGUID: "c1", Author: syndicate.Author{Name: "Bob"}, Content: "reply", Published: t0.Add(2 * time.Minute)},
 	}
-	n, err := s.AddPartnerComments(ctx, aid, cs)
+	n, changed, err := s.AddPartnerComments(ctx, aid, cs)
 	if err != nil || n != 2 {
 		t.Fatalf("AddPartnerComments = %d, %v; want 2", n, err)
 	}
-	n, err = s.AddPartnerComments(ctx, aid, append(cs, &syndicate.Comment{GUID: "c3", Author: syndicate.Author{Name: "Cy"}, Content: "late", Published: t0.Add(3 * time.Minute)}))
+	stored, _ := s.Article(ctx, aid)
+	sameFeeds(t, "new partner comments", changed, commentChange(stored.Article)...)
+	if n, changed, err := s.AddPartnerComments(ctx, aid, cs); err != nil || n != 0 || len(changed) != 0 {
+		t.Errorf("the same comments again = %d, %v, %v; want none new, no feed changed", n, changed, err)
+	}
+	n, changed, err = s.AddPartnerComments(ctx, aid, append(cs, &syndicate.Comment{GUID: "c3", Author: syndicate.Author{Name: "Cy"}, Content: "late", Published: t0.Add(3 * time.Minute)}))
 	if err != nil || n != 1 {
 		t.Fatalf("second AddPartnerComments = %d, %v; want 1 (dedupe by guid)", n, err)
 	}
+	sameFeeds(t, "one new partner comment", changed, commentChange(stored.Article)...)
 	p, err := s.Comments(ctx, store.ArticleCommentsFeed(aid), 0, 10)
 	if err != nil || p.Total != 3 || len(p.Items) != 3 {
 		t.Fatalf("Comments = %+v, %v", p, err)
@@ -534,7 +540,7 @@ func testComments(t *testing.T, open Factory) {
 		t.Error("new comments did not bump the article feeds (their counts changed)")
 	}
 	// Partner feeds list newest first: a reply may come before its parent.
-	n, err = s.AddPartnerComments(ctx, aid, []*syndicate.Comment{
+	n, _, err = s.AddPartnerComments(ctx, aid, []*syndicate.Comment{
 		{GUID: "r3", ParentGUID: "https://alpha.example/c/r1", Author: syndicate.Author{Name: "Third"}, Content: "x", Published: t0.Add(6 * time.Minute)},
 		{GUID: "r2", ParentGUID: "r1", Author: syndicate.Author{Name: "Late"}, Content: "reply", Published: t0.Add(5 * time.Minute)},
 		{GUID: "https://alpha.example/c/r1", Author: syndicate.Author{Name: "Early"}, Content: "parent", Published: t0.Add(4 * time.Minute)},
@@ -553,7 +559,7 @@ func testComments(t *testing.T, open Factory) {
 	if r2 := byGUID["r2"]; r2 == nil || r2.ParentID != "" {
 		t.Errorf("a reply whose parent guid is unknown must be a reply to the article: %+v", r2)
 	}
-	if _, err := s.AddPartnerComments(ctx, "nope", cs); syndicate.ErrorKind(err) != syndicate.ENotFound {
+	if _, _, err := s.AddPartnerComments(ctx, "nope", cs); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("comments on an unknown article: %v, want not found", err)
 	}
 }
@@ -587,7 +593,7 @@ func testRestart(t *testing.T, open Factory) {
 	e := art("alpha", 1, t0)
 	apply(t, s, "alpha", t0, e)
 	aid := syndicate.MintArticleID("alpha", e.Key)
-	if _, err := s.AddPartnerComments(ctx, aid, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "Ann"}, Content: "x", Published: t0}}); err != nil {
+	if _, _, err := s.AddPartnerComments(ctx, aid, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "Ann"}, Content: "x", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SaveSourceStatus(ctx, &syndicate.SourceStatus{SourceID: "alpha", ETag: `"e"`}); err != nil {
@@ -651,7 +657,7 @@ func testRetention(t *testing.T, open Factory) {
 	}
 	apply(t, s, "alpha", t0, entries...)
 	oldest := syndicate.MintArticleID("alpha", entries[0].Key)
-	if _, err := s.AddPartnerComments(ctx, oldest, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
+	if _, _, err := s.AddPartnerComments(ctx, oldest, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	v1 := version(t, s, store.FeedAll)
@@ -1074,7 +1080,7 @@ func testTakeDown(t *testing.T, open Factory) {
 	s, _ := open(t)
 	ctx := t.Context()
 	orig, via, id := shared(t, s)
-	if _, err := s.AddPartnerComments(ctx, id, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
+	if _, _, err := s.AddPartnerComments(ctx, id, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := s.TakeDown(ctx, id, t0.Add(time.Hour))

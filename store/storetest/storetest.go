@@ -665,6 +665,11 @@ func testRetention(t *testing.T, open Factory) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sameFeeds(t, "pruning two articles, one with a comment", res.Changed, store.FeedAll, store.SourceFeed("alpha"), store.CategoryFeed("politics"),
+		store.FeedComments, store.ArticleCommentsFeed(oldest), store.ArticleCommentsFeed(syndicate.MintArticleID("alpha", entries[1].Key)))
+	if res, err := s.Prune(ctx, "alpha", 3, time.Time{}, t0.Add(10*time.Hour)); err != nil || len(res.Changed) != 0 {
+		t.Errorf("pruning again = %+v, %v; want no feed changed", res, err)
+	}
 	if res.Deleted != 2 || res.Detached != 0 || !slices.Contains(res.Changed, store.FeedAll) || !slices.Contains(res.Changed, store.FeedComments) {
 		t.Errorf("Prune = %+v, want 2 deleted, all and comments feeds changed", res)
 	}
@@ -856,6 +861,7 @@ func testRetentionShared(t *testing.T, open Factory) {
 	if err != nil || res.Detached != 1 || res.Deleted != 0 {
 		t.Fatalf("Prune(beta) = %+v, %v; want 1 detached", res, err)
 	}
+	sameFeeds(t, "detaching a shared article", res.Changed, store.FeedAll, store.SourceFeed("alpha"), store.SourceFeed("beta"), store.CategoryFeed("politics"))
 	if _, total := list(t, s, store.SourceFeed("beta"), 0, 10); total != 0 {
 		t.Errorf("beta still lists %d", total)
 	}
@@ -1083,10 +1089,12 @@ func testTakeDown(t *testing.T, open Factory) {
 	if _, _, err := s.AddPartnerComments(ctx, id, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
+	before, _ := s.Article(ctx, id)
 	keys, err := s.TakeDown(ctx, id, t0.Add(time.Hour))
 	if err != nil || !slices.Contains(keys, store.SourceFeed("beta")) {
 		t.Fatalf("TakeDown = %v, %v", keys, err)
 	}
+	sameFeeds(t, "a takedown", keys, commentChange(before.Article)...)
 	if _, total := list(t, s, store.FeedAll, 0, 10); total != 0 {
 		t.Errorf("article still listed")
 	}

@@ -126,35 +126,29 @@ func (t commentTx) WriteComment(ctx context.Context, w *store.CommentWrite) erro
 	return bump(tx, w.Bumps, w.Now)
 }
 
-// commentWrite runs one reader-comment rule in a write transaction and
+// commentRule runs one reader-comment rule in a write transaction and
 // notifies the feeds it changed.
-func (s *Store) commentWrite(rule func(tx commentTx) ([]store.FeedKey, error)) error {
+func commentRule[T any](s *Store, rule func(tx commentTx) (T, []store.FeedKey, error)) (T, []store.FeedKey, error) {
+	var v T
 	var changed []store.FeedKey
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		changed, err = rule(commentTx{tx: tx})
+		v, changed, err = rule(commentTx{tx: tx})
 		return err
 	})
 	if err != nil {
-		return err
+		var zero T
+		return zero, nil, err
 	}
 	s.notify(changed)
-	return nil
+	return v, changed, nil
 }
 
 // AddComment stores a reader's comment (store.AddComment).
 func (s *Store) AddComment(ctx context.Context, in *syndicate.Comment, maxDepth int) (*syndicate.Comment, []store.FeedKey, error) {
-	var c *syndicate.Comment
-	var changed []store.FeedKey
-	err := s.commentWrite(func(tx commentTx) ([]store.FeedKey, error) {
-		var err error
-		c, changed, err = store.AddComment(ctx, tx, in, maxDepth, s.now())
-		return changed, err
+	return commentRule(s, func(tx commentTx) (*syndicate.Comment, []store.FeedKey, error) {
+		return store.AddComment(ctx, tx, in, maxDepth, s.now())
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, changed, nil
 }
 
 // Comment returns a comment by id.
@@ -179,31 +173,18 @@ func (s *Store) CommentsByStatus(ctx context.Context, status string, offset, lim
 // SetCommentStatus moves a comment to another moderation status
 // (store.SetCommentStatus).
 func (s *Store) SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, []store.FeedKey, error) {
-	var c *syndicate.Comment
-	var changed []store.FeedKey
-	err := s.commentWrite(func(tx commentTx) ([]store.FeedKey, error) {
-		var err error
-		c, changed, err = store.SetCommentStatus(ctx, tx, id, status, s.now())
-		return changed, err
+	return commentRule(s, func(tx commentTx) (*syndicate.Comment, []store.FeedKey, error) {
+		return store.SetCommentStatus(ctx, tx, id, status, s.now())
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, changed, nil
 }
 
 // DeleteComment removes a comment (store.DeleteComment).
 func (s *Store) DeleteComment(ctx context.Context, id string) ([]store.FeedKey, error) {
-	var changed []store.FeedKey
-	err := s.commentWrite(func(tx commentTx) ([]store.FeedKey, error) {
-		var err error
-		changed, err = store.DeleteComment(ctx, tx, id, s.now())
-		return changed, err
+	_, changed, err := commentRule(s, func(tx commentTx) (struct{}, []store.FeedKey, error) {
+		changed, err := store.DeleteComment(ctx, tx, id, s.now())
+		return struct{}{}, changed, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return changed, nil
+	return changed, err
 }
 
 // KnownCommenter reports whether an e-mail key has an approved comment.

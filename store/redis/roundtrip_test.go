@@ -1,32 +1,13 @@
 package redis
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	"syndicate"
 	"syndicate/store"
 )
-
-// tripCounter counts round trips: one per command sent alone, one per
-// pipeline.
-type tripCounter struct{ trips atomic.Int64 }
-
-func (c *tripCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-func (c *tripCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error { c.trips.Add(1); return next(ctx, cmd) }
-}
-func (c *tripCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error { c.trips.Add(1); return next(ctx, cmds) }
-}
 
 // TestWrites_RoundTrips: an ingest batch costs a fixed number of round
 // trips whatever its size (one per read or claim step, at most four for
@@ -34,27 +15,9 @@ func (c *tripCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) gore
 // with nothing to do. The rules in package store decide; the layout here
 // must not add round trips.
 func TestWrites_RoundTrips(t *testing.T) {
-	url := os.Getenv("SYNDICATE_TEST_REDIS_URL")
-	if url == "" {
-		t.Fatal("SYNDICATE_TEST_REDIS_URL is not set: run `make test` (it starts a private Redis) or set SYNDICATE_TEST_REDIS_URL")
-	}
-	var b [6]byte
-	rand.Read(b[:])
 	ctx := t.Context()
-	s, err := Open(ctx, Options{URL: url, Prefix: "syntrips" + hex.EncodeToString(b[:])})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		iter := s.rdb.Scan(c, 0, s.k.p+":*", 1000).Iterator()
-		for iter.Next(c) {
-			s.rdb.Del(c, iter.Val())
-		}
-		s.Close()
-	})
-	counter := &tripCounter{}
+	s := openScratch(t, "syntrips")
+	counter := &readCounter{}
 	s.rdb.AddHook(counter)
 	t0 := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 	src := syndicate.SourceRef{ID: "alpha", Name: "Alpha", SiteURL: "https://alpha.example/"}

@@ -135,7 +135,7 @@ func TestPage_Comments(t *testing.T) {
 		}
 		// Something that was not sanitized by the comment policy (a
 		// store written by hand) is sanitized again on the page.
-		raw, err := m.st.AddComment(t.Context(), &syndicate.Comment{ArticleID: m.aid, Author: syndicate.Author{Name: "Raw"},
+		raw, _, err := m.st.AddComment(t.Context(), &syndicate.Comment{ArticleID: m.aid, Author: syndicate.Author{Name: "Raw"},
 			Content: `<p onclick="steal()">raw <script>alert(2)</script><img src="x" onerror="y()"></p>`, Published: m.clock.Now().Add(time.Hour),
 			Status: syndicate.StatusPending}, 5)
 		if err != nil {
@@ -278,7 +278,7 @@ func TestPage_Comments(t *testing.T) {
 		m := newModEnv(t, false)
 		var ids []string
 		for i := range 55 {
-			c, err := m.st.AddComment(t.Context(), &syndicate.Comment{ArticleID: m.aid, Author: syndicate.Author{Name: fmt.Sprintf("Reader %d", i)},
+			c, _, err := m.st.AddComment(t.Context(), &syndicate.Comment{ArticleID: m.aid, Author: syndicate.Author{Name: fmt.Sprintf("Reader %d", i)},
 				Content: "<p>hello</p>", Published: m.clock.Now().Add(time.Duration(i) * time.Minute), Status: syndicate.StatusPending}, 5)
 			if err != nil {
 				t.Fatal(err)
@@ -322,7 +322,7 @@ func TestPage_Comments(t *testing.T) {
 	})
 	t.Run("NoModerator", func(t *testing.T) {
 		e := newPageEnv(t, editorTokens, nil)
-		c, err := e.st.AddComment(t.Context(), &syndicate.Comment{ArticleID: "nope", Content: "x", Status: syndicate.StatusPending}, 5)
+		c, _, err := e.st.AddComment(t.Context(), &syndicate.Comment{ArticleID: "nope", Content: "x", Status: syndicate.StatusPending}, 5)
 		if err == nil {
 			t.Fatalf("stored %+v on an unknown article", c)
 		}

@@ -211,7 +211,7 @@ func (s *Service) Submit(ctx context.Context, in *Submission, ip string) (*syndi
 		Status:    status,
 		IP:        ip,
 	}
-	stored, err := s.opts.Store.AddComment(ctx, c, s.opts.MaxDepth)
+	stored, _, err := s.opts.Store.AddComment(ctx, c, s.opts.MaxDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +248,7 @@ func (s *Service) List(ctx context.Context, status string, offset, limit int) (s
 
 // SetStatus approves a comment or marks it spam; who is the editor.
 func (s *Service) SetStatus(ctx context.Context, who, id, status string) (*syndicate.Comment, error) {
-	c, err := s.opts.Store.SetCommentStatus(ctx, id, status)
+	c, _, err := s.opts.Store.SetCommentStatus(ctx, id, status)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func (s *Service) SetStatus(ctx context.Context, who, id, status string) (*syndi
 
 // Delete removes a comment; who is the editor.
 func (s *Service) Delete(ctx context.Context, who, id string) error {
-	if err := s.opts.Store.DeleteComment(ctx, id); err != nil {
+	if _, err := s.opts.Store.DeleteComment(ctx, id); err != nil {
 		return err
 	}
 	s.log.Info("audit", "who", who, "action", "comment.delete", "comment_id", id)

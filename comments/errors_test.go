@@ -9,6 +9,7 @@ import (
 
 	"syndicate"
 	"syndicate/comments"
+	"syndicate/store"
 )
 
 // brokenStore fails one write with err, as a broken or absent store would.
@@ -17,8 +18,8 @@ type brokenStore struct {
 	err error
 }
 
-func (b brokenStore) AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, error) {
-	return nil, b.err
+func (b brokenStore) AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, []store.FeedKey, error) {
+	return nil, nil, b.err
 }
 
 // A store error the comments do not know is a 500 with a bland message

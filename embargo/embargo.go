@@ -300,10 +300,10 @@ func (g *Guard) Comments(ctx context.Context, feed store.FeedKey, offset, limit 
 }
 
 // AddComment refuses comments on a held article (as on an unknown one).
-func (g *Guard) AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, error) {
+func (g *Guard) AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, []store.FeedKey, error) {
 	if g.active() {
 		if _, err := g.Article(ctx, c.ArticleID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	return g.Store.AddComment(ctx, c, maxDepth)

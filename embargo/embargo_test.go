@@ -188,7 +188,7 @@ func testEmbargo(t *testing.T, stA, stB store.Store) {
 	}
 	held := syndicate.MintArticleID("wj", "https://wj.example/?p=1")
 	open2 := syndicate.MintArticleID("open", "https://open.example/?p=2")
-	if _, err := stA.AddPartnerComments(ctx, held, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "Bo"}, Content: "<p>x</p>", Published: t0}}); err != nil {
+	if _, _, err := stA.AddPartnerComments(ctx, held, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "Bo"}, Content: "<p>x</p>", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	a, b := newReplica(t, stA, c), newReplica(t, stB, c)
@@ -215,7 +215,7 @@ func testEmbargo(t *testing.T, stA, stB store.Store) {
 			t.Fatalf("replica %s hides an article that is not held: %v", name, missing)
 		}
 	}
-	if _, err := a.guard.AddComment(ctx, &syndicate.Comment{ArticleID: held, Content: "x", Status: syndicate.StatusApproved}, 5); syndicate.ErrorKind(err) != syndicate.ENotFound {
+	if _, _, err := a.guard.AddComment(ctx, &syndicate.Comment{ArticleID: held, Content: "x", Status: syndicate.StatusApproved}, 5); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("comment on a held article = %v, want not found", err)
 	}
 

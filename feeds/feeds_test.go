@@ -117,7 +117,7 @@ func newFixture(t testing.TB, populate bool) *fixture {
 			t.Fatal(err)
 		}
 		f.aid = syndicate.MintArticleID("westernjournal", "https://www.westernjournal.example/?p=01")
-		_, err = st.AddPartnerComments(ctx, f.aid, []*syndicate.Comment{
+		_, _, err = st.AddPartnerComments(ctx, f.aid, []*syndicate.Comment{
 			{GUID: "https://www.westernjournal.example/?p=01#comment-1", EntryID: "https://www.westernjournal.example/?p=01#comment-1",
 				Author: syndicate.Author{Name: "Ann Reader", Email: "ann@example.com"}, URL: "https://www.westernjournal.example/2026/11/story-01/#comment-1",
 				Content: "<p>First!</p>", Published: t0.Add(10 * time.Minute)},
@@ -137,7 +137,7 @@ func newFixture(t testing.TB, populate bool) *fixture {
 			{ID: "clocalpending00000002", ArticleID: f.aid, Author: syndicate.Author{Name: "Pending Pete", Email: "pete@example.com"},
 				Content: "<p>Not yet approved.</p>", Published: t0.Add(50 * time.Minute), Status: syndicate.StatusPending},
 		} {
-			if _, err := st.AddComment(ctx, c, 5); err != nil {
+			if _, _, err := st.AddComment(ctx, c, 5); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -515,7 +515,7 @@ func TestServer_Article(t *testing.T) {
 		t.Errorf("revalidation = %d (ETag %q)", r2.StatusCode, etag)
 	}
 	// A new comment changes the body and its ETag.
-	if _, err := f.st.AddPartnerComments(t.Context(), f.aid, []*syndicate.Comment{{GUID: "late", Author: syndicate.Author{Name: "Late"}, Content: "x", Published: t0}}); err != nil {
+	if _, _, err := f.st.AddPartnerComments(t.Context(), f.aid, []*syndicate.Comment{{GUID: "late", Author: syndicate.Author{Name: "Late"}, Content: "x", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	r3 := f.get(t, "/articles/"+f.aid, "If-None-Match", etag)

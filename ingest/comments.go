@@ -17,7 +17,7 @@ import (
 type CommentStore interface {
 	Article(ctx context.Context, id string) (store.ArticleView, error)
 	Articles(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[store.ArticleView], error)
-	AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error)
+	AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, []store.FeedKey, error)
 	FetchState(ctx context.Context, key string) (store.FetchState, error)
 	SaveFetchState(ctx context.Context, key string, st store.FetchState) error
 }
@@ -80,25 +80,22 @@ func (in *Ingester) pollComments(ctx context.Context, cs CommentStore, src syndi
 		return 0, nil
 	}
 	for _, a := range arts {
-		n, err := in.pollCommentFeed(ctx, cs, src, a, now)
+		n, feeds, err := in.pollCommentFeed(ctx, cs, src, a, now)
 		if err != nil {
 			log.Warn("comment feed failed", "article_id", a.ID, "feed_url", a.CommentsURL, "error", err)
 			continue
 		}
-		if n > 0 {
-			added += n
-			changed = append(changed, store.ArticleCommentsFeed(a.ID), store.FeedComments)
-			changed = append(changed, store.Feeds(a)...)
-		}
+		added += n
+		changed = append(changed, feeds...)
 	}
 	return added, changed
 }
 
-func (in *Ingester) pollCommentFeed(ctx context.Context, cs CommentStore, src syndicate.Source, a *syndicate.Article, now time.Time) (int, error) {
+func (in *Ingester) pollCommentFeed(ctx context.Context, cs CommentStore, src syndicate.Source, a *syndicate.Article, now time.Time) (int, []store.FeedKey, error) {
 	key := "comments:" + a.ID
 	st, err := cs.FetchState(ctx, key)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	// Comment feed URLs come from partner content: never file:, except a
 	// config file: source's links inside its own directory (offline demos),
@@ -106,33 +103,33 @@ func (in *Ingester) pollCommentFeed(ctx context.Context, cs CommentStore, src sy
 	req := fetch.Request{URL: a.CommentsURL, ETag: st.ETag, LastModified: st.LastModified}
 	if syndicate.IsFileURL(a.CommentsURL) {
 		if src.Managed != syndicate.ManagedConfig {
-			return 0, fmt.Errorf("file: comment feeds are followed only for config-file sources")
+			return 0, nil, fmt.Errorf("file: comment feeds are followed only for config-file sources")
 		}
 		if req.URL, err = normalize.FileCommentFeed(src.URL, a.CommentsURL); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		req.AllowFile = true
 	}
 	resp, err := in.opts.Fetcher.Fetch(ctx, req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	st.Checked = now.UTC()
 	if resp.NotModified {
-		return 0, cs.SaveFetchState(ctx, key, st)
+		return 0, nil, cs.SaveFetchState(ctx, key, st)
 	}
 	doc, err := parse.Read(resp.Body, resp.ContentType)
 	if err != nil {
-		return 0, fmt.Errorf("parse: %w", err)
+		return 0, nil, fmt.Errorf("parse: %w", err)
 	}
 	for _, r := range doc.Repairs {
 		in.log.Warn("partner comment feed repaired", "article_id", a.ID, "repair", r)
 	}
 	comments := normalize.Comments(doc.Feed, a, normalize.Options{Now: now, Policy: in.opts.Policy})
-	n, err := cs.AddPartnerComments(ctx, a.ID, comments)
+	n, changed, err := cs.AddPartnerComments(ctx, a.ID, comments)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
-	return n, cs.SaveFetchState(ctx, key, st)
+	return n, changed, cs.SaveFetchState(ctx, key, st)
 }

@@ -98,7 +98,7 @@ func newFixture(t testing.TB, rules pages.CommentRules) *fixture {
 
 	// A partner conversation (newest first, as a partner feed lists it)
 	// and readers joining it here.
-	_, err = st.AddPartnerComments(ctx, f.ferry, []*syndicate.Comment{
+	_, _, err = st.AddPartnerComments(ctx, f.ferry, []*syndicate.Comment{
 		{GUID: "p3", ParentGUID: "p2", Author: syndicate.Author{Name: "Ines Kowal"}, Content: "<p>Third, answering Bo.</p>", Published: t0.Add(3 * time.Hour)},
 		{GUID: "p2", ParentGUID: "p1", Author: syndicate.Author{Name: "Bo Lindqvist", URL: "https://bo.example/"}, Content: "<p>Bo replies to Ann.</p>", Published: t0.Add(2 * time.Hour)},
 		{GUID: "p1", Author: syndicate.Author{Name: "Ann Pellan", URL: "javascript:alert(1)"}, Content: "<p>Ann starts the thread.</p>", Published: t0.Add(time.Hour)},
@@ -116,7 +116,7 @@ func newFixture(t testing.TB, rules pages.CommentRules) *fixture {
 		if c.Status == "" {
 			c.Status = syndicate.StatusApproved
 		}
-		if _, err := st.AddComment(ctx, c, 5); err != nil {
+		if _, _, err := st.AddComment(ctx, c, 5); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -449,7 +449,7 @@ func TestCache(t *testing.T) {
 		t.Error("gzip body differs")
 	}
 	// A comment approved elsewhere reaches the page through the change stream.
-	if _, err := f.st.SetCommentStatus(t.Context(), "c-pending", syndicate.StatusApproved); err != nil {
+	if _, _, err := f.st.SetCommentStatus(t.Context(), "c-pending", syndicate.StatusApproved); err != nil {
 		t.Fatal(err)
 	}
 	after := f.get(t, path)

@@ -68,8 +68,9 @@ type IngestTx interface {
 	ClaimURLs(ctx context.Context, claims map[string]string) (map[string]string, error)
 	// ClaimEntryIDs does the same for emitted entry ids.
 	ClaimEntryIDs(ctx context.Context, claims map[string]string) (map[string]string, error)
-	// Commit writes the articles (each first, then its indexes), the
-	// source's key → id map, and bumps the listed feeds' versions.
+	// Commit writes the articles (each first, then its indexes), applies
+	// the URL moves, the source's key → id map, and bumps the listed
+	// feeds' versions.
 	Commit(ctx context.Context, w *WriteSet) error
 }
 
@@ -78,8 +79,26 @@ type WriteSet struct {
 	SourceID string
 	Articles []ArticleWrite
 	GUIDs    map[string]string // entry key → article id, for SourceID
-	Bumps    []FeedKey
-	Now      time.Time
+	// Moves are the updated articles whose canonical URL changed: each
+	// claims its new URL unless another article owns it, and releases the
+	// old one if it still owns it.
+	Moves []URLMove
+	Bumps []FeedKey
+	Now   time.Time
+}
+
+// URLMove is an article's canonical URL changing from From to To (either
+// may be empty).
+type URLMove struct {
+	ArticleID, From, To string
+}
+
+// Move reports the canonical-URL move of an update, if its URL changed.
+func (w ArticleWrite) Move() (URLMove, bool) {
+	if w.Old == nil || w.Old.CanonicalURL == w.New.CanonicalURL {
+		return URLMove{}, false
+	}
+	return URLMove{ArticleID: w.New.ID, From: w.Old.CanonicalURL, To: w.New.CanonicalURL}, true
 }
 
 // ArticleWrite is one article to store; Old is nil for a new article.
@@ -134,131 +153,257 @@ func (w ArticleWrite) IndexDiff() (add, remove []FeedKey) {
 //     <source> names it), without moving published or updated;
 //   - the original's changed content hash rewrites the article and bumps
 //     updated; categories and the attribution snapshot change without a
-//     bump; an unchanged entry writes nothing.
+//     bump; an unchanged entry writes nothing;
+//   - an article whose canonical URL moved claims its new URL (unless
+//     another article owns it) and gives up the old one (WriteSet.Moves).
+//
+// It is PlanIngest followed by the commit of the plan's WriteSet.
 func Apply(ctx context.Context, tx IngestTx, b *Batch) (*Result, error) {
-	src := b.Source.ID
-	res := &Result{}
-	entries := make([]*Entry, 0, len(b.Entries))
+	p, err := PlanIngest(ctx, tx, b)
+	if err != nil {
+		return nil, err
+	}
+	if p.Write == nil {
+		return p.Result, nil
+	}
+	if err := tx.Commit(ctx, p.Write); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	p.Result.Changed = p.Write.Bumps
+	return p.Result, nil
+}
+
+// OutcomeKind is what an ingest does with one entry.
+type OutcomeKind string
+
+// The outcomes of an entry (Plan.Outcomes).
+const (
+	// OutcomeNew: a new article is stored under a minted id (or, for a
+	// known key whose article was deleted without a tombstone, its old id).
+	OutcomeNew OutcomeKind = "new"
+	// OutcomeUpdated: the original's content changed; updated moves.
+	OutcomeUpdated OutcomeKind = "updated"
+	// OutcomeRewritten: the stored article is rewritten without an update
+	// (categories, attribution snapshot, re-normalized text).
+	OutcomeRewritten OutcomeKind = "rewritten"
+	// OutcomeJoined: the entry joins another source's article as a carrier.
+	OutcomeJoined OutcomeKind = "joined"
+	// OutcomeUnchanged: nothing to write.
+	OutcomeUnchanged OutcomeKind = "unchanged"
+	// OutcomeTombstoned: the article was pruned or taken down for the
+	// source; the partner still lists it.
+	OutcomeTombstoned OutcomeKind = "tombstoned"
+	// OutcomeDeferred: the canonical URL is claimed by a writer that has
+	// not written its article yet; a later pass joins it.
+	OutcomeDeferred OutcomeKind = "deferred"
+)
+
+// Outcome is what an ingest does with one entry, and the article it names.
+type Outcome struct {
+	Kind      OutcomeKind
+	ArticleID string
+}
+
+// Plan is what an ingest of one batch decided, before its commit: tests
+// inspect it, Apply commits Write.
+type Plan struct {
+	// Outcomes maps each entry key of the batch (a repeated key counts
+	// once) to what is done with it.
+	Outcomes map[string]Outcome
+	// URLClaims and EntryIDClaims are the claims made for new articles
+	// (canonical URL or emitted entry id → article id); the owners the
+	// claims found are in URLOwners and EntryIDOwners.
+	URLClaims, EntryIDClaims map[string]string
+	URLOwners, EntryIDOwners map[string]string
+	// Write is what the commit stores; nil when nothing is.
+	Write *WriteSet
+	// Result is what ApplyIngest returns (Changed is set by the commit).
+	Result *Result
+}
+
+// PlanIngest runs the phases of an ingest up to its commit: identify
+// (entry keys, tombstones, URL owners, stored articles), merge (each entry
+// against what is stored), claim (canonical URLs and entry ids of new
+// articles, the only writes before the commit), and plan the writes (the
+// articles, entry keys, moved URLs and the feeds to bump).
+func PlanIngest(ctx context.Context, tx IngestTx, b *Batch) (*Plan, error) {
+	pl := &planner{b: b, src: b.Source.ID, written: map[string]*syndicate.Article{}, freshKeys: map[string]string{}}
+	pl.plan = &Plan{Outcomes: map[string]Outcome{}, Result: &Result{}}
+	pl.ws = &WriteSet{SourceID: pl.src, GUIDs: map[string]string{}, Now: b.Now}
+	if err := pl.identify(ctx, tx); err != nil {
+		return nil, err
+	}
+	pl.merge()
+	if err := pl.claim(ctx, tx); err != nil {
+		return nil, err
+	}
+	pl.finish()
+	return pl.plan, nil
+}
+
+// planner carries one ingest's state through its phases.
+type planner struct {
+	b    *Batch
+	src  string
+	plan *Plan
+	ws   *WriteSet
+
+	// identify
+	entries []*Entry
+	guids   map[string]string             // entry key → article id, known keys
+	tombs   map[string]bool               // article ids tombstoned for src
+	owners  map[string]string             // canonical URL → owning article id
+	stored  map[string]*syndicate.Article // as stored before this batch
+
+	// merge and claim
+	written   map[string]*syndicate.Article // id → article as it will be written
+	fresh     []*syndicate.Article          // new articles awaiting claims
+	freshKeys map[string]string             // new article id → entry key
+}
+
+// identify drops repeated keys and reads what the batch's keys and URLs
+// name in the store.
+func (pl *planner) identify(ctx context.Context, tx IngestTx) error {
 	seen := map[string]bool{}
 	var keys []string
-	for _, e := range b.Entries {
+	for _, e := range pl.b.Entries {
 		if e.Key == "" || seen[e.Key] {
 			continue // a partner listing one entry twice: the first wins
 		}
 		seen[e.Key] = true
-		entries = append(entries, e)
+		pl.entries = append(pl.entries, e)
 		keys = append(keys, e.Key)
 	}
-	guids, err := tx.GUIDs(ctx, src, keys)
-	if err != nil {
-		return nil, fmt.Errorf("look up entry keys: %w", err)
+	var err error
+	if pl.guids, err = tx.GUIDs(ctx, pl.src, keys); err != nil {
+		return fmt.Errorf("look up entry keys: %w", err)
 	}
 	var known, urls []string
-	for _, e := range entries {
-		if id, ok := guids[e.Key]; ok {
+	for _, e := range pl.entries {
+		if id, ok := pl.guids[e.Key]; ok {
 			known = append(known, id)
 		} else if e.Article.CanonicalURL != "" {
 			urls = append(urls, e.Article.CanonicalURL)
 		}
 	}
-	tombs, err := tx.Tombstoned(ctx, src, known)
-	if err != nil {
-		return nil, fmt.Errorf("look up tombstones: %w", err)
+	if pl.tombs, err = tx.Tombstoned(ctx, pl.src, known); err != nil {
+		return fmt.Errorf("look up tombstones: %w", err)
 	}
-	owners, err := tx.URLOwners(ctx, urls)
-	if err != nil {
-		return nil, fmt.Errorf("look up canonical urls: %w", err)
+	if pl.owners, err = tx.URLOwners(ctx, urls); err != nil {
+		return fmt.Errorf("look up canonical urls: %w", err)
 	}
 	var ids []string
-	for _, id := range guids {
+	for _, id := range pl.guids {
 		ids = append(ids, id)
 	}
-	for _, id := range owners {
+	for _, id := range pl.owners {
 		ids = append(ids, id)
 	}
-	stored, err := tx.Articles(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("load articles: %w", err)
+	if pl.stored, err = tx.Articles(ctx, ids); err != nil {
+		return fmt.Errorf("load articles: %w", err)
 	}
+	return nil
+}
 
-	ws := &WriteSet{SourceID: src, GUIDs: map[string]string{}, Now: b.Now}
-	written := map[string]*syndicate.Article{} // id → article as it will be written
-	var fresh []*syndicate.Article             // new articles awaiting claims
-	freshKeys := map[string]string{}           // new article id → entry key
-	current := func(id string) *syndicate.Article {
-		if a, ok := written[id]; ok {
-			return a
-		}
-		return stored[id]
+func (pl *planner) current(id string) *syndicate.Article {
+	if a, ok := pl.written[id]; ok {
+		return a
 	}
-	update := func(old *syndicate.Article, e *Entry) {
-		n, bumped := merge(old, e, b)
-		if !bumped && reflect.DeepEqual(old, n) {
-			res.Unchanged++
-			return
-		}
-		if bumped {
-			res.Updated++
-			res.Written = append(res.Written, n.ID)
-		} else {
-			res.Unchanged++
-		}
-		if prev, ok := written[n.ID]; ok {
-			// Two keys of this batch reached one article: keep one write.
-			for i := range ws.Articles {
-				if ws.Articles[i].New == prev {
-					ws.Articles[i].New = n
-				}
+	return pl.stored[id]
+}
+
+func (pl *planner) outcome(key string, kind OutcomeKind, id string) {
+	pl.plan.Outcomes[key] = Outcome{Kind: kind, ArticleID: id}
+	if kind == OutcomeUnchanged || kind == OutcomeTombstoned || kind == OutcomeDeferred {
+		pl.plan.Result.Unchanged++
+	}
+}
+
+// update folds entry e into article old (as stored or as this batch
+// writes it) and plans the write, if any; joined says e is another
+// source's copy joining old.
+func (pl *planner) update(old *syndicate.Article, e *Entry, joined bool) {
+	res := pl.plan.Result
+	n, bumped := merge(old, e, pl.b)
+	switch {
+	case bumped:
+		res.Updated++
+		res.Written = append(res.Written, n.ID)
+		pl.outcome(e.Key, OutcomeUpdated, n.ID)
+	case reflect.DeepEqual(old, n):
+		pl.outcome(e.Key, OutcomeUnchanged, n.ID)
+		return
+	case joined:
+		res.Unchanged++
+		pl.outcome(e.Key, OutcomeJoined, n.ID)
+	default:
+		res.Unchanged++
+		pl.outcome(e.Key, OutcomeRewritten, n.ID)
+	}
+	if prev, ok := pl.written[n.ID]; ok {
+		// Two keys of this batch reached one article: keep one write.
+		for i := range pl.ws.Articles {
+			if pl.ws.Articles[i].New == prev {
+				pl.ws.Articles[i].New = n
 			}
-		} else {
-			ws.Articles = append(ws.Articles, ArticleWrite{Old: stored[n.ID], New: n})
 		}
-		written[n.ID] = n
+	} else {
+		pl.ws.Articles = append(pl.ws.Articles, ArticleWrite{Old: pl.stored[n.ID], New: n})
 	}
+	pl.written[n.ID] = n
+}
 
-	for _, e := range entries {
-		if id, ok := guids[e.Key]; ok {
-			if tombs[id] {
-				res.Unchanged++ // pruned or taken down: the partner still lists it
+func (pl *planner) addFresh(id string, e *Entry) {
+	pl.fresh = append(pl.fresh, newArticle(id, e, pl.b))
+	pl.freshKeys[id] = e.Key
+}
+
+// merge decides, entry by entry, between an update of a known article,
+// joining another source's article and a new article (claimed next).
+func (pl *planner) merge() {
+	for _, e := range pl.entries {
+		if id, ok := pl.guids[e.Key]; ok {
+			if pl.tombs[id] {
+				pl.outcome(e.Key, OutcomeTombstoned, id)
 				continue
 			}
-			if old := current(id); old != nil {
-				update(old, e)
+			if old := pl.current(id); old != nil {
+				pl.update(old, e, false)
 				continue
 			}
 			// The key is known but its article is gone (deleted by an
 			// editor without a tombstone): store it again under its id.
-			fresh = append(fresh, newArticle(id, e, b))
-			freshKeys[id] = e.Key
+			pl.addFresh(id, e)
 			continue
 		}
-		if ownerID, ok := owners[e.Article.CanonicalURL]; ok {
-			owner := current(ownerID)
-			if owner == nil && ownerID != syndicate.MintArticleID(src, e.Key) {
+		if ownerID, ok := pl.owners[e.Article.CanonicalURL]; ok {
+			owner := pl.current(ownerID)
+			if owner == nil && ownerID != syndicate.MintArticleID(pl.src, e.Key) {
 				// Claimed by a writer that has not written the article yet
 				// (or died between claim and commit): the next pass joins it.
-				res.Unchanged++
+				pl.outcome(e.Key, OutcomeDeferred, ownerID)
 				continue
 			}
-			if owner != nil && !owner.HasSource(src) {
-				ws.GUIDs[e.Key] = ownerID
-				update(owner, e)
+			if owner != nil && !owner.HasSource(pl.src) {
+				pl.ws.GUIDs[e.Key] = ownerID
+				pl.update(owner, e, true)
 				continue
 			}
 		}
-		id := syndicate.MintArticleID(src, e.Key)
-		fresh = append(fresh, newArticle(id, e, b))
-		freshKeys[id] = e.Key
+		pl.addFresh(syndicate.MintArticleID(pl.src, e.Key), e)
 	}
+}
 
-	// Claim canonical URLs and entry ids for new articles. A lost URL claim
-	// means another source stored the same article meanwhile: join it.
+// claim claims the canonical URLs and entry ids of new articles. A lost
+// URL claim means another source stored the same article meanwhile: the
+// entry joins it instead.
+func (pl *planner) claim(ctx context.Context, tx IngestTx) error {
 	urlClaims := map[string]string{}
-	for _, a := range fresh {
+	for _, a := range pl.fresh {
 		if a.CanonicalURL == "" {
 			continue
 		}
-		if _, owned := owners[a.CanonicalURL]; owned {
+		if _, owned := pl.owners[a.CanonicalURL]; owned {
 			continue // owned by this source's own article: two items stay two
 		}
 		if _, dup := urlClaims[a.CanonicalURL]; !dup {
@@ -267,8 +412,9 @@ func Apply(ctx context.Context, tx IngestTx, b *Batch) (*Result, error) {
 	}
 	urlOwners, err := tx.ClaimURLs(ctx, urlClaims)
 	if err != nil {
-		return nil, fmt.Errorf("claim canonical urls: %w", err)
+		return fmt.Errorf("claim canonical urls: %w", err)
 	}
+	pl.plan.URLClaims, pl.plan.URLOwners = urlClaims, urlOwners
 	var lostTo []string
 	for u, id := range urlClaims {
 		if o := urlOwners[u]; o != "" && o != id {
@@ -278,28 +424,28 @@ func Apply(ctx context.Context, tx IngestTx, b *Batch) (*Result, error) {
 	if len(lostTo) > 0 {
 		more, err := tx.Articles(ctx, lostTo)
 		if err != nil {
-			return nil, fmt.Errorf("load articles: %w", err)
+			return fmt.Errorf("load articles: %w", err)
 		}
 		for id, a := range more {
-			stored[id] = a
+			pl.stored[id] = a
 		}
 	}
 	eidClaims := map[string]string{}
 	var kept []*syndicate.Article
-	for _, a := range fresh {
-		key := freshKeys[a.ID]
+	for _, a := range pl.fresh {
+		key := pl.freshKeys[a.ID]
 		if id, claimed := urlClaims[a.CanonicalURL]; claimed && id == a.ID {
 			if o := urlOwners[a.CanonicalURL]; o != "" && o != a.ID {
-				owner := current(o)
+				owner := pl.current(o)
 				if owner == nil {
 					// The winner has claimed but not yet written: the next
 					// pass joins it. Nothing is written for this entry now.
-					res.Unchanged++
+					pl.outcome(key, OutcomeDeferred, o)
 					continue
 				}
-				if !owner.HasSource(src) {
-					ws.GUIDs[key] = o
-					update(owner, &Entry{Key: key, Article: entryOf(a)})
+				if !owner.HasSource(pl.src) {
+					pl.ws.GUIDs[key] = o
+					pl.update(owner, &Entry{Key: key, Article: entryOf(a)}, true)
 					continue
 				}
 			}
@@ -315,19 +461,29 @@ func Apply(ctx context.Context, tx IngestTx, b *Batch) (*Result, error) {
 	}
 	eidOwners, err := tx.ClaimEntryIDs(ctx, eidClaims)
 	if err != nil {
-		return nil, fmt.Errorf("claim entry ids: %w", err)
+		return fmt.Errorf("claim entry ids: %w", err)
 	}
+	pl.plan.EntryIDClaims, pl.plan.EntryIDOwners = eidClaims, eidOwners
+	res := pl.plan.Result
 	for _, a := range kept {
 		if a.EntryID != "" && eidOwners[a.EntryID] != a.ID {
 			a.EntryID = "" // taken by another article: use {base_url}/articles/{id}
 		}
-		ws.GUIDs[freshKeys[a.ID]] = a.ID
-		ws.Articles = append(ws.Articles, ArticleWrite{Old: nil, New: a})
-		written[a.ID] = a
+		key := pl.freshKeys[a.ID]
+		pl.ws.GUIDs[key] = a.ID
+		pl.ws.Articles = append(pl.ws.Articles, ArticleWrite{Old: nil, New: a})
+		pl.written[a.ID] = a
 		res.New++
 		res.Written = append(res.Written, a.ID)
+		pl.plan.Outcomes[key] = Outcome{Kind: OutcomeNew, ArticleID: a.ID}
 	}
+	return nil
+}
 
+// finish plans the moved URLs and the feeds to bump: every feed an
+// article written was in or is now in.
+func (pl *planner) finish() {
+	ws := pl.ws
 	bumps := map[FeedKey]bool{}
 	for _, w := range ws.Articles {
 		for _, k := range Feeds(w.Old) {
@@ -336,19 +492,17 @@ func Apply(ctx context.Context, tx IngestTx, b *Batch) (*Result, error) {
 		for _, k := range Feeds(w.New) {
 			bumps[k] = true
 		}
+		if m, ok := w.Move(); ok {
+			ws.Moves = append(ws.Moves, m)
+		}
 	}
 	for k := range bumps {
 		ws.Bumps = append(ws.Bumps, k)
 	}
 	slices.Sort(ws.Bumps)
-	if len(ws.Articles) == 0 && len(ws.GUIDs) == 0 {
-		return res, nil
+	if len(ws.Articles) > 0 || len(ws.GUIDs) > 0 {
+		pl.plan.Write = ws
 	}
-	if err := tx.Commit(ctx, ws); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	res.Changed = ws.Bumps
-	return res, nil
 }
 
 // entryOf gives back the normalized candidate a new article was built from.

@@ -14,13 +14,14 @@ type memTx struct {
 	articles map[string]*syndicate.Article
 	urls     map[string]string
 	eids     map[string]string
+	tombs    map[string]map[string]bool
 	commits  int
 }
 
 var _ IngestTx = (*memTx)(nil)
 
 func newMemTx() *memTx {
-	return &memTx{guids: map[string]map[string]string{}, articles: map[string]*syndicate.Article{}, urls: map[string]string{}, eids: map[string]string{}}
+	return &memTx{guids: map[string]map[string]string{}, articles: map[string]*syndicate.Article{}, urls: map[string]string{}, eids: map[string]string{}, tombs: map[string]map[string]bool{}}
 }
 
 func (m *memTx) GUIDs(_ context.Context, src string, keys []string) (map[string]string, error) {
@@ -32,8 +33,14 @@ func (m *memTx) GUIDs(_ context.Context, src string, keys []string) (map[string]
 	}
 	return out, nil
 }
-func (m *memTx) Tombstoned(context.Context, string, []string) (map[string]bool, error) {
-	return map[string]bool{}, nil
+func (m *memTx) Tombstoned(_ context.Context, src string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, id := range ids {
+		if m.tombs[src][id] {
+			out[id] = true
+		}
+	}
+	return out, nil
 }
 func (m *memTx) URLOwners(_ context.Context, urls []string) (map[string]string, error) {
 	out := map[string]string{}
@@ -83,6 +90,14 @@ func (m *memTx) Commit(_ context.Context, w *WriteSet) error {
 	}
 	for k, id := range w.GUIDs {
 		m.guids[w.SourceID][k] = id
+	}
+	for _, mv := range w.Moves {
+		if mv.To != "" && m.urls[mv.To] == "" {
+			m.urls[mv.To] = mv.ArticleID
+		}
+		if mv.From != "" && m.urls[mv.From] == mv.ArticleID {
+			delete(m.urls, mv.From)
+		}
 	}
 	return nil
 }

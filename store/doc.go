@@ -3,8 +3,12 @@
 // that tell the feed cache when to re-render. Two backends implement it:
 // store/embedded (bbolt, on disk in data_dir) and store/redis.
 //
-// The rules of an ingest write (identity, cross-source dedupe, what counts
-// as a change) are written once, in Apply, over the small IngestTx
-// interface that each backend implements; the conformance suite in
-// store/storetest holds both backends to the same behaviour.
+// The rules of every write are written once, here, over small transaction
+// interfaces that each backend implements on its own layout: ingest
+// (identity, cross-source dedupe, what counts as a change, moved URLs) in
+// Apply over IngestTx; reader comments over CommentTx; partner comments
+// over PartnerCommentTx; retention, retirement and takedowns over
+// RemovalTx. A backend keeps its layout and its atomicity only. Each rule
+// returns the feeds it changed. The conformance suite in store/storetest
+// holds both backends to the same behaviour.
 package store

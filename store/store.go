@@ -101,8 +101,9 @@ type Writer interface {
 	// attribution), so Last-Modified moves with the bytes.
 	Touch(ctx context.Context, feeds []FeedKey, now time.Time) error
 	// AddPartnerComments stores comments ingested for an article, skipping
-	// those already stored (by GUID). It returns how many were new.
-	AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error)
+	// those already stored (by GUID). It returns how many were new and the
+	// feeds that changed (see store.AddPartnerComments).
+	AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, []FeedKey, error)
 }
 
 // StatusStore keeps what ingest passes leave behind per source.
@@ -230,16 +231,20 @@ type LocalComments interface {
 	// A ParentID must name a comment of the same article, at most maxDepth
 	// replies deep (EInvalid with field parent_id otherwise); an unknown
 	// article is ENotFound. An approved comment is published at once.
-	AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, error)
+	// It returns the stored comment and the feeds it changed (see
+	// store.AddComment).
+	AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, []FeedKey, error)
 	// Comment returns a comment by id (local or partner).
 	Comment(ctx context.Context, id string) (*syndicate.Comment, error)
 	// CommentsByStatus lists local comments in a status, newest first.
 	CommentsByStatus(ctx context.Context, status string, offset, limit int) (Page[*syndicate.Comment], error)
 	// SetCommentStatus moves a comment to pending, approved or spam,
-	// publishing or unpublishing it.
-	SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, error)
-	// DeleteComment removes a comment (its replies stay, still naming it).
-	DeleteComment(ctx context.Context, id string) error
+	// publishing or unpublishing it, and returns it with the feeds that
+	// changed.
+	SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, []FeedKey, error)
+	// DeleteComment removes a comment (its replies stay, still naming it)
+	// and returns the feeds that changed.
+	DeleteComment(ctx context.Context, id string) ([]FeedKey, error)
 	// KnownCommenter reports whether a commenter (syndicate.CommenterKey) has an
 	// approved comment.
 	KnownCommenter(ctx context.Context, emailKey string) (bool, error)

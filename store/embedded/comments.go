@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -14,81 +15,69 @@ import (
 // commentRef is how comment indexes name a comment: "articleID/commentID".
 func commentRef(aid, cid string) []byte { return []byte(aid + "/" + cid) }
 
-// AddPartnerComments stores new partner comments of an article.
-func (s *Store) AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error) {
+// AddPartnerComments stores new partner comments of an article
+// (store.AddPartnerComments) in one transaction.
+func (s *Store) AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, []store.FeedKey, error) {
 	var added int
 	var changed []store.FeedKey
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(articleID))
-		if err != nil {
-			return err
-		}
-		if a == nil {
-			return syndicate.Errorf(syndicate.ENotFound, "article %q not found", articleID)
-		}
-		cb, err := tx.Bucket(bComments).CreateBucketIfNotExists([]byte(articleID))
-		if err != nil {
-			return err
-		}
-		ids, err := tx.Bucket(bCommentIDs).CreateBucketIfNotExists([]byte(articleID))
-		if err != nil {
-			return err
-		}
-		// New comments' ids are known up front, so a reply listed before
-		// its parent (feeds list newest first) still finds it.
-		batch := map[string]bool{}
-		for _, in := range comments {
-			if in.GUID != "" {
-				batch[in.GUID] = true
-			}
-		}
-		for _, in := range comments {
-			if in.GUID == "" || ids.Get([]byte("guid:"+in.GUID)) != nil {
-				continue
-			}
-			c := *in
-			c.ArticleID = articleID
-			c.ID = store.PartnerCommentID(articleID, c.GUID)
-			if c.ParentGUID != "" && c.ParentID == "" {
-				if p := ids.Get([]byte("guid:" + c.ParentGUID)); p != nil {
-					c.ParentID = string(p)
-				} else if batch[c.ParentGUID] {
-					c.ParentID = store.PartnerCommentID(articleID, c.ParentGUID)
-				}
-				if c.ParentID != "" && syndicate.IsAbsoluteIRI(c.ParentGUID) {
-					c.ParentEntryID = c.ParentGUID
-				}
-			}
-			if c.Status == "" {
-				c.Status = syndicate.StatusApproved
-			}
-			if c.Origin == "" {
-				c.Origin = syndicate.CommentPartner
-			}
-			if err := putJSON(cb, []byte(c.ID), &c); err != nil {
-				return err
-			}
-			if err := ids.Put([]byte("guid:"+c.GUID), []byte(c.ID)); err != nil {
-				return err
-			}
-			if c.Status == syndicate.StatusApproved {
-				if err := indexComment(tx, &c); err != nil {
-					return err
-				}
-			}
-			added++
-		}
-		if added == 0 {
-			return nil
-		}
-		changed = append(store.Feeds(a), store.FeedComments, store.ArticleCommentsFeed(articleID))
-		return bump(tx, changed, s.now())
+		var err error
+		added, changed, err = store.AddPartnerComments(ctx, partnerTx{tx: tx}, articleID, comments, s.now())
+		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store comments of %s: %w", articleID, err)
+		return 0, nil, fmt.Errorf("store comments of %s: %w", articleID, err)
 	}
 	s.notify(changed)
-	return added, nil
+	return added, changed, nil
+}
+
+// partnerTx lays out store.AddPartnerComments in a bbolt transaction.
+type partnerTx struct{ tx *bolt.Tx }
+
+func (t partnerTx) Thread(ctx context.Context, articleID string, guids []string) (*syndicate.Article, map[string]string, error) {
+	a, err := getJSON[syndicate.Article](t.tx.Bucket(bArticles), []byte(articleID))
+	if err != nil || a == nil {
+		return nil, nil, err
+	}
+	known := map[string]string{}
+	if ids := t.tx.Bucket(bCommentIDs).Bucket([]byte(articleID)); ids != nil {
+		for _, g := range guids {
+			if id := ids.Get([]byte("guid:" + g)); id != nil {
+				known[g] = string(id)
+			}
+		}
+	}
+	return a, known, nil
+}
+
+func (t partnerTx) AddComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error) {
+	cb, err := t.tx.Bucket(bComments).CreateBucketIfNotExists([]byte(articleID))
+	if err != nil {
+		return 0, err
+	}
+	ids, err := t.tx.Bucket(bCommentIDs).CreateBucketIfNotExists([]byte(articleID))
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range comments {
+		if err := putJSON(cb, []byte(c.ID), c); err != nil {
+			return 0, err
+		}
+		if err := ids.Put([]byte("guid:"+c.GUID), []byte(c.ID)); err != nil {
+			return 0, err
+		}
+		if c.Status == syndicate.StatusApproved {
+			if err := indexComment(t.tx, c); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(comments), nil
+}
+
+func (t partnerTx) Bump(ctx context.Context, feeds []store.FeedKey, now time.Time) error {
+	return bump(t.tx, feeds, now)
 }
 
 func indexComment(tx *bolt.Tx, c *syndicate.Comment) error {

@@ -146,26 +146,24 @@ func (t *ingestTx) Commit(ctx context.Context, w *store.WriteSet) error {
 				return err
 			}
 		}
-		if o := aw.Old; o != nil && o.CanonicalURL != a.CanonicalURL {
-			// The link moved: the article owns its new URL (unless another
-			// article does) and gives up the old one.
-			urls := t.tx.Bucket(bURLs)
-			if o.CanonicalURL != "" && string(urls.Get([]byte(o.CanonicalURL))) == a.ID {
-				if err := urls.Delete([]byte(o.CanonicalURL)); err != nil {
-					return err
-				}
-			}
-			if a.CanonicalURL != "" && urls.Get([]byte(a.CanonicalURL)) == nil {
-				if err := urls.Put([]byte(a.CanonicalURL), []byte(a.ID)); err != nil {
-					return err
-				}
-			}
-		}
 		for _, c := range a.Categories {
 			if s := syndicate.Slug(c); s != "" && t.tx.Bucket(bCategories).Get([]byte(s)) == nil {
 				if err := t.tx.Bucket(bCategories).Put([]byte(s), []byte(c)); err != nil {
 					return err
 				}
+			}
+		}
+	}
+	urls := t.tx.Bucket(bURLs)
+	for _, m := range w.Moves {
+		if m.From != "" && string(urls.Get([]byte(m.From))) == m.ArticleID {
+			if err := urls.Delete([]byte(m.From)); err != nil {
+				return err
+			}
+		}
+		if m.To != "" && urls.Get([]byte(m.To)) == nil {
+			if err := urls.Put([]byte(m.To), []byte(m.ArticleID)); err != nil {
+				return err
 			}
 		}
 	}

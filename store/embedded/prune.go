@@ -24,12 +24,12 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 	return res, nil
 }
 
-// pruneChunks runs prune in transactions of at most store.ChunkSize
-// articles until nothing is left to prune, notifying after each. Whether
-// there is anything to prune is asked in a read transaction first: most
-// passes prune nothing, and a write transaction costs an fsync even when
-// it writes nothing.
-func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
+// pruneChunks runs store.PruneStep in transactions of at most
+// store.ChunkSize articles until nothing is left to prune, notifying after
+// each. Whether there is anything to prune is asked in a read transaction
+// first: most passes prune nothing, and a write transaction costs an fsync
+// even when it writes nothing.
+func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool, rec *store.Retracting) (*store.PruneResult, error) {
 	total := &store.PruneResult{}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -37,7 +37,7 @@ func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cuto
 		}
 		var found bool
 		err := s.db.View(func(tx *bolt.Tx) error {
-			ids, err := pick(tx, sourceID, keep, cutoff, 1)
+			ids, err := store.PickPrune(ctx, removalTx{tx: tx}, sourceID, keep, cutoff, 1)
 			found = len(ids) > 0
 			return err
 		})
@@ -48,10 +48,11 @@ func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cuto
 			slices.Sort(total.Changed)
 			return total, nil
 		}
-		var res pruned
+		var res *store.PruneResult
+		var picked int
 		err = s.db.Update(func(tx *bolt.Tx) error {
 			var err error
-			res, err = prune(tx, sourceID, keep, cutoff, now, tomb, store.ChunkSize, rec)
+			res, picked, err = store.PruneStep(ctx, removalTx{tx: tx}, sourceID, keep, cutoff, now, store.ChunkSize, tomb, rec)
 			return err
 		})
 		if err != nil {
@@ -65,7 +66,7 @@ func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cuto
 				total.Changed = append(total.Changed, k)
 			}
 		}
-		if res.Picked < store.ChunkSize {
+		if picked < store.ChunkSize {
 			slices.Sort(total.Changed)
 			return total, nil
 		}
@@ -77,7 +78,7 @@ func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cuto
 func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
 	// A status saved behind must not land after the purge.
 	s.statuses.forget(sourceID)
-	rec := &retractRec{cause: store.CauseSourceDeleted, window: s.window}
+	rec := &store.Retracting{Cause: store.CauseSourceDeleted, Window: s.window}
 	res, err := s.pruneChunks(ctx, sourceID, 0, time.Time{}, now, false, rec)
 	if err != nil {
 		return res, fmt.Errorf("purge source %s: %w", sourceID, err)
@@ -106,132 +107,98 @@ func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time)
 	return res, nil
 }
 
-// pruned is one transaction's share of a prune: Picked counts the index
-// entries it removed (a full chunk means there may be more).
-type pruned struct {
-	*store.PruneResult
-	Picked int
+// removalTx lays out the retention and takedown rules of package store
+// inside one bbolt transaction (a read-only one for store.PickPrune).
+type removalTx struct{ tx *bolt.Tx }
+
+func (t removalTx) Count(ctx context.Context, feed store.FeedKey) (int, error) {
+	return count(t.tx, feed), nil
 }
 
-// pick returns up to limit ids of the articles retention removes from
-// sourceID, oldest published first: the overflow beyond the newest keep,
-// then those published early enough that they may have been first seen
-// before the cutoff, and were.
-func pick(tx *bolt.Tx, sourceID string, keep int, cutoff time.Time, limit int) ([]string, error) {
-	feed := store.SourceFeed(sourceID)
-	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
-	if idx == nil {
-		return nil, nil
-	}
-	over := count(tx, feed) - keep
+func (t removalTx) Oldest(ctx context.Context, feed store.FeedKey, n int) ([]string, error) {
 	var ids []string
-	c := idx.Cursor()
-	i := 0
-	for k, v := c.First(); k != nil && len(ids) < limit; k, v = c.Next() {
-		if i < over {
-			ids = append(ids, string(v))
-			i++
-			continue
-		}
-		if cutoff.IsZero() || !store.SortKeyTime(k).Before(cutoff.Add(store.MaxPublishedAhead)) {
-			break
-		}
-		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), v)
-		if err != nil {
-			return nil, err
-		}
-		if a == nil || store.Expired(a, cutoff) {
+	if idx := t.tx.Bucket(bIndexes).Bucket([]byte(feed)); idx != nil {
+		c := idx.Cursor()
+		for k, v := c.First(); k != nil && len(ids) < n; k, v = c.Next() {
 			ids = append(ids, string(v))
 		}
 	}
 	return ids, nil
 }
 
-// prune detaches sourceID from at most limit of its articles beyond the
-// newest keep or first seen before cutoff, tombstoning them when tomb is
-// set and retracting those it deletes when rec is set.
-func prune(tx *bolt.Tx, sourceID string, keep int, cutoff, now time.Time, tomb bool, limit int, rec *retractRec) (pruned, error) {
-	ids, err := pick(tx, sourceID, keep, cutoff, limit)
-	if err != nil || len(ids) == 0 {
-		return pruned{PruneResult: &store.PruneResult{}}, err
+func (t removalTx) PublishedBefore(ctx context.Context, feed store.FeedKey, before time.Time) ([]string, error) {
+	var ids []string
+	if idx := t.tx.Bucket(bIndexes).Bucket([]byte(feed)); idx != nil {
+		c := idx.Cursor()
+		for k, v := c.First(); k != nil && store.SortKeyTime(k).Before(before); k, v = c.Next() {
+			ids = append(ids, string(v))
+		}
 	}
-	res, err := detach(tx, sourceID, ids, now, tomb, rec)
-	if err != nil {
-		return pruned{PruneResult: &store.PruneResult{}}, err
-	}
-	return pruned{PruneResult: res, Picked: len(ids)}, nil
+	return ids, nil
 }
 
-// detach removes sourceID from the articles ids (see prune).
-func detach(tx *bolt.Tx, sourceID string, ids []string, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
-	res := &store.PruneResult{}
-	feed := store.SourceFeed(sourceID)
-	changed := map[store.FeedKey]bool{}
-	var tombs *bolt.Bucket
-	if tomb && len(ids) > 0 {
-		var err error
-		if tombs, err = tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(sourceID)); err != nil {
-			return nil, err
-		}
+func (t removalTx) GUIDs(ctx context.Context, sourceID string, keys []string) (map[string]string, error) {
+	return (&ingestTx{tx: t.tx}).GUIDs(ctx, sourceID, keys)
+}
+
+func (t removalTx) Articles(ctx context.Context, ids []string) (map[string]*syndicate.Article, error) {
+	return (&ingestTx{tx: t.tx}).Articles(ctx, ids)
+}
+
+func (t removalTx) Tombstone(ctx context.Context, sourceID string, ids []string) error {
+	tb, err := t.tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(sourceID))
+	if err != nil {
+		return err
 	}
 	for _, id := range ids {
-		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
-		if err != nil {
-			return nil, err
+		if err := tb.Put([]byte(id), nil); err != nil {
+			return err
 		}
-		if tombs != nil {
-			if err := tombs.Put([]byte(id), nil); err != nil {
-				return nil, err
-			}
+	}
+	return nil
+}
+
+func (t removalTx) Rewrite(ctx context.Context, feed store.FeedKey, kept []store.ArticleWrite, orphans []string) error {
+	for _, id := range orphans {
+		if err := indexDeleteValue(t.tx, feed, []byte(id)); err != nil {
+			return err
 		}
-		if a == nil {
-			// An index entry without its article: drop the entry.
-			if err := indexDeleteValue(tx, feed, []byte(id)); err != nil {
-				return nil, err
-			}
-			continue
+	}
+	for _, w := range kept {
+		if err := putJSON(t.tx.Bucket(bArticles), []byte(w.New.ID), w.New); err != nil {
+			return err
 		}
-		for _, k := range store.Feeds(a) {
-			changed[k] = true
-		}
-		n, del := store.Detach(a, sourceID)
-		if del {
-			if err := rec.record(tx, a, now); err != nil {
-				return nil, err
-			}
-			if err := deleteArticle(tx, a, changed, false); err != nil {
-				return nil, err
-			}
-			res.Deleted++
-			continue
-		}
-		if err := putJSON(tx.Bucket(bArticles), []byte(id), n); err != nil {
-			return nil, err
-		}
-		_, remove := store.ArticleWrite{Old: a, New: n}.IndexDiff()
+		_, remove := w.IndexDiff()
 		for _, f := range remove {
-			if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
-				return nil, err
+			if err := indexDelete(t.tx, f, store.SortKey(w.Old.Published, w.Old.ID)); err != nil {
+				return err
 			}
 		}
-		res.Detached++
 	}
-	for k := range changed {
-		res.Changed = append(res.Changed, k)
-	}
-	slices.Sort(res.Changed)
-	return res, bump(tx, res.Changed, now)
+	return nil
+}
+
+func (t removalTx) Retract(ctx context.Context, r *store.Retraction, window time.Duration) error {
+	return record(t.tx, r, window)
+}
+
+func (t removalTx) DeleteArticle(ctx context.Context, a *syndicate.Article, keepClaims bool) (bool, error) {
+	return deleteArticle(t.tx, a, keepClaims)
+}
+
+func (t removalTx) Bump(ctx context.Context, feeds []store.FeedKey, now time.Time) error {
+	return bump(t.tx, feeds, now)
 }
 
 // deleteArticle removes an article, its index entries, its comments and
-// the claims it holds, noting the feeds that changed.
+// the claims it holds (store.RemovalTx.DeleteArticle).
 // keepClaims leaves its canonical URL and entry id claimed by the deleted
 // article (a takedown: no other source may bring it back); otherwise they
 // are freed (retention: another source may carry the story later).
-func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]bool, keepClaims bool) error {
+func deleteArticle(tx *bolt.Tx, a *syndicate.Article, keepClaims bool) (hadComments bool, err error) {
 	for _, f := range store.Feeds(a) {
 		if err := indexDelete(tx, f, store.SortKey(a.Published, a.ID)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if cb := tx.Bucket(bComments).Bucket([]byte(a.ID)); cb != nil {
@@ -254,31 +221,30 @@ func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]
 			if c.Status != syndicate.StatusApproved {
 				return nil
 			}
-			changed[store.FeedComments] = true
+			hadComments = true
 			return indexDelete(tx, store.FeedComments, key)
 		})
 		if err != nil {
-			return err
+			return false, err
 		}
 		if err := tx.Bucket(bComments).DeleteBucket([]byte(a.ID)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if tx.Bucket(bCommentIDs).Bucket([]byte(a.ID)) != nil {
 		if err := tx.Bucket(bCommentIDs).DeleteBucket([]byte(a.ID)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	cf := store.ArticleCommentsFeed(a.ID)
 	if tx.Bucket(bIndexes).Bucket([]byte(cf)) != nil {
 		if err := tx.Bucket(bIndexes).DeleteBucket([]byte(cf)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := tx.Bucket(bCounts).Delete([]byte(cf)); err != nil {
-		return err
+		return false, err
 	}
-	changed[cf] = true
 	for _, claim := range []struct {
 		bucket []byte
 		key    string
@@ -289,11 +255,11 @@ func deleteArticle(tx *bolt.Tx, a *syndicate.Article, changed map[store.FeedKey]
 		b := tx.Bucket(claim.bucket)
 		if bytes.Equal(b.Get([]byte(claim.key)), []byte(a.ID)) {
 			if err := b.Delete([]byte(claim.key)); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
-	return tx.Bucket(bArticles).Delete([]byte(a.ID))
+	return hadComments, tx.Bucket(bArticles).Delete([]byte(a.ID))
 }
 
 // indexDeleteValue removes the entries of a feed index whose value is v
@@ -323,42 +289,14 @@ func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store
 	return s.Retract(ctx, id, "", now)
 }
 
-// Retract is TakeDown with the editor's reason.
+// Retract is TakeDown with the editor's reason (store.TakeDown), in one
+// transaction.
 func (s *Store) Retract(ctx context.Context, id, reason string, now time.Time) ([]store.FeedKey, error) {
 	var keys []store.FeedKey
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
-		if err != nil {
-			return err
-		}
-		if a == nil {
-			return syndicate.Errorf(syndicate.ENotFound, "article %q not found", id)
-		}
-		for _, c := range a.Carriers {
-			tb, err := tx.Bucket(bTombs).CreateBucketIfNotExists([]byte(c))
-			if err != nil {
-				return err
-			}
-			if err := tb.Put([]byte(id), nil); err != nil {
-				return err
-			}
-		}
-		changed := map[store.FeedKey]bool{}
-		for _, k := range store.Feeds(a) {
-			changed[k] = true
-		}
-		rec := &retractRec{cause: store.CauseTakedown, reason: reason, window: s.window}
-		if err := rec.record(tx, a, now); err != nil {
-			return err
-		}
-		if err := deleteArticle(tx, a, changed, true); err != nil {
-			return err
-		}
-		for k := range changed {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		return bump(tx, keys, now)
+		var err error
+		keys, err = store.TakeDown(ctx, removalTx{tx: tx}, id, reason, now, s.window)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -22,139 +22,133 @@ func (s *Store) bucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
 	return tx.CreateBucketIfNotExists(name)
 }
 
-// commentByID loads a comment by id with the article it belongs to.
-func commentByID(tx *bolt.Tx, id string) (*syndicate.Comment, error) {
+// localComment loads a reader comment by id from the local index; nil
+// when unknown.
+func localComment(tx *bolt.Tx, id string) (*syndicate.Comment, error) {
 	lb := tx.Bucket(bLocal)
 	var aid []byte
 	if lb != nil {
 		aid = lb.Get([]byte(id))
 	}
 	if aid == nil {
-		return nil, syndicate.Errorf(syndicate.ENotFound, "no comment %q", id)
+		return nil, nil
 	}
 	cb := tx.Bucket(bComments).Bucket(aid)
 	if cb == nil {
-		return nil, syndicate.Errorf(syndicate.ENotFound, "no comment %q", id)
-	}
-	c, err := getJSON[syndicate.Comment](cb, []byte(id))
-	if err != nil {
-		return nil, err
-	}
-	if c == nil {
-		return nil, syndicate.Errorf(syndicate.ENotFound, "no comment %q", id)
-	}
-	return c, nil
-}
-
-// AddComment stores a reader's comment.
-func (s *Store) AddComment(ctx context.Context, in *syndicate.Comment, maxDepth int) (*syndicate.Comment, error) {
-	c := *in
-	var changed []store.FeedKey
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(c.ArticleID))
-		if err != nil {
-			return err
-		}
-		if a == nil {
-			return syndicate.Errorf(syndicate.ENotFound, "article %q not found", c.ArticleID)
-		}
-		c.Depth = 0
-		if c.ParentID != "" {
-			var p *syndicate.Comment
-			if cb := tx.Bucket(bComments).Bucket([]byte(c.ArticleID)); cb != nil {
-				if p, err = getJSON[syndicate.Comment](cb, []byte(c.ParentID)); err != nil {
-					return err
-				}
-			}
-			if p == nil {
-				return syndicate.FieldError("parent_id", "%q is not a comment on this article", c.ParentID)
-			}
-			c.Depth = p.Depth + 1
-			if c.Depth > maxDepth {
-				return syndicate.FieldError("parent_id", "replies may nest at most %d deep", maxDepth)
-			}
-			c.ParentEntryID = p.EntryID
-		}
-		if c.ID == "" {
-			c.ID = store.NewCommentID()
-		}
-		if tx.Bucket(bLocal) != nil && tx.Bucket(bLocal).Get([]byte(c.ID)) != nil {
-			return syndicate.Errorf(syndicate.EConflict, "comment %q exists", c.ID)
-		}
-		c.Origin = syndicate.CommentLocal
-		c.EntryID = ""
-		cb, err := tx.Bucket(bComments).CreateBucketIfNotExists([]byte(c.ArticleID))
-		if err != nil {
-			return err
-		}
-		if err := putJSON(cb, []byte(c.ID), &c); err != nil {
-			return err
-		}
-		lb, err := s.bucket(tx, bLocal)
-		if err != nil {
-			return err
-		}
-		if err := lb.Put([]byte(c.ID), []byte(c.ArticleID)); err != nil {
-			return err
-		}
-		changed, err = setStatus(tx, a, &c, "", c.Status)
-		if err != nil {
-			return err
-		}
-		return bump(tx, changed, s.now())
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.notify(changed)
-	return &c, nil
-}
-
-// setStatus moves a stored comment from status old to new in the queues
-// and the published indexes, returning the feeds that changed.
-func setStatus(tx *bolt.Tx, a *syndicate.Article, c *syndicate.Comment, old, status string) ([]store.FeedKey, error) {
-	ref := commentRef(c.ArticleID, c.ID)
-	key := store.SortKey(c.Published, string(ref))
-	if old != "" {
-		if err := indexDelete(tx, store.StatusQueue(old), key); err != nil {
-			return nil, err
-		}
-	}
-	if status != "" {
-		if err := indexPut(tx, store.StatusQueue(status), key, ref); err != nil {
-			return nil, err
-		}
-	}
-	was, is := old == syndicate.StatusApproved, status == syndicate.StatusApproved
-	if was == is {
 		return nil, nil
 	}
-	if is {
+	return getJSON[syndicate.Comment](cb, []byte(id))
+}
+
+// commentTx lays out the reader-comment rules of package store inside one
+// bbolt write transaction.
+type commentTx struct{ tx *bolt.Tx }
+
+func (t commentTx) Article(ctx context.Context, id string) (*syndicate.Article, error) {
+	return getJSON[syndicate.Article](t.tx.Bucket(bArticles), []byte(id))
+}
+
+func (t commentTx) ArticleComment(ctx context.Context, articleID, id string) (*syndicate.Comment, error) {
+	cb := t.tx.Bucket(bComments).Bucket([]byte(articleID))
+	if cb == nil {
+		return nil, nil
+	}
+	return getJSON[syndicate.Comment](cb, []byte(id))
+}
+
+func (t commentTx) LocalComment(ctx context.Context, id string) (*syndicate.Comment, error) {
+	return localComment(t.tx, id)
+}
+
+func (t commentTx) WriteComment(ctx context.Context, w *store.CommentWrite) error {
+	tx, c := t.tx, w.Comment
+	id := []byte(c.ID)
+	lb, err := tx.CreateBucketIfNotExists(bLocal)
+	if err != nil {
+		return err
+	}
+	if w.Create && lb.Get(id) != nil {
+		return store.ErrCommentExists
+	}
+	ref := commentRef(c.ArticleID, c.ID)
+	key := store.SortKey(c.Published, string(ref))
+	if w.From != "" {
+		if err := indexDelete(tx, store.StatusQueue(w.From), key); err != nil {
+			return err
+		}
+	}
+	if w.To != "" {
+		if err := indexPut(tx, store.StatusQueue(w.To), key, ref); err != nil {
+			return err
+		}
+	}
+	if w.Publish {
 		if err := indexComment(tx, c); err != nil {
-			return nil, err
+			return err
 		}
-		if c.Author.Email != "" {
-			kb, err := tx.CreateBucketIfNotExists(bKnown)
-			if err != nil {
-				return nil, err
-			}
-			if err := kb.Put([]byte(syndicate.CommenterKey(c.Author.Name, c.Author.Email)), nil); err != nil {
-				return nil, err
-			}
-		}
-	} else {
+	}
+	if w.Unpublish {
 		if err := indexDelete(tx, store.ArticleCommentsFeed(c.ArticleID), store.SortKey(c.Published, c.ID)); err != nil {
-			return nil, err
+			return err
 		}
 		if err := indexDelete(tx, store.FeedComments, key); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	changed := []store.FeedKey{store.FeedComments, store.ArticleCommentsFeed(c.ArticleID)}
-	if a != nil {
-		changed = append(changed, store.Feeds(a)...)
+	if w.Known != "" {
+		kb, err := tx.CreateBucketIfNotExists(bKnown)
+		if err != nil {
+			return err
+		}
+		if err := kb.Put([]byte(w.Known), nil); err != nil {
+			return err
+		}
 	}
-	return changed, nil
+	cb, err := tx.Bucket(bComments).CreateBucketIfNotExists([]byte(c.ArticleID))
+	if err != nil {
+		return err
+	}
+	if w.Delete {
+		if err := cb.Delete(id); err != nil {
+			return err
+		}
+		if err := lb.Delete(id); err != nil {
+			return err
+		}
+	} else {
+		if err := putJSON(cb, id, c); err != nil {
+			return err
+		}
+		if err := lb.Put(id, []byte(c.ArticleID)); err != nil {
+			return err
+		}
+	}
+	return bump(tx, w.Bumps, w.Now)
+}
+
+// commentRule runs one reader-comment rule in a write transaction and
+// notifies the feeds it changed.
+func commentRule[T any](s *Store, rule func(tx commentTx) (T, []store.FeedKey, error)) (T, []store.FeedKey, error) {
+	var v T
+	var changed []store.FeedKey
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		v, changed, err = rule(commentTx{tx: tx})
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, nil, err
+	}
+	s.notify(changed)
+	return v, changed, nil
+}
+
+// AddComment stores a reader's comment (store.AddComment).
+func (s *Store) AddComment(ctx context.Context, in *syndicate.Comment, maxDepth int) (*syndicate.Comment, []store.FeedKey, error) {
+	return commentRule(s, func(tx commentTx) (*syndicate.Comment, []store.FeedKey, error) {
+		return store.AddComment(ctx, tx, in, maxDepth, s.now())
+	})
 }
 
 // Comment returns a comment by id.
@@ -162,9 +156,12 @@ func (s *Store) Comment(ctx context.Context, id string) (*syndicate.Comment, err
 	var c *syndicate.Comment
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		c, err = commentByID(tx, id)
+		c, err = localComment(tx, id)
 		return err
 	})
+	if err == nil && c == nil {
+		err = syndicate.Errorf(syndicate.ENotFound, "no comment %q", id)
+	}
 	return c, err
 }
 
@@ -173,67 +170,21 @@ func (s *Store) CommentsByStatus(ctx context.Context, status string, offset, lim
 	return s.Comments(ctx, store.StatusQueue(status), offset, limit)
 }
 
-// SetCommentStatus moves a comment to another moderation status.
-func (s *Store) SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, error) {
-	var c *syndicate.Comment
-	var changed []store.FeedKey
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if c, err = commentByID(tx, id); err != nil {
-			return err
-		}
-		if c.Status == status {
-			return nil
-		}
-		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(c.ArticleID))
-		if err != nil {
-			return err
-		}
-		old := c.Status
-		c.Status = status
-		if err := putJSON(tx.Bucket(bComments).Bucket([]byte(c.ArticleID)), []byte(c.ID), c); err != nil {
-			return err
-		}
-		if changed, err = setStatus(tx, a, c, old, status); err != nil {
-			return err
-		}
-		return bump(tx, changed, s.now())
+// SetCommentStatus moves a comment to another moderation status
+// (store.SetCommentStatus).
+func (s *Store) SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, []store.FeedKey, error) {
+	return commentRule(s, func(tx commentTx) (*syndicate.Comment, []store.FeedKey, error) {
+		return store.SetCommentStatus(ctx, tx, id, status, s.now())
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.notify(changed)
-	return c, nil
 }
 
-// DeleteComment removes a comment.
-func (s *Store) DeleteComment(ctx context.Context, id string) error {
-	var changed []store.FeedKey
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		c, err := commentByID(tx, id)
-		if err != nil {
-			return err
-		}
-		a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(c.ArticleID))
-		if err != nil {
-			return err
-		}
-		if changed, err = setStatus(tx, a, c, c.Status, ""); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bComments).Bucket([]byte(c.ArticleID)).Delete([]byte(c.ID)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bLocal).Delete([]byte(c.ID)); err != nil {
-			return err
-		}
-		return bump(tx, changed, s.now())
+// DeleteComment removes a comment (store.DeleteComment).
+func (s *Store) DeleteComment(ctx context.Context, id string) ([]store.FeedKey, error) {
+	_, changed, err := commentRule(s, func(tx commentTx) (struct{}, []store.FeedKey, error) {
+		changed, err := store.DeleteComment(ctx, tx, id, s.now())
+		return struct{}{}, changed, err
 	})
-	if err != nil {
-		return err
-	}
-	s.notify(changed)
-	return nil
+	return changed, err
 }
 
 // KnownCommenter reports whether an e-mail key has an approved comment.

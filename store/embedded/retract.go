@@ -8,25 +8,13 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"syndicate"
 	"syndicate/store"
 )
 
-// retractRec says how the articles a write deletes are retracted; a nil
-// *retractRec records nothing (retention).
-type retractRec struct {
-	cause, reason string
-	window        time.Duration
-}
-
-// record stores the retraction of a under every feed it is in, and drops
-// those feeds' retractions older than the window.
-func (r *retractRec) record(tx *bolt.Tx, a *syndicate.Article, now time.Time) error {
-	if r == nil {
-		return nil
-	}
-	rt := store.NewRetraction(a, r.cause, r.reason, now)
-	cutoff := rt.When.Add(-r.window)
+// record stores retraction rt under every feed it names, and drops those
+// feeds' retractions older than window before it.
+func record(tx *bolt.Tx, rt *store.Retraction, window time.Duration) error {
+	cutoff := rt.When.Add(-window)
 	for _, f := range rt.Feeds {
 		b, err := tx.Bucket(bRetracted).CreateBucketIfNotExists([]byte(f))
 		if err != nil {
@@ -76,39 +64,16 @@ func (s *Store) Retractions(ctx context.Context, feed store.FeedKey, since time.
 	return out, nil
 }
 
-// Retire detaches sourceID from the articles its partner marked deleted,
-// in one transaction.
+// Retire detaches sourceID from the articles its partner marked deleted
+// (store.Retire), in one transaction.
 func (s *Store) Retire(ctx context.Context, sourceID string, keys []string, now time.Time) (*store.PruneResult, error) {
 	res := &store.PruneResult{}
 	if len(keys) == 0 {
 		return res, nil
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		gb := tx.Bucket(bGUIDs).Bucket([]byte(sourceID))
-		if gb == nil {
-			return nil
-		}
-		var ids []string
-		seen := map[string]bool{}
-		for _, k := range keys {
-			id := string(gb.Get([]byte(k)))
-			if id == "" || seen[id] {
-				continue
-			}
-			seen[id] = true
-			a, err := getJSON[syndicate.Article](tx.Bucket(bArticles), []byte(id))
-			if err != nil {
-				return err
-			}
-			if a != nil && slices.Contains(a.Carriers, sourceID) {
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) == 0 {
-			return nil
-		}
 		var err error
-		res, err = detach(tx, sourceID, ids, now, true, &retractRec{cause: store.CausePartnerDeleted, window: s.window})
+		res, err = store.Retire(ctx, removalTx{tx: tx}, sourceID, keys, now, s.window)
 		return err
 	})
 	if err != nil {

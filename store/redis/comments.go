@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -18,34 +18,27 @@ import (
 // embedded store: "articleID/commentID".
 func commentRef(articleID, commentID string) string { return articleID + "/" + commentID }
 
-// AddPartnerComments stores new partner comments of an article, skipping
-// those whose GUID it already has. A reply's ParentGUID is resolved to the
-// local id of a parent stored before it (earlier in the list, or in an
-// earlier call). It fails with a syndicate.ENotFound error when the article
-// is unknown.
+// AddPartnerComments stores new partner comments of an article
+// (store.AddPartnerComments).
 //
 // Every key but the site-wide comment index and the version stamps shares
-// the article's hash tag. The comments' JSON is written before their
-// indexes; HSETNX on the GUID decides, among concurrent writers, who
-// counts a comment as new.
-func (s *Store) AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error) {
-	n, err := s.addPartnerComments(ctx, articleID, comments)
+// the article's hash tag. The article and the known GUIDs are read in one
+// pipeline; the comments' JSON is written before their indexes; HSETNX on
+// the GUID decides, among concurrent writers, who counts a comment as new.
+func (s *Store) AddPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, []store.FeedKey, error) {
+	n, changed, err := store.AddPartnerComments(ctx, partnerTx{s: s}, articleID, comments, s.now())
 	if err != nil {
-		return 0, fmt.Errorf("store comments of %s: %w", articleID, err)
+		return 0, nil, fmt.Errorf("store comments of %s: %w", articleID, err)
 	}
-	return n, nil
+	s.publish(ctx, changed)
+	return n, changed, nil
 }
 
-func (s *Store) addPartnerComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error) {
-	var guids []string
-	for _, c := range comments {
-		if c.GUID != "" {
-			guids = append(guids, c.GUID)
-		}
-		if c.ParentGUID != "" {
-			guids = append(guids, c.ParentGUID)
-		}
-	}
+// partnerTx lays out store.AddPartnerComments with pipelines.
+type partnerTx struct{ s *Store }
+
+func (t partnerTx) Thread(ctx context.Context, articleID string, guids []string) (*syndicate.Article, map[string]string, error) {
+	s := t.s
 	var art *goredis.StringCmd
 	var known *goredis.SliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
@@ -56,16 +49,16 @@ func (s *Store) addPartnerComments(ctx context.Context, articleID string, commen
 		return nil
 	})
 	if errors.Is(art.Err(), goredis.Nil) {
-		return 0, syndicate.Errorf(syndicate.ENotFound, "article %q not found", articleID)
+		return nil, nil, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
 	a, err := decode[syndicate.Article](art.Val())
 	if err != nil {
-		return 0, fmt.Errorf("article %s: %w", articleID, err)
+		return nil, nil, fmt.Errorf("article %s: %w", articleID, err)
 	}
-	stored := map[string]string{} // guid → comment id already stored
+	stored := map[string]string{}
 	if known != nil {
 		for i, v := range known.Val() {
 			if id, ok := v.(string); ok {
@@ -73,49 +66,13 @@ func (s *Store) addPartnerComments(ctx context.Context, articleID string, commen
 			}
 		}
 	}
-	// New comments' ids are known up front, so a reply listed before its
-	// parent (feeds list newest first) still finds it.
-	ids := maps.Clone(stored)
-	for _, in := range comments {
-		if in.GUID != "" && ids[in.GUID] == "" {
-			ids[in.GUID] = store.PartnerCommentID(articleID, in.GUID)
-		}
-	}
+	return a, stored, nil
+}
 
-	var fresh []*syndicate.Comment
-	seen := map[string]bool{}
-	for _, in := range comments {
-		if in.GUID == "" || stored[in.GUID] != "" || seen[in.GUID] {
-			continue
-		}
-		seen[in.GUID] = true
-		c := *in
-		c.ArticleID = articleID
-		c.ID = ids[c.GUID]
-		if c.ParentGUID != "" && c.ParentID == "" {
-			if p := ids[c.ParentGUID]; p != "" {
-				c.ParentID = p
-				// The parent's emitted entry id, so feeds need not load it.
-				if syndicate.IsAbsoluteIRI(c.ParentGUID) {
-					c.ParentEntryID = c.ParentGUID
-				}
-			}
-		}
-		if c.Status == "" {
-			c.Status = syndicate.StatusApproved
-		}
-		if c.Origin == "" {
-			c.Origin = syndicate.CommentPartner
-		}
-		fresh = append(fresh, &c)
-	}
-	if len(fresh) == 0 {
-		return 0, nil
-	}
-
-	// The comments first, then their GUIDs and indexes.
-	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for _, c := range fresh {
+func (t partnerTx) AddComments(ctx context.Context, articleID string, comments []*syndicate.Comment) (int, error) {
+	s := t.s
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, c := range comments {
 			data, err := json.Marshal(c)
 			if err != nil {
 				return fmt.Errorf("encode comment %s: %w", c.ID, err)
@@ -127,9 +84,9 @@ func (s *Store) addPartnerComments(ctx context.Context, articleID string, commen
 	if err != nil {
 		return 0, fmt.Errorf("write comments: %w", err)
 	}
-	claimed := make([]*goredis.BoolCmd, len(fresh))
+	claimed := make([]*goredis.BoolCmd, len(comments))
 	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, c := range fresh {
+		for i, c := range comments {
 			claimed[i] = p.HSetNX(ctx, s.k.commentGUIDs(articleID), c.GUID, c.ID)
 			if c.Status == syndicate.StatusApproved {
 				score := float64(c.Published.Unix())
@@ -148,19 +105,15 @@ func (s *Store) addPartnerComments(ctx context.Context, articleID string, commen
 			added++
 		}
 	}
-	if added == 0 {
-		return 0, nil // another writer stored them meanwhile and bumped
-	}
-	changed := append(store.Feeds(a), store.FeedComments, store.ArticleCommentsFeed(articleID))
-	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		s.bump(ctx, p, changed, s.now())
+	return added, nil
+}
+
+func (t partnerTx) Bump(ctx context.Context, feeds []store.FeedKey, now time.Time) error {
+	_, err := t.s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		t.s.bump(ctx, p, feeds, now)
 		return nil
 	})
-	if err != nil {
-		return 0, fmt.Errorf("bump feed versions: %w", err)
-	}
-	s.publish(ctx, changed)
-	return added, nil
+	return err
 }
 
 // Comments returns a page of approved comments of FeedComments or of an

@@ -56,9 +56,11 @@
 //
 // # Writes
 //
-// store.Apply decides what an ingest writes. Reads and claims are one
-// pipeline each; the commit is three: articles, then their indexes, then
-// the source's entry keys and the version bumps. Every write but the bump
+// Package store decides every write (store.Apply for an ingest, and the
+// comment, retention and takedown rules); this package lays the decisions
+// out. For an ingest, reads and claims are one pipeline each; the commit
+// is three: articles, then their indexes, then the source's entry keys and
+// the version bumps (a moved URL adds its SET NX and release in between). Every write but the bump
 // is idempotent (SET, ZADD, HSETNX, SET NX), and a repeated bump only costs
 // a re-render, so a write cut short is completed by the next pass. A
 // replica never sees an index naming an unwritten article, nor a version

@@ -257,20 +257,16 @@ func (t *ingestTx) Commit(ctx context.Context, w *store.WriteSet) error {
 	}); err != nil {
 		return fmt.Errorf("persist claims: %w", err)
 	}
-	// A moved link: the article claims its new URL (unless another
-	// article owns it) and frees the old one if it still holds it.
-	for _, aw := range w.Articles {
-		o, a := aw.Old, aw.New
-		if o == nil || o.CanonicalURL == a.CanonicalURL {
-			continue
-		}
-		if a.CanonicalURL != "" {
-			if err := s.rdb.SetNX(ctx, s.k.urlOwner(a.CanonicalURL), a.ID, 0).Err(); err != nil {
+	// A moved link (store.Apply's plan): claim the new URL unless another
+	// article owns it, free the old one if this article still holds it.
+	for _, m := range w.Moves {
+		if m.To != "" {
+			if err := s.rdb.SetNX(ctx, s.k.urlOwner(m.To), m.ArticleID, 0).Err(); err != nil {
 				return fmt.Errorf("claim moved url: %w", err)
 			}
 		}
-		if o.CanonicalURL != "" {
-			if err := releaseScript.Run(ctx, s.rdb, []string{s.k.urlOwner(o.CanonicalURL)}, a.ID).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+		if m.From != "" {
+			if err := releaseScript.Run(ctx, s.rdb, []string{s.k.urlOwner(m.From)}, m.ArticleID).Err(); err != nil && !errors.Is(err, goredis.Nil) {
 				return fmt.Errorf("release old url: %w", err)
 			}
 		}

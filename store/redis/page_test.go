@@ -16,9 +16,9 @@ import (
 	"syndicate/store"
 )
 
-// readCounter counts the commands a client sends and the elements the
-// replies carry.
-type readCounter struct{ cmds, elems atomic.Int64 }
+// readCounter counts the commands a client sends, the elements the
+// replies carry and the round trips (a command sent alone, or a pipeline).
+type readCounter struct{ cmds, elems, trips atomic.Int64 }
 
 func (r *readCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 
@@ -41,6 +41,7 @@ func (r *readCounter) count(cmds ...goredis.Cmder) {
 func (r *readCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
 		err := next(ctx, cmd)
+		r.trips.Add(1)
 		r.count(cmd)
 		return err
 	}
@@ -49,23 +50,23 @@ func (r *readCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook 
 func (r *readCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		err := next(ctx, cmds)
+		r.trips.Add(1)
 		r.count(cmds...)
 		return err
 	}
 }
 
-// TestArticles_DeepPageReadsAPage: a deep page of a large feed costs what
-// the first page costs: a rank range (ZREVRANGE, O(log n + page) in
-// Redis) and one read per listed article, whatever the offset.
-func TestArticles_DeepPageReadsAPage(t *testing.T) {
+// openScratch opens a store on the test Redis under a fresh prefix
+// starting with name, and deletes its keys when the test ends.
+func openScratch(t *testing.T, name string) *Store {
+	t.Helper()
 	url := os.Getenv("SYNDICATE_TEST_REDIS_URL")
 	if url == "" {
 		t.Fatal("SYNDICATE_TEST_REDIS_URL is not set: run `make test` (it starts a private Redis) or set SYNDICATE_TEST_REDIS_URL")
 	}
 	var b [6]byte
 	rand.Read(b[:])
-	ctx := t.Context()
-	s, err := Open(ctx, Options{URL: url, Prefix: "synpage" + hex.EncodeToString(b[:])})
+	s, err := Open(t.Context(), Options{URL: url, Prefix: name + hex.EncodeToString(b[:])})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +79,15 @@ func TestArticles_DeepPageReadsAPage(t *testing.T) {
 		}
 		s.Close()
 	})
+	return s
+}
+
+// TestArticles_DeepPageReadsAPage: a deep page of a large feed costs what
+// the first page costs: a rank range (ZREVRANGE, O(log n + page) in
+// Redis) and one read per listed article, whatever the offset.
+func TestArticles_DeepPageReadsAPage(t *testing.T) {
+	ctx := t.Context()
+	s := openScratch(t, "synpage")
 	src := syndicate.SourceRef{ID: "big", Name: "Big"}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	const n = 2000

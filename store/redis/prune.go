@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -15,12 +14,13 @@ import (
 	"syndicate/store"
 )
 
-// Prune applies retention to one source. The tombstones are written
-// first, so a concurrent or later ingest of the source never brings a
-// pruned article back; then articles are detached or deleted (each write
-// idempotent, so an interrupted prune is finished by the next one).
+// Prune applies retention to one source (store.PruneStep, with no chunk
+// limit). The tombstones are written first, so a concurrent or later
+// ingest of the source never brings a pruned article back; then articles
+// are detached or deleted (each write idempotent, so an interrupted prune
+// is finished by the next one).
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
-	res, err := s.prune(ctx, sourceID, keep, cutoff, now, true, nil)
+	res, _, err := store.PruneStep(ctx, removalTx{s: s}, sourceID, keep, cutoff, now, 0, true, nil)
 	if err != nil {
 		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
 	}
@@ -31,7 +31,8 @@ func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, no
 // PurgeSource removes a deleted source's articles (no tombstones), then
 // its entry keys, tombstones and status.
 func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
-	res, err := s.prune(ctx, sourceID, 0, time.Time{}, now, false, &retractRec{cause: store.CauseSourceDeleted, window: s.window})
+	rec := &store.Retracting{Cause: store.CauseSourceDeleted, Window: s.window}
+	res, _, err := store.PruneStep(ctx, removalTx{s: s}, sourceID, 0, time.Time{}, now, 0, false, rec)
 	if err != nil {
 		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)
 	}
@@ -48,119 +49,78 @@ func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time)
 	return res, nil
 }
 
-func (s *Store) prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
-	idx := s.k.index(store.SourceFeed(sourceID))
-	n, err := s.rdb.ZCard(ctx, idx).Result()
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	over := max(n-int64(keep), 0)
-	if over > 0 {
-		// Oldest first: ascending score, then ascending member.
-		ids, err = s.rdb.ZRange(ctx, idx, 0, over-1).Result()
-		if err != nil {
-			return nil, err
-		}
-	}
-	if !cutoff.IsZero() {
-		// Age counts from first_seen, kept in the article: only those
-		// published early enough can have been first seen before cutoff.
-		upTo := strconv.FormatInt(cutoff.Add(store.MaxPublishedAhead).Unix(), 10)
-		cands, err := s.rdb.ZRangeByScore(ctx, idx, &goredis.ZRangeBy{Min: "-inf", Max: "(" + upTo}).Result()
-		if err != nil {
-			return nil, err
-		}
-		over := make(map[string]bool, len(ids))
-		for _, id := range ids {
-			over[id] = true
-		}
-		cands = slices.DeleteFunc(cands, func(id string) bool { return over[id] })
-		arts, err := (&ingestTx{s: s}).Articles(ctx, cands)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range cands {
-			if a := arts[id]; a == nil || store.Expired(a, cutoff) {
-				ids = append(ids, id)
-			}
-		}
-	}
-	return s.detach(ctx, sourceID, ids, now, tomb, rec)
+// removalTx lays out the retention and takedown rules of package store:
+// each call is one command or one pipeline, run in the order the rules
+// make them.
+type removalTx struct{ s *Store }
+
+func (t removalTx) Count(ctx context.Context, feed store.FeedKey) (int, error) {
+	n, err := t.s.rdb.ZCard(ctx, t.s.k.index(feed)).Result()
+	return int(n), err
 }
 
-// detach removes sourceID from the articles ids (see prune), retracting
-// those it deletes when rec is set.
-func (s *Store) detach(ctx context.Context, sourceID string, ids []string, now time.Time, tomb bool, rec *retractRec) (*store.PruneResult, error) {
-	res := &store.PruneResult{}
-	if len(ids) == 0 {
-		return res, nil
-	}
-	idx := s.k.index(store.SourceFeed(sourceID))
+// Oldest reads ascending score, then ascending member.
+func (t removalTx) Oldest(ctx context.Context, feed store.FeedKey, n int) ([]string, error) {
+	return t.s.rdb.ZRange(ctx, t.s.k.index(feed), 0, int64(n)-1).Result()
+}
+
+func (t removalTx) PublishedBefore(ctx context.Context, feed store.FeedKey, before time.Time) ([]string, error) {
+	upTo := strconv.FormatInt(before.Unix(), 10)
+	return t.s.rdb.ZRangeByScore(ctx, t.s.k.index(feed), &goredis.ZRangeBy{Min: "-inf", Max: "(" + upTo}).Result()
+}
+
+func (t removalTx) GUIDs(ctx context.Context, sourceID string, keys []string) (map[string]string, error) {
+	return (&ingestTx{s: t.s}).GUIDs(ctx, sourceID, keys)
+}
+
+func (t removalTx) Articles(ctx context.Context, ids []string) (map[string]*syndicate.Article, error) {
+	return (&ingestTx{s: t.s}).Articles(ctx, ids)
+}
+
+func (t removalTx) Tombstone(ctx context.Context, sourceID string, ids []string) error {
 	members := make([]any, len(ids))
 	for i, id := range ids {
 		members[i] = id
 	}
-	if tomb {
-		if err := s.rdb.SAdd(ctx, s.k.tombs(sourceID), members...).Err(); err != nil {
-			return nil, err
+	return t.s.rdb.SAdd(ctx, t.s.k.tombs(sourceID), members...).Err()
+}
+
+func (t removalTx) Rewrite(ctx context.Context, feed store.FeedKey, kept []store.ArticleWrite, orphans []string) error {
+	s := t.s
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, id := range orphans {
+			p.ZRem(ctx, s.k.index(feed), id)
 		}
-	}
-	arts, err := (&ingestTx{s: s}).Articles(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	changed := map[store.FeedKey]bool{}
-	var deleted []*syndicate.Article
-	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for _, id := range ids {
-			a := arts[id]
-			if a == nil {
-				p.ZRem(ctx, idx, id) // an index entry without its article
-				continue
-			}
-			for _, k := range store.Feeds(a) {
-				changed[k] = true
-			}
-			kept, del := store.Detach(a, sourceID)
-			if del {
-				deleted = append(deleted, a)
-				continue
-			}
-			data, err := json.Marshal(kept)
+		for _, w := range kept {
+			data, err := json.Marshal(w.New)
 			if err != nil {
 				return err
 			}
-			p.Set(ctx, s.k.article(id), data, 0)
-			_, remove := store.ArticleWrite{Old: a, New: kept}.IndexDiff()
+			p.Set(ctx, s.k.article(w.New.ID), data, 0)
+			_, remove := w.IndexDiff()
 			for _, f := range remove {
-				p.ZRem(ctx, s.k.index(f), id)
+				p.ZRem(ctx, s.k.index(f), w.New.ID)
 			}
-			res.Detached++
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range deleted {
-		if err := s.record(ctx, rec, a, now); err != nil {
-			return nil, err
-		}
-		if err := s.deleteArticle(ctx, a, changed, false); err != nil {
-			return nil, err
-		}
-		res.Deleted++
-	}
-	for k := range changed {
-		res.Changed = append(res.Changed, k)
-	}
-	slices.Sort(res.Changed)
-	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		s.bump(ctx, p, res.Changed, now)
+	return err
+}
+
+func (t removalTx) Retract(ctx context.Context, r *store.Retraction, window time.Duration) error {
+	return t.s.record(ctx, r, window)
+}
+
+func (t removalTx) DeleteArticle(ctx context.Context, a *syndicate.Article, keepClaims bool) (bool, error) {
+	return t.s.deleteArticle(ctx, a, keepClaims)
+}
+
+func (t removalTx) Bump(ctx context.Context, feeds []store.FeedKey, now time.Time) error {
+	_, err := t.s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		t.s.bump(ctx, p, feeds, now)
 		return nil
 	})
-	return res, err
+	return err
 }
 
 // deleteArticle removes an article from its indexes, then its comments and
@@ -170,14 +130,14 @@ func (s *Store) detach(ctx context.Context, sourceID string, ids []string, now t
 // keepClaims leaves its canonical URL and entry id claimed by the deleted
 // article (a takedown: no other source may bring it back); otherwise they
 // are freed (retention: another source may carry the story later).
-func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, changed map[store.FeedKey]bool, keepClaims bool) error {
+func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, keepClaims bool) (hadComments bool, err error) {
 	refs, err := s.rdb.ZRange(ctx, s.k.comments(a.ID), 0, -1).Result()
 	if err != nil && !errors.Is(err, goredis.Nil) {
-		return err
+		return false, err
 	}
 	all, err := s.rdb.HGetAll(ctx, s.k.commentData(a.ID)).Result()
 	if err != nil {
-		return err
+		return false, err
 	}
 	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for _, f := range store.Feeds(a) {
@@ -195,26 +155,22 @@ func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, changed
 		return nil
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
-	if len(refs) > 0 {
-		changed[store.FeedComments] = true
-	}
-	changed[store.ArticleCommentsFeed(a.ID)] = true
 	// Claims are released only if still ours (compare-and-delete).
 	for _, key := range []string{s.k.urlOwner(a.CanonicalURL), s.k.entryIDOwner(a.EntryID)} {
 		if keepClaims {
 			break
 		}
 		if err := releaseScript.Run(ctx, s.rdb, []string{key}, a.ID).Err(); err != nil && !errors.Is(err, goredis.Nil) {
-			return err
+			return false, err
 		}
 	}
 	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		p.Del(ctx, s.k.comments(a.ID), s.k.commentData(a.ID), s.k.commentGUIDs(a.ID), s.k.article(a.ID))
 		return nil
 	})
-	return err
+	return len(refs) > 0, err
 }
 
 // releaseScript deletes KEYS[1] when it holds ARGV[1].
@@ -226,41 +182,12 @@ func (s *Store) TakeDown(ctx context.Context, id string, now time.Time) ([]store
 	return s.Retract(ctx, id, "", now)
 }
 
-// Retract is TakeDown with the editor's reason: the retraction is recorded
-// after the tombstones and before the article is deleted, so a takedown
-// cut short and repeated still records it.
+// Retract is TakeDown with the editor's reason (store.TakeDown): the
+// retraction is recorded after the tombstones and before the article is
+// deleted, so a takedown cut short and repeated still records it.
 func (s *Store) Retract(ctx context.Context, id, reason string, now time.Time) ([]store.FeedKey, error) {
-	a, err := s.articleOf(ctx, id)
+	keys, err := store.TakeDown(ctx, removalTx{s: s}, id, reason, now, s.window)
 	if err != nil {
-		return nil, err
-	}
-	if a == nil {
-		return nil, syndicate.Errorf(syndicate.ENotFound, "article %q not found", id)
-	}
-	for _, c := range a.Carriers {
-		if err := s.rdb.SAdd(ctx, s.k.tombs(c), id).Err(); err != nil {
-			return nil, err
-		}
-	}
-	changed := map[store.FeedKey]bool{}
-	for _, k := range store.Feeds(a) {
-		changed[k] = true
-	}
-	if err := s.record(ctx, &retractRec{cause: store.CauseTakedown, reason: reason, window: s.window}, a, now); err != nil {
-		return nil, err
-	}
-	if err := s.deleteArticle(ctx, a, changed, true); err != nil {
-		return nil, err
-	}
-	var keys []store.FeedKey
-	for k := range changed {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		s.bump(ctx, p, keys, now)
-		return nil
-	}); err != nil {
 		return nil, err
 	}
 	s.publish(ctx, keys)

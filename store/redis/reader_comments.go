@@ -13,17 +13,23 @@ import (
 	"syndicate/store"
 )
 
-func (s *Store) loadComment(ctx context.Context, id string) (*syndicate.Comment, error) {
+// localComment loads a reader comment by id; nil when unknown.
+func (s *Store) localComment(ctx context.Context, id string) (*syndicate.Comment, error) {
 	aid, err := s.rdb.HGet(ctx, s.k.commentArticle(), id).Result()
 	if errors.Is(err, goredis.Nil) {
-		return nil, syndicate.Errorf(syndicate.ENotFound, "no comment %q", id)
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.rdb.HGet(ctx, s.k.commentData(aid), id).Result()
+	return s.articleComment(ctx, aid, id)
+}
+
+// articleComment loads a comment of an article; nil when unknown.
+func (s *Store) articleComment(ctx context.Context, articleID, id string) (*syndicate.Comment, error) {
+	raw, err := s.rdb.HGet(ctx, s.k.commentData(articleID), id).Result()
 	if errors.Is(err, goredis.Nil) {
-		return nil, syndicate.Errorf(syndicate.ENotFound, "no comment %q", id)
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
@@ -31,119 +37,107 @@ func (s *Store) loadComment(ctx context.Context, id string) (*syndicate.Comment,
 	return decode[syndicate.Comment](raw)
 }
 
-// AddComment stores a reader's comment.
-func (s *Store) AddComment(ctx context.Context, in *syndicate.Comment, maxDepth int) (*syndicate.Comment, error) {
-	c := *in
-	raw, err := s.rdb.Get(ctx, s.k.article(c.ArticleID)).Result()
-	if errors.Is(err, goredis.Nil) {
-		return nil, syndicate.Errorf(syndicate.ENotFound, "article %q not found", c.ArticleID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	a, err := decode[syndicate.Article](raw)
-	if err != nil {
-		return nil, err
-	}
-	c.Depth = 0
-	if c.ParentID != "" {
-		praw, err := s.rdb.HGet(ctx, s.k.commentData(c.ArticleID), c.ParentID).Result()
-		if errors.Is(err, goredis.Nil) {
-			return nil, syndicate.FieldError("parent_id", "%q is not a comment on this article", c.ParentID)
-		}
-		if err != nil {
-			return nil, err
-		}
-		p, err := decode[syndicate.Comment](praw)
-		if err != nil {
-			return nil, err
-		}
-		c.Depth = p.Depth + 1
-		if c.Depth > maxDepth {
-			return nil, syndicate.FieldError("parent_id", "replies may nest at most %d deep", maxDepth)
-		}
-		c.ParentEntryID = p.EntryID
-	}
-	if c.ID == "" {
-		c.ID = store.NewCommentID()
-	}
-	c.Origin = syndicate.CommentLocal
-	c.EntryID = ""
-	data, err := json.Marshal(&c)
-	if err != nil {
-		return nil, err
-	}
-	// The id claim first (HSETNX), then the comment, then where it is
-	// indexed: a crash in between leaves an unlisted comment, never a
-	// listed one that is missing.
-	ok, err := s.rdb.HSetNX(ctx, s.k.commentArticle(), c.ID, c.ArticleID).Result()
-	if err != nil {
-		return nil, fmt.Errorf("store comment: %w", err)
-	}
-	if !ok {
-		return nil, syndicate.Errorf(syndicate.EConflict, "comment %q exists", c.ID)
-	}
-	if err := s.rdb.HSet(ctx, s.k.commentData(c.ArticleID), c.ID, data).Err(); err != nil {
-		return nil, fmt.Errorf("store comment: %w", err)
-	}
-	if err := s.setStatus(ctx, a, &c, "", c.Status); err != nil {
-		return nil, err
-	}
-	return &c, nil
+// commentTx lays out the reader-comment rules of package store. A
+// comment's data and its queues are in different slots, so no MULTI or
+// script covers a write: the id claim comes first (HSETNX), then the
+// comment, then where it is indexed, then the version bumps, so a crash in
+// between leaves an unlisted comment, never a listed one that is missing.
+// Status changes and deletes run under the comment's moderation lock.
+type commentTx struct{ s *Store }
+
+func (t commentTx) Article(ctx context.Context, id string) (*syndicate.Article, error) {
+	return t.s.articleOf(ctx, id)
 }
 
-// setStatus moves a comment between queues and published indexes, then
-// bumps and announces the feeds that changed.
-func (s *Store) setStatus(ctx context.Context, a *syndicate.Article, c *syndicate.Comment, old, status string) error {
-	ref := commentRef(c.ArticleID, c.ID)
-	score := float64(c.Published.Unix())
-	was, is := old == syndicate.StatusApproved, status == syndicate.StatusApproved
-	var changed []store.FeedKey
-	if was != is {
-		changed = []store.FeedKey{store.FeedComments, store.ArticleCommentsFeed(c.ArticleID)}
-		if a != nil {
-			changed = append(changed, store.Feeds(a)...)
+func (t commentTx) ArticleComment(ctx context.Context, articleID, id string) (*syndicate.Comment, error) {
+	return t.s.articleComment(ctx, articleID, id)
+}
+
+func (t commentTx) LocalComment(ctx context.Context, id string) (*syndicate.Comment, error) {
+	return t.s.localComment(ctx, id)
+}
+
+func (t commentTx) WriteComment(ctx context.Context, w *store.CommentWrite) error {
+	s, c := t.s, w.Comment
+	if w.Create {
+		ok, err := s.rdb.HSetNX(ctx, s.k.commentArticle(), c.ID, c.ArticleID).Result()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return store.ErrCommentExists
 		}
 	}
+	if !w.Delete {
+		data, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		if err := s.rdb.HSet(ctx, s.k.commentData(c.ArticleID), c.ID, data).Err(); err != nil {
+			return err
+		}
+	}
+	ref := commentRef(c.ArticleID, c.ID)
+	score := float64(c.Published.Unix())
 	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		if old != "" {
-			p.ZRem(ctx, s.k.index(store.StatusQueue(old)), ref)
+		if w.From != "" {
+			p.ZRem(ctx, s.k.index(store.StatusQueue(w.From)), ref)
 		}
-		if status != "" {
-			p.ZAdd(ctx, s.k.index(store.StatusQueue(status)), goredis.Z{Score: score, Member: ref})
+		if w.To != "" {
+			p.ZAdd(ctx, s.k.index(store.StatusQueue(w.To)), goredis.Z{Score: score, Member: ref})
 		}
-		switch {
-		case is && !was:
+		if w.Publish {
 			p.ZAdd(ctx, s.k.comments(c.ArticleID), goredis.Z{Score: score, Member: c.ID})
 			p.ZAdd(ctx, s.k.index(store.FeedComments), goredis.Z{Score: score, Member: ref})
-			if c.Author.Email != "" {
-				p.SAdd(ctx, s.k.known(), syndicate.CommenterKey(c.Author.Name, c.Author.Email))
-			}
-		case was && !is:
+		}
+		if w.Unpublish {
 			p.ZRem(ctx, s.k.comments(c.ArticleID), c.ID)
 			p.ZRem(ctx, s.k.index(store.FeedComments), ref)
+		}
+		if w.Known != "" {
+			p.SAdd(ctx, s.k.known(), w.Known)
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("index comment %s: %w", c.ID, err)
 	}
-	if len(changed) == 0 {
-		return nil
+	if len(w.Bumps) > 0 {
+		if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			s.bump(ctx, p, w.Bumps, w.Now)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("bump feed versions: %w", err)
+		}
 	}
-	if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		s.bump(ctx, p, changed, s.now())
-		return nil
-	}); err != nil {
-		return fmt.Errorf("bump feed versions: %w", err)
+	if w.Delete {
+		_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			p.HDel(ctx, s.k.commentData(c.ArticleID), c.ID)
+			p.HDel(ctx, s.k.commentArticle(), c.ID)
+			return nil
+		})
+		return err
+	}
+	return nil
+}
+
+// AddComment stores a reader's comment (store.AddComment).
+func (s *Store) AddComment(ctx context.Context, in *syndicate.Comment, maxDepth int) (*syndicate.Comment, []store.FeedKey, error) {
+	c, changed, err := store.AddComment(ctx, commentTx{s: s}, in, maxDepth, s.now())
+	if err != nil {
+		return nil, nil, err
 	}
 	s.publish(ctx, changed)
-	return nil
+	return c, changed, nil
 }
 
 // Comment returns a comment by id.
 func (s *Store) Comment(ctx context.Context, id string) (*syndicate.Comment, error) {
-	return s.loadComment(ctx, id)
+	c, err := s.localComment(ctx, id)
+	if err == nil && c == nil {
+		err = syndicate.Errorf(syndicate.ENotFound, "no comment %q", id)
+	}
+	return c, err
 }
 
 // CommentsByStatus lists local comments in a status, newest first.
@@ -187,63 +181,36 @@ func (s *Store) lockComment(ctx context.Context, id string) (func(), error) {
 	}
 }
 
-// SetCommentStatus moves a comment to another moderation status.
-func (s *Store) SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, error) {
+// SetCommentStatus moves a comment to another moderation status
+// (store.SetCommentStatus), under its moderation lock.
+func (s *Store) SetCommentStatus(ctx context.Context, id, status string) (*syndicate.Comment, []store.FeedKey, error) {
 	unlock, err := s.lockComment(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer unlock()
-	c, err := s.loadComment(ctx, id)
+	c, changed, err := store.SetCommentStatus(ctx, commentTx{s: s}, id, status, s.now())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if c.Status == status {
-		return c, nil
-	}
-	a, err := s.articleOf(ctx, c.ArticleID)
-	if err != nil {
-		return nil, err
-	}
-	old := c.Status
-	c.Status = status
-	data, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.rdb.HSet(ctx, s.k.commentData(c.ArticleID), c.ID, data).Err(); err != nil {
-		return nil, err
-	}
-	if err := s.setStatus(ctx, a, c, old, status); err != nil {
-		return nil, err
-	}
-	return c, nil
+	s.publish(ctx, changed)
+	return c, changed, nil
 }
 
-// DeleteComment removes a comment.
-func (s *Store) DeleteComment(ctx context.Context, id string) error {
+// DeleteComment removes a comment (store.DeleteComment), under its
+// moderation lock.
+func (s *Store) DeleteComment(ctx context.Context, id string) ([]store.FeedKey, error) {
 	unlock, err := s.lockComment(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
-	c, err := s.loadComment(ctx, id)
+	changed, err := store.DeleteComment(ctx, commentTx{s: s}, id, s.now())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a, err := s.articleOf(ctx, c.ArticleID)
-	if err != nil {
-		return err
-	}
-	if err := s.setStatus(ctx, a, c, c.Status, ""); err != nil {
-		return err
-	}
-	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		p.HDel(ctx, s.k.commentData(c.ArticleID), c.ID)
-		p.HDel(ctx, s.k.commentArticle(), c.ID)
-		return nil
-	})
-	return err
+	s.publish(ctx, changed)
+	return changed, nil
 }
 
 // KnownCommenter reports whether an e-mail key has an approved comment.

@@ -4,36 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"syndicate"
 	"syndicate/store"
 )
 
-// retractRec says how the articles a write deletes are retracted; a nil
-// *retractRec records nothing (retention).
-type retractRec struct {
-	cause, reason string
-	window        time.Duration
-}
-
-// record stores the retraction of a under every feed it is in (each feed's
-// two keys share its slot), and drops those feeds' retractions older than
-// the window. Writing it again is harmless: the same member and data.
-func (s *Store) record(ctx context.Context, r *retractRec, a *syndicate.Article, now time.Time) error {
-	if r == nil {
-		return nil
-	}
-	rt := store.NewRetraction(a, r.cause, r.reason, now)
+// record stores retraction rt under every feed it names (each feed's two
+// keys share its slot), and drops those feeds' retractions older than
+// window before it. Writing it again is harmless: the same member and data.
+func (s *Store) record(ctx context.Context, rt *store.Retraction, window time.Duration) error {
 	data, err := json.Marshal(rt)
 	if err != nil {
 		return err
 	}
-	cutoff := strconv.FormatInt(rt.When.Add(-r.window).Unix(), 10)
+	cutoff := strconv.FormatInt(rt.When.Add(-window).Unix(), 10)
 	olds := make([]*goredis.StringSliceCmd, len(rt.Feeds))
 	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, f := range rt.Feeds {
@@ -44,7 +31,7 @@ func (s *Store) record(ctx context.Context, r *retractRec, a *syndicate.Article,
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record retraction of %s: %w", a.ID, err)
+		return fmt.Errorf("record retraction of %s: %w", rt.ArticleID, err)
 	}
 	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, f := range rt.Feeds {
@@ -98,32 +85,11 @@ func (s *Store) Retractions(ctx context.Context, feed store.FeedKey, since time.
 	return out, nil
 }
 
-// Retire detaches sourceID from the articles its partner marked deleted:
-// tombstones first (as Prune), then detach or delete and retract.
+// Retire detaches sourceID from the articles its partner marked deleted
+// (store.Retire): tombstones first (as Prune), then detach or delete and
+// retract.
 func (s *Store) Retire(ctx context.Context, sourceID string, keys []string, now time.Time) (*store.PruneResult, error) {
-	if len(keys) == 0 {
-		return &store.PruneResult{}, nil
-	}
-	tx := &ingestTx{s: s}
-	byKey, err := tx.GUIDs(ctx, sourceID, keys)
-	if err != nil {
-		return nil, fmt.Errorf("retire entries of %s: %w", sourceID, err)
-	}
-	var ids []string
-	for _, k := range keys {
-		if id := byKey[k]; id != "" && !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	arts, err := tx.Articles(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("retire entries of %s: %w", sourceID, err)
-	}
-	ids = slices.DeleteFunc(ids, func(id string) bool {
-		a := arts[id]
-		return a == nil || !slices.Contains(a.Carriers, sourceID)
-	})
-	res, err := s.detach(ctx, sourceID, ids, now, true, &retractRec{cause: store.CausePartnerDeleted, window: s.window})
+	res, err := store.Retire(ctx, removalTx{s: s}, sourceID, keys, now, s.window)
 	if err != nil {
 		return nil, fmt.Errorf("retire entries of %s: %w", sourceID, err)
 	}

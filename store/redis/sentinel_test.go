@@ -122,7 +122,7 @@ func TestSentinel_Failover(t *testing.T) {
 	}
 	wg.Add(3)
 	go loop(func(ctx context.Context) bool {
-		c, err := st.AddComment(ctx, &syndicate.Comment{ArticleID: target, Author: syndicate.Author{Name: "Reader"},
+		c, _, err := st.AddComment(ctx, &syndicate.Comment{ArticleID: target, Author: syndicate.Author{Name: "Reader"},
 			Content: "<p>Hello</p>", Published: time.Now(), Status: syndicate.StatusApproved}, 5)
 		if err != nil {
 			lastErr.Store(fmt.Sprintf("comment: %v", err))

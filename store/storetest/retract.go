@@ -121,6 +121,7 @@ func testRetire(t *testing.T, open Factory) {
 	if err != nil || res.Detached != 1 || res.Deleted != 0 || !slices.Contains(res.Changed, store.SourceFeed("beta")) {
 		t.Fatalf("Retire(beta) = %+v, %v; want one detached", res, err)
 	}
+	sameFeeds(t, "retiring a shared article for one carrier", res.Changed, store.FeedAll, store.SourceFeed("alpha"), store.SourceFeed("beta"), store.CategoryFeed("politics"))
 	if _, total := list(t, s, store.SourceFeed("beta"), 0, 10); total != 0 {
 		t.Errorf("beta still lists %d", total)
 	}
@@ -145,6 +146,7 @@ func testRetire(t *testing.T, open Factory) {
 	if err != nil || res.Deleted != 1 || !slices.Contains(res.Changed, store.FeedAll) {
 		t.Fatalf("Retire(alpha) = %+v, %v; want the article deleted", res, err)
 	}
+	sameFeeds(t, "retiring an article only one source carries", res.Changed, store.FeedAll, store.SourceFeed("alpha"), store.CategoryFeed("politics"), store.ArticleCommentsFeed(id))
 	if _, err := s.Article(t.Context(), id); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("retired article still readable: %v", err)
 	}

@@ -90,6 +90,24 @@ func list(t *testing.T, s store.Store, feed store.FeedKey, offset, limit int) ([
 	return ids, p.Total
 }
 
+// sameFeeds fails unless a write reported exactly the feeds want (in any
+// order, each once).
+func sameFeeds(t *testing.T, what string, got []store.FeedKey, want ...store.FeedKey) {
+	t.Helper()
+	g, w := slices.Clone(got), slices.Clone(want)
+	slices.Sort(g)
+	slices.Sort(w)
+	if !slices.Equal(g, w) {
+		t.Errorf("%s reported feeds %v, want %v", what, got, want)
+	}
+}
+
+// commentChange is what a change of an article's published comments
+// changes: its comment feed, the site's and the article's feeds.
+func commentChange(a *syndicate.Article) []store.FeedKey {
+	return append([]store.FeedKey{store.FeedComments, store.ArticleCommentsFeed(a.ID)}, store.Feeds(a)...)
+}
+
 func version(t *testing.T, s store.Store, feed store.FeedKey) store.FeedState {
 	t.Helper()
 	m, err := s.FeedStates(t.Context(), []store.FeedKey{feed})
@@ -479,14 +497,20 @@ func testComments(t *testing.T, open Factory) {
 		{GUID: "c1", Author: syndicate.Author{Name: "Ann"}, Content: "first", Published: t0.Add(time.Minute)},
 		{GUID: "c2", ParentGUID: "c1", Author: syndicate.Author{Name: "Bob"}, Content: "reply", Published: t0.Add(2 * time.Minute)},
 	}
-	n, err := s.AddPartnerComments(ctx, aid, cs)
+	n, changed, err := s.AddPartnerComments(ctx, aid, cs)
 	if err != nil || n != 2 {
 		t.Fatalf("AddPartnerComments = %d, %v; want 2", n, err)
 	}
-	n, err = s.AddPartnerComments(ctx, aid, append(cs, &syndicate.Comment{GUID: "c3", Author: syndicate.Author{Name: "Cy"}, Content: "late", Published: t0.Add(3 * time.Minute)}))
+	stored, _ := s.Article(ctx, aid)
+	sameFeeds(t, "new partner comments", changed, commentChange(stored.Article)...)
+	if n, changed, err := s.AddPartnerComments(ctx, aid, cs); err != nil || n != 0 || len(changed) != 0 {
+		t.Errorf("the same comments again = %d, %v, %v; want none new, no feed changed", n, changed, err)
+	}
+	n, changed, err = s.AddPartnerComments(ctx, aid, append(cs, &syndicate.Comment{GUID: "c3", Author: syndicate.Author{Name: "Cy"}, Content: "late", Published: t0.Add(3 * time.Minute)}))
 	if err != nil || n != 1 {
 		t.Fatalf("second AddPartnerComments = %d, %v; want 1 (dedupe by guid)", n, err)
 	}
+	sameFeeds(t, "one new partner comment", changed, commentChange(stored.Article)...)
 	p, err := s.Comments(ctx, store.ArticleCommentsFeed(aid), 0, 10)
 	if err != nil || p.Total != 3 || len(p.Items) != 3 {
 		t.Fatalf("Comments = %+v, %v", p, err)
@@ -516,7 +540,7 @@ func testComments(t *testing.T, open Factory) {
 		t.Error("new comments did not bump the article feeds (their counts changed)")
 	}
 	// Partner feeds list newest first: a reply may come before its parent.
-	n, err = s.AddPartnerComments(ctx, aid, []*syndicate.Comment{
+	n, _, err = s.AddPartnerComments(ctx, aid, []*syndicate.Comment{
 		{GUID: "r3", ParentGUID: "https://alpha.example/c/r1", Author: syndicate.Author{Name: "Third"}, Content: "x", Published: t0.Add(6 * time.Minute)},
 		{GUID: "r2", ParentGUID: "r1", Author: syndicate.Author{Name: "Late"}, Content: "reply", Published: t0.Add(5 * time.Minute)},
 		{GUID: "https://alpha.example/c/r1", Author: syndicate.Author{Name: "Early"}, Content: "parent", Published: t0.Add(4 * time.Minute)},
@@ -535,7 +559,7 @@ func testComments(t *testing.T, open Factory) {
 	if r2 := byGUID["r2"]; r2 == nil || r2.ParentID != "" {
 		t.Errorf("a reply whose parent guid is unknown must be a reply to the article: %+v", r2)
 	}
-	if _, err := s.AddPartnerComments(ctx, "nope", cs); syndicate.ErrorKind(err) != syndicate.ENotFound {
+	if _, _, err := s.AddPartnerComments(ctx, "nope", cs); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("comments on an unknown article: %v, want not found", err)
 	}
 }
@@ -569,7 +593,7 @@ func testRestart(t *testing.T, open Factory) {
 	e := art("alpha", 1, t0)
 	apply(t, s, "alpha", t0, e)
 	aid := syndicate.MintArticleID("alpha", e.Key)
-	if _, err := s.AddPartnerComments(ctx, aid, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "Ann"}, Content: "x", Published: t0}}); err != nil {
+	if _, _, err := s.AddPartnerComments(ctx, aid, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "Ann"}, Content: "x", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SaveSourceStatus(ctx, &syndicate.SourceStatus{SourceID: "alpha", ETag: `"e"`}); err != nil {
@@ -633,13 +657,18 @@ func testRetention(t *testing.T, open Factory) {
 	}
 	apply(t, s, "alpha", t0, entries...)
 	oldest := syndicate.MintArticleID("alpha", entries[0].Key)
-	if _, err := s.AddPartnerComments(ctx, oldest, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
+	if _, _, err := s.AddPartnerComments(ctx, oldest, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	v1 := version(t, s, store.FeedAll)
 	res, err := s.Prune(ctx, "alpha", 3, time.Time{}, t0.Add(10*time.Hour))
 	if err != nil {
 		t.Fatal(err)
+	}
+	sameFeeds(t, "pruning two articles, one with a comment", res.Changed, store.FeedAll, store.SourceFeed("alpha"), store.CategoryFeed("politics"),
+		store.FeedComments, store.ArticleCommentsFeed(oldest), store.ArticleCommentsFeed(syndicate.MintArticleID("alpha", entries[1].Key)))
+	if res, err := s.Prune(ctx, "alpha", 3, time.Time{}, t0.Add(10*time.Hour)); err != nil || len(res.Changed) != 0 {
+		t.Errorf("pruning again = %+v, %v; want no feed changed", res, err)
 	}
 	if res.Deleted != 2 || res.Detached != 0 || !slices.Contains(res.Changed, store.FeedAll) || !slices.Contains(res.Changed, store.FeedComments) {
 		t.Errorf("Prune = %+v, want 2 deleted, all and comments feeds changed", res)
@@ -832,6 +861,7 @@ func testRetentionShared(t *testing.T, open Factory) {
 	if err != nil || res.Detached != 1 || res.Deleted != 0 {
 		t.Fatalf("Prune(beta) = %+v, %v; want 1 detached", res, err)
 	}
+	sameFeeds(t, "detaching a shared article", res.Changed, store.FeedAll, store.SourceFeed("alpha"), store.SourceFeed("beta"), store.CategoryFeed("politics"))
 	if _, total := list(t, s, store.SourceFeed("beta"), 0, 10); total != 0 {
 		t.Errorf("beta still lists %d", total)
 	}
@@ -924,14 +954,16 @@ func testLocalComments(t *testing.T, open Factory) {
 	e := art("alpha", 1, t0)
 	apply(t, s, "alpha", t0, e)
 	aid := syndicate.MintArticleID("alpha", e.Key)
-	if _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: "nope", Content: "x"}, 5); syndicate.ErrorKind(err) != syndicate.ENotFound {
+	if _, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: "nope", Content: "x"}, 5); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("comment on an unknown article: %v", err)
 	}
-	pending, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "Ann", Email: "Ann@Example.com"},
+	pending, changed, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "Ann", Email: "Ann@Example.com"},
 		Content: "<p>hello</p>", Published: t0.Add(time.Minute), Status: syndicate.StatusPending, IP: "192.0.2.7"}, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sameFeeds(t, "a pending comment", changed)
+	stored, _ := s.Article(ctx, aid)
 	if pending.ID == "" || pending.Origin != syndicate.CommentLocal || pending.Depth != 0 {
 		t.Fatalf("stored = %+v", pending)
 	}
@@ -946,9 +978,13 @@ func testLocalComments(t *testing.T, open Factory) {
 	if known, _ := s.KnownCommenter(ctx, syndicate.CommenterKey("Ann", "ann@example.com")); known {
 		t.Error("known before any approval")
 	}
-	got, err := s.SetCommentStatus(ctx, pending.ID, syndicate.StatusApproved)
+	got, changed, err := s.SetCommentStatus(ctx, pending.ID, syndicate.StatusApproved)
 	if err != nil || got.Status != syndicate.StatusApproved {
 		t.Fatalf("approve = %+v, %v", got, err)
+	}
+	sameFeeds(t, "an approval", changed, commentChange(stored.Article)...)
+	if _, changed, _ := s.SetCommentStatus(ctx, pending.ID, syndicate.StatusApproved); len(changed) != 0 {
+		t.Errorf("approving an approved comment reported %v", changed)
 	}
 	if v2 := version(t, s, store.ArticleCommentsFeed(aid)); v2.Version <= v1.Version {
 		t.Error("approval did not bump the comment feed")
@@ -966,37 +1002,42 @@ func testLocalComments(t *testing.T, open Factory) {
 		t.Error("another name with a known e-mail is trusted")
 	}
 	// Threading: reply, reply to reply, depth cap, another article's parent.
-	r1, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: pending.ID, Author: syndicate.Author{Name: "Bob"}, Content: "r1", Published: t0.Add(2 * time.Minute), Status: syndicate.StatusApproved}, 2)
+	r1, changed, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: pending.ID, Author: syndicate.Author{Name: "Bob"}, Content: "r1", Published: t0.Add(2 * time.Minute), Status: syndicate.StatusApproved}, 2)
 	if err != nil || r1.Depth != 1 {
 		t.Fatalf("reply = %+v, %v", r1, err)
 	}
-	r2, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r1.ID, Content: "r2", Published: t0.Add(3 * time.Minute), Status: syndicate.StatusApproved}, 2)
+	sameFeeds(t, "an approved comment", changed, commentChange(stored.Article)...)
+	r2, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r1.ID, Content: "r2", Published: t0.Add(3 * time.Minute), Status: syndicate.StatusApproved}, 2)
 	if err != nil || r2.Depth != 2 {
 		t.Fatalf("reply to reply = %+v, %v", r2, err)
 	}
-	if _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r2.ID, Content: "r3", Published: t0, Status: syndicate.StatusApproved}, 2); !isField(err, "parent_id") {
+	if _, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r2.ID, Content: "r3", Published: t0, Status: syndicate.StatusApproved}, 2); !isField(err, "parent_id") {
 		t.Errorf("too deep = %v, want an invalid parent_id", err)
 	}
 	other := art("alpha", 2, t0)
 	apply(t, s, "alpha", t0, other)
 	oid := syndicate.MintArticleID("alpha", other.Key)
-	if _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: oid, ParentID: pending.ID, Content: "x", Published: t0}, 5); !isField(err, "parent_id") {
+	if _, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: oid, ParentID: pending.ID, Content: "x", Published: t0}, 5); !isField(err, "parent_id") {
 		t.Errorf("parent from another article = %v", err)
 	}
 	// Spam, delete, persistence, IP purge.
-	if _, err := s.SetCommentStatus(ctx, r2.ID, syndicate.StatusSpam); err != nil {
+	if _, changed, err := s.SetCommentStatus(ctx, r2.ID, syndicate.StatusSpam); err != nil {
 		t.Fatal(err)
+	} else {
+		sameFeeds(t, "marking an approved comment spam", changed, commentChange(stored.Article)...)
 	}
 	if p, _ := s.Comments(ctx, store.FeedComments, 0, 10); p.Total != 2 {
 		t.Errorf("global feed after spam = %d, want 2", p.Total)
 	}
-	if err := s.DeleteComment(ctx, r1.ID); err != nil {
+	if changed, err := s.DeleteComment(ctx, r1.ID); err != nil {
 		t.Fatal(err)
+	} else {
+		sameFeeds(t, "deleting an approved comment", changed, commentChange(stored.Article)...)
 	}
 	if _, err := s.Comment(ctx, r1.ID); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("deleted comment readable: %v", err)
 	}
-	if err := s.DeleteComment(ctx, r1.ID); syndicate.ErrorKind(err) != syndicate.ENotFound {
+	if _, err := s.DeleteComment(ctx, r1.ID); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("second delete = %v", err)
 	}
 	s = reopen()
@@ -1045,13 +1086,15 @@ func testTakeDown(t *testing.T, open Factory) {
 	s, _ := open(t)
 	ctx := t.Context()
 	orig, via, id := shared(t, s)
-	if _, err := s.AddPartnerComments(ctx, id, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
+	if _, _, err := s.AddPartnerComments(ctx, id, []*syndicate.Comment{{GUID: "c1", Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0}}); err != nil {
 		t.Fatal(err)
 	}
+	before, _ := s.Article(ctx, id)
 	keys, err := s.TakeDown(ctx, id, t0.Add(time.Hour))
 	if err != nil || !slices.Contains(keys, store.SourceFeed("beta")) {
 		t.Fatalf("TakeDown = %v, %v", keys, err)
 	}
+	sameFeeds(t, "a takedown", keys, commentChange(before.Article)...)
 	if _, total := list(t, s, store.FeedAll, 0, 10); total != 0 {
 		t.Errorf("article still listed")
 	}
@@ -1113,7 +1156,7 @@ func testConcurrentModeration(t *testing.T, open Factory) {
 	e := art("alpha", 1, t0)
 	apply(t, s, "alpha", t0, e)
 	aid := syndicate.MintArticleID("alpha", e.Key)
-	c, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0, Status: syndicate.StatusPending}, 5)
+	c, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, Author: syndicate.Author{Name: "A"}, Content: "x", Published: t0, Status: syndicate.StatusPending}, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,7 @@ func testEmbargoServe(t *testing.T, storeExtra string, fleet bool) {
 	cfg, _ := writeConfigStore(t, p.URL+"/feed/", "    hold: 5s\n", storeExtra)
 	body, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, append([]byte("admin:\n  tokens: [\""+partnerAdminToken+"\"]\n"), body...), 0o644)
+	t0 := time.Now() // every article is first seen after this: held until t0+5s at least
 	a, erra, _ := startServe(t, cfg)
 	b := a
 	if fleet {
@@ -78,7 +79,9 @@ func testEmbargoServe(t *testing.T, storeExtra string, fleet bool) {
 		json.NewDecoder(resp.Body).Decode(&v)
 		return v.Status.ArticleCount > 0
 	})
-	if ids := feedIDs(t, b); len(ids) != 0 {
+	// Before t0+5s the hold must hide them (a loaded machine may get
+	// here later, when the release may rightly have come).
+	if ids := feedIDs(t, b); len(ids) != 0 && time.Since(t0) < 5*time.Second {
 		t.Errorf("held articles in the feed right after ingest: %v", ids)
 	}
 	waitUntil(t, "the hold's release", func() bool { return len(feedIDs(t, b)) > 0 })

@@ -112,3 +112,39 @@ func testRetractions(t *testing.T, storeExtra string) {
 		t.Errorf("the retired article is still served: %v %v", r.StatusCode, err)
 	}
 }
+
+// TestServe_EveryWriteReachesTheHub: writes other than an ingest pass
+// reach the one stream of changes too: a comment's approval pings our hub
+// for the article's comment feed and the site-wide one (that a pending
+// comment changes no feed is the store's conformance suite's to prove).
+func TestServe_EveryWriteReachesTheHub(t *testing.T) {
+	p := partner(t)
+	hub := &hubRecorder{}
+	hs := httptest.NewServer(hub)
+	t.Cleanup(hs.Close)
+	cfg, _ := writeConfig(t, p.URL+"/feed/", "")
+	conf, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append([]byte(fmt.Sprintf("websub:\n  hub_url: %q\nadmin:\n  tokens: [\"tok-abcdef-0123456\"]\n", hs.URL+"/hub")), conf...), 0o644)
+	base, errb, _ := startServe(t, cfg)
+	aid := firstArticle(t, base)
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); !ok(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s; hub got %v; log:\n%s", what, hub.got(), errb.String())
+			}
+		}
+	}
+	waitFor("no hub ping for the start-up ingest", func() bool { return len(hub.got()) > 0 })
+	commentFeed := "https://feeds.example.com/articles/" + aid + "/comments.atom"
+	code, c := postJSON(t, base+"/articles/"+aid+"/comments", "", `{"author":"Ann Reader","email":"ann@example.com","body":"Well said."}`)
+	if code != 201 || c["status"] != "pending" {
+		t.Fatalf("submit = %d %v", code, c)
+	}
+	if code, out := postJSON(t, base+"/api/comments/"+c["id"].(string)+"/approve", "tok-abcdef-0123456", ""); code != 200 {
+		t.Fatalf("approve = %d %v", code, out)
+	}
+	waitFor("no hub ping for the approval", func() bool {
+		return slices.Contains(hub.got(), commentFeed) && slices.Contains(hub.got(), "https://feeds.example.com/comments.rss")
+	})
+}

@@ -109,12 +109,16 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 	rend := newRenderer(cfg, policy)
 	// Held articles (embargoes) are hidden from every public reader of
 	// the store: feeds, partner feeds, pages and comments.
-	var onRelease func(context.Context, []store.FeedKey)
-	guard := embargo.New(embargo.Options{Store: st, Logger: log, Now: m.Now, OnRelease: func(ctx context.Context, f []store.FeedKey) {
-		if onRelease != nil {
-			onRelease(ctx, f)
+	// Every write but an ingest pass's goes through it to the one stream
+	// of changes (announce; onChange is made below): the comment service
+	// and the guard's holds and releases write through the guard.
+	var onChange func(context.Context, []store.FeedKey)
+	stream := func(ctx context.Context, f []store.FeedKey) {
+		if onChange != nil {
+			onChange(ctx, f)
 		}
-	}})
+	}
+	guard := embargo.New(embargo.Options{Store: announce(st, stream), Logger: log, Now: m.Now})
 	// Feeds and reader pages are documents of one cache: one byte budget,
 	// one render bound, one change stream (fsrv.Start follows it).
 	docs := newDocumentCache(cfg, st, met.Cache, log)
@@ -136,7 +140,6 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 	a.stopWatch = stopWatch
 	fsrv.Start(watchCtx)
 
-	var onChange func(context.Context, []store.FeedKey)
 	if cfg.WebSub.HubURL != "" {
 		pub := websub.New(websub.Options{HubURL: cfg.WebSub.HubURL, UserAgent: userAgent(cfg), Logger: log})
 		go pub.Run(watchCtx)
@@ -144,7 +147,6 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 	}
 	fresh := freshnessMetric(met)
 	onChange = fresh.Track(onChange)
-	onRelease = onChange // a release pings the hub like an ingest
 	if err := guard.Start(watchCtx); err != nil {
 		return nil, err
 	}
@@ -172,7 +174,7 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		return nil, err
 	}
 	svc := admin.NewService(admin.Options{
-		Store: announce(st, onChange), Runtime: rt, Sources: reg,
+		Store: announce(st, stream), Runtime: rt, Sources: reg,
 		ConfigPartners: cfg.DomainPartners(), Holds: guard,
 		DefaultSchedule: cfg.Ingest.DefaultSchedule, Logger: log, Now: m.Now, TrustedProxies: cfg.Parsed.TrustedProxies,
 	})

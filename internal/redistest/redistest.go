@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -27,31 +28,7 @@ func Replicas(tb testing.TB, n int) []*redis.Store {
 	if u == "" {
 		tb.Fatal("SYNDICATE_TEST_REDIS_URL is not set: run it through ./scripts/with-redis.sh (or make test), which starts a private Redis")
 	}
-	var b [6]byte
-	rand.Read(b[:])
-	prefix := "syntest-" + hex.EncodeToString(b[:])
-	opts, err := goredis.ParseURL(u)
-	if err != nil {
-		tb.Fatalf("SYNDICATE_TEST_REDIS_URL: %v", err)
-	}
-	tb.Cleanup(func() {
-		rdb := goredis.NewClient(opts)
-		defer rdb.Close()
-		// The test's context is already cancelled when cleanups run.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		var keys []string
-		iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			tb.Errorf("scan keys of %s: %v", prefix, err)
-		}
-		if len(keys) > 0 {
-			rdb.Unlink(ctx, keys...)
-		}
-	})
+	prefix := Prefix(tb, u)
 	out := make([]*redis.Store, n)
 	for i := range out {
 		st, err := redis.Open(context.Background(), redis.Options{URL: u, Prefix: prefix})
@@ -62,4 +39,46 @@ func Replicas(tb testing.TB, n int) []*redis.Store {
 		out[i] = st
 	}
 	return out
+}
+
+// Prefix returns a key prefix of the test's own on the Redis at url and
+// deletes every key under it when the test ends.
+func Prefix(tb testing.TB, url string) string {
+	tb.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	prefix := "syntest-" + hex.EncodeToString(b[:])
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		tb.Fatalf("test Redis URL: %v", err)
+	}
+	tb.Cleanup(func() {
+		rdb := goredis.NewClient(opts)
+		defer rdb.Close()
+		// The test's context is already cancelled when cleanups run.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := DeletePrefix(ctx, rdb, prefix); err != nil {
+			tb.Error(err)
+		}
+	})
+	return prefix
+}
+
+// DeletePrefix deletes every key under prefix ("prefix:*").
+func DeletePrefix(ctx context.Context, rdb goredis.UniversalClient, prefix string) error {
+	var keys []string
+	iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		return fmt.Errorf("scan keys of %s: %w", prefix, err)
+	}
+	if len(keys) > 0 {
+		if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
+			return fmt.Errorf("delete keys of %s: %w", prefix, err)
+		}
+	}
+	return nil
 }

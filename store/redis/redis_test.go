@@ -3,8 +3,6 @@ package redis_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,6 +15,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"syndicate"
+	"syndicate/internal/redistest"
 	"syndicate/store"
 	"syndicate/store/redis"
 	"syndicate/store/storetest"
@@ -35,38 +34,7 @@ func MustRedisURL(tb testing.TB) string {
 
 // MustPrefix returns a key prefix of the test's own and deletes every key
 // under it when the test ends.
-func MustPrefix(tb testing.TB, url string) string {
-	tb.Helper()
-	var b [6]byte
-	rand.Read(b[:])
-	prefix := "syntest-" + hex.EncodeToString(b[:])
-	opts, err := goredis.ParseURL(url)
-	if err != nil {
-		tb.Fatalf("SYNDICATE_TEST_REDIS_URL: %v", err)
-	}
-	rdb := goredis.NewClient(opts)
-	tb.Cleanup(func() {
-		defer rdb.Close()
-		// t.Context is already cancelled when cleanups run.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
-		var batch []string
-		for iter.Next(ctx) {
-			batch = append(batch, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			tb.Errorf("scan keys of %s: %v", prefix, err)
-			return
-		}
-		if len(batch) > 0 {
-			if err := rdb.Unlink(ctx, batch...).Err(); err != nil {
-				tb.Errorf("delete keys of %s: %v", prefix, err)
-			}
-		}
-	})
-	return prefix
-}
+func MustPrefix(tb testing.TB, url string) string { return redistest.Prefix(tb, url) }
 
 func MustOpen(tb testing.TB, opts redis.Options) *redis.Store {
 	tb.Helper()

@@ -20,6 +20,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"syndicate"
+	"syndicate/internal/redistest"
 	"syndicate/store"
 	"syndicate/store/redis"
 )
@@ -236,12 +237,5 @@ func deletePrefix(url, prefix string) {
 	defer rdb.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var keys []string
-	iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	if len(keys) > 0 {
-		rdb.Unlink(ctx, keys...)
-	}
+	redistest.DeletePrefix(ctx, rdb, prefix)
 }

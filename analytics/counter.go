@@ -293,33 +293,9 @@ func (c *Counter) Subscribers(kind Kind) int64 {
 	return n
 }
 
-// recorder captures the status a feed handler answered.
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-var recorders = sync.Pool{New: func() any { return new(recorder) }}
-
 // Observe counts r if it is a GET or HEAD of a feed (Classify) answered
-// 200 or 304. It is the hook for a middleware that already records the
-// status (metrics.Middleware), so a request is wrapped once.
+// 200 or 304: the after-hook of metrics.Middleware, which records the
+// status, so a request is wrapped once for both.
 func (c *Counter) Observe(r *http.Request, status int) {
 	if status != http.StatusOK && status != http.StatusNotModified {
 		return
@@ -336,25 +312,4 @@ func (c *Counter) Observe(r *http.Request, status int) {
 		ua = v[0]
 	}
 	c.record(kind, r.URL.Path, status == http.StatusNotModified, ua, c.now())
-}
-
-// Middleware counts the GET and HEAD requests of feeds (Classify) that
-// next answers 200 or 304; other requests pass untouched.
-func (c *Counter) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := Classify(r.URL.Path); !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rec := recorders.Get().(*recorder)
-		rec.ResponseWriter, rec.status = w, 0
-		next.ServeHTTP(rec, r)
-		status := rec.status
-		if status == 0 { // nothing written: net/http answers 200
-			status = http.StatusOK
-		}
-		rec.ResponseWriter = nil
-		recorders.Put(rec)
-		c.Observe(r, status)
-	})
 }

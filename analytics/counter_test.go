@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"syndicate/metrics"
 	"syndicate/store"
 	"syndicate/store/embedded"
 )
@@ -105,11 +106,12 @@ var feedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) 
 	}
 })
 
-func TestMiddleware_BatchesWrites(t *testing.T) {
+// Counted through the server's wiring: the metrics middleware's after-hook.
+func TestObserve_BatchesWrites(t *testing.T) {
 	w := &writes{}
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	c := New(Options{Store: w, Now: func() time.Time { return now }})
-	h := c.Middleware(feedHandler)
+	h := metrics.New().Middleware(feedHandler, c.Observe)
 	get := func(path, ua string, conditional bool, method string) int {
 		req := httptest.NewRequest(method, path, nil)
 		req.Header.Set("User-Agent", ua)

@@ -176,7 +176,7 @@ type rep struct {
 	hContentType       []string
 	hVary              []string
 	hExtra             []headerField // Content.Header, a slice: no map walk per response
-	hCacheControl      []string    // Content.CacheControl; nil: the cache's
+	hCacheControl      []string      // Content.CacheControl; nil: the cache's
 	sameOrigin         bool
 	hETag, hGzETag     []string
 	hLastModified      []string

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +20,7 @@ import (
 	"syndicate/comments"
 	"syndicate/ingest"
 	"syndicate/ingest/fetch"
+	"syndicate/internal/browsertest"
 	"syndicate/registry"
 	"syndicate/schedule"
 	"syndicate/store"
@@ -102,45 +101,11 @@ func partner(t *testing.T) *httptest.Server {
 	return srv
 }
 
-// chromium finds the browser. It never skips: without a browser the test
-// fails and says how to get one.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SYNDICATE_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("headless Chromium is required for this test and was not found (chromium, chromium-browser or google-chrome on PATH, or SYNDICATE_CHROMIUM): " +
-		"run `make test`, which installs Debian's chromium package through scripts/deps.sh, or `apt-get install chromium`")
-	return ""
-}
-
-// artifacts is where screenshots go: $SYNDICATE_TEST_ARTIFACTS, else a
-// temporary directory.
-func artifacts(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SYNDICATE_TEST_ARTIFACTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // TestAdminPage_Browser signs in to /admin in headless Chromium, adds a
 // source through the form (after a validation error), refreshes it and
 // sees its health, edits and deletes, approves a pending reader comment
 // and takes an article down, with screenshots on a desktop and a phone.
 func TestAdminPage_Browser(t *testing.T) {
-	bin := chromium(t)
-	out := artifacts(t)
-	profile := t.TempDir() // before the browser, so it is removed after it stops
 
 	st, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
@@ -206,69 +171,10 @@ func TestAdminPage_Browser(t *testing.T) {
 		"<p>Thanks for the clear write-up.</p><p>Is the <em>line-by-line</em> table public? The <a href=\"https://council.example/budget-2027.pdf\">budget PDF</a> on the council site is from last year.</p>",
 		tom.ID, syndicate.StatusPending)
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.UserDataDir(profile),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(cancelAlloc) // stops the browser and waits for it
-	tab, cancelTab := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(cancelTab)
-	// Every browser step is bounded; the whole test takes a few seconds.
-	tab, cancel := context.WithTimeout(tab, 45*time.Second)
-	t.Cleanup(cancel)
-
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tab, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	// submit clicks a button that posts a form and waits for the page the
-	// redirect leads to.
-	submit := func(step, sel string) {
-		t.Helper()
-		res, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		t.Logf("%s: %d %s", step, res.Status, res.URL)
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(out, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	b := browsertest.Open(t, 45*time.Second)
+	tab := b.Tab
+	out := b.Out
+	do, text, submit, shot := b.Do, b.Text, b.Submit, b.Shot
 
 	// Signed out, /admin leads to the login form.
 	do("open /admin", chromedp.Navigate(site.URL+"/admin"), chromedp.WaitVisible(chromedp.ID("f-token")))

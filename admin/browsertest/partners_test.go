@@ -1,12 +1,9 @@
 package browsertest_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +12,7 @@ import (
 
 	"syndicate"
 	"syndicate/admin"
+	"syndicate/internal/browsertest"
 	"syndicate/registry"
 	"syndicate/store"
 	"syndicate/store/embedded"
@@ -25,9 +23,6 @@ import (
 // checks that its SVG charts draw (bars sized by the day's pulls) with the
 // numbers beside them, on a desktop and a phone, with screenshots.
 func TestPartnersPage_Browser(t *testing.T) {
-	bin := chromium(t)
-	out := artifacts(t)
-	profile := t.TempDir()
 
 	st, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
@@ -61,51 +56,9 @@ func TestPartnersPage_Browser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin), chromedp.UserDataDir(profile), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("no-default-browser-check", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", true), chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.Flag("password-store", "basic"), chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(cancelTab)
-	tab, cancel := context.WithTimeout(tab, 45*time.Second)
-	t.Cleanup(cancel)
-
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tab, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	submit := func(step, sel string) {
-		t.Helper()
-		if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(sel))); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(out, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	b := browsertest.Open(t, 45*time.Second)
+	tab := b.Tab
+	do, text, submit, shot := b.Do, b.Text, b.Submit, b.Shot
 
 	do("open the partners page", chromedp.Navigate(site.URL+"/admin/partners"), chromedp.WaitVisible(chromedp.ID("f-token")))
 	do("type the token", chromedp.SendKeys(chromedp.ID("f-token"), editorToken))

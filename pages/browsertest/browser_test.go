@@ -6,9 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +16,7 @@ import (
 	"syndicate/admin"
 	"syndicate/comments"
 	"syndicate/feeds"
+	"syndicate/internal/browsertest"
 	"syndicate/pages"
 	"syndicate/registry"
 	"syndicate/store"
@@ -26,37 +24,6 @@ import (
 )
 
 const editorToken = "reader-pages-browser-token"
-
-// chromium finds the browser. It never skips: without a browser the test
-// fails and says how to get one.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SYNDICATE_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("headless Chromium is required for this test and was not found (chromium, chromium-browser or google-chrome on PATH, or SYNDICATE_CHROMIUM): " +
-		"run `make test`, which installs Debian's chromium package through scripts/deps.sh, or `apt-get install chromium`")
-	return ""
-}
-
-// artifacts is where screenshots go: $SYNDICATE_TEST_ARTIFACTS, else a
-// temporary directory.
-func artifacts(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SYNDICATE_TEST_ARTIFACTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // site is the public site and /admin wired as `syndicate serve` wires
 // them, on the embedded store, with one article to comment on.
@@ -135,80 +102,11 @@ func (noRuntime) NextRun(string) time.Time { return time.Time{} }
 // sees the reply nested under it, on a desktop and on a phone, with
 // screenshots kept.
 func TestReaderPages_Browser(t *testing.T) {
-	bin := chromium(t)
-	out := artifacts(t)
-	profile := t.TempDir() // before the browser, so it is removed after it stops
 	srv, st, id := site(t)
 	page := srv.URL + "/articles/" + id
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.UserDataDir(profile),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(cancelTab)
-	tab, cancel := context.WithTimeout(tab, 60*time.Second)
-	t.Cleanup(cancel)
-
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tab, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	exists := func(js string) bool {
-		t.Helper()
-		ok, err := chromedp.Run(tab, chromedp.Evaluate[bool](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return ok
-	}
-	submit := func(step, sel string) {
-		t.Helper()
-		res, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		t.Logf("%s: %d %s", step, res.Status, res.URL)
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(out, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	b := browsertest.Open(t, 60*time.Second)
+	do, text, exists, submit, shot := b.Do, b.Text, b.Exists, b.Submit, b.Shot
 	latest := func(author string) *syndicate.Comment {
 		t.Helper()
 		for _, status := range []string{syndicate.StatusPending, syndicate.StatusApproved} {

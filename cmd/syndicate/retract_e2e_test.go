@@ -116,7 +116,8 @@ func testRetractions(t *testing.T, storeExtra string) {
 // TestServe_EveryWriteReachesTheHub: writes other than an ingest pass
 // reach the one stream of changes too: a comment's approval pings our hub
 // for the article's comment feed and the site-wide one (that a pending
-// comment changes no feed is the store's conformance suite's to prove).
+// comment changes no feed is the store's conformance suite's to prove),
+// and an editor's hold pings it for the feeds the article leaves.
 func TestServe_EveryWriteReachesTheHub(t *testing.T) {
 	p := partner(t)
 	hub := &hubRecorder{}
@@ -147,4 +148,23 @@ func TestServe_EveryWriteReachesTheHub(t *testing.T) {
 	waitFor("no hub ping for the approval", func() bool {
 		return slices.Contains(hub.got(), commentFeed) && slices.Contains(hub.got(), "https://feeds.example.com/comments.rss")
 	})
+
+	// An editor's hold takes the article out of the site feed: the hub
+	// hears of it too.
+	hub.mu.Lock()
+	hub.topics = nil
+	hub.mu.Unlock()
+	until := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	req, _ := http.NewRequest("PUT", base+"/api/articles/"+aid+"/hold", strings.NewReader(`{"until":"`+until+`"}`))
+	req.Header.Set("Authorization", "Bearer tok-abcdef-0123456")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("hold = %d", resp.StatusCode)
+	}
+	waitFor("no hub ping for the hold", func() bool { return slices.Contains(hub.got(), "https://feeds.example.com/feed.atom") })
 }

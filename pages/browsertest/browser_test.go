@@ -146,6 +146,10 @@ func TestReaderPages_Browser(t *testing.T) {
 		if got := text(".attribution"); !strings.Contains(got, "A previous version of this article was published on Harbor Dispatch") {
 			t.Errorf("%s: the attribution line is %q", vp.name, got)
 		}
+		// The page's own policy (a meta element) lets our stylesheet in.
+		if !exists(`document.styleSheets.length === 1 && document.styleSheets[0].cssRules.length > 0`) {
+			t.Errorf("%s: the stylesheet did not load under the page's policy", vp.name)
+		}
 		if exists(`document.documentElement.scrollWidth > window.innerWidth`) {
 			t.Errorf("%s: the article page scrolls sideways", vp.name)
 		}

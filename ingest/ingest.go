@@ -200,6 +200,8 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 
 	status.LastAttempt = start
 	in.pass(ctx, src, status, &sum, log)
+	var counted bool
+	var articles int
 	if errors.Is(sum.Err, store.ErrSourceGone) {
 		// Deleted while this run was under way: nothing is recorded for
 		// it, so nothing of it outlives the delete.
@@ -211,18 +213,25 @@ func (in *Ingester) Run(ctx context.Context, src syndicate.Source, force bool) (
 			_, changed := in.pollComments(ctx, in.store, src, sum.written, log)
 			sum.Changed = mergeKeys(sum.Changed, changed)
 		}
-		changed, pruned := in.retain(ctx, src, log)
-		sum.Changed = mergeKeys(sum.Changed, changed)
-		sum.Pruned = pruned
-		status.ItemsPruned = pruned
+		if res := in.retain(ctx, src, log); res != nil {
+			sum.Changed = mergeKeys(sum.Changed, res.Changed)
+			sum.Pruned = res.Deleted + res.Detached
+			status.ItemsPruned = sum.Pruned
+			counted, articles = res.Counted, res.Remaining
+		}
 	}
 	status.Duration = in.opts.Now().Sub(start).Round(time.Millisecond).String()
 	status.LastStatus = sum.Status
 	if sum.Err != nil {
 		status.LastError = sum.Err.Error()
 	}
-	if n, err := in.store.ArticleCount(ctx, src.ID); err == nil {
-		status.ArticleCount = n
+	switch {
+	case counted: // retention counted them while it looked
+		status.ArticleCount = articles
+	default:
+		if n, err := in.store.ArticleCount(ctx, src.ID); err == nil {
+			status.ArticleCount = n
+		}
 	}
 	if err := in.store.SaveSourceStatus(ctx, status); err != nil && sum.Err == nil {
 		sum.Status, sum.Err = StatusFailed, fmt.Errorf("save status: %w", err)
@@ -538,9 +547,9 @@ func mergeKeys(a, b []store.FeedKey) []store.FeedKey {
 // the feeds it changed and how many articles left the source. Pruning
 // never follows a failed pass: a failing partner never loses its articles.
 // Age counts from first_seen (see store.Pruner).
-func (in *Ingester) retain(ctx context.Context, src syndicate.Source, log *slog.Logger) ([]store.FeedKey, int) {
+func (in *Ingester) retain(ctx context.Context, src syndicate.Source, log *slog.Logger) *store.PruneResult {
 	if in.opts.RetainItems <= 0 && in.opts.RetainFor <= 0 {
-		return nil, 0
+		return nil
 	}
 	keep := in.opts.RetainItems
 	if keep <= 0 {
@@ -554,12 +563,12 @@ func (in *Ingester) retain(ctx context.Context, src syndicate.Source, log *slog.
 	res, err := in.store.Prune(ctx, src.ID, keep, cutoff, now)
 	if err != nil {
 		log.Error("retention failed", "error", err)
-		return nil, 0
+		return nil
 	}
 	if res.Deleted+res.Detached > 0 {
 		log.Info("retention pruned articles", "deleted", res.Deleted, "detached", res.Detached)
 	}
-	return res.Changed, res.Deleted + res.Detached
+	return res
 }
 
 // Trial is what one pass of a partner document would do, computed without

@@ -641,6 +641,9 @@ func TestIngester_RepublishingClock(t *testing.T) {
 	if sum := in.Run(ctx, src, true); sum.Pruned != 0 || sum.Unchanged != 3 {
 		t.Errorf("a day later: %s", sum)
 	}
+	if st := env.status(t, "p"); st.ArticleCount != 3 { // counted by retention
+		t.Errorf("status a day later: count %d, want 3", st.ArticleCount)
+	}
 	// A year and a day after first sight, age retention takes all three,
 	// the recently dated one too: age counts from first_seen only.
 	env.clock.Add(8760 * time.Hour)

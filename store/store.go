@@ -138,6 +138,11 @@ type PruneResult struct {
 	Deleted  int // articles no other source carried, deleted with their comments
 	Detached int // articles kept for other sources, no longer in this source's feed
 	Changed  []FeedKey
+	// Remaining is how many articles are left in the source's feed when
+	// Counted is set (Prune counts them when it had nothing to prune: the
+	// ingester records the count without asking again).
+	Remaining int
+	Counted   bool
 }
 
 // Pruner applies retention (ingest.retention).

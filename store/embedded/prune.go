@@ -36,9 +36,13 @@ func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cuto
 			return total, err
 		}
 		var found bool
+		var left int
 		err := s.db.View(func(tx *bolt.Tx) error {
 			ids, err := store.PickPrune(ctx, removalTx{tx: tx}, sourceID, keep, cutoff, 1)
 			found = len(ids) > 0
+			if err == nil && !found {
+				left, err = removalTx{tx: tx}.Count(ctx, store.SourceFeed(sourceID))
+			}
 			return err
 		})
 		if err != nil {
@@ -46,6 +50,7 @@ func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cuto
 		}
 		if !found {
 			slices.Sort(total.Changed)
+			total.Remaining, total.Counted = left, true
 			return total, nil
 		}
 		var res *store.PruneResult

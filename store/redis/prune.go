@@ -20,12 +20,43 @@ import (
 // are detached or deleted (each write idempotent, so an interrupted prune
 // is finished by the next one).
 func (s *Store) Prune(ctx context.Context, sourceID string, keep int, cutoff, now time.Time) (*store.PruneResult, error) {
+	if n, ok, err := s.nothingToPrune(ctx, sourceID, keep, cutoff); err != nil {
+		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
+	} else if ok {
+		return &store.PruneResult{Remaining: n, Counted: true}, nil
+	}
 	res, _, err := store.PruneStep(ctx, removalTx{s: s}, sourceID, keep, cutoff, now, 0, true, nil)
 	if err != nil {
 		return nil, fmt.Errorf("prune %s: %w", sourceID, err)
 	}
 	s.publish(ctx, res.Changed)
 	return res, nil
+}
+
+// nothingToPrune asks in one round trip whether retention has anything to
+// do for sourceID (most passes have nothing): the size of its feed, and
+// whether any entry is old enough by its score (the published date, which
+// store.PickPrune bounds the same way before it reads the articles). It
+// reports the feed's size when there is nothing to do.
+func (s *Store) nothingToPrune(ctx context.Context, sourceID string, keep int, cutoff time.Time) (int, bool, error) {
+	idx := s.k.index(store.SourceFeed(sourceID))
+	var card *goredis.IntCmd
+	var old *goredis.StringSliceCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		card = p.ZCard(ctx, idx)
+		if !cutoff.IsZero() {
+			upTo := strconv.FormatInt(cutoff.Add(store.MaxPublishedAhead).Unix(), 10)
+			old = p.ZRangeByScore(ctx, idx, &goredis.ZRangeBy{Min: "-inf", Max: "(" + upTo, Count: 1})
+		}
+		return nil
+	}); err != nil {
+		return 0, false, err
+	}
+	n := int(card.Val())
+	if n > keep || old != nil && len(old.Val()) > 0 {
+		return n, false, nil
+	}
+	return n, true, nil
 }
 
 // PurgeSource removes a deleted source's articles (no tombstones), then

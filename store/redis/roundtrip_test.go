@@ -75,4 +75,14 @@ func TestWrites_RoundTrips(t *testing.T) {
 	if n := counter.trips.Load() - before; n != 1 {
 		t.Errorf("a prune with nothing to prune took %d round trips, want 1", n)
 	}
+	// With an age limit too (the default): the size and one old entry,
+	// asked together.
+	before = counter.trips.Load()
+	res, err := s.Prune(ctx, "alpha", store.ChunkSize, t0.Add(-time.Hour), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := counter.trips.Load() - before; n != 1 || !res.Counted {
+		t.Errorf("a prune by count and age with nothing to prune took %d round trips (counted: %v), want 1", n, res.Counted)
+	}
 }

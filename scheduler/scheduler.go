@@ -71,6 +71,8 @@ type Scheduler struct {
 	active  int                           // the same count, readable (under mu) by Stop
 	started bool
 	stopped bool
+
+	leases atomic.Int64 // ticks the Leaser granted this process
 }
 
 type entry struct {
@@ -292,6 +294,7 @@ func (s *Scheduler) run(src syndicate.Source, tick time.Time) (ran bool) {
 			s.log.Debug("run skipped: another replica has this tick", "source_id", src.ID, "tick", tick)
 			return false
 		}
+		s.leases.Add(1)
 		defer release()
 	}
 	defer func() {
@@ -303,6 +306,10 @@ func (s *Scheduler) run(src syndicate.Source, tick time.Time) (ran bool) {
 	s.opts.Job(ctx, src)
 	return true
 }
+
+// Leases counts the ticks the Leaser granted this process (for metrics:
+// across a fleet they add up to the ticks run).
+func (s *Scheduler) Leases() int64 { return s.leases.Load() }
 
 // startRun records the run of id now holding its lock, with a context a
 // Cancel can end; ok is false when a Cancel of id is under way (the run

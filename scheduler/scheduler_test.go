@@ -731,3 +731,48 @@ func TestScheduler_ParsedDefault(t *testing.T) {
 		}
 	})
 }
+
+// alternate is a Leaser that grants every other tick it is asked for and
+// records the ticks.
+type alternate struct {
+	mu    sync.Mutex
+	asked []time.Time
+}
+
+func (l *alternate) Acquire(_ context.Context, _ string, tick time.Time, _ time.Duration) (func(), bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asked = append(l.asked, tick)
+	return func() {}, len(l.asked)%2 == 1, nil
+}
+
+// With a Leaser, a tick runs only when its lease is granted, each tick is
+// asked for by its scheduled instant, and Leases counts the grants.
+func TestScheduler_Leaser(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := &alternate{}
+		rec := newRecorder(nil)
+		s := MustStart(t, scheduler.Options{
+			Leaser:      l,
+			SkipStartup: func(context.Context, syndicate.Source, time.Duration) bool { return true },
+		}, rec, src("a", "@every 1m"))
+		time.Sleep(5*time.Minute + time.Second)
+		synctest.Wait()
+		if n := rec.Count("a"); n != 3 {
+			t.Errorf("%d runs of 5 ticks with every other lease granted, want 3", n)
+		}
+		if n := s.Leases(); n != 3 {
+			t.Errorf("Leases() = %d, want 3", n)
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if len(l.asked) != 5 {
+			t.Fatalf("%d leases asked for, want 5", len(l.asked))
+		}
+		for i := 1; i < len(l.asked); i++ {
+			if d := l.asked[i].Sub(l.asked[i-1]); d != time.Minute {
+				t.Errorf("ticks %d and %d are %v apart, want 1m", i-1, i, d)
+			}
+		}
+	})
+}

@@ -22,4 +22,13 @@ type Leaser interface {
 	// release ends the running mark (the tick stays claimed until its
 	// window passes) and is called once.
 	Acquire(ctx context.Context, sourceID string, tick time.Time, window time.Duration) (release func(), ok bool, err error)
+	// HoldRunning takes a running mark by name for work that is not a tick (an
+	// ingest a WebSub delivery triggers runs under the source's mark, the
+	// one a tick takes; a subscription change under its own), so it runs
+	// once across the processes and never beside a scheduled run of the
+	// source. ok is false while another holder has the mark. release ends
+	// the hold and is called once; a holder that dies loses its marks by
+	// expiry. The embedded store grants every hold (one process, whose
+	// scheduler already serializes a source's runs).
+	HoldRunning(ctx context.Context, name string) (release func(), ok bool, err error)
 }

@@ -154,9 +154,6 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 	in := m.newIngester(cfg, st, policy, log, onChange, func(s ingest.Summary) {
 		met.Ingest(s.SourceID, s.Status, s.Duration, s.New, s.Updated, s.Unchanged, s.Status == ingest.StatusFailed)
 	}, ws.onBody()...)
-	if l, ok := st.(interface{ Leases() int64 }); ok {
-		met.CounterFunc("syndicate_leases_acquired_total", "Scheduler tick leases this replica acquired.", func() float64 { return float64(l.Leases()) })
-	}
 	sched := scheduler.New(scheduler.Options{
 		Job: func(ctx context.Context, src syndicate.Source) {
 			in.Run(websub.WithStart(ctx, websub.TriggerPoll, time.Now()), src, false)
@@ -169,6 +166,7 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		// Redis, always granted on the embedded store (one process).
 		Leaser: st,
 	})
+	met.CounterFunc("syndicate_leases_acquired_total", "Scheduler tick leases this replica acquired.", func() float64 { return float64(sched.Leases()) })
 	rt := &server{in: in, sched: sched, feeds: fsrv, pages: psrv, websub: ws, embargo: guard}
 	if err := reg.Subscribe(rt.Apply); err != nil {
 		return nil, err

@@ -40,19 +40,17 @@ type websubWiring struct {
 	srcs []syndicate.Source // as last applied, before the fallback schedule
 }
 
-// holder is the Redis store's fleet-wide hold of a source's running mark.
-type holder interface {
-	Hold(ctx context.Context, name string) (func(), bool, error)
-}
-
 // newWebSub returns the wiring, or nil when websub.subscribe is off.
 func (m *Main) newWebSub(cfg *config.Config, st store.Store, onRedis bool, log *slog.Logger) *websubWiring {
 	if !cfg.Parsed.Subscribe {
 		return nil
 	}
 	w := &websubWiring{fallback: cfg.WebSub.FallbackSchedule, holdWait: holdWait, log: log}
-	if h, ok := st.(holder); ok && onRedis {
-		w.hold = h.Hold
+	if onRedis {
+		// Deliveries and subscription changes run once fleet-wide under
+		// the store's running marks; the embedded store's single process
+		// needs none (its holds always grant).
+		w.hold = st.HoldRunning
 	}
 	w.sub = websub.NewSubscriber(websub.SubscriberOptions{
 		Store:   st,

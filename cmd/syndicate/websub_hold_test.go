@@ -38,7 +38,7 @@ func TestWebSubIngest_OnceFleetWide(t *testing.T) {
 	defer other.Close()
 
 	w := &websubWiring{
-		hold: here.Hold, holdWait: 300 * time.Millisecond, log: slog.New(slog.DiscardHandler),
+		hold: here.HoldRunning, holdWait: 300 * time.Millisecond, log: slog.New(slog.DiscardHandler),
 		in:    ingest.New(here, ingest.Options{}),
 		sched: scheduler.New(scheduler.Options{Job: func(context.Context, syndicate.Source) {}}),
 	}
@@ -49,7 +49,7 @@ func TestWebSubIngest_OnceFleetWide(t *testing.T) {
 	if err := here.PutSource(t.Context(), src, true); err != nil {
 		t.Fatal(err)
 	}
-	release, ok, err := other.Hold(t.Context(), src.ID)
+	release, ok, err := other.HoldRunning(t.Context(), src.ID)
 	if err != nil || !ok {
 		t.Fatalf("other replica's hold: %v %v", ok, err)
 	}

@@ -52,7 +52,6 @@ func (s *Store) Acquire(ctx context.Context, sourceID string, tick time.Time, wi
 	if res != 1 {
 		return nil, false, nil
 	}
-	s.leases.Add(1)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	pace, stopPace := s.renewPace(s.leaseTTL / 3)
@@ -95,6 +94,3 @@ func (s *Store) renewPace(d time.Duration) (<-chan time.Time, func()) {
 	t := time.NewTicker(d)
 	return t.C, t.Stop
 }
-
-// Leases counts the leases this process acquired (for metrics).
-func (s *Store) Leases() int64 { return s.leases.Load() }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -66,7 +65,6 @@ type Store struct {
 	nextW    int
 
 	leaseTTL time.Duration
-	leases   atomic.Int64
 	renewals func(every time.Duration) (<-chan time.Time, func()) // nil: a ticker (lease.go)
 
 	window time.Duration // retractions are kept this long

@@ -105,12 +105,12 @@ func (s *Store) UpdateSubscription(ctx context.Context, id string, fn func(*stor
 	return nil, fmt.Errorf("update subscription %s: too many concurrent writers", id)
 }
 
-// Hold takes a source's running mark, the one a scheduled tick takes, for
+// HoldRunning takes a source's running mark, the one a scheduled tick takes, for
 // work that is not a tick (an ingest a WebSub delivery triggers), so it
 // runs once fleet-wide and never beside a scheduled run. ok is false when
 // another process holds the mark. release ends the hold; until then the
 // mark is renewed, and it expires by itself if this process dies.
-func (s *Store) Hold(ctx context.Context, name string) (func(), bool, error) {
+func (s *Store) HoldRunning(ctx context.Context, name string) (func(), bool, error) {
 	var b [16]byte
 	rand.Read(b[:])
 	token := hex.EncodeToString(b[:])

@@ -16,23 +16,23 @@ func TestStore_Hold(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	ctx := t.Context()
-	release, ok, err := a.Hold(ctx, "alpha")
+	release, ok, err := a.HoldRunning(ctx, "alpha")
 	if err != nil || !ok {
 		t.Fatalf("Hold = %v, %v", ok, err)
 	}
-	if _, ok, _ := b.Hold(ctx, "alpha"); ok {
+	if _, ok, _ := b.HoldRunning(ctx, "alpha"); ok {
 		t.Error("B held a source A holds")
 	}
 	if _, ok, _ := b.Acquire(ctx, "alpha", time.Unix(1_800_000_000, 0), time.Minute); ok {
 		t.Error("a tick ran beside a hold")
 	}
-	if r, ok, _ := b.Hold(ctx, "bravo"); !ok {
+	if r, ok, _ := b.HoldRunning(ctx, "bravo"); !ok {
 		t.Error("holding another source failed")
 	} else {
 		r()
 	}
 	release()
-	r, ok, err := b.Hold(ctx, "alpha")
+	r, ok, err := b.HoldRunning(ctx, "alpha")
 	if err != nil || !ok {
 		t.Fatalf("Hold after release = %v, %v", ok, err)
 	}

@@ -50,6 +50,49 @@ func testLeases(t *testing.T, open Factory) {
 	}
 }
 
+// testRunningMarks: a free mark is held and released, and held again after the
+// release; on a shared store a held mark is refused to a second holder
+// until it is released, and marks of other names are free meanwhile.
+func testRunningMarks(t *testing.T, open Factory, shared bool) {
+	s, _ := open(t)
+	hold := func(name string) (func(), bool) {
+		t.Helper()
+		release, ok, err := s.HoldRunning(t.Context(), name)
+		if err != nil {
+			t.Fatalf("HoldRunning(%s): %v", name, err)
+		}
+		if ok && release == nil {
+			t.Fatalf("HoldRunning(%s) granted without a release", name)
+		}
+		return release, ok
+	}
+	release, ok := hold("alpha")
+	if !ok {
+		t.Fatal("a free mark was refused")
+	}
+	if shared {
+		if r, ok := hold("alpha"); ok {
+			r()
+			t.Fatal("a held mark was granted to a second holder")
+		}
+		if r, ok, _ := s.Acquire(t.Context(), "alpha", t0.Truncate(time.Minute), time.Hour); ok {
+			r()
+			t.Fatal("a tick of a held source was granted")
+		}
+	}
+	other, ok := hold("websub:alpha")
+	if !ok {
+		t.Fatal("a mark of another name was refused")
+	}
+	other()
+	release()
+	release, ok = hold("alpha")
+	if !ok {
+		t.Fatal("a released mark was refused")
+	}
+	release()
+}
+
 // testLeasesShared: on a shared store a tick runs once, and a source
 // runs on one holder at a time.
 func testLeasesShared(t *testing.T, open Factory) {

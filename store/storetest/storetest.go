@@ -162,6 +162,7 @@ func Run(t *testing.T, open Factory, opts ...Option) {
 	t.Run("Restart", func(t *testing.T) { testRestart(t, open) })
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, open) })
+	t.Run("RunningMarks", func(t *testing.T) { testRunningMarks(t, open, o.shared) })
 	if o.shared {
 		t.Run("LeasesShared", func(t *testing.T) { testLeasesShared(t, open) })
 	}

@@ -159,8 +159,8 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 	// all. Anything else (a break, a repair to make, an item gofeed did
 	// not see) takes the streaming path below, which is a second
 	// tokenization of the whole document.
-	if items, ok := quickScan(body); ok {
-		if f, err := gofeedParse(body); err == nil && len(f.Items) == items {
+	if items, respell, ok := quickScan(body); ok {
+		if f, err := gofeedParse(respelled(body, respell)); err == nil && len(f.Items) == items {
 			return f, nil
 		}
 	}

@@ -18,20 +18,23 @@ const maxSectionsPerText = 4
 // big document) answers ok=false, and the document takes the full
 // streaming path. items counts every item and entry start tag, wherever it
 // is, so that a feed whose items gofeed does not all see (an element left
-// open around them, a break) is sent down the full path too.
-func quickScan(body []byte) (items int, ok bool) {
+// open around them, a break) is sent down the full path too. respell lists
+// the namespace declarations whose value must be respelled for gofeed
+// (rewriteNamespaces' job on the full path): WordPress's
+// http://wellformedweb.org/CommentAPI/ is one, in nearly every feed.
+func quickScan(body []byte) (items int, respell []nsValue, ok bool) {
 	depth, elements, attrs, namespaces, sections := 0, 0, 0, 0, 0
 	for i := 0; i < len(body); {
 		j := bytes.IndexByte(body[i:], '<')
 		if j < 0 {
-			return items, depth == 0
+			return items, respell, depth == 0
 		}
 		i += j
 		rest := body[i:]
 		switch {
 		case bytes.HasPrefix(rest, []byte("<!--")), bytes.HasPrefix(rest, []byte("<![CDATA[")):
 			if sections++; sections > maxSectionsPerText {
-				return 0, false
+				return 0, nil, false
 			}
 			end := "-->"
 			if rest[2] == '[' {
@@ -39,44 +42,44 @@ func quickScan(body []byte) (items int, ok bool) {
 			}
 			k := bytes.Index(rest[4:], []byte(end))
 			if k < 0 {
-				return 0, false
+				return 0, nil, false
 			}
 			i += 4 + k + len(end)
 			continue
 		case bytes.HasPrefix(rest, []byte("<?")):
 			if sections++; sections > maxSectionsPerText {
-				return 0, false
+				return 0, nil, false
 			}
 			k := bytes.Index(rest, []byte("?>"))
 			if k < 0 {
-				return 0, false
+				return 0, nil, false
 			}
 			i += k + 2
 			continue
 		case bytes.HasPrefix(rest, []byte("<!")):
 			if bytes.HasPrefix(rest, []byte("<!DOCTYPE")) && bytes.IndexByte(rest[:min(len(rest), 4096)], '[') >= 0 {
-				return 0, false // an internal subset: let the decoder judge it
+				return 0, nil, false // an internal subset: let the decoder judge it
 			}
 			k := bytes.IndexByte(rest, '>')
 			if k < 0 {
-				return 0, false
+				return 0, nil, false
 			}
 			i += k + 1
 			continue
 		case bytes.HasPrefix(rest, []byte("</")):
 			k := bytes.IndexByte(rest, '>')
 			if k < 0 {
-				return 0, false
+				return 0, nil, false
 			}
 			if depth--; depth < 0 {
-				return 0, false
+				return 0, nil, false
 			}
 			sections = 0
 			i += k + 1
 			continue
 		}
 		if len(rest) < 2 || !nameStart(rest[1]) {
-			return 0, false
+			return 0, nil, false
 		}
 		// A start tag: its name, then attributes up to an unquoted '>'.
 		k := 1
@@ -109,42 +112,46 @@ func quickScan(body []byte) (items int, ok bool) {
 				k++
 			}
 			if k >= len(rest) || rest[k] != '=' {
-				return 0, false // an attribute without a value
+				return 0, nil, false // an attribute without a value
 			}
 			k++
 			for k < len(rest) && isSpace(rest[k]) {
 				k++
 			}
 			if k >= len(rest) || rest[k] != '"' && rest[k] != '\'' {
-				return 0, false
+				return 0, nil, false
 			}
 			q := rest[k]
 			end := bytes.IndexByte(rest[k+1:], q)
 			if end < 0 {
-				return 0, false
+				return 0, nil, false
 			}
 			value := rest[k+1 : k+1+end]
 			k += end + 2
 			if n++; n > MaxAttrs {
-				return 0, false
+				return 0, nil, false
 			}
 			if bytes.Equal(aname, []byte("xmlns")) || bytes.HasPrefix(aname, []byte("xmlns:")) {
 				if namespaces++; namespaces > MaxNamespaces {
-					return 0, false
+					return 0, nil, false
 				}
 				if v := string(value); canonicalNamespace(v) != "" && canonicalNamespace(v) != v {
-					return 0, false // a spelling to rewrite: the full path does it
+					if len(respell) == MaxNamespaces {
+						return 0, nil, false
+					}
+					at := i + k - end - 1 // value's offset in body
+					respell = append(respell, nsValue{at: at, end: at + len(value), uri: canonicalNamespace(v)})
 				}
 			}
 		}
 		if k >= len(rest) {
-			return 0, false
+			return 0, nil, false
 		}
 		if attrs += n; attrs > MaxAttributes {
-			return 0, false
+			return 0, nil, false
 		}
 		if elements++; elements > MaxElements {
-			return 0, false
+			return 0, nil, false
 		}
 		local := name
 		if c := bytes.LastIndexByte(local, ':'); c >= 0 {
@@ -152,18 +159,45 @@ func quickScan(body []byte) (items int, ok bool) {
 		}
 		if l := strings.ToLower(string(local)); l == "item" || l == "entry" {
 			if items++; items > MaxItems {
-				return 0, false
+				return 0, nil, false
 			}
 		}
 		if !selfClosing {
 			if depth++; depth > MaxDepth {
-				return 0, false
+				return 0, nil, false
 			}
 		}
 		sections = 0
 		i += k + 1
 	}
-	return items, depth == 0
+	return items, respell, depth == 0
+}
+
+// nsValue is a namespace declaration's value at body[at:end], to be
+// written as uri.
+type nsValue struct {
+	at, end int
+	uri     string
+}
+
+// respelled returns body with each listed declaration value replaced (in
+// order of position, as quickScan lists them).
+func respelled(body []byte, vs []nsValue) []byte {
+	if len(vs) == 0 {
+		return body
+	}
+	n := len(body)
+	for _, v := range vs {
+		n += len(v.uri) - (v.end - v.at)
+	}
+	out := make([]byte, 0, n)
+	last := 0
+	for _, v := range vs {
+		out = append(out, body[last:v.at]...)
+		out = append(out, v.uri...)
+		last = v.end
+	}
+	return append(out, body[last:]...)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

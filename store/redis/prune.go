@@ -104,7 +104,15 @@ func (t removalTx) Rewrite(ctx context.Context, feed store.FeedKey, kept []store
 		}
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	slugs := categorySlugs(nil, feed)
+	for _, w := range kept {
+		_, remove := w.IndexDiff()
+		slugs = categorySlugs(slugs, remove...)
+	}
+	return s.syncCategories(ctx, slugs)
 }
 
 func (t removalTx) Retract(ctx context.Context, r *store.Retraction, window time.Duration) error {
@@ -155,6 +163,9 @@ func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, keepCla
 		return nil
 	})
 	if err != nil {
+		return false, err
+	}
+	if err := s.syncCategories(ctx, categorySlugs(nil, store.Feeds(a)...)); err != nil {
 		return false, err
 	}
 	// Claims are released only if still ours (compare-and-delete).

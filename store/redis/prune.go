@@ -104,15 +104,7 @@ func (t removalTx) Rewrite(ctx context.Context, feed store.FeedKey, kept []store
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	slugs := categorySlugs(nil, feed)
-	for _, w := range kept {
-		_, remove := w.IndexDiff()
-		slugs = categorySlugs(slugs, remove...)
-	}
-	return s.syncCategories(ctx, slugs)
+	return err
 }
 
 func (t removalTx) Retract(ctx context.Context, r *store.Retraction, window time.Duration) error {
@@ -123,7 +115,13 @@ func (t removalTx) DeleteArticle(ctx context.Context, a *syndicate.Article, keep
 	return t.s.deleteArticle(ctx, a, keepClaims)
 }
 
+// Bump first brings the categories in use up to date with the category
+// feeds among feeds (every removal rule bumps every feed a removed article
+// was in, once, after its removals), then bumps.
 func (t removalTx) Bump(ctx context.Context, feeds []store.FeedKey, now time.Time) error {
+	if err := t.s.syncCategories(ctx, categorySlugs(nil, feeds...)); err != nil {
+		return err
+	}
 	_, err := t.s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		t.s.bump(ctx, p, feeds, now)
 		return nil
@@ -163,9 +161,6 @@ func (s *Store) deleteArticle(ctx context.Context, a *syndicate.Article, keepCla
 		return nil
 	})
 	if err != nil {
-		return false, err
-	}
-	if err := s.syncCategories(ctx, categorySlugs(nil, store.Feeds(a)...)); err != nil {
 		return false, err
 	}
 	// Claims are released only if still ours (compare-and-delete).

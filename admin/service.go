@@ -35,6 +35,8 @@ type Store interface {
 	TakeDown(ctx context.Context, id string, now time.Time) ([]store.FeedKey, error)
 	Retract(ctx context.Context, id, reason string, now time.Time) ([]store.FeedKey, error)
 	Touch(ctx context.Context, feeds []store.FeedKey, now time.Time) error
+	// Categories is every category in use: a source edit touches every
+	// category feed (one write, never a page render).
 	Categories(ctx context.Context) (map[string]string, error)
 }
 

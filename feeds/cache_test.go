@@ -279,6 +279,20 @@ func (f *failingStore) Categories(ctx context.Context) (map[string]string, error
 	return f.Store.Categories(ctx)
 }
 
+func (f *failingStore) CategoryPage(ctx context.Context, offset, limit int) (store.Page[store.Category], error) {
+	if f.down.Load() {
+		return store.Page[store.Category]{}, errDown
+	}
+	return f.Store.CategoryPage(ctx, offset, limit)
+}
+
+func (f *failingStore) CategoryLabel(ctx context.Context, slug string) (string, bool, error) {
+	if f.down.Load() {
+		return "", false, errDown
+	}
+	return f.Store.CategoryLabel(ctx, slug)
+}
+
 // TestServer_StaleIfError: while the store is away, the index, the OPML,
 // the lists and an article are served from their last good copies.
 func TestServer_StaleIfError(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -58,7 +59,9 @@ func feedPath(k store.FeedKey) (string, bool) {
 // site feed, which moves with every article write and so with the
 // categories in use, or of the source set) and served with ETag, 304, gzip
 // and stale-if-error. The HTML lists are paged so that no response grows
-// with the site; the OPML stays one document.
+// with the site, and so is what they read: the index and a list page
+// read one page of categories from the store (store.Reader.CategoryPage),
+// never the whole list. The OPML stays one document, of every feed.
 
 // listPageSize is how many sources or categories an HTML list page shows;
 // the index page shows the first indexShows of each, with autodiscovery
@@ -76,70 +79,16 @@ type listing struct {
 	Home  string
 }
 
-// categoryList is the categories in use at one version of the site feed.
-type categoryList struct {
-	version int64
-	slugs   []string // sorted
-	labels  map[string]string
-	sum     string // identifies the list's content
-}
-
-// memo identifies what a list document shows: the source set and the
-// categories. A site feed change that leaves both alone (most ingests)
-// keeps the cached document without rendering it again.
-func (c *categoryList) memo(set *sourceSet) string {
-	return strconv.FormatUint(set.gen, 10) + "|" + c.sum
-}
-
-// categoryLabel returns the label of a category in use: from the last
-// list read when it is current or names the slug, else from the store.
-func (s *Server) categoryLabel(ctx context.Context, slug string) (string, bool, error) {
-	c := s.cats.Load()
-	if c != nil {
-		if label, ok := c.labels[slug]; ok {
-			return label, true, nil
-		}
-		if v, known, _ := s.cache.versions.get(store.FeedAll); known && v == c.version {
-			return "", false, nil
-		}
-	}
-	states, err := s.st.FeedStates(ctx, []store.FeedKey{store.FeedAll})
-	if err != nil {
-		return "", false, err
-	}
-	// An unknown slug costs a version read, not a category list read,
-	// while the list is current.
-	if c == nil || c.version != states[store.FeedAll].Version {
-		if c, err = s.categories(ctx, states[store.FeedAll]); err != nil {
-			return "", false, err
-		}
-	}
-	label, ok := c.labels[slug]
-	return label, ok, nil
-}
-
-// categories returns the categories in use, read once per version of the
-// site feed (state is its stamp, as the cache read it).
-func (s *Server) categories(ctx context.Context, state store.FeedState) (*categoryList, error) {
-	if c := s.cats.Load(); c != nil && c.version == state.Version {
-		return c, nil
-	}
-	labels, err := s.st.Categories(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c := &categoryList{version: state.Version, labels: labels, slugs: make([]string, 0, len(labels))}
-	for slug := range labels {
-		c.slugs = append(c.slugs, slug)
-	}
-	slices.Sort(c.slugs)
+// listMemo identifies what a list document shows: the source set and the
+// categories it lists (with how many there are in all). A site feed
+// change that leaves both alone (most ingests) keeps the cached document
+// without rendering it again.
+func listMemo(set *sourceSet, cats []store.Category, total int) string {
 	h := sha256.New()
-	for _, slug := range c.slugs {
-		h.Write([]byte(slug + "\x00" + labels[slug] + "\x01"))
+	for _, c := range cats {
+		h.Write([]byte(c.Slug + "\x00" + c.Label + "\x01"))
 	}
-	c.sum = hex.EncodeToString(h.Sum(nil)[:16])
-	s.cats.Store(c)
-	return c, nil
+	return strconv.FormatUint(set.gen, 10) + "|" + strconv.Itoa(total) + "|" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func (s *Server) siteListings() []listing {
@@ -167,14 +116,13 @@ func (s *Server) sourceListings(set *sourceSet, from, to int) []listing {
 	return out
 }
 
-// categoryListings returns the listings of categories slugs[from:to].
-func (s *Server) categoryListings(c *categoryList, from, to int) []listing {
+// categoryListings returns the listings of categories.
+func (s *Server) categoryListings(cats []store.Category) []listing {
 	home := s.r.Site().BaseURL + "/"
-	to = min(to, len(c.slugs))
-	out := make([]listing, 0, max(0, to-from))
-	for _, slug := range c.slugs[min(from, to):to] {
-		p, _ := feedPath(store.CategoryFeed(slug))
-		out = append(out, listing{Title: "Category: " + c.labels[slug], Path: p, Home: home})
+	out := make([]listing, 0, len(cats))
+	for _, c := range cats {
+		p, _ := feedPath(store.CategoryFeed(c.Slug))
+		out = append(out, listing{Title: "Category: " + c.Label, Path: p, Home: home})
 	}
 	return out
 }
@@ -250,17 +198,17 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 // one place that knows what the front page shows.
 func (s *Server) renderIndex(ctx context.Context, in RenderInput) (Content, error) {
 	set := s.srcs.Load()
-	cats, err := s.categories(ctx, in.States[0])
+	cats, err := s.st.CategoryPage(ctx, 0, indexShows)
 	if err != nil {
 		return Content{}, err
 	}
-	memo := cats.memo(set)
+	memo := listMemo(set, cats.Items, cats.Total)
 	if memo == in.Memo {
 		return Content{Memo: memo, Unchanged: true}, nil
 	}
 	site := s.r.Site()
 	srcs := s.sourceListings(set, 0, indexShows)
-	catl := s.categoryListings(cats, 0, indexShows)
+	catl := s.categoryListings(cats.Items)
 	var buf bytes.Buffer
 	err = indexPage.Execute(&buf, map[string]any{
 		"Lang": site.Language, "Title": site.Title, "Description": site.Description,
@@ -268,7 +216,7 @@ func (s *Server) renderIndex(ctx context.Context, in RenderInput) (Content, erro
 		"Alternates": slices.Concat(s.siteListings(), srcs, catl),
 		"Site":       s.siteListings(), "Sources": srcs, "Categories": catl,
 		"MoreSources": len(set.ids) > len(srcs), "SourceCount": len(set.ids),
-		"MoreCategories": len(cats.slugs) > len(catl), "CategoryCount": len(cats.slugs),
+		"MoreCategories": cats.Total > len(catl), "CategoryCount": cats.Total,
 	})
 	return Content{Body: buf.Bytes(), Type: htmlType, Memo: memo}, err
 }
@@ -304,18 +252,28 @@ func (s *Server) handleCategoryList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cache.Serve(w, r, Key{Name: "/categories/", Page: page}, s.Deps(store.FeedAll), func(ctx context.Context, in RenderInput) (Content, error) {
-		cats, err := s.categories(ctx, in.States[0])
+		// One page of the list from the store, never the whole list.
+		cats, err := s.st.CategoryPage(ctx, pageOffset(page), listPageSize)
 		if err != nil {
 			return Content{}, err
 		}
-		memo := cats.memo(s.srcs.Load())
+		memo := listMemo(s.srcs.Load(), cats.Items, cats.Total)
 		if memo == in.Memo {
 			return Content{Memo: memo, Unchanged: true}, nil
 		}
-		c, err := s.renderList(page, len(cats.slugs), "/categories/", "Categories", func(from, to int) []listing { return s.categoryListings(cats, from, to) })
+		c, err := s.renderList(page, cats.Total, "/categories/", "Categories", func(int, int) []listing { return s.categoryListings(cats.Items) })
 		c.Memo = memo
 		return c, err
 	})
+}
+
+// pageOffset is the first item of list page n (from 1); a page number
+// too large to have items gives an offset past any list, not an overflow.
+func pageOffset(n int) int {
+	if n > math.MaxInt/listPageSize {
+		return math.MaxInt - listPageSize
+	}
+	return (n - 1) * listPageSize
 }
 
 // renderList renders one page of a list of feeds.
@@ -372,17 +330,24 @@ func (s *Server) handleOPML(w http.ResponseWriter, r *http.Request) {
 // renderOPML renders every public feed as one OPML document.
 func (s *Server) renderOPML(ctx context.Context, in RenderInput) (Content, error) {
 	set := s.srcs.Load()
-	cats, err := s.categories(ctx, in.States[0])
+	// The one document that lists every category, by design: it reads
+	// the whole list (once per change of the site feed's version).
+	labels, err := s.st.Categories(ctx)
 	if err != nil {
 		return Content{}, err
 	}
-	memo := cats.memo(set)
+	cats := make([]store.Category, 0, len(labels))
+	for slug, label := range labels {
+		cats = append(cats, store.Category{Slug: slug, Label: label})
+	}
+	slices.SortFunc(cats, func(a, b store.Category) int { return strings.Compare(a.Slug, b.Slug) })
+	memo := listMemo(set, cats, len(cats))
 	if memo == in.Memo {
 		return Content{Memo: memo, Unchanged: true}, nil
 	}
 	site := s.r.Site()
 	doc := opmlDoc{Version: "2.0", Title: site.Title + " — feeds", Owner: site.Title}
-	feeds := slices.Concat(s.siteListings(), s.sourceListings(set, 0, len(set.ids)), s.categoryListings(cats, 0, len(cats.slugs)))
+	feeds := slices.Concat(s.siteListings(), s.sourceListings(set, 0, len(set.ids)), s.categoryListings(cats))
 	doc.Body = make([]opmlEntry, 0, len(feeds))
 	for _, f := range feeds {
 		doc.Body = append(doc.Body, opmlEntry{Text: f.Title, Title: f.Title, Type: "rss", XMLURL: site.BaseURL + f.Path + ".rss", HTMLURL: f.Home})

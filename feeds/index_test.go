@@ -1,11 +1,15 @@
 package feeds_test
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,5 +160,120 @@ func TestServer_ListsPaged(t *testing.T) {
 	}
 	if b := string(body(t, f.get(t, "/categories/"))); !strings.Contains(b, "Category: Sports") {
 		t.Errorf("the category list did not change after an ingest:\n%s", b)
+	}
+}
+
+// categoryReads records how a server reads the categories in use.
+type categoryReads struct {
+	feeds.Store
+	mu     sync.Mutex
+	whole  int   // calls of Categories (every category)
+	limits []int // the limit of each CategoryPage
+}
+
+func (c *categoryReads) Categories(ctx context.Context) (map[string]string, error) {
+	c.mu.Lock()
+	c.whole++
+	c.mu.Unlock()
+	return c.Store.Categories(ctx)
+}
+
+func (c *categoryReads) CategoryPage(ctx context.Context, offset, limit int) (store.Page[store.Category], error) {
+	c.mu.Lock()
+	c.limits = append(c.limits, limit)
+	c.mu.Unlock()
+	return c.Store.CategoryPage(ctx, offset, limit)
+}
+
+func (c *categoryReads) take() (whole int, limits []int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	whole, limits = c.whole, c.limits
+	c.whole, c.limits = 0, nil
+	return whole, limits
+}
+
+// TestServer_CategoriesPaged: with more categories than a page shows, the
+// index shows the first of them with a link to the full list, the list
+// is paged (?page=N, 100 a page, past the end 404), and neither they nor
+// a category feed read more than one page of categories from the store:
+// only the OPML, one document of every feed by design, reads them all.
+func TestServer_CategoriesPaged(t *testing.T) {
+	f := newFixture(t, true)
+	var es []*store.Entry
+	for i := range 250 {
+		es = append(es, entry("att", 100+i, t0.Add(time.Duration(i)*time.Minute), func(a *syndicate.Article) {
+			a.Categories = []string{fmt.Sprintf("Topic %03d", i)}
+		}))
+	}
+	for from := 0; from < len(es); from += 100 {
+		if _, err := f.st.ApplyIngest(t.Context(), &store.Batch{Source: srcRef("att"), Now: t0, Entries: es[from:min(from+100, len(es))]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reads := &categoryReads{Store: f.st}
+	srv := feeds.NewServer(feeds.Options{Renderer: feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil), Store: reads})
+	srv.SetSources(sources)
+	mux := http.NewServeMux()
+	srv.Routes(mux)
+	get := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec.Code, rec.Body.String()
+	}
+	const total = 250 + 3 // and the fixture's Business, Politics, Économie
+	items := regexp.MustCompile(`<li>Category: `)
+	tests := []struct {
+		path   string
+		status int
+		items  int
+		says   []string
+	}{
+		{"/", 200, 20, []string{`href="` + base + `/categories/">All 253 categories`, "Category: Business", "Category: Topic 016"}},
+		{"/categories/", 200, 100, []string{`rel="next" href="` + base + `/categories/?page=2"`, "page 1 of 3", "Category: Business", "Category: Économie", "Category: Topic 096"}},
+		{"/categories/?page=2", 200, 100, []string{`rel="prev" href="` + base + `/categories/"`, "Category: Topic 097", "Category: Topic 196"}},
+		{"/categories/?page=3&utm=x", 200, 53, []string{"page 3 of 3", "Category: Topic 197", "Category: Topic 249", `rel="prev" href="` + base + `/categories/?page=2"`}},
+		{"/categories/?page=4", 404, 0, []string{"past the end"}},
+		{"/categories/?page=99999999999999999", 404, 0, []string{"past the end"}},
+		{"/categories/topic-123/feed.rss", 200, 0, []string{"<title>Topic 123 — Example News</title>"}},
+		{"/categories/nope/feed.rss", 404, 0, nil},
+	}
+	for _, tt := range tests {
+		code, b := get(tt.path)
+		n := len(items.FindAllString(b, -1))
+		if code != tt.status || n != tt.items {
+			t.Errorf("GET %s = %d with %d categories, want %d with %d:\n%.600s", tt.path, code, n, tt.status, tt.items, b)
+		}
+		for _, want := range tt.says {
+			if !strings.Contains(b, want) {
+				t.Errorf("GET %s does not say %q", tt.path, want)
+			}
+		}
+		whole, limits := reads.take()
+		if whole != 0 {
+			t.Errorf("GET %s read every category %d times", tt.path, whole)
+		}
+		for _, l := range limits {
+			if l > 100 {
+				t.Errorf("GET %s read a page of %d categories", tt.path, l)
+			}
+		}
+	}
+	// By slug: business, economie, politics, topic-000, …
+	_, page1 := get("/categories/")
+	order := regexp.MustCompile(`<li>Category: ([^<]+?) <`).FindAllStringSubmatch(page1, 5)
+	var got []string
+	for _, m := range order {
+		got = append(got, m[1])
+	}
+	if want := []string{"Business", "Économie", "Politics", "Topic 000", "Topic 001"}; !slices.Equal(got, want) {
+		t.Errorf("page 1 begins %v, want %v", got, want)
+	}
+	reads.take()
+	if code, b := get("/feeds.opml"); code != 200 || strings.Count(b, `text="Category: `) != total {
+		t.Errorf("GET /feeds.opml = %d with %d categories, want %d", code, strings.Count(b, `text="Category: `), total)
+	}
+	if whole, _ := reads.take(); whole != 1 {
+		t.Errorf("the OPML read the whole list %d times, want once", whole)
 	}
 }

@@ -79,7 +79,6 @@ type Server struct {
 	cache *Cache
 
 	srcs atomic.Pointer[sourceSet]
-	cats atomic.Pointer[categoryList]
 
 	partners  atomic.Pointer[partnerSet] // see partners.go
 	privateCC []string
@@ -288,7 +287,7 @@ func (s *Server) describe(ctx context.Context, key store.FeedKey) (title, descri
 		}
 		return src.Name + " — " + site.Title, "Articles from " + src.Name + ", republished by " + site.Title, nil
 	case "category":
-		label, ok, err := s.categoryLabel(ctx, id)
+		label, ok, err := s.st.CategoryLabel(ctx, id) // one key, not the list
 		if err != nil {
 			return "", "", err
 		}

@@ -34,7 +34,10 @@ type Store interface {
 	Articles(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[store.ArticleView], error)
 	Comments(ctx context.Context, feed store.FeedKey, offset, limit int) (store.Page[*syndicate.Comment], error)
 	Comment(ctx context.Context, id string) (*syndicate.Comment, error)
-	Categories(ctx context.Context) (map[string]string, error)
+	// One page of the categories in use, and one category's label: a
+	// page never reads the whole list.
+	CategoryPage(ctx context.Context, offset, limit int) (store.Page[store.Category], error)
+	CategoryLabel(ctx context.Context, slug string) (string, bool, error)
 	FeedStates(ctx context.Context, feeds []store.FeedKey) (map[store.FeedKey]store.FeedState, error)
 	store.Watcher
 }

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -797,5 +798,93 @@ func TestLists_FeedListBounded(t *testing.T) {
 	want := fmt.Sprintf(`<a href="%s/sources/">%d more sources</a>`, base, len(many)-pages.FeedListMax)
 	if !strings.Contains(body, want) {
 		t.Errorf("front page lacks %s", want)
+	}
+}
+
+// pageReads records how the pages read the categories in use.
+type pageReads struct {
+	*embedded.Store
+	mu     sync.Mutex
+	whole  int   // calls of Categories (every category)
+	limits []int // the limit of each CategoryPage
+	labels int   // calls of CategoryLabel
+}
+
+func (p *pageReads) Categories(ctx context.Context) (map[string]string, error) {
+	p.mu.Lock()
+	p.whole++
+	p.mu.Unlock()
+	return p.Store.Categories(ctx)
+}
+
+func (p *pageReads) CategoryPage(ctx context.Context, offset, limit int) (store.Page[store.Category], error) {
+	p.mu.Lock()
+	p.limits = append(p.limits, limit)
+	p.mu.Unlock()
+	return p.Store.CategoryPage(ctx, offset, limit)
+}
+
+func (p *pageReads) CategoryLabel(ctx context.Context, slug string) (string, bool, error) {
+	p.mu.Lock()
+	p.labels++
+	p.mu.Unlock()
+	return p.Store.CategoryLabel(ctx, slug)
+}
+
+// A list page names at most FeedListMax categories in its feed list and
+// links the paged list for the rest, reading one page of categories from
+// the store (a category page, its own label), never all of them.
+func TestLists_CategoriesBounded(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	var es []*store.Entry
+	for i := range pages.FeedListMax + 5 {
+		es = append(es, entry("wire", fmt.Sprintf("extra-%02d", i), fmt.Sprintf("Extra story %02d", i), t0.Add(-time.Duration(i+5)*time.Hour), fmt.Sprintf("Extra %02d", i)))
+	}
+	src := sources[slices.IndexFunc(sources, func(s syndicate.Source) bool { return s.ID == "wire" })]
+	if _, err := f.st.ApplyIngest(t.Context(), &store.Batch{Source: src.Ref(), Entries: es, Now: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := f.st.CategoryPage(t.Context(), 0, 1000)
+	if err != nil || all.Total != pages.FeedListMax+5+2 { // and Ferries, Pellan Island
+		t.Fatalf("categories in use: %d, %v", all.Total, err)
+	}
+	reads := &pageReads{Store: f.st}
+	p := pages.New(pages.Options{Renderer: feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil), Store: reads, PageSize: 2,
+		Cache: feeds.NewCache(feeds.CacheOptions{States: f.st.FeedStates}), Now: f.nowFunc})
+	p.SetSources(sources)
+	for _, k := range []pages.Key{{Kind: pages.KindFront, Page: 1}, {Kind: pages.KindCategory, ID: "extra-03", Page: 1}, {Kind: pages.KindSource, ID: "wire", Page: 2}} {
+		body, err := p.Render(t.Context(), k)
+		if err != nil {
+			t.Fatalf("%+v: %v", k, err)
+		}
+		b := string(body)
+		linked := map[string]bool{}
+		for _, m := range regexp.MustCompile(`/categories/([^/"]+)/`).FindAllStringSubmatch(b, -1) {
+			linked[m[1]] = true
+		}
+		if len(linked) != pages.FeedListMax {
+			t.Errorf("%+v links %d categories, want %d", k, len(linked), pages.FeedListMax)
+		}
+		want := fmt.Sprintf(`<a href="%s/categories/">%d more categories</a>`, base, all.Total-pages.FeedListMax)
+		if !strings.Contains(b, want) {
+			t.Errorf("%+v lacks %s", k, want)
+		}
+		reads.mu.Lock()
+		if reads.whole != 0 {
+			t.Errorf("%+v read every category %d times", k, reads.whole)
+		}
+		for _, l := range reads.limits {
+			if l > pages.FeedListMax {
+				t.Errorf("%+v read a page of %d categories", k, l)
+			}
+		}
+		if k.Kind == pages.KindCategory && (reads.labels != 1 || !strings.Contains(b, "Extra 03")) {
+			t.Errorf("the category page read %d labels (want its own) and shows: %.300s", reads.labels, b)
+		}
+		reads.whole, reads.limits, reads.labels = 0, nil, 0
+		reads.mu.Unlock()
+	}
+	if _, err := p.Render(t.Context(), pages.Key{Kind: pages.KindCategory, ID: "nope", Page: 1}); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("a category not in use = %v, want not found", err)
 	}
 }

@@ -648,11 +648,10 @@ func (s *Server) listData(ctx context.Context, k Key) (*listPage, error) {
 		intro = "Articles from " + src.Name + ", republished by " + site.Title + "."
 		own = []feedLink{{Title: src.Name + " — " + site.Title, Base: base + "/sources/" + url.PathEscape(k.ID) + "/feed"}, {Title: site.Title, Base: base + "/feed"}}
 	case KindCategory:
-		cats, err := s.st.Categories(ctx)
+		label, ok, err := s.st.CategoryLabel(ctx, k.ID)
 		if err != nil {
 			return nil, err
 		}
-		label, ok := cats[k.ID]
 		if !ok {
 			return nil, syndicate.Errorf(syndicate.ENotFound, "No category %q here.", k.ID)
 		}
@@ -742,21 +741,14 @@ func (s *Server) feedList(ctx context.Context) (list []feedEntry, moreSources, m
 		p := base + "/sources/" + url.PathEscape(id)
 		out = append(out, feedEntry{Title: srcs[id].Name, Page: p + "/", Base: p + "/feed"})
 	}
-	cats, err := s.st.Categories(ctx)
+	// The first page of the categories in use, by slug, from the store.
+	cats, err := s.st.CategoryPage(ctx, 0, FeedListMax)
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	slugs := make([]string, 0, len(cats))
-	for slug := range cats {
-		slugs = append(slugs, slug)
+	for _, c := range cats.Items {
+		p := base + "/categories/" + url.PathEscape(c.Slug)
+		out = append(out, feedEntry{Title: "Category: " + c.Label, Page: p + "/", Base: p + "/feed"})
 	}
-	slices.Sort(slugs)
-	if len(slugs) > FeedListMax {
-		slugs, moreCategories = slugs[:FeedListMax], len(slugs)-FeedListMax
-	}
-	for _, slug := range slugs {
-		p := base + "/categories/" + url.PathEscape(slug)
-		out = append(out, feedEntry{Title: "Category: " + cats[slug], Page: p + "/", Base: p + "/feed"})
-	}
-	return out, moreSources, moreCategories, nil
+	return out, moreSources, max(cats.Total-len(cats.Items), 0), nil
 }

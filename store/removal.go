@@ -43,7 +43,11 @@ type RemovalTx interface {
 	// keepClaims, it frees the canonical URL and entry id a still claims.
 	// It reports whether a had published comments (FeedComments changed).
 	DeleteArticle(ctx context.Context, a *syndicate.Article, keepClaims bool) (hadComments bool, err error)
-	// Bump bumps the versions of feeds at now.
+	// Bump bumps the versions of feeds at now. The rules call it once,
+	// after their removals, with every feed a removed or detached article
+	// was in: a backend that keeps the categories in use beside the
+	// category indexes (Redis) brings them up to date here, before the
+	// bump.
 	Bump(ctx context.Context, feeds []FeedKey, now time.Time) error
 }
 

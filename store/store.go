@@ -79,8 +79,28 @@ type Reader interface {
 	Comments(ctx context.Context, feed FeedKey, offset, limit int) (Page[*syndicate.Comment], error)
 	// FeedStates returns the version stamps of feeds.
 	FeedStates(ctx context.Context, feeds []FeedKey) (map[FeedKey]FeedState, error)
-	// Categories returns every category label in use, keyed by slug.
+	// CategoryPage returns the categories in use (those whose feed lists
+	// at least one article) ordered by slug, offset..offset+limit-1, with
+	// Total the number in use. It costs a seek and limit reads, never the
+	// whole list: every paged HTML list and the front page read this.
+	CategoryPage(ctx context.Context, offset, limit int) (Page[Category], error)
+	// CategoryLabel returns the label of one category in use; ok is false
+	// when no article is in it (a category leaves when its last article
+	// goes). One key read.
+	CategoryLabel(ctx context.Context, slug string) (label string, ok bool, err error)
+	// Categories returns every category label in use, keyed by slug. It
+	// reads the whole list, O(categories): only for what is one document
+	// or one write by design, the OPML of every feed and the admin's
+	// touch of every category feed after a source edit; no paged page or
+	// feed may call it (they use CategoryPage and CategoryLabel).
 	Categories(ctx context.Context) (map[string]string, error)
+}
+
+// Category is one category in use: its slug (routes, the category feed
+// key) and its label (the first label stored under that slug; feeds
+// show it).
+type Category struct {
+	Slug, Label string
 }
 
 // Watcher lets a feed cache learn of version bumps without a store round

@@ -5,7 +5,6 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -126,6 +125,11 @@ func (s *Store) init(now time.Time) error {
 		if meta.Get(metaRanks) == nil {
 			if err := buildRanks(tx); err != nil {
 				return fmt.Errorf("init embedded store: build page index: %w", err)
+			}
+		}
+		if meta.Get(metaCategories) == nil {
+			if err := buildCategories(tx); err != nil {
+				return fmt.Errorf("init embedded store: build category list: %w", err)
 			}
 		}
 		if v := meta.Get([]byte("created")); v != nil {
@@ -249,14 +253,27 @@ func count(tx *bolt.Tx, feed store.FeedKey) int {
 	return int(binary.BigEndian.Uint64(v))
 }
 
+// addCount moves a feed's item count; a category feed that gains its
+// first article or loses its last one enters or leaves the list of
+// categories in use in the same transaction (categories.go).
 func addCount(tx *bolt.Tx, feed store.FeedKey, delta int) error {
-	n := count(tx, feed) + delta
+	was := count(tx, feed)
+	n := was + delta
 	if n <= 0 {
-		return tx.Bucket(bCounts).Delete([]byte(feed))
+		if err := tx.Bucket(bCounts).Delete([]byte(feed)); err != nil {
+			return err
+		}
+	} else {
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], uint64(n))
+		if err := tx.Bucket(bCounts).Put([]byte(feed), v[:]); err != nil {
+			return err
+		}
 	}
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(n))
-	return tx.Bucket(bCounts).Put([]byte(feed), v[:])
+	if kind, slug := feed.Split(); kind == "category" && (was > 0) != (n > 0) {
+		return setInUse(tx, slug, n > 0)
+	}
+	return nil
 }
 
 // Articles returns a page of an article feed.
@@ -322,28 +339,6 @@ func bump(tx *bolt.Tx, feeds []store.FeedKey, now time.Time) error {
 		}
 	}
 	return nil
-}
-
-// Categories returns every category in use, slug → label.
-func (s *Store) Categories(ctx context.Context) (map[string]string, error) {
-	out := map[string]string{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		// The counts of category feeds are contiguous and only feeds with
-		// items have one: one sequential scan, one label lookup each.
-		prefix := []byte(store.CategoryFeed(""))
-		labels := tx.Bucket(bCategories)
-		c := tx.Bucket(bCounts).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if len(v) != 8 || binary.BigEndian.Uint64(v) == 0 {
-				continue
-			}
-			if label := labels.Get(k[len(prefix):]); label != nil {
-				out[string(k[len(prefix):])] = string(label)
-			}
-		}
-		return nil
-	})
-	return out, err
 }
 
 // ArticleCount returns how many articles a source's feed lists.

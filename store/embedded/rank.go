@@ -197,3 +197,49 @@ func page(tx *bolt.Tx, feed store.FeedKey, offset, limit int) [][]byte {
 	}
 	return out
 }
+
+// pageAscending is page in ascending key order (the list of categories in
+// use, by slug): whole chunks are skipped by their counts from the first,
+// then at most one chunk and the page are walked.
+func pageAscending(tx *bolt.Tx, feed store.FeedKey, offset, limit int) [][]byte {
+	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
+	if idx == nil || limit <= 0 {
+		return nil
+	}
+	steps := 0
+	defer func() { cursorSteps.Add(int64(steps)) }()
+	c := idx.Cursor()
+	skip := max(offset, 0)
+	var k, v []byte
+	if rb := tx.Bucket(bRanks).Bucket([]byte(feed)); rb != nil && skip > 0 {
+		// Find the chunk holding entry offset (counting from the first).
+		var start []byte
+		rc := rb.Cursor()
+		for ck, cv := rc.First(); ck != nil; ck, cv = rc.Next() {
+			steps++
+			n := chunkCount(cv)
+			if skip < n {
+				start = ck
+				break
+			}
+			skip -= n
+		}
+		if start == nil {
+			return nil // past the end
+		}
+		k, v = c.Seek(start)
+	} else {
+		k, v = c.First()
+	}
+	steps++
+	for ; k != nil && skip > 0; k, v = c.Next() {
+		steps++
+		skip--
+	}
+	var out [][]byte
+	for ; k != nil && len(out) < limit; k, v = c.Next() {
+		steps++
+		out = append(out, bytes.Clone(v))
+	}
+	return out
+}

@@ -11,7 +11,8 @@
 // and articles spread over a cluster.
 //
 //	key                          type    contents
-//	P:meta                       hash    schema_version; created (RFC 3339, set once with HSETNX)
+//	P:meta                       hash    schema_version; created (RFC 3339, set once with HSETNX);
+//	                                     categories_built (P:categories_in_use was filled from P:categories)
 //	P:{a:ID}:article             string  the article as JSON
 //	P:{a:ID}:comments            zset    approved comments of the article: member comment id,
 //	                                     score published (Unix seconds); also the index of the
@@ -36,6 +37,9 @@
 //	P:{e:HASH}:owner             string  entry id claim: article id (SET NX);
 //	                                     HASH = syndicate.ShortHash(entry id)
 //	P:categories                 hash    category slug → label (first label seen, HSETNX)
+//	P:categories_in_use          zset    slugs of the categories whose index lists an article,
+//	                                     score 0 (ordered by slug; a page is one ZRANGE),
+//	                                     reconciled after every index write (categories.go)
 //	P:sources                    hash    source id → source JSON (sources created through the API)
 //	P:comment_article            hash    local (reader) comment id → article id
 //	P:{f:cstatus:STATUS}:idx     zset    local comments in a moderation status: member

@@ -196,8 +196,8 @@ func (s *Store) claim(ctx context.Context, claims map[string]string, key func(st
 }
 
 // Commit writes in three round trips: every article's JSON; then its
-// indexes and category labels; then the source's entry keys and the
-// version bumps. An index therefore never names an article that was not
+// indexes and category labels (and the categories in use, see
+// categories.go); then the source's entry keys and the version bumps. An index therefore never names an article that was not
 // written, and every command is idempotent, so the next pass over the same
 // entries completes a write cut short (docs/decisions/fleet.md).
 func (t *ingestTx) Commit(ctx context.Context, w *store.WriteSet) error {
@@ -240,6 +240,16 @@ func (t *ingestTx) Commit(ctx context.Context, w *store.WriteSet) error {
 	})
 	if err != nil {
 		return fmt.Errorf("write indexes: %w", err)
+	}
+	// The categories in use follow their indexes before the bump, so a
+	// replica that renders the category list on the new version sees them.
+	var slugs []string
+	for _, aw := range w.Articles {
+		_, remove := aw.IndexDiff()
+		slugs = categorySlugs(categorySlugs(slugs, store.Feeds(aw.New)...), remove...)
+	}
+	if err := s.syncCategories(ctx, slugs); err != nil {
+		return err
 	}
 	// The claims of new articles now last (they expire if never reached).
 	if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {

@@ -146,7 +146,13 @@ func (t removalTx) DeleteArticle(ctx context.Context, a *syndicate.Article, keep
 	return t.s.deleteArticle(ctx, a, keepClaims)
 }
 
+// Bump first brings the categories in use up to date with the category
+// feeds among feeds (every removal rule bumps every feed a removed article
+// was in, once, after its removals), then bumps.
 func (t removalTx) Bump(ctx context.Context, feeds []store.FeedKey, now time.Time) error {
+	if err := t.s.syncCategories(ctx, categorySlugs(nil, feeds...)); err != nil {
+		return err
+	}
 	_, err := t.s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		t.s.bump(ctx, p, feeds, now)
 		return nil

@@ -177,6 +177,9 @@ func (s *Store) init(ctx context.Context) error {
 		return fmt.Errorf("bad creation time %q in %s", created.Val(), s.k.meta())
 	}
 	s.created = t.UTC()
+	if err := s.buildCategories(ctx); err != nil {
+		return fmt.Errorf("build the list of categories in use: %w", err)
+	}
 	return nil
 }
 
@@ -469,31 +472,6 @@ func (s *Store) Watch(ctx context.Context, fn func(changed []store.FeedKey)) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
-}
-
-// Categories returns every category label in use, keyed by slug.
-func (s *Store) Categories(ctx context.Context) (map[string]string, error) {
-	all, err := s.rdb.HGetAll(ctx, s.k.categories()).Result()
-	if err != nil {
-		return nil, fmt.Errorf("read categories: %w", err)
-	}
-	counts := make(map[string]*goredis.IntCmd, len(all))
-	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for slug := range all {
-			counts[slug] = p.ZCard(ctx, s.k.index(store.CategoryFeed(slug)))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read categories: %w", err)
-	}
-	out := make(map[string]string, len(all))
-	for slug, label := range all {
-		if counts[slug].Val() > 0 {
-			out[slug] = label
-		}
-	}
-	return out, nil
 }
 
 // SourceStatus returns a source's stored status, or a zero one.

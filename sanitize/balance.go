@@ -33,22 +33,19 @@ func balance(s string) string {
 	z := html.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
 	b.Grow(len(s) + 16)
-	var open []atom.Atom // open elements, outermost first; 0 for an unknown tag name
+	// The stack of open elements, outermost first, and how many of each
+	// name are open: a stray end tag or a list item is judged without
+	// walking the stack (a document of a million nested elements must not
+	// cost a million squared).
 	var names []string
-	push := func(a atom.Atom, name string) { open = append(open, a); names = append(names, name) }
-	closeTo := func(i int) { // close open[i:] innermost first
-		for j := len(open) - 1; j >= i; j-- {
+	count := map[string]int{}
+	push := func(name string) { names = append(names, name); count[name]++ }
+	closeTo := func(i int) { // close names[i:], innermost first
+		for j := len(names) - 1; j >= i; j-- {
 			b.WriteString("</" + names[j] + ">")
+			count[names[j]]--
 		}
-		open, names = open[:i], names[:i]
-	}
-	inside := func(a atom.Atom) bool {
-		for _, o := range open {
-			if o == a {
-				return true
-			}
-		}
-		return false
+		names = names[:i]
 	}
 	for {
 		tt := z.Next()
@@ -60,26 +57,28 @@ func balance(s string) string {
 			raw := string(z.Raw())
 			name, _ := z.TagName()
 			a := atom.Lookup(name)
-			if p, ok := listParent[a]; ok && !inside(p) && (a != atom.Li || !inside(atom.Ol)) {
+			if p, ok := listParent[a]; ok && count[p.String()] == 0 && (a != atom.Li || count["ol"] == 0) {
 				b.WriteString("<" + p.String() + ">")
-				push(p, p.String())
+				push(p.String())
 			}
 			b.WriteString(raw)
 			if tt == html.StartTagToken && !void[a] {
-				push(a, string(name))
+				push(string(name))
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
 			n := string(name)
-			i := len(open) - 1
-			for ; i >= 0 && names[i] != n; i-- {
-			}
-			if i < 0 {
+			if count[n] == 0 {
 				continue // nothing of ours to close
+			}
+			i := len(names) - 1
+			for names[i] != n {
+				i--
 			}
 			closeTo(i + 1)
 			b.Write(z.Raw())
-			open, names = open[:i], names[:i]
+			count[n]--
+			names = names[:i]
 		default:
 			b.Write(z.Raw())
 		}

@@ -101,3 +101,23 @@ func TestBalancedHTMLIsUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// Balancing is linear: deep nesting with list items or stray end tags
+// does not walk the whole stack per tag.
+func TestBalanceLinear(t *testing.T) {
+	p := sanitize.New(sanitize.Options{})
+	n := 200_000
+	for _, c := range []struct {
+		in, end string
+		ends    int
+	}{
+		{"<ol>" + strings.Repeat("<li>x", n), "</li>", n},
+		{strings.Repeat("<div>", n) + strings.Repeat("<li>x", n), "</div>", n},
+		{strings.Repeat("<div>", n) + strings.Repeat("</span>", n), "</div>", n},
+	} {
+		out := p.HTML(c.in, nil)
+		if got := strings.Count(out, c.end); got != c.ends || strings.Contains(out, "</span>") {
+			t.Errorf("%.40q...: %d %s, want %d", c.in, got, c.end, c.ends)
+		}
+	}
+}

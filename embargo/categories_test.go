@@ -73,3 +73,35 @@ func TestEmbargo_CategoriesOfHeldArticles(t *testing.T) {
 		t.Errorf("after the release: the category page = %d", code)
 	}
 }
+
+// A comment of a held article is unknown, like the article
+// (GET /articles/{id}/comments/{cid} answered its status).
+func TestEmbargo_CommentOfHeldArticle(t *testing.T) {
+	st, err := embedded.Open(t.TempDir(), embedded.Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := &clock{}
+	c.set(t0)
+	ctx := t.Context()
+	if _, err := st.ApplyIngest(ctx, &store.Batch{Source: sources[0].Ref(), Now: t0, Entries: []*store.Entry{entry("wj", "1", nil)}}); err != nil {
+		t.Fatal(err)
+	}
+	held := syndicate.MintArticleID("wj", "https://wj.example/?p=1")
+	stored, _, err := st.AddComment(ctx, &syndicate.Comment{ArticleID: held, Origin: syndicate.CommentLocal, Status: syndicate.StatusPending,
+		Author: syndicate.Author{Name: "Bo", Email: "bo@readers.example"}, Content: "<p>x</p>", Published: t0}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := stored.ID
+	r := newReplica(t, st, c)
+	c.add(time.Hour)
+	if _, err := r.guard.Comment(ctx, id); syndicate.ErrorKind(err) != syndicate.ENotFound {
+		t.Errorf("while held: Comment = %v, want ENotFound", err)
+	}
+	c.add(2 * time.Hour)
+	if got, err := r.guard.Comment(ctx, id); err != nil || got.ArticleID != held {
+		t.Errorf("after the hold: Comment = %v, %v", got, err)
+	}
+}

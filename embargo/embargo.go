@@ -358,6 +358,21 @@ func (g *Guard) walk(ctx context.Context, feed store.FeedKey, fn func(store.Arti
 	}
 }
 
+// Comment returns a comment unless its article is held (ENotFound).
+func (g *Guard) Comment(ctx context.Context, id string) (*syndicate.Comment, error) {
+	c, err := g.Store.Comment(ctx, id)
+	if err != nil || !g.active() {
+		return c, err
+	}
+	if _, err := g.Article(ctx, c.ArticleID); err != nil {
+		if syndicate.ErrorKind(err) == syndicate.ENotFound {
+			return nil, syndicate.Errorf(syndicate.ENotFound, "unknown comment %q", id)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
 // AddComment refuses comments on a held article (as on an unknown one).
 func (g *Guard) AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, []store.FeedKey, error) {
 	if g.active() {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -137,7 +138,7 @@ func (a *API) tooMany(w http.ResponseWriter, d time.Duration) {
 const maxBody = 1 << 20
 
 // decode reads a JSON body strictly: unknown fields and trailing data are
-// errors that say where.
+// errors that say where, in JSON's words (never a Go type name).
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
 	dec.DisallowUnknownFields()
@@ -146,24 +147,78 @@ func decode(r *http.Request, v any) error {
 		var te *json.UnmarshalTypeError
 		var me *http.MaxBytesError
 		switch {
+		case errors.As(err, &me):
+			return syndicate.FieldError("body", "larger than %d bytes", maxBody)
 		case errors.As(err, &se):
 			return syndicate.FieldError("body", "malformed JSON at byte %d: %v", se.Offset, se)
 		case errors.As(err, &te):
-			return syndicate.FieldError(te.Field, "must be %s, not %s", te.Type, te.Value)
-		case errors.As(err, &me):
-			return syndicate.FieldError("body", "larger than %d bytes", maxBody)
+			field := te.Field
+			if field == "" {
+				field = "body"
+			}
+			return syndicate.FieldError(field, "must be %s, not %s", jsonKind(te.Type), jsonValue(te.Value))
 		case errors.Is(err, io.EOF):
 			return syndicate.FieldError("body", "empty: a JSON object is required")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return syndicate.FieldError("body", "the JSON ends early (an object or string is not closed)")
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return syndicate.FieldError(f, "unknown field")
 		}
 		return syndicate.FieldError("body", "%v", err)
 	}
-	if dec.More() {
+	// More() is false before a stray ']' or '}': read a token instead.
+	if _, err := dec.Token(); err != io.EOF {
 		return syndicate.FieldError("body", "unexpected data after the JSON object")
 	}
 	return nil
+}
+
+// jsonKind names what a Go type accepts in JSON.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number in range"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		if e := jsonKind(t.Elem()); strings.HasPrefix(e, "a ") {
+			return "an array of " + strings.TrimPrefix(e, "a ") + "s"
+		}
+		return "an array"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	}
+	return "another type"
+}
+
+// jsonValue names the JSON value an UnmarshalTypeError saw ("number",
+// "array", "number 1e400").
+func jsonValue(v string) string {
+	kind, rest, _ := strings.Cut(v, " ")
+	switch kind {
+	case "array", "object":
+		return "an " + kind
+	case "string", "number", "bool":
+		if kind == "bool" {
+			kind = "boolean"
+		}
+		if rest != "" {
+			return "a " + kind + " (" + rest + ")"
+		}
+		return "a " + kind
+	}
+	return v
 }
 
 func (a *API) handleList(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -239,10 +240,26 @@ func (h *Handler) read(r *http.Request) (in *Submission, honeypot, redirect stri
 		dec := json.NewDecoder(r.Body)
 		if err := dec.Decode(&m); err != nil {
 			var me *http.MaxBytesError
-			if errors.As(err, &me) {
+			var te *json.UnmarshalTypeError
+			var se *json.SyntaxError
+			switch {
+			case errors.As(err, &me):
 				return nil, "", "", err
+			case errors.As(err, &te):
+				return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "the request must be a JSON object, not %s", jsonValue(te.Value))
+			case errors.As(err, &se):
+				return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "malformed JSON at byte %d: %v", se.Offset, se)
+			case errors.Is(err, io.ErrUnexpectedEOF):
+				return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "the JSON ends early (an object or string is not closed)")
+			case errors.Is(err, io.EOF):
+				return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "empty request: a JSON object is required")
 			}
-			return nil, "", "", syndicate.FieldError("body", "malformed JSON: %v", err)
+			// The request as a whole is wrong: no field, as "body" is the
+			// comment's own.
+			return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "malformed JSON: %v", err)
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "unexpected data after the JSON object")
 		}
 		get := func(k string) (string, error) {
 			switch v := m[k].(type) {
@@ -318,4 +335,17 @@ func ClientIP(r *http.Request, trustedProxies []netip.Prefix) string {
 		}
 	}
 	return peer.Unmap().String()
+}
+
+// jsonValue names the JSON value an UnmarshalTypeError saw.
+func jsonValue(v string) string {
+	switch kind, _, _ := strings.Cut(v, " "); kind {
+	case "array", "object":
+		return "an " + kind
+	case "bool":
+		return "a boolean"
+	case "string", "number":
+		return "a " + kind
+	}
+	return v
 }

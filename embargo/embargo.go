@@ -299,6 +299,80 @@ func (g *Guard) Comments(ctx context.Context, feed store.FeedKey, offset, limit 
 	})
 }
 
+// Categories returns the category labels in use, without those that only
+// held articles carry (a label can say as much as a headline). With holds
+// in force it walks the site feed for the held articles' categories and,
+// for each, the category's feed until it meets an article shown (on a
+// cache miss only: the lists and the OPML are cached).
+func (g *Guard) Categories(ctx context.Context) (map[string]string, error) {
+	cats, err := g.Store.Categories(ctx)
+	if err != nil || !g.active() {
+		return cats, err
+	}
+	candidates := map[string]bool{}
+	err = g.walk(ctx, store.FeedAll, func(v store.ArticleView) bool {
+		if g.held(v.Article) {
+			for _, c := range v.Categories {
+				candidates[syndicate.Slug(c)] = true
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	for slug := range candidates {
+		if _, ok := cats[slug]; !ok {
+			continue
+		}
+		shown := false
+		err := g.walk(ctx, store.CategoryFeed(slug), func(v store.ArticleView) bool {
+			shown = !g.held(v.Article)
+			return !shown
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !shown {
+			delete(cats, slug)
+		}
+	}
+	return cats, nil
+}
+
+// walk calls fn with the articles of feed in order until fn returns false.
+func (g *Guard) walk(ctx context.Context, feed store.FeedKey, fn func(store.ArticleView) bool) error {
+	for at := 0; ; at += store.FilterChunk {
+		pg, err := g.Store.Articles(ctx, feed, at, store.FilterChunk)
+		if err != nil {
+			return err
+		}
+		for _, v := range pg.Items {
+			if !fn(v) {
+				return nil
+			}
+		}
+		if len(pg.Items) < store.FilterChunk || at+store.FilterChunk >= pg.Total {
+			return nil
+		}
+	}
+}
+
+// Comment returns a comment unless its article is held (ENotFound).
+func (g *Guard) Comment(ctx context.Context, id string) (*syndicate.Comment, error) {
+	c, err := g.Store.Comment(ctx, id)
+	if err != nil || !g.active() {
+		return c, err
+	}
+	if _, err := g.Article(ctx, c.ArticleID); err != nil {
+		if syndicate.ErrorKind(err) == syndicate.ENotFound {
+			return nil, syndicate.Errorf(syndicate.ENotFound, "unknown comment %q", id)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
 // AddComment refuses comments on a held article (as on an unknown one).
 func (g *Guard) AddComment(ctx context.Context, c *syndicate.Comment, maxDepth int) (*syndicate.Comment, []store.FeedKey, error) {
 	if g.active() {

@@ -285,6 +285,19 @@ func (c *Cache) Run(ctx context.Context, recheck time.Duration) {
 // Invalidate marks feeds changed (nil: all of them).
 func (c *Cache) Invalidate(feeds []store.FeedKey) { c.versions.invalidate(feeds) }
 
+// Slot waits for one of the render slots and returns its release, so
+// renders made outside the cache (a reader page's own variant, which is
+// never cached) count against the same bound: without it, a query
+// parameter that bypasses the cache would buy unbounded concurrent renders.
+func (c *Cache) Slot(ctx context.Context) (release func(), err error) {
+	select {
+	case c.slots <- struct{}{}:
+		return func() { <-c.slots }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a render slot: %w", ctx.Err())
+	}
+}
+
 // Renders counts render calls so far (tests prove cache hits with it).
 func (c *Cache) Renders() int64 { return c.renders.Load() }
 

@@ -171,7 +171,16 @@ func (s *Server) headers(k Key, noindex bool) http.Header {
 // serveVariant renders a page for one reader (a reply form, the notice
 // after a post, a form with errors): never cached, never indexed.
 func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, k Key, v *variant) {
+	// A variant is never cached (?replytocom= of any value makes one): it
+	// takes a render slot of the cache like any render.
+	release, err := s.cache.Slot(r.Context())
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		s.plainError(w, http.StatusServiceUnavailable, "This page is busy right now; try again shortly.")
+		return
+	}
 	out, err := s.render(r.Context(), k, v, "", "")
+	release()
 	switch {
 	case err == nil:
 	case syndicate.ErrorKind(err) == syndicate.ENotFound:

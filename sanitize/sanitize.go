@@ -79,13 +79,14 @@ func Comment() *Policy {
 }
 
 // HTML returns s made safe: URLs absolute against base (when base is an
-// absolute http(s) URL), disallowed iframes dropped, the policy applied and
-// XML-invalid characters removed.
+// absolute http(s) URL), disallowed iframes dropped, the policy applied,
+// the markup balanced (it can neither close nor leave open anything of the
+// page it is placed in) and XML-invalid characters removed.
 func (p *Policy) HTML(s string, base *url.URL) string {
 	if strings.TrimSpace(s) == "" {
 		return ""
 	}
-	s = p.bm.Sanitize(p.rewrite(s, base))
+	s = balance(p.bm.Sanitize(p.rewrite(s, base)))
 	return strings.TrimSpace(ValidXML(s))
 }
 

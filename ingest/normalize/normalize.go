@@ -301,13 +301,13 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 	if a.Title == "" {
 		a.Title = untitled(a, canonical)
 	}
-	a.Language = n.f.Language
+	a.Language = languageTag(n.f.Language)
 	if ji != nil && ji.Language != "" {
-		a.Language = ji.Language
+		a.Language = languageTag(ji.Language)
 	}
-	a.Rights = sanitize.PlainText(n.f.Copyright)
+	a.Rights = sanitize.Truncate(sanitize.PlainText(n.f.Copyright), MaxRightsLength)
 	if ae != nil && ae.Rights != "" {
-		a.Rights = sanitize.PlainText(ae.Rights)
+		a.Rights = sanitize.Truncate(sanitize.PlainText(ae.Rights), MaxRightsLength)
 	}
 	a.CommentsURL = commentsURL(it, ae, contentBase)
 	if a.CommentsURL == "" && syndicate.IsFileURL(n.src.URL) {
@@ -843,4 +843,20 @@ func ttlAdvice(f *gofeed.Feed) string {
 		return "sy:updatePeriod " + p
 	}
 	return ""
+}
+
+// langTag is a BCP 47 language tag in its common shape: a primary
+// language of two or three letters (or an i-/x- prefix) and subtags.
+var langTag = regexp.MustCompile(`^(?:[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*|[iIxX](?:-[A-Za-z0-9]{1,8})+)$`)
+
+// languageTag returns a partner's language as a tag ("de_DE" written as
+// "de-DE"), or "" when it is not one: the value is copied into every
+// entry of the feed and published, so neither length nor markup may
+// come through.
+func languageTag(s string) string {
+	s = strings.ReplaceAll(strings.TrimSpace(s), "_", "-")
+	if len(s) > 35 || !langTag.MatchString(s) {
+		return ""
+	}
+	return s
 }

@@ -18,6 +18,7 @@ const (
 	MaxNameLength    = 200  // an author's name, in runes
 	MaxLabelLength   = 100  // a category label, in runes
 	MaxTitleLength   = 400  // a partner's title, in runes
+	MaxRightsLength  = 1000 // a rights notice, in runes (a feed's own is copied into every entry)
 	MaxIDLength      = 4096 // a guid or a link, in bytes; longer entries are skipped
 	maxAuthorsWanted = 4 * MaxAuthors
 )

@@ -1,0 +1,123 @@
+package sanitize_test
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"syndicate/sanitize"
+)
+
+// contained parses out placed where the pages put content (a comment's
+// body inside a list item of the thread) and reports how it escaped, or "".
+func contained(out string) string {
+	page := `<!DOCTYPE html><html><body><ol id="list"><li id="item"><div id="wrap">` + out +
+		`</div><p id="after">after</p></li><li id="next">next</li></ol></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		return err.Error()
+	}
+	byID := map[string]*html.Node{}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for _, a := range n.Attr {
+			if a.Key == "id" {
+				if _, dup := byID[a.Val]; !dup {
+					byID[a.Val] = n
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	after, item, list, next := byID["after"], byID["item"], byID["list"], byID["next"]
+	if after == nil || item == nil || list == nil || next == nil {
+		return "a page element went missing"
+	}
+	if after.Parent != item {
+		return "the text after the content left its list item (parent <" + after.Parent.Data + ">)"
+	}
+	if item.Parent != list || next.Parent != list {
+		return "the page's list items moved"
+	}
+	for n := after; n != nil; n = n.Parent {
+		if n.Data == "a" {
+			return "the page after the content is inside a link"
+		}
+	}
+	for n := next; n != nil; n = n.Parent {
+		if n.Data == "a" {
+			return "the next item is inside a link"
+		}
+	}
+	if c := next.FirstChild; c == nil || c.Type != html.TextNode || c.Data != "next" {
+		return "the next item's text was wrapped"
+	}
+	return ""
+}
+
+func TestHTMLCannotEscapeItsContainer(t *testing.T) {
+	article := sanitize.New(sanitize.Options{IframeHosts: []string{"www.youtube.com"}})
+	comment := sanitize.Comment()
+	for _, in := range []string{
+		`<p>a</div></li></ol><h1>fake</h1>`,
+		`</div></div></li></ol></section></article></main><p>fake chrome</p>`,
+		`<a href="https://phish.example/">the rest of the page is mine`,
+		`<blockquote><p>unclosed quote`,
+		`<strong><em>unclosed`,
+		`<li>a bare list item`,
+		`<dd>a bare definition`,
+		`<ul><li>a<li>b</ul></li></li>`,
+		`<table><tr><td><a href="https://phish.example/">x</td></tr>`,
+		`<b>x<p>y</b>z</p>`,
+		`<a href="https://a.example/"><div>block in link</div>`,
+		`<iframe src="https://www.youtube.com/embed/x">`,
+		`<p><p><p>`,
+		`<h1>one<h2>two`,
+		`<div><a href="https://phish.example/">x</div>after`,
+	} {
+		for name, p := range map[string]*sanitize.Policy{"article": article, "comment": comment} {
+			out := p.HTML(in, base)
+			if why := contained(out); why != "" {
+				t.Errorf("%s policy: %q\n  => %q: %s", name, in, out, why)
+			}
+		}
+	}
+}
+
+func TestBalancedHTMLIsUnchanged(t *testing.T) {
+	p := sanitize.New(sanitize.Options{})
+	for _, in := range []string{
+		`<p>one <a href="https://a.example/">two</a></p><ul><li>x</li><li>y</li></ul>`,
+		`<p>br<br>and <img src="https://a.example/i.png" alt="i"/> void</p>`,
+		`<table><tbody><tr><td>1</td></tr></tbody></table><dl><dt>t</dt><dd>d</dd></dl>`,
+		`text only &amp; entities`,
+	} {
+		if out := p.HTML(in, base); out != in {
+			t.Errorf("%q\n  => %q", in, out)
+		}
+	}
+}
+
+// Balancing is linear: deep nesting with list items or stray end tags
+// does not walk the whole stack per tag.
+func TestBalanceLinear(t *testing.T) {
+	p := sanitize.New(sanitize.Options{})
+	n := 200_000
+	for _, c := range []struct {
+		in, end string
+		ends    int
+	}{
+		{"<ol>" + strings.Repeat("<li>x", n), "</li>", n},
+		{strings.Repeat("<div>", n) + strings.Repeat("<li>x", n), "</div>", n},
+		{strings.Repeat("<div>", n) + strings.Repeat("</span>", n), "</div>", n},
+	} {
+		out := p.HTML(c.in, nil)
+		if got := strings.Count(out, c.end); got != c.ends || strings.Contains(out, "</span>") {
+			t.Errorf("%.40q...: %d %s, want %d", c.in, got, c.end, c.ends)
+		}
+	}
+}

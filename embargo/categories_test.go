@@ -41,6 +41,16 @@ func TestEmbargo_CategoriesOfHeldArticles(t *testing.T) {
 	if _, ok := cats["acme-buys-initech"]; ok || cats["politics"] == "" {
 		t.Errorf("while held: categories %v", cats)
 	}
+	// The paged reads the lists use hide it too, and count without it.
+	if pg, err := r.guard.CategoryPage(ctx, 0, 10); err != nil || pg.Total != 1 || len(pg.Items) != 1 || pg.Items[0].Slug != "politics" {
+		t.Errorf("while held: CategoryPage = %+v, %v; want politics alone", pg, err)
+	}
+	if _, ok, err := r.guard.CategoryLabel(ctx, "acme-buys-initech"); ok || err != nil {
+		t.Errorf("while held: CategoryLabel of the held category = %v, %v", ok, err)
+	}
+	if l, ok, err := r.guard.CategoryLabel(ctx, "politics"); !ok || err != nil || l != "Politics" {
+		t.Errorf("while held: CategoryLabel(politics) = %q, %v, %v", l, ok, err)
+	}
 	for _, path := range []string{"/categories/", "/feeds.opml"} {
 		if code, body := get(t, r.hs.URL, path); code != 200 || strings.Contains(body, "Acme") {
 			t.Errorf("while held: %s = %d, shows the held category: %v", path, code, strings.Contains(body, "Acme"))
@@ -55,6 +65,9 @@ func TestEmbargo_CategoriesOfHeldArticles(t *testing.T) {
 	r.guard.Release(ctx)
 	if cats, err := r.guard.Categories(ctx); err != nil || cats["acme-buys-initech"] == "" {
 		t.Errorf("after the release: categories %v, %v", cats, err)
+	}
+	if pg, err := r.guard.CategoryPage(ctx, 0, 10); err != nil || pg.Total != 2 {
+		t.Errorf("after the release: CategoryPage = %+v, %v; want both", pg, err)
 	}
 	for _, path := range []string{"/categories/", "/feeds.opml"} {
 		ok := false

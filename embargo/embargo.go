@@ -300,44 +300,109 @@ func (g *Guard) Comments(ctx context.Context, feed store.FeedKey, offset, limit 
 }
 
 // Categories returns the category labels in use, without those that only
-// held articles carry (a label can say as much as a headline). With holds
-// in force it walks the site feed for the held articles' categories and,
-// for each, the category's feed until it meets an article shown (on a
-// cache miss only: the lists and the OPML are cached).
+// held articles carry (a label can say as much as a headline).
 func (g *Guard) Categories(ctx context.Context) (map[string]string, error) {
 	cats, err := g.Store.Categories(ctx)
 	if err != nil || !g.active() {
 		return cats, err
 	}
-	candidates := map[string]bool{}
-	err = g.walk(ctx, store.FeedAll, func(v store.ArticleView) bool {
-		if g.held(v.Article) {
-			for _, c := range v.Categories {
-				candidates[syndicate.Slug(c)] = true
-			}
-		}
-		return true
-	})
+	hidden, err := g.hiddenCategories(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for slug := range candidates {
-		if _, ok := cats[slug]; !ok {
+	for slug := range hidden {
+		delete(cats, slug)
+	}
+	return cats, nil
+}
+
+// CategoryPage returns a page of the categories in use without those only
+// held articles carry. With such categories it filters the whole listing
+// (store.FilterPage: a cache miss of a list page only, while holds hide a
+// category); otherwise it is the store's page.
+func (g *Guard) CategoryPage(ctx context.Context, offset, limit int) (store.Page[store.Category], error) {
+	if !g.active() {
+		return g.Store.CategoryPage(ctx, offset, limit)
+	}
+	hidden, err := g.hiddenCategories(ctx)
+	if err != nil || len(hidden) == 0 {
+		if err != nil {
+			return store.Page[store.Category]{}, err
+		}
+		return g.Store.CategoryPage(ctx, offset, limit)
+	}
+	return store.FilterPage(ctx, g.Store.CategoryPage, offset, limit, func(c store.Category) bool { return !hidden[c.Slug] })
+}
+
+// CategoryLabel returns a category's label unless only held articles
+// carry it (ok false, as for a category not in use).
+func (g *Guard) CategoryLabel(ctx context.Context, slug string) (string, bool, error) {
+	label, ok, err := g.Store.CategoryLabel(ctx, slug)
+	if err != nil || !ok || !g.active() {
+		return label, ok, err
+	}
+	hidden, err := g.hiddenCategories(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	if hidden[slug] {
+		return "", false, nil
+	}
+	return label, true, nil
+}
+
+// hiddenCategories are the slugs of the categories in use that only held
+// articles carry. The held articles are found where holds come from: each
+// editor's hold in force names its article, and a source's hold covers the
+// articles of that source's feed (bounded by retention) first seen within
+// it. For each of their categories, the category's feed is walked until it
+// meets an article shown.
+func (g *Guard) hiddenCategories(ctx context.Context) (map[string]bool, error) {
+	candidates := map[string]bool{}
+	note := func(a *syndicate.Article) {
+		if g.held(a) {
+			for _, c := range a.Categories {
+				if s := syndicate.Slug(c); s != "" {
+					candidates[s] = true
+				}
+			}
+		}
+	}
+	now := g.now()
+	for id, until := range *g.holds.Load() {
+		if !until.After(now) {
 			continue
 		}
+		v, err := g.Store.Article(ctx, id)
+		switch {
+		case err == nil:
+			note(v.Article)
+		case syndicate.ErrorKind(err) != syndicate.ENotFound:
+			return nil, err
+		}
+	}
+	for src := range *g.srcHolds.Load() {
+		if err := g.walk(ctx, store.SourceFeed(src), func(v store.ArticleView) bool {
+			note(v.Article)
+			return true
+		}); err != nil {
+			return nil, err
+		}
+	}
+	hidden := map[string]bool{}
+	for slug := range candidates {
 		shown := false
-		err := g.walk(ctx, store.CategoryFeed(slug), func(v store.ArticleView) bool {
+		if err := g.walk(ctx, store.CategoryFeed(slug), func(v store.ArticleView) bool {
 			shown = !g.held(v.Article)
 			return !shown
-		})
-		if err != nil {
+		}); err != nil {
 			return nil, err
 		}
 		if !shown {
-			delete(cats, slug)
+			hidden[slug] = true
 		}
 	}
-	return cats, nil
+	return hidden, nil
 }
 
 // walk calls fn with the articles of feed in order until fn returns false.

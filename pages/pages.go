@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +99,7 @@ type Server struct {
 
 	mu      sync.RWMutex
 	sources map[string]syndicate.Source
+	listed  []string      // the feed list's sources (SetSources)
 	gen     atomic.Uint64 // bumped by SetSources, after sources
 }
 
@@ -181,8 +183,16 @@ func (s *Server) SetSources(srcs []syndicate.Source) {
 	for _, src := range srcs {
 		m[src.ID] = src
 	}
+	// The feed list's sources, the first FeedListMax by id, chosen here
+	// once per change of the set rather than sorted on every render.
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	ids = ids[:min(len(ids), FeedListMax)]
 	s.mu.Lock()
-	s.sources = m
+	s.sources, s.listed = m, ids
 	s.mu.Unlock()
 	s.gen.Add(1)
 }
@@ -191,6 +201,14 @@ func (s *Server) sourcesMap() map[string]syndicate.Source {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.sources
+}
+
+// listedSources returns the source set and the ids of those the feed list
+// names (the first FeedListMax by id).
+func (s *Server) listedSources() (map[string]syndicate.Source, []string) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sources, s.listed
 }
 
 // Start, for a Server with a cache of its own, follows the store's change

@@ -728,15 +728,8 @@ func (s *Server) feedList(ctx context.Context) (list []feedEntry, moreSources, m
 		{Title: site.Title, Page: base + "/", Base: base + "/feed"},
 		{Title: "Comments for " + site.Title, Base: base + "/comments"},
 	}
-	srcs := s.sourcesMap()
-	ids := make([]string, 0, len(srcs))
-	for id := range srcs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	if len(ids) > FeedListMax {
-		ids, moreSources = ids[:FeedListMax], len(ids)-FeedListMax
-	}
+	srcs, ids := s.listedSources()
+	moreSources = len(srcs) - len(ids)
 	for _, id := range ids {
 		p := base + "/sources/" + url.PathEscape(id)
 		out = append(out, feedEntry{Title: srcs[id].Name, Page: p + "/", Base: p + "/feed"})

@@ -123,6 +123,12 @@ func TestNormalize_Fields(t *testing.T) {
 			want{title: "x", summary: "d", content: "d", image: "https://i.partner.example/t.jpg"}},
 		{"ITunesSummaryAndImage", rssDoc(`<item><title>Episode 1</title><link>https://partner.example/e1</link><itunes:summary>We talk about boats.</itunes:summary><itunes:image href="https://i.partner.example/e1.jpg"/><itunes:author>Pod Host</itunes:author><enclosure url="https://partner.example/e1.mp3" length="100" type="audio/mpeg"/></item>`),
 			want{title: "Episode 1", summary: "We talk about boats.", content: "We talk about boats.", image: "https://i.partner.example/e1.jpg", authors: []string{"Pod Host"}}},
+		// Google Play's episode text (googleplay:description) is the
+		// episode's text before the itunes:subtitle tagline.
+		{"GooglePlayDescription", rssDoc(`<item><title>Episode 2</title><link>https://partner.example/e2</link><itunes:subtitle>A short primer on knots</itunes:subtitle><googleplay:description xmlns:googleplay="http://www.google.com/schemas/play-podcasts/1.0">This week we tie knots &amp; compare ropes.</googleplay:description></item>`),
+			want{title: "Episode 2", summary: "This week we tie knots & compare ropes.", content: "<p>This week we tie knots &amp; compare ropes.</p>"}},
+		{"ITunesSummaryOverGooglePlay", rssDoc(`<item><title>Episode 3</title><link>https://partner.example/e3</link><googleplay:description xmlns:googleplay="http://www.google.com/schemas/play-podcasts/1.0">Google's text.</googleplay:description><itunes:summary>Apple's text.</itunes:summary></item>`),
+			want{title: "Episode 3", summary: "Apple's text.", content: "Apple&#39;s text."}},
 		{"XHTMLBody", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><xhtml:body><xhtml:p>Hello <xhtml:b>bold</xhtml:b> world.</xhtml:p><xhtml:p>Second.</xhtml:p></xhtml:body></item>`),
 			want{title: "x", summary: "Hello bold world. Second.", content: "<p>Hello <b>bold</b> world.</p><p>Second.</p>"}},
 		{"XHTMLBodyDefaultNamespace", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><body xmlns="http://www.w3.org/1999/xhtml"><p>Hi <a href="/there">there</a>.</p></body></item>`),

@@ -270,6 +270,13 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 		// media:description, alone or in a media:group.
 		rawContent = mediaText(exts, "description")
 	}
+	if strings.TrimSpace(rawContent) == "" {
+		// Google Play's podcast tags: the episode's text, where the item
+		// has neither a description nor an itunes:summary.
+		if d := extValue(exts, "googleplay", "description"); d != "" {
+			rawContent = sanitize.EscapeText(d)
+		}
+	}
 	if strings.TrimSpace(rawContent) == "" && ri != nil && ri.ITunesExt != nil {
 		rawContent = sanitize.EscapeText(firstNonEmpty(ri.ITunesExt.Summary, ri.ITunesExt.Subtitle))
 	}

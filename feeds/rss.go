@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	gfeeds "github.com/gorilla/feeds"
@@ -198,6 +199,14 @@ func rssEnclosure(encs []syndicate.Enclosure) *gfeeds.Enclosure {
 
 var dottedHost = regexp.MustCompile(`^(?i)([0-9a-z-]+\.)+[0-9a-z][0-9a-z-]*$`)
 
+// textAsHTML escapes plain text for an element read as HTML (an RSS
+// description), so that it reads as the same text.
+func textAsHTML(s string) string {
+	return htmlTextEscaper.Replace(s)
+}
+
+var htmlTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 // permaLink is RSS guid isPermaLink (docs/decisions/identity.md).
 func permaLink(guid, link string) string {
 	if guid == link && syndicate.ValidateHTTPURL(guid) == nil {
@@ -225,8 +234,14 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 		base := ri.RssFeed().Items[0]
 		base.Author = "" // RSS <author> must be an e-mail; names go in dc:creator
 		base.PubDate = rssDate(a.Published)
+		if content != "" {
+			// The summary beside full content is plain text, and an RSS
+			// description is HTML: "Mail.Ru <...>" would be a tag to
+			// every reader, "AT&T" invalid HTML.
+			base.Description = textAsHTML(a.Summary)
+		}
 		if base.Description == "" {
-			base.Description = a.Title
+			base.Description = textAsHTML(a.Title)
 		}
 		n := v.CommentCount
 		it := &rssItem{

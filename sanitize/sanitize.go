@@ -133,7 +133,17 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 				skipping--
 				continue
 			}
-			if skipping == 0 {
+			if skipping > 0 {
+				continue
+			}
+			switch {
+			case tok.DataAtom == atom.Br:
+				// A browser reads </br> as <br>.
+				b.WriteString("<br>")
+			case voidElement(tok.DataAtom):
+				// An end tag of an element that has none (<img></img>,
+				// as feed generators write them) is invalid HTML.
+			default:
 				b.WriteString(tok.String())
 			}
 		case html.TextToken:
@@ -144,6 +154,16 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 		// Comments and doctypes are dropped.
 	}
 	return b.String()
+}
+
+// voidElement reports whether a is an HTML element that has no end tag.
+func voidElement(a atom.Atom) bool {
+	switch a {
+	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img, atom.Input,
+		atom.Link, atom.Meta, atom.Param, atom.Source, atom.Track, atom.Wbr:
+		return true
+	}
+	return false
 }
 
 func (p *Policy) iframeAllowed(tok html.Token, base *url.URL) bool {

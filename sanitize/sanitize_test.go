@@ -146,6 +146,10 @@ func TestPolicy_HTML(t *testing.T) {
 		{"ExternalLinkFollowable", `<a href="https://other.example/">o</a>`, []string{`<a href="https://other.example/">o</a>`}, []string{"nofollow"}},
 		{"EntitiesKept", `<p>caf&eacute; &amp; bar</p>`, []string{"café &amp; bar"}, nil},
 		{"AltWithPunctuationKept", `<img src="a.jpg" alt="Tom &amp; Jerry? &quot;Yes&quot; 100%">`, []string{`alt="Tom &amp; Jerry? &#34;Yes&#34; 100%"`}, nil},
+		// Feed generators close void elements (<img></img>): those end
+		// tags are invalid HTML and go; </br> is a line break to a browser.
+		{"VoidEndTagsDropped", `<a href="/x"><img src="a.gif" border="0"></img></a> a<br></br>b</br>c<hr></hr>`,
+			[]string{`<img src="https://partner.example/2026/11/story/a.gif"></a>`, "a<br><br>b<br>c<hr>"}, []string{"</img>", "</br>", "</hr>"}},
 		{"AltQuoteBreakoutInert", `<img src="a.jpg" alt='x" onerror="alert(1)'>`, []string{`alt="x&#34; onerror=&#34;alert(1)"`}, []string{`" onerror`}},
 	}
 	for _, tt := range tests {

@@ -123,6 +123,12 @@ func TestNormalize_Fields(t *testing.T) {
 			want{title: "x", summary: "d", content: "d", image: "https://i.partner.example/t.jpg"}},
 		{"ITunesSummaryAndImage", rssDoc(`<item><title>Episode 1</title><link>https://partner.example/e1</link><itunes:summary>We talk about boats.</itunes:summary><itunes:image href="https://i.partner.example/e1.jpg"/><itunes:author>Pod Host</itunes:author><enclosure url="https://partner.example/e1.mp3" length="100" type="audio/mpeg"/></item>`),
 			want{title: "Episode 1", summary: "We talk about boats.", content: "We talk about boats.", image: "https://i.partner.example/e1.jpg", authors: []string{"Pod Host"}}},
+		// Google Play's episode text (googleplay:description) is the
+		// episode's text before the itunes:subtitle tagline.
+		{"GooglePlayDescription", rssDoc(`<item><title>Episode 2</title><link>https://partner.example/e2</link><itunes:subtitle>A short primer on knots</itunes:subtitle><googleplay:description xmlns:googleplay="http://www.google.com/schemas/play-podcasts/1.0">This week we tie knots &amp; compare ropes.</googleplay:description></item>`),
+			want{title: "Episode 2", summary: "This week we tie knots & compare ropes.", content: "<p>This week we tie knots &amp; compare ropes.</p>"}},
+		{"ITunesSummaryOverGooglePlay", rssDoc(`<item><title>Episode 3</title><link>https://partner.example/e3</link><googleplay:description xmlns:googleplay="http://www.google.com/schemas/play-podcasts/1.0">Google's text.</googleplay:description><itunes:summary>Apple's text.</itunes:summary></item>`),
+			want{title: "Episode 3", summary: "Apple's text.", content: "Apple&#39;s text."}},
 		{"XHTMLBody", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><xhtml:body><xhtml:p>Hello <xhtml:b>bold</xhtml:b> world.</xhtml:p><xhtml:p>Second.</xhtml:p></xhtml:body></item>`),
 			want{title: "x", summary: "Hello bold world. Second.", content: "<p>Hello <b>bold</b> world.</p><p>Second.</p>"}},
 		{"XHTMLBodyDefaultNamespace", rssDoc(`<item><title>x</title><link>https://partner.example/a</link><body xmlns="http://www.w3.org/1999/xhtml"><p>Hi <a href="/there">there</a>.</p></body></item>`),
@@ -454,5 +460,34 @@ func TestNormalize_UntitledImageOnly(t *testing.T) {
 		if len(res.Entries) != 1 || res.Entries[0].Article.Title != tc.want {
 			t.Errorf("%s: entries %d, title %q, want %q (content %q)", tc.desc, len(res.Entries), res.Entries[0].Article.Title, tc.want, res.Entries[0].Article.Content)
 		}
+	}
+}
+
+// Atom feeds (Atom 0.3 generators above all) that write an entry's title,
+// text, author, subjects and date in Dublin Core instead of Atom: each is
+// read where Atom's own is missing, and Atom's own wins where both are.
+func TestNormalize_AtomDublinCore(t *testing.T) {
+	const dcNS = ` xmlns:dc="http://purl.org/dc/elements/1.1/"`
+	doc := `<?xml version="1.0"?><feed xmlns="http://purl.org/atom/ns#" version="0.3"` + dcNS + `><title>T</title><link rel="alternate" href="https://partner.example/"/><modified>2026-11-01T00:00:00Z</modified>` +
+		`<entry><id>tag:partner.example,2026:dc</id><link rel="alternate" href="https://partner.example/dc"/><dc:title>Harbour &amp; boats</dc:title><dc:description>The ferry runs again.</dc:description>` +
+		`<dc:creator>Jane Roe</dc:creator><dc:creator>Ann Lee</dc:creator><dc:subject>Boats</dc:subject><dc:subject>Coast</dc:subject><dc:date>2026-11-20T10:00:00Z</dc:date></entry>` +
+		`<entry><id>tag:partner.example,2026:own</id><link rel="alternate" href="https://partner.example/own"/><title>Atom title</title><summary>Atom summary.</summary><author><name>Atom Author</name></author><issued>2026-11-21T10:00:00Z</issued>` +
+		`<dc:title>DC title</dc:title><dc:description>DC text.</dc:description><dc:creator>DC Creator</dc:creator><dc:date>2026-11-02T10:00:00Z</dc:date></entry></feed>`
+	res := normalizeAll(t, doc)
+	if len(res.Entries) != 2 {
+		t.Fatalf("%d entries, skipped %v", len(res.Entries), res.Skipped)
+	}
+	dc, own := res.Entries[0].Article, res.Entries[1].Article
+	var names []string
+	for _, au := range dc.Authors {
+		names = append(names, au.Name)
+	}
+	if dc.Title != "Harbour & boats" || dc.Summary != "The ferry runs again." || fmt.Sprint(names) != "[Jane Roe Ann Lee]" ||
+		len(dc.Categories) < 2 || fmt.Sprint(dc.Categories[:2]) != "[Boats Coast]" || !dc.Published.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("Dublin Core entry: title %q summary %q authors %q categories %q published %v", dc.Title, dc.Summary, names, dc.Categories, dc.Published)
+	}
+	if own.Title != "Atom title" || own.Summary != "Atom summary." || len(own.Authors) != 1 || own.Authors[0].Name != "Atom Author" ||
+		!own.Published.Equal(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("Atom's own elements must win: title %q summary %q authors %v published %v", own.Title, own.Summary, own.Authors, own.Published)
 	}
 }

@@ -191,6 +191,9 @@ func (n *normalizer) originals(i int) (*rss.Item, *atom.Entry, *jsonfeed.Item) {
 
 func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []string) {
 	ri, ae, ji := n.originals(i)
+	if ae != nil {
+		it = atomDublinCore(it, ae)
+	}
 	var problems []string
 	guid := strings.TrimSpace(it.GUID)
 	link := strings.TrimSpace(it.Link)
@@ -269,6 +272,13 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 		// Media RSS items (YouTube, Flickr, podcasts) carry their text in
 		// media:description, alone or in a media:group.
 		rawContent = mediaText(exts, "description")
+	}
+	if strings.TrimSpace(rawContent) == "" {
+		// Google Play's podcast tags: the episode's text, where the item
+		// has neither a description nor an itunes:summary.
+		if d := extValue(exts, "googleplay", "description"); d != "" {
+			rawContent = sanitize.EscapeText(d)
+		}
 	}
 	if strings.TrimSpace(rawContent) == "" && ri != nil && ri.ITunesExt != nil {
 		rawContent = sanitize.EscapeText(firstNonEmpty(ri.ITunesExt.Summary, ri.ITunesExt.Subtitle))
@@ -481,7 +491,7 @@ func entryDates(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *jsonfeed.Item
 		e = ae.Extensions
 		d.own = read("published", ae.Published)
 		if d.own.IsZero() {
-			d.own = firstDate(extValue(e, "atom03", "created"), extValue(e, "dcterms", "issued"), extValue(e, "dcterms", "created"))
+			d.own = firstDate(extValue(e, "atom03", "created"), extValue(e, "dcterms", "issued"), extValue(e, "dcterms", "created"), extValue(e, "dc", "date"))
 		}
 		d.published = d.own
 		d.updated = read("updated", ae.Updated)
@@ -565,6 +575,10 @@ func (n *normalizer) authors(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *
 			if p != nil {
 				s.add(person{name: p.Name, email: p.Email, uri: p.URI})
 			}
+		}
+	case ae != nil && len(extValues(ae.Extensions, "dc", "creator")) > 0:
+		for _, v := range extValues(ae.Extensions, "dc", "creator") {
+			s.add(parsePerson(v))
 		}
 	case ji != nil && len(ji.Authors) > 0:
 		for _, p := range ji.Authors {
@@ -721,6 +735,7 @@ func (n *normalizer) categories(i int, it *gofeed.Item, ae *atom.Entry, res *Res
 			}
 			labels = append(labels, atomCategory(c.Term, c.Label))
 		}
+		labels = append(labels, extValues(ae.Extensions, "dc", "subject")...)
 	} else {
 		labels = append(labels, it.Categories...)
 		if len(it.Categories) == 0 {
@@ -788,6 +803,36 @@ func commentsURL(it *gofeed.Item, ae *atom.Entry, base *url.URL) string {
 		}
 	}
 	return ""
+}
+
+// atomDublinCore returns the item of an Atom entry with the Dublin Core
+// elements some Atom feeds (Atom 0.3 generators above all) write instead
+// of Atom's own: dc:title for a missing title, dc:description for missing
+// text. gofeed reads them in RSS only. The parsed item is not changed.
+func atomDublinCore(it *gofeed.Item, ae *atom.Entry) *gofeed.Item {
+	title, desc := extValue(ae.Extensions, "dc", "title"), extValue(ae.Extensions, "dc", "description")
+	if title == "" && desc == "" {
+		return it
+	}
+	c := *it
+	if strings.TrimSpace(c.Title) == "" {
+		c.Title = title
+	}
+	if strings.TrimSpace(c.Description) == "" && strings.TrimSpace(c.Content) == "" {
+		c.Description = desc
+	}
+	return &c
+}
+
+// extValues returns every non-empty value of an extension element.
+func extValues(e ext.Extensions, ns, name string) []string {
+	var out []string
+	for _, x := range e[ns][name] {
+		if v := strings.TrimSpace(x.Value); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func extValue(e ext.Extensions, ns, name string) string {

@@ -242,9 +242,11 @@ func scanXML(body []byte) (*xmlScan, error) {
 				return s, nil
 			}
 			f := frame{name: t.Name, container: feedParent(t.Name.Local)}
-			if n := len(stack); n > 1 && isItem(t.Name.Local) && !feedParent(stack[n-1].name.Local) && len(s.misplaced) < MaxItems {
+			if n := len(stack); n > 1 && isItem(t.Name.Local) && !feedParent(stack[n-1].name.Local) && !emptyTag(body, before, int(d.InputOffset())) && len(s.misplaced) < MaxItems {
 				// An item inside something else (not another item): close
-				// what stands between it and its feed's container.
+				// what stands between it and its feed's container. An
+				// empty <item/> carries nothing and closes nothing (a
+				// feed generator's stray <item /> inside a complete item).
 				for i := n - 2; i >= 0; i-- {
 					if stack[i].item {
 						break
@@ -330,6 +332,15 @@ func scanXML(body []byte) (*xmlScan, error) {
 			}
 		}
 	}
+}
+
+// emptyTag reports whether the start tag at body[from:to] is an empty
+// element (<item/>, <item />): the decoder gives its end at once.
+func emptyTag(body []byte, from, to int) bool {
+	if from < 0 || to > len(body) || from >= to {
+		return false
+	}
+	return bytes.HasSuffix(body[from:to], []byte("/>"))
 }
 
 // countItems counts the items (or entries) of an XML feed, as scanXML

@@ -376,6 +376,13 @@ func fromUTF16(body []byte) ([]byte, bool) {
 //     stale server default or CMS setting, and decoding would give "CrÃ¨me";
 //   - pure ASCII is UTF-8 too, unless labelled with a 7-bit encoding such
 //     as ISO-2022-JP;
+//   - bytes that are UTF-8 but for a few stray legacy bytes (at least ten
+//     valid multi-byte sequences per invalid byte) are that UTF-8 with the
+//     strays read as windows-1252, whatever the label says: a UTF-8 feed
+//     labelled Latin-1 with one Latin-1 string pasted in (a channel
+//     description from another system) would otherwise be "NÃ¸hr" in every
+//     item, and no text in a single-byte legacy encoding forms that many
+//     UTF-8 sequences by accident;
 //   - otherwise the legacy encoding the prolog declares, else the one the
 //     Content-Type names (RFC 7303 prefers the header, but the prolog is
 //     written with the content, and a header that contradicts it is
@@ -399,6 +406,8 @@ func xmlToUTF8(body []byte, contentType string, converted bool) []byte {
 				}
 			}
 		}
+	case mostlyUTF8(body):
+		body = repairUTF8(body)
 	case decodable(label) && !wide(label):
 		body = decodeLabel(body, label)
 	case decodable(header) && !wide(header):
@@ -504,6 +513,26 @@ func hasNonASCII(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// mostlyUTF8 reports whether b, which is not valid UTF-8, has at least
+// ten valid multi-byte UTF-8 sequences per byte that is not part of one.
+func mostlyUTF8(b []byte) bool {
+	valid, invalid := 0, 0
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			invalid++
+		} else {
+			valid++
+		}
+		i += size
+	}
+	return valid >= 10*invalid
 }
 
 // repairUTF8 keeps the valid UTF-8 of b and reads every byte that is not

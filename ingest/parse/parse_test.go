@@ -142,6 +142,54 @@ func TestParse_MixedUTF8AndLatin1(t *testing.T) {
 	}
 }
 
+// A UTF-8 feed labelled Latin-1 (in the prolog, the header or both) with
+// one Latin-1 string pasted in: the UTF-8 of every item stays as it is and
+// only the stray byte is read as Latin-1, instead of decoding the whole
+// document as Latin-1 ("NÃ¸hr"). Latin-1 text in which a pair of letters
+// happens to form a UTF-8 sequence ("Ã©") is still Latin-1.
+func TestParse_LegacyLabelMostlyUTF8(t *testing.T) {
+	items := strings.Repeat("<item><title>Mikkel Nøhr — søndag</title><description>Brøndby mod Horsens på søndag</description><link>https://partner.example/a</link></item>", 3)
+	doc := func(decl string) []byte {
+		prolog := `<?xml version="1.0"?>`
+		if decl != "" {
+			prolog = `<?xml version="1.0" encoding="` + decl + `"?>`
+		}
+		return []byte(prolog + "<rss version=\"2.0\"><channel><title>Bold</title><link>https://partner.example/</link>" +
+			"<description>Klik for at bes\xf8ge.</description>" + items + "</channel></rss>")
+	}
+	for _, tc := range []struct{ name, decl, contentType string }{
+		{"Prolog", "ISO-8859-1", ""},
+		{"Header", "", "application/rss+xml; charset=iso-8859-1"},
+		{"Both", "ISO-8859-1", "text/xml; charset=ISO-8859-1"},
+		{"PrologWindows1252", "windows-1252", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := parse.Parse(doc(tc.decl), tc.contentType)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if f.Description != "Klik for at besøge." {
+				t.Errorf("channel description %q, want %q", f.Description, "Klik for at besøge.")
+			}
+			for i, it := range f.Items {
+				if it.Title != "Mikkel Nøhr — søndag" || it.Description != "Brøndby mod Horsens på søndag" {
+					t.Errorf("item %d: title %q, description %q", i, it.Title, it.Description)
+				}
+			}
+		})
+	}
+	t.Run("Latin1WithUTF8LookingPair", func(t *testing.T) {
+		const title = "Ã© crème brûlée"
+		f, err := parse.Parse(encode(t, charmap.ISO8859_1, rssDoc("ISO-8859-1", title, title)), "")
+		if err != nil {
+			t.Fatalf("Parse: %v", err)
+		}
+		if f.Items[0].Title != title {
+			t.Errorf("title %q, want %q", f.Items[0].Title, title)
+		}
+	})
+}
+
 func TestParse_ByteOrderMarks(t *testing.T) {
 	const title = "Crème brûlée — €5"
 	for _, tc := range []struct {

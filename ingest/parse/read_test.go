@@ -308,6 +308,13 @@ func TestRead_MisplacedItems(t *testing.T) {
 		{"ItemInItemIsNotMoved", `<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>` +
 			`<item><title>one</title><source><item>x</item></source></item></channel></rss>`,
 			"one", ""},
+		// A generator's stray empty <item /> inside a complete item is
+		// no unclosed item: nothing is closed early, and every item stays.
+		{"EmptyItemInItem", `<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>` +
+			`<item><title>one</title><description>d</description><item /><guid>https://p.example/1</guid></item>` +
+			`<item><title>two</title><item/><guid>https://p.example/2</guid></item>` +
+			`<item><title>three</title><guid>https://p.example/3</guid></item></channel></rss>`,
+			"one|two|three", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, err := parse.Read([]byte(tc.body), "")

@@ -231,7 +231,7 @@ func (a *API) handleList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) handleGet(w http.ResponseWriter, r *http.Request) {
-	v, err := a.svc.Get(r.Context(), r.PathValue("id"))
+	v, err := a.svc.Get(r.Context(), route.Value(r, "id"))
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -262,7 +262,7 @@ func (a *API) handleReplace(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	v, err := a.svc.ReplaceIfMatch(r.Context(), who(r.Context()), r.PathValue("id"), in.Source(), r.Header.Get("If-Match"))
+	v, err := a.svc.ReplaceIfMatch(r.Context(), who(r.Context()), route.Value(r, "id"), in.Source(), r.Header.Get("If-Match"))
 	var stale *StaleError
 	if errors.As(err, &stale) {
 		// 412 with the version that won, so the editor can merge.
@@ -279,7 +279,7 @@ func (a *API) handleReplace(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
-	if err := a.svc.Delete(r.Context(), who(r.Context()), r.PathValue("id")); err != nil {
+	if err := a.svc.Delete(r.Context(), who(r.Context()), route.Value(r, "id")); err != nil {
 		a.writeError(w, r, err)
 		return
 	}
@@ -287,7 +287,7 @@ func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) handleRefresh(w http.ResponseWriter, r *http.Request) {
-	sum, err := a.svc.Refresh(r.Context(), who(r.Context()), r.PathValue("id"))
+	sum, err := a.svc.Refresh(r.Context(), who(r.Context()), route.Value(r, "id"))
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -320,7 +320,7 @@ func (a *API) handleImport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) handleTakeDown(w http.ResponseWriter, r *http.Request) {
-	if err := a.svc.Retract(r.Context(), who(r.Context()), r.PathValue("id"), r.URL.Query().Get("reason")); err != nil {
+	if err := a.svc.Retract(r.Context(), who(r.Context()), route.Value(r, "id"), r.URL.Query().Get("reason")); err != nil {
 		a.writeError(w, r, err)
 		return
 	}

@@ -56,14 +56,14 @@ func (a *API) holdRoutes(mux route.Registrar) {
 			a.writeError(w, r, syndicate.FieldError("until", "%q is not an RFC 3339 time such as 2026-12-01T18:00:00Z", in.Until))
 			return
 		}
-		if err := a.svc.HoldArticle(r.Context(), who(r.Context()), r.PathValue("id"), until); err != nil {
+		if err := a.svc.HoldArticle(r.Context(), who(r.Context()), route.Value(r, "id"), until); err != nil {
 			a.writeError(w, r, err)
 			return
 		}
-		jsonhttp.Write(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "held_until": until.UTC().Format(time.RFC3339)})
+		jsonhttp.Write(w, http.StatusOK, map[string]string{"id": route.Value(r, "id"), "held_until": until.UTC().Format(time.RFC3339)})
 	}))
 	mux.Handle("DELETE /api/articles/{id}/hold", a.auth(func(w http.ResponseWriter, r *http.Request) {
-		if err := a.svc.HoldArticle(r.Context(), who(r.Context()), r.PathValue("id"), time.Time{}); err != nil {
+		if err := a.svc.HoldArticle(r.Context(), who(r.Context()), route.Value(r, "id"), time.Time{}); err != nil {
 			a.writeError(w, r, err)
 			return
 		}

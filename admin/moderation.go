@@ -81,7 +81,7 @@ func (a *API) handleSetStatus(status string) func(http.ResponseWriter, *http.Req
 		if !a.moderator(w, r) {
 			return
 		}
-		c, err := a.mod.SetStatus(r.Context(), who(r.Context()), r.PathValue("id"), status)
+		c, err := a.mod.SetStatus(r.Context(), who(r.Context()), route.Value(r, "id"), status)
 		if err != nil {
 			a.writeError(w, r, err)
 			return
@@ -94,7 +94,7 @@ func (a *API) handleDeleteComment(w http.ResponseWriter, r *http.Request) {
 	if !a.moderator(w, r) {
 		return
 	}
-	if err := a.mod.Delete(r.Context(), who(r.Context()), r.PathValue("id")); err != nil {
+	if err := a.mod.Delete(r.Context(), who(r.Context()), route.Value(r, "id")); err != nil {
 		a.writeError(w, r, err)
 		return
 	}

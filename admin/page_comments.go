@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/route"
 	"syndicate/sanitize"
 	"syndicate/store"
 )
@@ -221,7 +222,7 @@ func (p *Page) handleModerate(status string) func(http.ResponseWriter, *http.Req
 			return
 		}
 		back := commentsBack(r)
-		id := r.PathValue("id")
+		id := route.Value(r, "id")
 		c, err := p.opts.Moderator.SetStatus(r.Context(), s.Name, id, status)
 		if err != nil {
 			p.moderationError(w, r, err, id, back)
@@ -246,7 +247,7 @@ func (p *Page) handleDeleteComment(w http.ResponseWriter, r *http.Request, s ses
 		return
 	}
 	back := commentsBack(r)
-	id := r.PathValue("id")
+	id := route.Value(r, "id")
 	var c *syndicate.Comment
 	if p.opts.Lookup != nil { // for the message only
 		c, _ = p.opts.Lookup.Comment(r.Context(), id)

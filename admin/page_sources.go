@@ -9,6 +9,7 @@ import (
 
 	"syndicate"
 	"syndicate/internal/httperr"
+	"syndicate/internal/route"
 	"syndicate/registry"
 )
 
@@ -219,7 +220,7 @@ func (p *Page) editable(ctx context.Context, id string) (SourceView, error) {
 }
 
 func (p *Page) handleEditForm(w http.ResponseWriter, r *http.Request, s session) {
-	v, err := p.editable(r.Context(), r.PathValue("id"))
+	v, err := p.editable(r.Context(), route.Value(r, "id"))
 	if err != nil {
 		p.renderServiceError(w, r, err)
 		return
@@ -238,7 +239,7 @@ func (p *Page) renderEdit(w http.ResponseWriter, r *http.Request, s session, cod
 }
 
 func (p *Page) handleReplace(w http.ResponseWriter, r *http.Request, s session) {
-	v, err := p.editable(r.Context(), r.PathValue("id"))
+	v, err := p.editable(r.Context(), route.Value(r, "id"))
 	if err != nil {
 		p.renderServiceError(w, r, err)
 		return
@@ -282,7 +283,7 @@ func (p *Page) handleDisable(w http.ResponseWriter, r *http.Request, s session) 
 // setEnabled replaces the source with Enabled flipped, through the
 // Service (validated and audited like any edit).
 func (p *Page) setEnabled(w http.ResponseWriter, r *http.Request, s session, enabled bool) {
-	v, err := p.editable(r.Context(), r.PathValue("id"))
+	v, err := p.editable(r.Context(), route.Value(r, "id"))
 	if err != nil {
 		p.renderServiceError(w, r, err)
 		return
@@ -307,7 +308,7 @@ type deleteData struct {
 }
 
 func (p *Page) handleDeleteConfirm(w http.ResponseWriter, r *http.Request, s session) {
-	v, err := p.editable(r.Context(), r.PathValue("id"))
+	v, err := p.editable(r.Context(), route.Value(r, "id"))
 	if err != nil {
 		p.renderServiceError(w, r, err)
 		return
@@ -316,7 +317,7 @@ func (p *Page) handleDeleteConfirm(w http.ResponseWriter, r *http.Request, s ses
 }
 
 func (p *Page) handleDelete(w http.ResponseWriter, r *http.Request, s session) {
-	id := r.PathValue("id")
+	id := route.Value(r, "id")
 	if err := p.opts.Service.Delete(r.Context(), s.Name, id); err != nil {
 		p.renderServiceError(w, r, err)
 		return
@@ -326,7 +327,7 @@ func (p *Page) handleDelete(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 func (p *Page) handleRefresh(w http.ResponseWriter, r *http.Request, s session) {
-	id := r.PathValue("id")
+	id := route.Value(r, "id")
 	sum, err := p.opts.Service.Refresh(r.Context(), s.Name, id)
 	if err != nil {
 		p.renderServiceError(w, r, err)

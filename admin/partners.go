@@ -264,7 +264,7 @@ func (a *API) partnerRoutes(mux route.Registrar) {
 		jsonhttp.Write(w, http.StatusOK, map[string]any{"partners": out})
 	}))
 	mux.Handle("GET /api/partners/{name}", a.auth(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.svc.Partner(r.Context(), r.PathValue("name"))
+		p, err := a.svc.Partner(r.Context(), route.Value(r, "name"))
 		if err != nil {
 			a.writeError(w, r, err)
 			return
@@ -291,7 +291,7 @@ func (a *API) partnerRoutes(mux route.Registrar) {
 			a.writeError(w, r, err)
 			return
 		}
-		p, err := a.svc.ReplacePartner(r.Context(), who(r.Context()), r.PathValue("name"), in.Partner())
+		p, err := a.svc.ReplacePartner(r.Context(), who(r.Context()), route.Value(r, "name"), in.Partner())
 		if err != nil {
 			a.writeError(w, r, err)
 			return
@@ -299,7 +299,7 @@ func (a *API) partnerRoutes(mux route.Registrar) {
 		jsonhttp.Write(w, http.StatusOK, a.partnerView(p, in.Key != ""))
 	}))
 	mux.Handle("POST /api/partners/{name}/key", a.auth(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.svc.RotatePartnerKey(r.Context(), who(r.Context()), r.PathValue("name"))
+		p, err := a.svc.RotatePartnerKey(r.Context(), who(r.Context()), route.Value(r, "name"))
 		if err != nil {
 			a.writeError(w, r, err)
 			return
@@ -307,7 +307,7 @@ func (a *API) partnerRoutes(mux route.Registrar) {
 		jsonhttp.Write(w, http.StatusOK, a.partnerView(p, true))
 	}))
 	mux.Handle("DELETE /api/partners/{name}", a.auth(func(w http.ResponseWriter, r *http.Request) {
-		if err := a.svc.DeletePartner(r.Context(), who(r.Context()), r.PathValue("name")); err != nil {
+		if err := a.svc.DeletePartner(r.Context(), who(r.Context()), route.Value(r, "name")); err != nil {
 			a.writeError(w, r, err)
 			return
 		}

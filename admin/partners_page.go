@@ -193,7 +193,7 @@ func (pp *partnersPage) handleCreate(w http.ResponseWriter, r *http.Request, s s
 }
 
 func (pp *partnersPage) partnerRow(w http.ResponseWriter, r *http.Request) (partnerRow, bool) {
-	pt, err := pp.opts.Service.Partner(r.Context(), r.PathValue("name"))
+	pt, err := pp.opts.Service.Partner(r.Context(), route.Value(r, "name"))
 	if err != nil {
 		pp.renderErrorOf(w, r, err, "No such partner")
 		return partnerRow{}, false
@@ -231,7 +231,7 @@ func (pp *partnersPage) handleReplace(w http.ResponseWriter, r *http.Request, s 
 }
 
 func (pp *partnersPage) handleRotate(w http.ResponseWriter, r *http.Request, s session) {
-	pt, err := pp.opts.Service.RotatePartnerKey(r.Context(), s.Name, r.PathValue("name"))
+	pt, err := pp.opts.Service.RotatePartnerKey(r.Context(), s.Name, route.Value(r, "name"))
 	if err != nil {
 		pp.renderErrorOf(w, r, err, "No such partner")
 		return
@@ -240,7 +240,7 @@ func (pp *partnersPage) handleRotate(w http.ResponseWriter, r *http.Request, s s
 }
 
 func (pp *partnersPage) handleDelete(w http.ResponseWriter, r *http.Request, s session) {
-	name := r.PathValue("name")
+	name := route.Value(r, "name")
 	if err := pp.opts.Service.DeletePartner(r.Context(), s.Name, name); err != nil {
 		pp.renderErrorOf(w, r, err, "No such partner")
 		return

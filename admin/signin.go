@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"sync"
+
+	"syndicate/internal/route"
 )
 
 // oneTime is the state of a one-time sign-in link: a random code that
@@ -43,7 +45,7 @@ func (p *Page) handleOneTimeSignIn(w http.ResponseWriter, r *http.Request) {
 		p.renderDisabled(w, r)
 		return
 	}
-	name, value, ok := p.once.take(r.PathValue("code"))
+	name, value, ok := p.once.take(route.Value(r, "code"))
 	if !ok {
 		p.renderError(w, r, http.StatusNotFound, "Sign-in link not valid",
 			"This sign-in link was already used or never existed. Sign in with an admin token, or restart the server for a new link.")

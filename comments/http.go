@@ -105,7 +105,7 @@ type Pending struct {
 // handleGet answers the Location of a 201: the public view of a comment
 // (never its e-mail or IP), or only its status while it is not published.
 func (h *Handler) handleGet(w http.ResponseWriter, r *http.Request) {
-	aid, cid := r.PathValue("id"), r.PathValue("cid")
+	aid, cid := route.Value(r, "id"), route.Value(r, "cid")
 	c, err := h.svc.opts.Store.Comment(r.Context(), cid)
 	if err != nil || c.ArticleID != aid {
 		if err == nil || syndicate.ErrorKind(err) == syndicate.ENotFound {
@@ -187,11 +187,11 @@ func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.TrimSpace(honeypot) != "" {
-		h.log.Info("comment rejected by the honeypot", "article_id", r.PathValue("id"))
+		h.log.Info("comment rejected by the honeypot", "article_id", route.Value(r, "id"))
 		httperr.Problem{Status: http.StatusBadRequest, Message: "must be left empty", Field: h.opts.Honeypot}.JSON(w)
 		return
 	}
-	in.ArticleID = r.PathValue("id")
+	in.ArticleID = route.Value(r, "id")
 	c, err := h.svc.Submit(r.Context(), in, h.clientIP(r))
 	if err != nil {
 		h.fail(w, err)

@@ -93,13 +93,13 @@ func sameProfiles(a, b map[string]*profile) bool {
 // partnerRoutes registers the partner feeds on mux.
 func (s *Server) partnerRoutes(mux route.Registrar) {
 	mux.HandleFunc("GET /partners/{name}/{file}", func(w http.ResponseWriter, r *http.Request) {
-		s.handlePartner(w, r, store.FeedAll, r.PathValue("file"))
+		s.handlePartner(w, r, store.FeedAll, route.Value(r, "file"))
 	})
 	mux.HandleFunc("GET /partners/{name}/sources/{id}/{file}", func(w http.ResponseWriter, r *http.Request) {
-		s.handlePartner(w, r, store.SourceFeed(r.PathValue("id")), r.PathValue("file"))
+		s.handlePartner(w, r, store.SourceFeed(route.Value(r, "id")), route.Value(r, "file"))
 	})
 	mux.HandleFunc("GET /partners/{name}/categories/{slug}/{file}", func(w http.ResponseWriter, r *http.Request) {
-		s.handlePartner(w, r, store.CategoryFeed(r.PathValue("slug")), r.PathValue("file"))
+		s.handlePartner(w, r, store.CategoryFeed(route.Value(r, "slug")), route.Value(r, "file"))
 	})
 }
 
@@ -169,7 +169,7 @@ func (s *Server) authPartner(r *http.Request, q partnerQuery) (*profile, bool) {
 	set := s.partners.Load()
 	var p *profile
 	if set != nil {
-		p = set.m[r.PathValue("name")]
+		p = set.m[route.Value(r, "name")]
 	}
 	if p == nil {
 		dummyProfile.keyMatches(requestKey(r, q))

@@ -238,8 +238,8 @@ func (s *Server) handleAllComments(f Format) http.HandlerFunc {
 }
 
 func (s *Server) handleSourceFeed(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	f, ok := fileFormat(r.PathValue("file"), "feed")
+	id := route.Value(r, "id")
+	f, ok := fileFormat(route.Value(r, "file"), "feed")
 	if !ok {
 		notFound(w, "no such feed: use /sources/%s/feed.rss, feed.atom or feed.json", id)
 		return
@@ -252,8 +252,8 @@ func (s *Server) handleSourceFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCategoryFeed(w http.ResponseWriter, r *http.Request) {
-	slug := r.PathValue("slug")
-	f, ok := fileFormat(r.PathValue("file"), "feed")
+	slug := route.Value(r, "slug")
+	f, ok := fileFormat(route.Value(r, "file"), "feed")
 	if !ok {
 		notFound(w, "no such feed: use /categories/%s/feed.rss, feed.atom or feed.json", slug)
 		return
@@ -262,8 +262,8 @@ func (s *Server) handleCategoryFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleArticleComments(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	f, ok := fileFormat(r.PathValue("file"), "comments")
+	id := route.Value(r, "id")
+	f, ok := fileFormat(route.Value(r, "file"), "comments")
 	if !ok {
 		notFound(w, "no such feed: use /articles/%s/comments.rss, comments.atom or comments.json", id)
 		return
@@ -306,7 +306,7 @@ func (s *Server) describe(ctx context.Context, key store.FeedKey) (title, descri
 }
 
 func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
+	id := route.Value(r, "id")
 	if j, ok := strings.CutSuffix(id, ".json"); ok {
 		id = j // article ids have no dot
 	} else if h, ok := strings.CutSuffix(id, ".html"); ok && s.opts.Pages != nil {

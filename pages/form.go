@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"syndicate"
+	"syndicate/internal/route"
 )
 
 // CommentForm wraps the comment endpoint (POST /articles/{id}/comments)
@@ -48,7 +49,7 @@ func (s *Server) CommentForm(next http.Handler) http.Handler {
 			return
 		}
 		form, err := url.ParseQuery(string(raw))
-		id := r.PathValue("id")
+		id := route.Value(r, "id")
 		kind, ok := s.formPage(form.Get("redirect"), id)
 		if err != nil || !ok {
 			next.ServeHTTP(w, r)

@@ -319,7 +319,7 @@ func (s *Server) handleSource(w http.ResponseWriter, r *http.Request) {
 		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
 		return
 	}
-	s.serve(w, r, Key{Kind: KindSource, ID: r.PathValue("id"), Page: page})
+	s.serve(w, r, Key{Kind: KindSource, ID: route.Value(r, "id"), Page: page})
 }
 
 func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
@@ -328,7 +328,7 @@ func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
 		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
 		return
 	}
-	s.serve(w, r, Key{Kind: KindCategory, ID: r.PathValue("slug"), Page: page})
+	s.serve(w, r, Key{Kind: KindCategory, ID: route.Value(r, "slug"), Page: page})
 }
 
 func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
@@ -338,7 +338,7 @@ func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
 		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
 		return
 	}
-	k := Key{Kind: KindThread, ID: r.PathValue("id"), Page: page}
+	k := Key{Kind: KindThread, ID: route.Value(r, "id"), Page: page}
 	if v := s.variant(q); v != nil {
 		s.serveVariant(w, r, k, v)
 		return

@@ -457,7 +457,7 @@ func (s *Subscriber) Routes(mux route.Registrar) {
 // (§5.2): the challenge is echoed only for the topic and mode this
 // subscription asked for and is waiting on.
 func (s *Subscriber) handleVerify(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
+	id := route.Value(r, "id")
 	q := r.URL.Query()
 	mode, topic, challenge := q.Get("hub.mode"), q.Get("hub.topic"), q.Get("hub.challenge")
 	log := s.log.With("subscription", id, "mode", mode, "remote", r.RemoteAddr)
@@ -540,7 +540,7 @@ var signatures = map[string]func() hash.Hash{"sha256": sha256.New, "sha384": sha
 // handleDelivery takes a content distribution (§7): signed with the
 // subscription's secret, or refused with a 4xx and logged.
 func (s *Subscriber) handleDelivery(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
+	id := route.Value(r, "id")
 	log := s.log.With("subscription", id, "remote", r.RemoteAddr)
 	refuse := func(code int, why string) {
 		log.Warn("websub delivery refused", "status", code, "reason", why)

@@ -135,17 +135,13 @@ func place(old *leaf, h http.Handler, pattern, method string) *leaf {
 // maxWild bounds the wildcards one fast route binds.
 const maxWild = 4
 
-type binding struct{ name, value string }
-
 // ServeHTTP routes r.
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !m.off && (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.RawPath == "" && clean(r.URL.Path) {
-		var b [maxWild]binding
-		if l, n := m.root.match(r.URL.Path[1:], b[:0]); l != nil {
+		if l := m.root.match(r.URL.Path[1:], 0); l != nil {
+			// The wildcards' values are read from the path by Value:
+			// r.SetPathValue would make a map per request.
 			r.Pattern = l.pattern
-			for _, v := range b[:n] {
-				r.SetPathValue(v.name, v.value)
-			}
 			l.h.ServeHTTP(w, r)
 			return
 		}
@@ -154,34 +150,34 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // match walks rest (the path after a "/"), literal segments before the
-// wildcard, and returns the most specific route and how many bindings
-// of b it filled.
-func (n *node) match(rest string, b []binding) (*leaf, int) {
+// wildcard, and returns the most specific route; wild counts the
+// wildcards bound on the way.
+func (n *node) match(rest string, wild int) *leaf {
 	seg, tail, more := strings.Cut(rest, "/")
 	if !more {
 		if seg == "" { // the path ends with "/" here
-			return n.slash, len(b)
+			return n.slash
 		}
 		if c := n.lit[seg]; c != nil && c.end != nil {
-			return c.end, len(b)
+			return c.end
 		}
-		if n.wild != nil && n.wild.end != nil && len(b) < maxWild {
-			return n.wild.end, len(append(b, binding{n.name, seg}))
+		if n.wild != nil && n.wild.end != nil && wild < maxWild {
+			return n.wild.end
 		}
-		return nil, 0
+		return nil
 	}
 	if seg == "" {
-		return nil, 0
+		return nil
 	}
 	if c := n.lit[seg]; c != nil {
-		if l, k := c.match(tail, b); l != nil {
-			return l, k
+		if l := c.match(tail, wild); l != nil {
+			return l
 		}
 	}
-	if n.wild != nil && len(b) < maxWild {
-		return n.wild.match(tail, append(b, binding{n.name, seg}))
+	if n.wild != nil && wild < maxWild {
+		return n.wild.match(tail, wild+1)
 	}
-	return nil, 0
+	return nil
 }
 
 // clean reports whether path is one the ServeMux would route as it is:
@@ -233,3 +229,51 @@ var plain = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// Value returns the value of the wildcard name in the pattern that routed
+// r: r.PathValue when the ServeMux routed it, else (the fast path) the
+// segment of r's path the pattern's {name} covers, or the rest of the path
+// for {name...}. A fast-path request's path is clean and unescaped, so the
+// segment is the value itself; nothing is allocated. Handlers behind a Mux
+// read their wildcards with Value.
+func Value(r *http.Request, name string) string {
+	if v := r.PathValue(name); v != "" {
+		return v
+	}
+	pat := r.Pattern
+	if i := strings.IndexByte(pat, ' '); i >= 0 {
+		pat = pat[i+1:]
+	}
+	if i := strings.IndexByte(pat, '/'); i > 0 {
+		pat = pat[i:] // a host before the path
+	}
+	if r.URL == nil || pat == "" || pat[0] != '/' {
+		return ""
+	}
+	path := r.URL.Path
+	for len(pat) > 0 && len(path) > 0 && pat[0] == '/' && path[0] == '/' {
+		var ps, pp string
+		ps, pat = cutSegment(pat[1:])
+		pp, path = cutSegment(path[1:])
+		if len(ps) < 2 || ps[0] != '{' || ps[len(ps)-1] != '}' {
+			continue
+		}
+		inner := ps[1 : len(ps)-1]
+		if inner == name {
+			return pp
+		}
+		if rest, ok := strings.CutSuffix(inner, "..."); ok && rest == name {
+			return pp + path // the rest of the path (one allocation, only here)
+		}
+	}
+	return ""
+}
+
+// cutSegment splits s at its first '/': the segment, and the rest from
+// that '/' on.
+func cutSegment(s string) (seg, rest string) {
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}

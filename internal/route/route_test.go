@@ -26,7 +26,7 @@ func echo(names ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var vals []string
 		for _, n := range names {
-			vals = append(vals, n+"="+r.PathValue(n))
+			vals = append(vals, n+"="+Value(r, n))
 		}
 		w.Write([]byte(r.Pattern + " " + strings.Join(vals, ",")))
 	})
@@ -145,3 +145,33 @@ func BenchmarkMux(b *testing.B) {
 		}
 	}
 }
+
+// A fast-path request binds its wildcards without allocating: Value reads
+// them from the path.
+func TestValue_NoAllocation(t *testing.T) {
+	m := New()
+	m.Handle("GET /partners/{name}/sources/{id}/{file}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		valueSink = Value(r, "name") + "|" + Value(r, "id") + "|" + Value(r, "file")
+	}))
+	m.Handle("GET /n/{name}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { valueSink = Value(r, "name") }))
+	w := httptest.NewRecorder()
+	m.ServeHTTP(w, httptest.NewRequest("GET", "/partners/baltic/sources/wj/feed.atom", nil))
+	if valueSink != "baltic|wj|feed.atom" {
+		t.Errorf("values %q", valueSink)
+	}
+	if m.off {
+		t.Fatal("the fast path is off")
+	}
+	rn := httptest.NewRequest("GET", "/n/abc", nil)
+	if n := testing.AllocsPerRun(100, func() { m.ServeHTTP(w, rn) }); n != 0 || valueSink != "abc" {
+		t.Errorf("routing a wildcard allocated %v times (value %q), want none", n, valueSink)
+	}
+	// A {name...} wildcard (which the ServeMux routes) reads the rest.
+	r := httptest.NewRequest("GET", "/rest/a/b/c", nil)
+	r.Pattern = "GET /rest/{path...}"
+	if v := Value(r, "path"); v != "a/b/c" {
+		t.Errorf("rest wildcard = %q, want a/b/c", v)
+	}
+}
+
+var valueSink string

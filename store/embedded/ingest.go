@@ -18,8 +18,13 @@ func (s *Store) ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result,
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store source %s: %w", b.Source.ID, err)
 	}
+	// Batch, not Update: the ingests of concurrent sources share one
+	// transaction and one fsync (bbolt coalesces them; a write waits at most
+	// its MaxBatchDelay). fn may run more than once (alone, when another
+	// write of the batch failed): it sets res afresh each time, and only
+	// the committed run's res is returned.
 	var res *store.Result
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
 		if b.RequireSource {
 			if sb := tx.Bucket(bSources); sb == nil || sb.Get([]byte(b.Source.ID)) == nil {
 				return store.ErrSourceGone

@@ -35,6 +35,9 @@ func TestNormalize_LinkBase(t *testing.T) {
 		{"AtomAlternate", `<feed xmlns="http://www.w3.org/2005/Atom"><title>C</title><link rel="alternate" href="https://site.example/blog/"/><link rel="self" href="https://feeds.example/a.atom"/>` +
 			`<entry><id>tag:x,2026:1</id><title>T</title><link href="story/1"/><content type="html">&lt;img src="pic.jpg"&gt;</content></entry></feed>`,
 			"https://feeds.example/a.atom", "https://site.example/blog/story/1", "https://site.example/blog/story/pic.jpg"},
+		{"AtomUnusableFirstAlternate", `<feed xmlns="http://www.w3.org/2005/Atom"><title>C</title><link rel="alternate" href="https://site.example/blog/"/>` +
+			`<entry><id>tag:x,2026:1</id><title>T</title><link href="javascript:alert(1)"/><link rel="related" href="https://other.example/"/><link rel="alternate" type="text/html" href="https://site.example/one"/><content type="html">&lt;img src="pic.jpg"&gt;</content></entry></feed>`,
+			"https://feeds.example/a.atom", "https://site.example/one", "https://site.example/pic.jpg"},
 		{"JSONHomePage", `{"version":"https://jsonfeed.org/version/1.1","title":"C","home_page_url":"https://site.example/j/","items":[{"id":"1","url":"story/1","content_html":"<img src=\"pic.jpg\">"}]}`,
 			"https://feeds.example/f.json", "https://site.example/j/story/1", "https://site.example/j/story/pic.jpg"},
 	} {

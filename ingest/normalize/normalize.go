@@ -189,6 +189,33 @@ func (n *normalizer) originals(i int) (*rss.Item, *atom.Entry, *jsonfeed.Item) {
 	return nil, nil, nil
 }
 
+// nextAlternate returns the first alternate link of an entry after the
+// unusable one it offered first that makes a canonical URL: an Atom
+// entry's other rel="alternate" (or rel-less) links in document order,
+// else gofeed's list of the item's links.
+func (n *normalizer) nextAlternate(it *gofeed.Item, ae *atom.Entry, bad string) (link, canonical string, ok bool) {
+	var cands []string
+	if ae != nil {
+		for _, l := range ae.Links {
+			if l != nil && (l.Rel == "" || l.Rel == "alternate") {
+				cands = append(cands, l.Href)
+			}
+		}
+	} else {
+		cands = it.Links
+	}
+	for _, h := range cands {
+		h = strings.TrimSpace(h)
+		if h == "" || h == bad || len(h) > MaxIDLength {
+			continue
+		}
+		if c, err := Canonical(h, n.linkBase, n.opts.StripParams); err == nil {
+			return h, c, true
+		}
+	}
+	return "", "", false
+}
+
 func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []string) {
 	ri, ae, ji := n.originals(i)
 	if ae != nil {
@@ -225,6 +252,14 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 	canonical := ""
 	if link != "" {
 		c, err := Canonical(link, n.linkBase, n.opts.StripParams)
+		if err != nil && link == strings.TrimSpace(it.Link) {
+			// The first alternate link is unusable (javascript:, no
+			// host...): another alternate of the entry may be its page.
+			if alt, ac, ok := n.nextAlternate(it, ae, link); ok {
+				problems = append(problems, fmt.Sprintf("%v: used the next alternate link %q", err, alt))
+				link, c, err = alt, ac, nil
+			}
+		}
 		if err != nil {
 			problems = append(problems, err.Error())
 			res.lose("link")

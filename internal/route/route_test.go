@@ -1,8 +1,11 @@
 package route
 
 import (
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -175,3 +178,35 @@ func TestValue_NoAllocation(t *testing.T) {
 }
 
 var valueSink string
+
+// Handlers behind a Mux read their wildcards with Value: r.PathValue is
+// empty on the fast path. No code outside this package (tests aside) may
+// call it.
+func TestNoPathValueOutsideRoute(t *testing.T) {
+	root := filepath.Join("..", "..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); name != ".." && strings.HasPrefix(name, ".") || name == "testdata" || path == filepath.Join(root, "internal", "route") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(b), ".PathValue(") {
+			t.Errorf("%s calls PathValue: read wildcards with route.Value (the fast path binds none)", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

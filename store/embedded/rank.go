@@ -147,9 +147,20 @@ func buildRanks(tx *bolt.Tx) error {
 }
 
 // page returns the values of a feed's entries offset..offset+limit, newest
-// first: whole chunks are skipped by their counts, then the index is read
-// from the page's first key.
+// first (pageAscending: in ascending key order, the list of categories in
+// use by slug).
 func page(tx *bolt.Tx, feed store.FeedKey, offset, limit int) [][]byte {
+	return pageOf(tx, feed, offset, limit, false)
+}
+
+func pageAscending(tx *bolt.Tx, feed store.FeedKey, offset, limit int) [][]byte {
+	return pageOf(tx, feed, offset, limit, true)
+}
+
+// pageOf reads a page of a feed's index in one direction: whole chunks
+// are skipped by their counts, then at most one chunk and the page are
+// walked.
+func pageOf(tx *bolt.Tx, feed store.FeedKey, offset, limit int, ascending bool) [][]byte {
 	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
 	if idx == nil || limit <= 0 {
 		return nil
@@ -157,89 +168,65 @@ func page(tx *bolt.Tx, feed store.FeedKey, offset, limit int) [][]byte {
 	steps := 0
 	defer func() { cursorSteps.Add(int64(steps)) }()
 	c := idx.Cursor()
+	first, next := c.Last, c.Prev
+	if ascending {
+		first, next = c.First, c.Next
+	}
+	skip := max(offset, 0)
 	var k, v []byte
-	skip := offset
-	if rb := tx.Bucket(bRanks).Bucket([]byte(feed)); rb != nil && offset > 0 {
-		// Find the chunk holding entry offset (counting from the newest);
-		// after is the start of the chunk above it (nil: the top).
-		var after []byte
-		rc := rb.Cursor()
-		for ck, cv := rc.Last(); ck != nil; ck, cv = rc.Prev() {
-			steps++
-			n := chunkCount(cv)
-			if skip < n {
-				break
-			}
-			skip -= n
-			after = ck
-		}
-		if after != nil {
-			if k, _ = c.Seek(after); k == nil {
-				k, v = c.Last()
-			} else {
-				k, v = c.Prev()
-			}
-		} else {
-			k, v = c.Last()
-		}
+	if rb := tx.Bucket(bRanks).Bucket([]byte(feed)); rb != nil && skip > 0 {
+		k, v, skip = seekChunk(c, rb.Cursor(), skip, ascending, &steps)
 	} else {
-		k, v = c.Last()
+		k, v = first()
 	}
 	steps++
-	for ; k != nil && skip > 0; k, v = c.Prev() {
+	for ; k != nil && skip > 0; k, v = next() {
 		steps++
 		skip--
 	}
 	var out [][]byte
-	for ; k != nil && len(out) < limit; k, v = c.Prev() {
+	for ; k != nil && len(out) < limit; k, v = next() {
 		steps++
 		out = append(out, bytes.Clone(v))
 	}
 	return out
 }
 
-// pageAscending is page in ascending key order (the list of categories in
-// use, by slug): whole chunks are skipped by their counts from the first,
-// then at most one chunk and the page are walked.
-func pageAscending(tx *bolt.Tx, feed store.FeedKey, offset, limit int) [][]byte {
-	idx := tx.Bucket(bIndexes).Bucket([]byte(feed))
-	if idx == nil || limit <= 0 {
-		return nil
+// seekChunk places c on the first entry, in the walk's direction, of the
+// chunk holding entry skip (counted from the walk's start), and returns it
+// with what is left to skip inside that chunk; a nil key past the end.
+// Chunks are keyed by their first (lowest) key: walking down, the chunk's
+// first entry in the walk is the one before the start of the chunk above.
+func seekChunk(c, rc *bolt.Cursor, skip int, ascending bool, steps *int) (k, v []byte, left int) {
+	rfirst, rnext := rc.Last, rc.Prev
+	if ascending {
+		rfirst, rnext = rc.First, rc.Next
 	}
-	steps := 0
-	defer func() { cursorSteps.Add(int64(steps)) }()
-	c := idx.Cursor()
-	skip := max(offset, 0)
-	var k, v []byte
-	if rb := tx.Bucket(bRanks).Bucket([]byte(feed)); rb != nil && skip > 0 {
-		// Find the chunk holding entry offset (counting from the first).
-		var start []byte
-		rc := rb.Cursor()
-		for ck, cv := rc.First(); ck != nil; ck, cv = rc.Next() {
-			steps++
-			n := chunkCount(cv)
-			if skip < n {
-				start = ck
-				break
+	var passed []byte // the start of the last chunk skipped
+	for ck, cv := rfirst(); ck != nil; ck, cv = rnext() {
+		*steps++
+		n := chunkCount(cv)
+		if skip < n {
+			if ascending {
+				k, v = c.Seek(ck)
+				return k, v, skip
 			}
-			skip -= n
+			break
 		}
-		if start == nil {
-			return nil // past the end
+		skip -= n
+		passed = ck
+	}
+	switch {
+	case ascending:
+		return nil, nil, 0 // past the end
+	case passed == nil:
+		k, v = c.Last()
+	default:
+		if k, _ = c.Seek(passed); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
 		}
-		k, v = c.Seek(start)
-	} else {
-		k, v = c.First()
 	}
-	steps++
-	for ; k != nil && skip > 0; k, v = c.Next() {
-		steps++
-		skip--
-	}
-	var out [][]byte
-	for ; k != nil && len(out) < limit; k, v = c.Next() {
-		steps++
-		out = append(out, bytes.Clone(v))
-	}
-	return out
+	return k, v, skip
 }

@@ -147,9 +147,11 @@ type xmlScan struct {
 	misplaced []insertion
 }
 
-// insertion is text to insert into a document at a byte offset.
+// insertion is text to insert into a document at a byte offset, in place
+// of the cut bytes that follow it (none for a plain insertion).
 type insertion struct {
 	off  int
+	cut  int
 	text string
 	line int
 	// what names the elements closed, for the repair note.
@@ -485,16 +487,19 @@ func qname(n xml.Name) string {
 
 // insert returns body with each insertion (in offset order) applied.
 func insert(body []byte, ins []insertion) []byte {
+	if len(ins) == 0 {
+		return body
+	}
 	n := len(body)
 	for _, in := range ins {
-		n += len(in.text)
+		n += len(in.text) - in.cut
 	}
 	out := make([]byte, 0, n)
 	last := 0
 	for _, in := range ins {
 		out = append(out, body[last:in.off]...)
 		out = append(out, in.text...)
-		last = in.off
+		last = in.off + in.cut
 	}
 	return append(out, body[last:]...)
 }

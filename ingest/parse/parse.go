@@ -160,7 +160,7 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 	// not see) takes the streaming path below, which is a second
 	// tokenization of the whole document.
 	if items, respell, ok := quickScan(body); ok {
-		if f, err := gofeedParse(respelled(body, respell)); err == nil && len(f.Items) == items {
+		if f, err := gofeedParse(insert(body, respell)); err == nil && len(f.Items) == items {
 			return f, nil
 		}
 	}

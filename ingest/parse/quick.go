@@ -19,10 +19,10 @@ const maxSectionsPerText = 4
 // streaming path. items counts every item and entry start tag, wherever it
 // is, so that a feed whose items gofeed does not all see (an element left
 // open around them, a break) is sent down the full path too. respell lists
-// the namespace declarations whose value must be respelled for gofeed
-// (rewriteNamespaces' job on the full path): WordPress's
+// the namespace declaration values to replace for gofeed, as insertions
+// in place of the value (rewriteNamespaces' job on the full path): WordPress's
 // http://wellformedweb.org/CommentAPI/ is one, in nearly every feed.
-func quickScan(body []byte) (items int, respell []nsValue, ok bool) {
+func quickScan(body []byte) (items int, respell []insertion, ok bool) {
 	depth, elements, attrs, namespaces, sections := 0, 0, 0, 0, 0
 	for i := 0; i < len(body); {
 		j := bytes.IndexByte(body[i:], '<')
@@ -140,7 +140,7 @@ func quickScan(body []byte) (items int, respell []nsValue, ok bool) {
 						return 0, nil, false
 					}
 					at := i + k - end - 1 // value's offset in body
-					respell = append(respell, nsValue{at: at, end: at + len(value), uri: canonicalNamespace(v)})
+					respell = append(respell, insertion{off: at, cut: len(value), text: canonicalNamespace(v)})
 				}
 			}
 		}
@@ -171,33 +171,6 @@ func quickScan(body []byte) (items int, respell []nsValue, ok bool) {
 		i += k + 1
 	}
 	return items, respell, depth == 0
-}
-
-// nsValue is a namespace declaration's value at body[at:end], to be
-// written as uri.
-type nsValue struct {
-	at, end int
-	uri     string
-}
-
-// respelled returns body with each listed declaration value replaced (in
-// order of position, as quickScan lists them).
-func respelled(body []byte, vs []nsValue) []byte {
-	if len(vs) == 0 {
-		return body
-	}
-	n := len(body)
-	for _, v := range vs {
-		n += len(v.uri) - (v.end - v.at)
-	}
-	out := make([]byte, 0, n)
-	last := 0
-	for _, v := range vs {
-		out = append(out, body[last:v.at]...)
-		out = append(out, v.uri...)
-		last = v.end
-	}
-	return append(out, body[last:]...)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

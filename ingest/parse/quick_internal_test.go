@@ -48,7 +48,7 @@ func TestQuickScan_RespellsNamespaces(t *testing.T) {
 			if !ok || items != 3 || len(respell) != tc.respell {
 				t.Fatalf("quickScan = %d items, %d to respell, ok %v; want 3, %d, true", items, len(respell), ok, tc.respell)
 			}
-			f, err := gofeedParse(respelled(body, respell))
+			f, err := gofeedParse(insert(body, respell))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +78,7 @@ func TestQuickScan_SameAsStreaming(t *testing.T) {
 		if !ok {
 			continue
 		}
-		f, err := gofeedParse(respelled(body, respell))
+		f, err := gofeedParse(insert(body, respell))
 		if err != nil || len(f.Items) != items {
 			continue // the fast path hands such a document on
 		}

@@ -1,7 +1,6 @@
 package feeds_test
 
 import (
-	"context"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -9,13 +8,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"syndicate"
 	"syndicate/feeds"
 	"syndicate/store"
+	"syndicate/store/storetest"
 )
 
 func TestServer_Index(t *testing.T) {
@@ -163,36 +162,6 @@ func TestServer_ListsPaged(t *testing.T) {
 	}
 }
 
-// categoryReads records how a server reads the categories in use.
-type categoryReads struct {
-	feeds.Store
-	mu     sync.Mutex
-	whole  int   // calls of Categories (every category)
-	limits []int // the limit of each CategoryPage
-}
-
-func (c *categoryReads) Categories(ctx context.Context) (map[string]string, error) {
-	c.mu.Lock()
-	c.whole++
-	c.mu.Unlock()
-	return c.Store.Categories(ctx)
-}
-
-func (c *categoryReads) CategoryPage(ctx context.Context, offset, limit int) (store.Page[store.Category], error) {
-	c.mu.Lock()
-	c.limits = append(c.limits, limit)
-	c.mu.Unlock()
-	return c.Store.CategoryPage(ctx, offset, limit)
-}
-
-func (c *categoryReads) take() (whole int, limits []int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	whole, limits = c.whole, c.limits
-	c.whole, c.limits = 0, nil
-	return whole, limits
-}
-
 // TestServer_CategoriesPaged: with more categories than a page shows, the
 // index shows the first of them with a link to the full list, the list
 // is paged (?page=N, 100 a page, past the end 404), and neither they nor
@@ -211,7 +180,7 @@ func TestServer_CategoriesPaged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	reads := &categoryReads{Store: f.st}
+	reads := &storetest.CategoryReads{Store: f.st}
 	srv := feeds.NewServer(feeds.Options{Renderer: feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil), Store: reads})
 	srv.SetSources(sources)
 	mux := http.NewServeMux()
@@ -249,7 +218,8 @@ func TestServer_CategoriesPaged(t *testing.T) {
 				t.Errorf("GET %s does not say %q", tt.path, want)
 			}
 		}
-		whole, limits := reads.take()
+		seen := reads.Take()
+		whole, limits := seen.Whole, seen.Limits
 		if whole != 0 {
 			t.Errorf("GET %s read every category %d times", tt.path, whole)
 		}
@@ -269,11 +239,11 @@ func TestServer_CategoriesPaged(t *testing.T) {
 	if want := []string{"Business", "Économie", "Politics", "Topic 000", "Topic 001"}; !slices.Equal(got, want) {
 		t.Errorf("page 1 begins %v, want %v", got, want)
 	}
-	reads.take()
+	reads.Take()
 	if code, b := get("/feeds.opml"); code != 200 || strings.Count(b, `text="Category: `) != total {
 		t.Errorf("GET /feeds.opml = %d with %d categories, want %d", code, strings.Count(b, `text="Category: `), total)
 	}
-	if whole, _ := reads.take(); whole != 1 {
+	if whole := reads.Take().Whole; whole != 1 {
 		t.Errorf("the OPML read the whole list %d times, want once", whole)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"syndicate/pages"
 	"syndicate/store"
 	"syndicate/store/embedded"
+	"syndicate/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -801,36 +801,6 @@ func TestLists_FeedListBounded(t *testing.T) {
 	}
 }
 
-// pageReads records how the pages read the categories in use.
-type pageReads struct {
-	*embedded.Store
-	mu     sync.Mutex
-	whole  int   // calls of Categories (every category)
-	limits []int // the limit of each CategoryPage
-	labels int   // calls of CategoryLabel
-}
-
-func (p *pageReads) Categories(ctx context.Context) (map[string]string, error) {
-	p.mu.Lock()
-	p.whole++
-	p.mu.Unlock()
-	return p.Store.Categories(ctx)
-}
-
-func (p *pageReads) CategoryPage(ctx context.Context, offset, limit int) (store.Page[store.Category], error) {
-	p.mu.Lock()
-	p.limits = append(p.limits, limit)
-	p.mu.Unlock()
-	return p.Store.CategoryPage(ctx, offset, limit)
-}
-
-func (p *pageReads) CategoryLabel(ctx context.Context, slug string) (string, bool, error) {
-	p.mu.Lock()
-	p.labels++
-	p.mu.Unlock()
-	return p.Store.CategoryLabel(ctx, slug)
-}
-
 // A list page names at most FeedListMax categories in its feed list and
 // links the paged list for the rest, reading one page of categories from
 // the store (a category page, its own label), never all of them.
@@ -848,7 +818,7 @@ func TestLists_CategoriesBounded(t *testing.T) {
 	if err != nil || all.Total != pages.FeedListMax+5+2 { // and Ferries, Pellan Island
 		t.Fatalf("categories in use: %d, %v", all.Total, err)
 	}
-	reads := &pageReads{Store: f.st}
+	reads := &storetest.CategoryReads{Store: f.st}
 	p := pages.New(pages.Options{Renderer: feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, nil), Store: reads, PageSize: 2,
 		Cache: feeds.NewCache(feeds.CacheOptions{States: f.st.FeedStates}), Now: f.nowFunc})
 	p.SetSources(sources)
@@ -869,20 +839,18 @@ func TestLists_CategoriesBounded(t *testing.T) {
 		if !strings.Contains(b, want) {
 			t.Errorf("%+v lacks %s", k, want)
 		}
-		reads.mu.Lock()
-		if reads.whole != 0 {
-			t.Errorf("%+v read every category %d times", k, reads.whole)
+		seen := reads.Take()
+		if seen.Whole != 0 {
+			t.Errorf("%+v read every category %d times", k, seen.Whole)
 		}
-		for _, l := range reads.limits {
+		for _, l := range seen.Limits {
 			if l > pages.FeedListMax {
 				t.Errorf("%+v read a page of %d categories", k, l)
 			}
 		}
-		if k.Kind == pages.KindCategory && (reads.labels != 1 || !strings.Contains(b, "Extra 03")) {
-			t.Errorf("the category page read %d labels (want its own) and shows: %.300s", reads.labels, b)
+		if k.Kind == pages.KindCategory && (seen.Labels != 1 || !strings.Contains(b, "Extra 03")) {
+			t.Errorf("the category page read %d labels (want its own) and shows: %.300s", seen.Labels, b)
 		}
-		reads.whole, reads.limits, reads.labels = 0, nil, 0
-		reads.mu.Unlock()
 	}
 	if _, err := p.Render(t.Context(), pages.Key{Kind: pages.KindCategory, ID: "nope", Page: 1}); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("a category not in use = %v, want not found", err)

@@ -15,13 +15,7 @@ import (
 // must not show in the category list, the OPML or its own page until the
 // hold ends (a label can say as much as a headline).
 func TestEmbargo_CategoriesOfHeldArticles(t *testing.T) {
-	st, err := embedded.Open(t.TempDir(), embedded.Options{Now: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	c := &clock{}
-	c.set(t0)
+	st, c := openAtT0(t)
 	ctx := t.Context()
 	secret := func(a *syndicate.Article) { a.Categories = []string{"Politics", "Acme Buys Initech"} }
 	for _, b := range []*store.Batch{
@@ -90,13 +84,7 @@ func TestEmbargo_CategoriesOfHeldArticles(t *testing.T) {
 // A comment of a held article is unknown, like the article
 // (GET /articles/{id}/comments/{cid} answered its status).
 func TestEmbargo_CommentOfHeldArticle(t *testing.T) {
-	st, err := embedded.Open(t.TempDir(), embedded.Options{Now: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	c := &clock{}
-	c.set(t0)
+	st, c := openAtT0(t)
 	ctx := t.Context()
 	if _, err := st.ApplyIngest(ctx, &store.Batch{Source: sources[0].Ref(), Now: t0, Entries: []*store.Entry{entry("wj", "1", nil)}}); err != nil {
 		t.Fatal(err)
@@ -117,4 +105,18 @@ func TestEmbargo_CommentOfHeldArticle(t *testing.T) {
 	if got, err := r.guard.Comment(ctx, id); err != nil || got.ArticleID != held {
 		t.Errorf("after the hold: Comment = %v, %v", got, err)
 	}
+}
+
+// openAtT0 opens an embedded store whose clock, and the replicas' clock c,
+// read t0.
+func openAtT0(t *testing.T) (*embedded.Store, *clock) {
+	t.Helper()
+	st, err := embedded.Open(t.TempDir(), embedded.Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := &clock{}
+	c.set(t0)
+	return st, c
 }

@@ -285,11 +285,19 @@ func (c *Cache) Run(ctx context.Context, recheck time.Duration) {
 // Invalidate marks feeds changed (nil: all of them).
 func (c *Cache) Invalidate(feeds []store.FeedKey) { c.versions.invalidate(feeds) }
 
-// Slot waits for one of the render slots and returns its release, so
-// renders made outside the cache (a reader page's own variant, which is
-// never cached) count against the same bound: without it, a query
-// parameter that bypasses the cache would buy unbounded concurrent renders.
+// Slot waits for one of the render slots, as long as a first render may
+// queue for one (loadTimeout) at most, and returns its release, so renders
+// made outside the cache (a reader page's own variant, which is never
+// cached) count against the same bound: without it, a query parameter
+// that bypasses the cache would buy unbounded concurrent renders.
 func (c *Cache) Slot(ctx context.Context) (release func(), err error) {
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	return c.slot(ctx)
+}
+
+// slot waits for a render slot until ctx ends.
+func (c *Cache) slot(ctx context.Context) (release func(), err error) {
 	select {
 	case c.slots <- struct{}{}:
 		return func() { <-c.slots }, nil
@@ -432,14 +440,13 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 	if old != nil {
 		in.Memo = old.memo
 	}
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for a render slot: %w", ctx.Err())
+	release, err := c.slot(ctx) // ctx carries the load's timeout
+	if err != nil {
+		return nil, err
 	}
 	c.renders.Add(1)
 	content, err := func() (Content, error) {
-		defer func() { <-c.slots }()
+		defer release()
 		return render(ctx, in)
 	}()
 	if err != nil {

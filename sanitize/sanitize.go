@@ -120,6 +120,7 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 				}
 				continue
 			}
+			literalAsPre(&tok)
 			// srcset is not resolved: the policy drops it, as bluemonday
 			// cannot vet the URLs inside it.
 			for i, a := range tok.Attr {
@@ -144,6 +145,7 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 				// An end tag of an element that has none (<img></img>,
 				// as feed generators write them) is invalid HTML.
 			default:
+				literalAsPre(&tok)
 				b.WriteString(tok.String())
 			}
 		case html.TextToken:
@@ -154,6 +156,19 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 		// Comments and doctypes are dropped.
 	}
 	return b.String()
+}
+
+// literalAsPre renames the obsolete literal-text elements (xmp, listing,
+// plaintext) to pre. The tokenizer reads their content as raw text, which
+// this pass writes out escaped; left under its own name, the element
+// would make the policy's parser read that escaped text raw again and
+// escape it a second time ("<b>" shown as "&lt;b&gt;"). pre is what they
+// mean: preformatted text, shown as written.
+func literalAsPre(tok *html.Token) {
+	switch tok.DataAtom {
+	case atom.Xmp, atom.Listing, atom.Plaintext:
+		tok.DataAtom, tok.Data = atom.Pre, "pre"
+	}
 }
 
 // voidElement reports whether a is an HTML element that has no end tag.

@@ -150,6 +150,10 @@ func TestPolicy_HTML(t *testing.T) {
 		// tags are invalid HTML and go; </br> is a line break to a browser.
 		{"VoidEndTagsDropped", `<a href="/x"><img src="a.gif" border="0"></img></a> a<br></br>b</br>c<hr></hr>`,
 			[]string{`<img src="https://partner.example/2026/11/story/a.gif"></a>`, "a<br><br>b<br>c<hr>"}, []string{"</img>", "</br>", "</hr>"}},
+		// xmp and plaintext hold raw text: shown as written, escaped once.
+		{"XmpShownAsWritten", `<xmp><b>x</b> &amp; y</xmp>`, []string{"<pre>&lt;b&gt;x&lt;/b&gt; &amp;amp; y</pre>"}, []string{"&amp;lt;", "<b>"}},
+		{"PlaintextShownAsWritten", `<p>a</p><plaintext><i>b</i>`, []string{"<p>a</p><pre>&lt;i&gt;b&lt;/i&gt;</pre>"}, []string{"&amp;lt;", "<i>"}},
+		{"ListingIsPre", `<listing>a &lt; b</listing>`, []string{"<pre>a &lt; b</pre>"}, nil},
 		{"AltQuoteBreakoutInert", `<img src="a.jpg" alt='x" onerror="alert(1)'>`, []string{`alt="x&#34; onerror=&#34;alert(1)"`}, []string{`" onerror`}},
 	}
 	for _, tt := range tests {

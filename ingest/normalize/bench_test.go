@@ -10,7 +10,9 @@ import (
 )
 
 // perfFeed is a 50-item WordPress-style RSS 2.0 feed (~117 KB, ~1.4 KB of
-// HTML per item), a copy of /work/shared/bench/samples/perf-feed-50.xml.
+// HTML per item): the same document the serving and ingest load runs use
+// (scripts/bench-serve.sh, scripts/bench-ingest.sh), kept here so this
+// benchmark needs nothing outside the repository.
 const perfFeed = "testdata/bench/perf-feed-50.xml"
 
 func mustPerfFeed(b *testing.B) []byte {

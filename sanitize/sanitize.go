@@ -90,6 +90,16 @@ func (p *Policy) HTML(s string, base *url.URL) string {
 	return strings.TrimSpace(ValidXML(s))
 }
 
+// MaxResolveGrowth bounds, with the fragment's own length, how many bytes
+// making its URLs absolute may add. A partner controls both the base (an
+// item's link, up to 4 KB) and the fragment, and a one-letter relative URL
+// would otherwise grow into the whole base: a 228 KB feed of <img src=a>
+// under a 4 KB link became 80 MB of content and took 700 MB to sanitize.
+// Past the bound the remaining URLs stay as the partner wrote them (the
+// policy still judges them), so no text is lost. An article's own links
+// grow it by far less than its length.
+const MaxResolveGrowth = 4 << 10
+
 // urlAttrs are the attributes whose value is one URL.
 var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "longdesc": true, "background": true, "action": true}
 
@@ -103,6 +113,7 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	skipping := 0 // inside a dropped iframe
+	growth := len(s) + MaxResolveGrowth
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -123,9 +134,16 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 			// srcset is not resolved: the policy drops it, as bluemonday
 			// cannot vet the URLs inside it.
 			for i, a := range tok.Attr {
-				if urlAttrs[a.Key] {
-					tok.Attr[i].Val = Resolve(base, a.Val)
+				if !urlAttrs[a.Key] {
+					continue
 				}
+				r := Resolve(base, a.Val)
+				if d := len(r) - len(a.Val); d > growth {
+					continue
+				} else if d > 0 {
+					growth -= d
+				}
+				tok.Attr[i].Val = r
 			}
 			b.WriteString(tok.String())
 		case html.EndTagToken:

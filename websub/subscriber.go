@@ -187,6 +187,26 @@ func (s *Subscriber) Run(ctx context.Context) {
 // renewMargin is how long before a lease ends it is renewed.
 func renewMargin(lease time.Duration) time.Duration { return min(lease/2, 24*time.Hour) }
 
+// minRenewal is the shortest time between a verification and the renewal
+// it leads to. A hub that grants one-second leases and verifies at once
+// would otherwise have us send it a request (and write the store) twice a
+// second for ever; with a lease that short the subscription lapses before
+// it is renewed, and the source is polled on its own schedule meanwhile.
+const minRenewal = 5 * time.Minute
+
+// renewAt is when a verified subscription is renewed.
+func renewAt(sub store.Subscription) time.Time {
+	at := sub.Expires.Add(-renewMargin(time.Duration(sub.LeaseSeconds) * time.Second))
+	return maxTime(at, sub.Verified.Add(minRenewal))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
+}
+
 // defaultLease is assumed when a hub's verification names no lease.
 const defaultLease = 24 * 3600
 
@@ -238,7 +258,7 @@ func (s *Subscriber) reconcile(ctx context.Context) time.Time {
 			if due(sub.RetryAt) {
 				s.act(ctx, src.ID, func() { s.subscribe(ctx, src, sub, false) })
 			}
-		case sub.Verified.IsZero() || (!sub.Expires.IsZero() && due(sub.Expires.Add(-renewMargin(time.Duration(sub.LeaseSeconds)*time.Second)))):
+		case sub.Verified.IsZero() || (!sub.Expires.IsZero() && due(renewAt(sub))):
 			// Denied, expired or due for renewal.
 			covered[sub.SourceID] = true
 			if due(sub.RetryAt) {

@@ -281,3 +281,27 @@ func TestSubscriber_HubBehindTheGuard(t *testing.T) {
 	own.advertise(own.hub.URL)
 	eventually(t, "the operator's hub verified", func() bool { return own.hub.Verified("subscribe", topic) == 1 })
 }
+
+// A hub that grants one-second leases and verifies at once does not get
+// a renewal request each time the lease is half over: the subscription is
+// renewed no sooner than minRenewal after it was verified.
+func TestSubscriber_ShortLeasesAreNotRenewedInALoop(t *testing.T) {
+	e := newSubEnv(t)
+	e.hub.Lease = 1
+	e.advertise(e.hub.URL)
+	eventually(t, "subscription verified", func() bool { return e.hub.Verified("subscribe", topic) == 1 })
+	for range 20 {
+		e.clock.Add(time.Second)
+		e.sub.SetSources([]syndicate.Source{e.src}) // pokes the loop
+		time.Sleep(30 * time.Millisecond)
+	}
+	if n := e.hub.Verified("subscribe", topic); n != 1 {
+		t.Errorf("20 seconds of one-second leases sent %d subscription requests, want 1", n)
+	}
+	if e.sub.Live("p") {
+		t.Error("a lapsed one-second lease is live")
+	}
+	e.clock.Add(5 * time.Minute)
+	e.sub.SetSources([]syndicate.Source{e.src})
+	eventually(t, "renewal after five minutes", func() bool { return e.hub.Verified("subscribe", topic) == 2 })
+}

@@ -69,6 +69,9 @@ type SubscriberOptions struct {
 	// MaxWait bounds the wait between two checks of leases and pending
 	// requests (default 1 minute); checks also run when due earlier.
 	MaxWait time.Duration
+	// MinRenewal is the shortest time from a verification to the renewal
+	// it leads to (default DefaultMinRenewal).
+	MinRenewal time.Duration
 }
 
 // Subscriber is the WebSub subscriber (W3C WebSub §5–7): it subscribes to
@@ -96,6 +99,9 @@ func NewSubscriber(opts SubscriberOptions) *Subscriber {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MinRenewal <= 0 {
+		opts.MinRenewal = DefaultMinRenewal
 	}
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = time.Minute
@@ -187,17 +193,17 @@ func (s *Subscriber) Run(ctx context.Context) {
 // renewMargin is how long before a lease ends it is renewed.
 func renewMargin(lease time.Duration) time.Duration { return min(lease/2, 24*time.Hour) }
 
-// minRenewal is the shortest time between a verification and the renewal
-// it leads to. A hub that grants one-second leases and verifies at once
+// DefaultMinRenewal is the shortest time between a verification and the
+// renewal it leads to. A hub that grants one-second leases and verifies at once
 // would otherwise have us send it a request (and write the store) twice a
 // second for ever; with a lease that short the subscription lapses before
 // it is renewed, and the source is polled on its own schedule meanwhile.
-const minRenewal = 5 * time.Minute
+const DefaultMinRenewal = 5 * time.Minute
 
 // renewAt is when a verified subscription is renewed.
-func renewAt(sub store.Subscription) time.Time {
+func (s *Subscriber) renewAt(sub store.Subscription) time.Time {
 	at := sub.Expires.Add(-renewMargin(time.Duration(sub.LeaseSeconds) * time.Second))
-	return maxTime(at, sub.Verified.Add(minRenewal))
+	return maxTime(at, sub.Verified.Add(s.opts.MinRenewal))
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -258,7 +264,7 @@ func (s *Subscriber) reconcile(ctx context.Context) time.Time {
 			if due(sub.RetryAt) {
 				s.act(ctx, src.ID, func() { s.subscribe(ctx, src, sub, false) })
 			}
-		case sub.Verified.IsZero() || (!sub.Expires.IsZero() && due(renewAt(sub))):
+		case sub.Verified.IsZero() || (!sub.Expires.IsZero() && due(s.renewAt(sub))):
 			// Denied, expired or due for renewal.
 			covered[sub.SourceID] = true
 			if due(sub.RetryAt) {

@@ -284,7 +284,7 @@ func TestSubscriber_HubBehindTheGuard(t *testing.T) {
 
 // A hub that grants one-second leases and verifies at once does not get
 // a renewal request each time the lease is half over: the subscription is
-// renewed no sooner than minRenewal after it was verified.
+// renewed no sooner than MinRenewal (5 minutes) after it was verified.
 func TestSubscriber_ShortLeasesAreNotRenewedInALoop(t *testing.T) {
 	e := newSubEnv(t)
 	e.hub.Lease = 1

@@ -302,7 +302,9 @@ func EscapeText(s string) string {
 
 // ValidXML returns s as valid UTF-8 without the characters XML 1.0 forbids
 // (C0 controls other than tab, newline and carriage return; U+FFFE, U+FFFF;
-// lone surrogates).
+// lone surrogates) or discourages (DEL, the C1 controls U+0080–U+009F and
+// the other noncharacters, XML 1.0 §2.2), which HTML also forbids: one in a
+// partner's title made every page showing it invalid HTML.
 func ValidXML(s string) string {
 	ok := utf8.ValidString(s)
 	if ok {
@@ -326,8 +328,17 @@ func ValidXML(s string) string {
 }
 
 func xmlChar(r rune) bool {
-	return r == 0x9 || r == 0xA || r == 0xD ||
-		r >= 0x20 && r <= 0xD7FF ||
-		r >= 0xE000 && r <= 0xFFFD ||
-		r >= 0x10000 && r <= 0x10FFFF
+	switch {
+	case r < 0x7F:
+		return r >= 0x20 || r == 0x9 || r == 0xA || r == 0xD
+	case r <= 0x9F: // DEL and the C1 controls
+		return false
+	case r < 0xD800:
+		return true
+	case r < 0xE000: // surrogates
+		return false
+	case r >= 0xFDD0 && r <= 0xFDEF, r&0xFFFE == 0xFFFE: // noncharacters
+		return false
+	}
+	return r <= 0x10FFFF
 }

@@ -318,3 +318,29 @@ func TestPolicy_HTML_ResolvingIsBounded(t *testing.T) {
 		t.Errorf("an ordinary article is not resolved throughout: %.300s", out)
 	}
 }
+
+// DEL, the C1 controls and the noncharacters are allowed but discouraged
+// by XML 1.0 (the W3C feed validator warns of "bad characters") and are
+// parse errors in HTML (the Nu checker: "Forbidden code point"): a partner
+// title carrying one made every page it was on invalid. They go with the
+// characters XML forbids, from text and HTML alike.
+func TestValidXML_DropsControlsAndNoncharacters(t *testing.T) {
+	const bad = "a\x7fb\u0080c\u0085d\u009fe\ufdd0f\ufdefg\ufffeh\U0001fffei\U0010ffffj\x01k"
+	const want = "abcdefghijk"
+	if got := sanitize.ValidXML(bad); got != want {
+		t.Errorf("ValidXML(%q) = %q, want %q", bad, got, want)
+	}
+	if got := sanitize.TextLine(bad); got != want {
+		t.Errorf("TextLine = %q", got)
+	}
+	if got := sanitize.PlainText("<b>" + bad + "</b>"); got != want {
+		t.Errorf("PlainText = %q", got)
+	}
+	if got := sanitize.New(sanitize.Options{}).HTML("<p>"+bad+"</p>", base); got != "<p>"+want+"</p>" {
+		t.Errorf("HTML = %q", got)
+	}
+	// Everything else outside ASCII is kept.
+	if keep := "é €ü 😀 \u00a0\u2028"; sanitize.ValidXML(keep) != keep {
+		t.Errorf("ValidXML(%q) = %q", keep, sanitize.ValidXML(keep))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -131,6 +132,11 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 				}
 				continue
 			}
+			// ids go: the page an article is shown on has its own
+			// (#comments, #respond, #comment-{id}), several fragments share
+			// a page, and nothing points at a partner's ids (its fragment
+			// links are made absolute, to its own page).
+			tok.Attr = slices.DeleteFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "id" })
 			// srcset is not resolved: the policy drops it, as bluemonday
 			// cannot vet the URLs inside it.
 			for i, a := range tok.Attr {

@@ -344,3 +344,17 @@ func TestValidXML_DropsControlsAndNoncharacters(t *testing.T) {
 		t.Errorf("ValidXML(%q) = %q", keep, sanitize.ValidXML(keep))
 	}
 }
+
+// A partner's id attributes go. Our article page has ids of its own
+// (#comments, #respond, #comment-{id}, the form's fields): a partner's
+// <div id="respond"> took the Reply links' target and made the page
+// invalid HTML (duplicate ids), as did two partner comments on one page
+// with the same id. Nothing of ours points at a partner's ids: its
+// fragment links are made absolute, to the partner's own page.
+func TestPolicy_HTML_DropsIDs(t *testing.T) {
+	in := `<div id="respond">x</div><p id="comment-form" title="t">z<sup id="fn1"><a href="#fn1-ref">1</a></sup></p>`
+	want := `<div>x</div><p title="t">z<sup><a href="https://partner.example/2026/11/story/#fn1-ref">1</a></sup></p>`
+	if got := sanitize.New(sanitize.Options{}).HTML(in, base); got != want {
+		t.Errorf("HTML(%s)\n = %s\nwant %s", in, got, want)
+	}
+}

@@ -90,6 +90,9 @@ type Subscriber struct {
 	wants    map[string]Discovery        // discovered on this replica, not yet reconciled
 	live     map[string]bool             // sources with a live subscription, as last read
 	liveRead bool
+	// delivering holds the subscriptions whose delivery is being read or
+	// ingested on this replica.
+	delivering map[string]bool
 }
 
 // NewSubscriber returns a Subscriber; Run drives it.
@@ -598,6 +601,29 @@ func (s *Subscriber) handleDelivery(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnsupportedMediaType, "content encodings are not accepted")
 		return
 	}
+	// One delivery per subscription at a time, refused before its body is
+	// read: the body is buffered whole (the signature covers all of it),
+	// and a hub sending many at once would otherwise have each held in
+	// memory before the ingest answered busy.
+	s.mu.Lock()
+	busy := s.delivering[id]
+	if !busy {
+		if s.delivering == nil {
+			s.delivering = map[string]bool{}
+		}
+		s.delivering[id] = true
+	}
+	s.mu.Unlock()
+	if busy {
+		w.Header().Set("Retry-After", "5")
+		refuse(http.StatusServiceUnavailable, "a delivery for this subscription is in progress, retry")
+		return
+	}
+	defer func() {
+		s.mu.Lock()
+		delete(s.delivering, id)
+		s.mu.Unlock()
+	}()
 	body, err := io.ReadAll(io.LimitReader(r.Body, s.opts.MaxBody+1))
 	if err != nil {
 		refuse(http.StatusBadRequest, "could not read the body")

@@ -71,6 +71,21 @@ func (m *modEnv) submit(t *testing.T, author, body, parent string) *syndicate.Co
 	return c
 }
 
+// replyToPending submits a reply to parent, a pending comment: replies
+// are taken only by published comments, so parent is approved for the
+// reply and put back to pending, as when a moderator changes their mind.
+func (m *modEnv) replyToPending(t *testing.T, author, body string, parent *syndicate.Comment) *syndicate.Comment {
+	t.Helper()
+	if _, err := m.csvc.SetStatus(t.Context(), "setup", parent.ID, syndicate.StatusApproved); err != nil {
+		t.Fatal(err)
+	}
+	c := m.submit(t, author, body, parent.ID)
+	if _, err := m.csvc.SetStatus(t.Context(), "setup", parent.ID, syndicate.StatusPending); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func (m *modEnv) status(t *testing.T, id string) string {
 	t.Helper()
 	c, err := m.st.Comment(t.Context(), id)
@@ -125,7 +140,7 @@ func TestPage_Comments(t *testing.T) {
 		m := newModEnv(t, false)
 		ann := m.submit(t, "Ann Reader", "First! Thanks for covering this.", "")
 		bob := m.submit(t, "Bob Writer", `<p>Nice <script>alert(1)</script><a href="https://bob.example/notes">notes</a> and <em>more</em></p>`, "")
-		reply := m.submit(t, "Cleo Answer", "I disagree with Ann.", ann.ID)
+		reply := m.replyToPending(t, "Cleo Answer", "I disagree with Ann.", ann)
 		ok := m.submit(t, "Dan Approved", "Already approved.", "")
 		spam := m.submit(t, "Eve Spammer", "Buy now at https://spam.example", "")
 		for id, st := range map[string]string{ok.ID: syndicate.StatusApproved, spam.ID: syndicate.StatusSpam} {
@@ -308,7 +323,7 @@ func TestPage_Comments(t *testing.T) {
 	t.Run("NoLookup", func(t *testing.T) {
 		m := newModEnv(t, true)
 		ann := m.submit(t, "Ann Reader", "Good piece.", "")
-		reply := m.submit(t, "Bob Writer", "Agreed.", ann.ID)
+		reply := m.replyToPending(t, "Bob Writer", "Agreed.", ann)
 		b := m.browser(t)
 		b.mustLogin()
 		page := b.get("/admin/comments")

@@ -161,8 +161,14 @@ func TestSubmit_StoredAndModerated(t *testing.T) {
 		t.Error("an approved comment is not published")
 	}
 	// The same e-mail under another name is not trusted.
-	if _, out := f.post(t, f.aid, with("author", "Impostor")); out["status"] != "pending" {
+	_, out = f.post(t, f.aid, with("author", "Impostor"))
+	if out["status"] != "pending" {
 		t.Errorf("a known e-mail under another name = %v", out["status"])
+	}
+	// A comment nobody can see takes no replies: a reply published under
+	// a held comment would point every feed's in-reply-to at it.
+	if resp, out := f.post(t, f.aid, with("parent_id", out["id"])); resp.StatusCode != 400 || out["field"] != "parent_id" {
+		t.Errorf("reply to a pending comment = %d %v, want 400 on parent_id", resp.StatusCode, out)
 	}
 	// Known now: the next comment by Ann is approved at once.
 	_, out = f.post(t, f.aid, with("parent_id", id))
@@ -183,6 +189,9 @@ func TestSubmit_StoredAndModerated(t *testing.T) {
 	}
 	if _, err := f.svc.SetStatus(ctx, "editor", reply, syndicate.StatusSpam); err != nil {
 		t.Fatal(err)
+	}
+	if resp, out := f.post(t, f.aid, with("parent_id", reply)); resp.StatusCode != 400 || out["field"] != "parent_id" {
+		t.Errorf("reply to a spam comment = %d %v, want 400 on parent_id", resp.StatusCode, out)
 	}
 	p, _ := f.st.Comments(ctx, store.ArticleCommentsFeed(f.aid), 0, 10)
 	if p.Total != 2 {

@@ -178,7 +178,16 @@ func (s *Server) authPartner(r *http.Request, q partnerQuery) (*profile, bool) {
 	return p, p.keyMatches(requestKey(r, q))
 }
 
+// hNoStore is shared by every answer that sets it: header values are
+// never modified in place.
+var hNoStore = []string{"no-store"}
+
 func (s *Server) handlePartner(w http.ResponseWriter, r *http.Request, key store.FeedKey, file string) {
+	// Every answer but the feed itself (which says private) is kept by no
+	// cache: a shared cache may serve a request with Authorization from a
+	// response stored for one without, so a cacheable 404 that anyone
+	// fetched would lock out a partner sending its key as a Bearer token.
+	w.Header()["Cache-Control"] = hNoStore
 	q := readQuery(r.URL.RawQuery)
 	pp, ok := s.authPartner(r, q)
 	if !ok {

@@ -93,6 +93,13 @@ func TestPartner_Refused(t *testing.T) {
 		if resp.StatusCode != http.StatusNotFound || !bytes.Equal(got, want) {
 			t.Errorf("GET %s %v = %d %q, want 404 %q", tc.path, tc.hdr, resp.StatusCode, got, want)
 		}
+		// Kept by no cache: a shared cache may answer a request that has
+		// Authorization with a response it stored for one without, so a
+		// cacheable 404 fetched by anyone would lock out a partner that
+		// sends its key as a Bearer token.
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("GET %s %v: Cache-Control %q, want no-store", tc.path, tc.hdr, cc)
+		}
 	}
 	// Rotation: the old key is refused at once, the new one works.
 	if resp, _ := f.get(t, "/partners/baltic-daily/feed.rss?key="+balticKey); resp.StatusCode != 200 {

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -90,6 +91,16 @@ func (p *Policy) HTML(s string, base *url.URL) string {
 	return strings.TrimSpace(ValidXML(s))
 }
 
+// MaxResolveGrowth bounds, with the fragment's own length, how many bytes
+// making its URLs absolute may add. A partner controls both the base (an
+// item's link, up to 4 KB) and the fragment, and a one-letter relative URL
+// would otherwise grow into the whole base: a 228 KB feed of <img src=a>
+// under a 4 KB link became 80 MB of content and took 700 MB to sanitize.
+// Past the bound the remaining URLs stay as the partner wrote them (the
+// policy still judges them), so no text is lost. An article's own links
+// grow it by far less than its length.
+const MaxResolveGrowth = 4 << 10
+
 // urlAttrs are the attributes whose value is one URL.
 var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "longdesc": true, "background": true, "action": true}
 
@@ -103,6 +114,7 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	skipping := 0 // inside a dropped iframe
+	growth := len(s) + MaxResolveGrowth
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -121,12 +133,24 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 				continue
 			}
 			literalAsPre(&tok)
+			// ids go: the page an article is shown on has its own
+			// (#comments, #respond, #comment-{id}), several fragments share
+			// a page, and nothing points at a partner's ids (its fragment
+			// links are made absolute, to its own page).
+			tok.Attr = slices.DeleteFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "id" })
 			// srcset is not resolved: the policy drops it, as bluemonday
 			// cannot vet the URLs inside it.
 			for i, a := range tok.Attr {
-				if urlAttrs[a.Key] {
-					tok.Attr[i].Val = Resolve(base, a.Val)
+				if !urlAttrs[a.Key] {
+					continue
 				}
+				r := Resolve(base, a.Val)
+				if d := len(r) - len(a.Val); d > growth {
+					continue
+				} else if d > 0 {
+					growth -= d
+				}
+				tok.Attr[i].Val = r
 			}
 			b.WriteString(tok.String())
 		case html.EndTagToken:
@@ -299,7 +323,9 @@ func EscapeText(s string) string {
 
 // ValidXML returns s as valid UTF-8 without the characters XML 1.0 forbids
 // (C0 controls other than tab, newline and carriage return; U+FFFE, U+FFFF;
-// lone surrogates).
+// lone surrogates) or discourages (DEL, the C1 controls U+0080–U+009F and
+// the other noncharacters, XML 1.0 §2.2), which HTML also forbids: one in a
+// partner's title made every page showing it invalid HTML.
 func ValidXML(s string) string {
 	ok := utf8.ValidString(s)
 	if ok {
@@ -323,8 +349,17 @@ func ValidXML(s string) string {
 }
 
 func xmlChar(r rune) bool {
-	return r == 0x9 || r == 0xA || r == 0xD ||
-		r >= 0x20 && r <= 0xD7FF ||
-		r >= 0xE000 && r <= 0xFFFD ||
-		r >= 0x10000 && r <= 0x10FFFF
+	switch {
+	case r < 0x7F:
+		return r >= 0x20 || r == 0x9 || r == 0xA || r == 0xD
+	case r <= 0x9F: // DEL and the C1 controls
+		return false
+	case r < 0xD800:
+		return true
+	case r < 0xE000: // surrogates
+		return false
+	case r >= 0xFDD0 && r <= 0xFDEF, r&0xFFFE == 0xFFFE: // noncharacters
+		return false
+	}
+	return r <= 0x10FFFF
 }

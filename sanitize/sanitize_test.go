@@ -300,3 +300,65 @@ func TestHasActive(t *testing.T) {
 		}
 	}
 }
+
+// A partner controls both an item's link (the base) and its content: a
+// 4 KB base and thousands of one-letter relative URLs would make every 11
+// bytes of <img src=a> 4 KB of output (a 228 KB feed took 700 MB to
+// sanitize). Resolving grows a fragment by at most its own length plus
+// sanitize.MaxResolveGrowth; past that, URLs stay as the partner wrote them.
+func TestPolicy_HTML_ResolvingIsBounded(t *testing.T) {
+	long, _ := url.Parse("https://partner.example/" + strings.Repeat("p", 4000) + "/")
+	in := strings.Repeat(`<img src="a">`, 2000)
+	out := sanitize.New(sanitize.Options{}).HTML(in, long)
+	if limit := 2*len(in) + sanitize.MaxResolveGrowth + 1024; len(out) > limit {
+		t.Fatalf("%d bytes of input came out as %d bytes (limit %d)", len(in), len(out), limit)
+	}
+	if !strings.HasPrefix(out, `<img src="https://partner.example/pppp`) || !strings.HasSuffix(out, `<img src="a">`) {
+		t.Errorf("the first URLs are not resolved, or the last are: %.80s ... %s", out, out[len(out)-40:])
+	}
+	// An ordinary article is resolved throughout.
+	in = strings.Repeat(`<p>See <a href="../other/">the other story</a> and <img src="pic.jpg" alt="x"></p>`, 50)
+	if out := sanitize.New(sanitize.Options{}).HTML(in, base); strings.Contains(out, `href="../`) || strings.Contains(out, `src="pic`) {
+		t.Errorf("an ordinary article is not resolved throughout: %.300s", out)
+	}
+}
+
+// DEL, the C1 controls and the noncharacters are allowed but discouraged
+// by XML 1.0 (the W3C feed validator warns of "bad characters") and are
+// parse errors in HTML (the Nu checker: "Forbidden code point"): a partner
+// title carrying one made every page it was on invalid. They go with the
+// characters XML forbids, from text and HTML alike.
+func TestValidXML_DropsControlsAndNoncharacters(t *testing.T) {
+	const bad = "a\x7fb\u0080c\u0085d\u009fe\ufdd0f\ufdefg\ufffeh\U0001fffei\U0010ffffj\x01k"
+	const want = "abcdefghijk"
+	if got := sanitize.ValidXML(bad); got != want {
+		t.Errorf("ValidXML(%q) = %q, want %q", bad, got, want)
+	}
+	if got := sanitize.TextLine(bad); got != want {
+		t.Errorf("TextLine = %q", got)
+	}
+	if got := sanitize.PlainText("<b>" + bad + "</b>"); got != want {
+		t.Errorf("PlainText = %q", got)
+	}
+	if got := sanitize.New(sanitize.Options{}).HTML("<p>"+bad+"</p>", base); got != "<p>"+want+"</p>" {
+		t.Errorf("HTML = %q", got)
+	}
+	// Everything else outside ASCII is kept.
+	if keep := "é €ü 😀 \u00a0\u2028"; sanitize.ValidXML(keep) != keep {
+		t.Errorf("ValidXML(%q) = %q", keep, sanitize.ValidXML(keep))
+	}
+}
+
+// A partner's id attributes go. Our article page has ids of its own
+// (#comments, #respond, #comment-{id}, the form's fields): a partner's
+// <div id="respond"> took the Reply links' target and made the page
+// invalid HTML (duplicate ids), as did two partner comments on one page
+// with the same id. Nothing of ours points at a partner's ids: its
+// fragment links are made absolute, to the partner's own page.
+func TestPolicy_HTML_DropsIDs(t *testing.T) {
+	in := `<div id="respond">x</div><p id="comment-form" title="t">z<sup id="fn1"><a href="#fn1-ref">1</a></sup></p>`
+	want := `<div>x</div><p title="t">z<sup><a href="https://partner.example/2026/11/story/#fn1-ref">1</a></sup></p>`
+	if got := sanitize.New(sanitize.Options{}).HTML(in, base); got != want {
+		t.Errorf("HTML(%s)\n = %s\nwant %s", in, got, want)
+	}
+}

@@ -75,7 +75,11 @@ func AddComment(ctx context.Context, tx CommentTx, in *syndicate.Comment, maxDep
 		if err != nil {
 			return nil, nil, err
 		}
-		if p == nil {
+		// A comment readers cannot see (pending, spam) takes no replies, as
+		// in WordPress: the reply would be published with an in-reply-to
+		// naming it. The answer is the one for an unknown comment, so the
+		// form tells nobody whether a held comment exists.
+		if p == nil || p.Status != syndicate.StatusApproved {
 			return nil, nil, syndicate.FieldError("parent_id", "%q is not a comment on this article", c.ParentID)
 		}
 		c.Depth = p.Depth + 1

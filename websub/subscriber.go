@@ -69,6 +69,9 @@ type SubscriberOptions struct {
 	// MaxWait bounds the wait between two checks of leases and pending
 	// requests (default 1 minute); checks also run when due earlier.
 	MaxWait time.Duration
+	// MinRenewal is the shortest time from a verification to the renewal
+	// it leads to (default DefaultMinRenewal).
+	MinRenewal time.Duration
 }
 
 // Subscriber is the WebSub subscriber (W3C WebSub §5–7): it subscribes to
@@ -87,6 +90,9 @@ type Subscriber struct {
 	wants    map[string]Discovery        // discovered on this replica, not yet reconciled
 	live     map[string]bool             // sources with a live subscription, as last read
 	liveRead bool
+	// delivering holds the subscriptions whose delivery is being read or
+	// ingested on this replica.
+	delivering map[string]bool
 }
 
 // NewSubscriber returns a Subscriber; Run drives it.
@@ -96,6 +102,9 @@ func NewSubscriber(opts SubscriberOptions) *Subscriber {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MinRenewal <= 0 {
+		opts.MinRenewal = DefaultMinRenewal
 	}
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = time.Minute
@@ -187,6 +196,26 @@ func (s *Subscriber) Run(ctx context.Context) {
 // renewMargin is how long before a lease ends it is renewed.
 func renewMargin(lease time.Duration) time.Duration { return min(lease/2, 24*time.Hour) }
 
+// DefaultMinRenewal is the shortest time between a verification and the
+// renewal it leads to. A hub that grants one-second leases and verifies at once
+// would otherwise have us send it a request (and write the store) twice a
+// second for ever; with a lease that short the subscription lapses before
+// it is renewed, and the source is polled on its own schedule meanwhile.
+const DefaultMinRenewal = 5 * time.Minute
+
+// renewAt is when a verified subscription is renewed.
+func (s *Subscriber) renewAt(sub store.Subscription) time.Time {
+	at := sub.Expires.Add(-renewMargin(time.Duration(sub.LeaseSeconds) * time.Second))
+	return maxTime(at, sub.Verified.Add(s.opts.MinRenewal))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
+}
+
 // defaultLease is assumed when a hub's verification names no lease.
 const defaultLease = 24 * 3600
 
@@ -238,7 +267,7 @@ func (s *Subscriber) reconcile(ctx context.Context) time.Time {
 			if due(sub.RetryAt) {
 				s.act(ctx, src.ID, func() { s.subscribe(ctx, src, sub, false) })
 			}
-		case sub.Verified.IsZero() || (!sub.Expires.IsZero() && due(sub.Expires.Add(-renewMargin(time.Duration(sub.LeaseSeconds)*time.Second)))):
+		case sub.Verified.IsZero() || (!sub.Expires.IsZero() && due(s.renewAt(sub))):
 			// Denied, expired or due for renewal.
 			covered[sub.SourceID] = true
 			if due(sub.RetryAt) {
@@ -572,6 +601,29 @@ func (s *Subscriber) handleDelivery(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnsupportedMediaType, "content encodings are not accepted")
 		return
 	}
+	// One delivery per subscription at a time, refused before its body is
+	// read: the body is buffered whole (the signature covers all of it),
+	// and a hub sending many at once would otherwise have each held in
+	// memory before the ingest answered busy.
+	s.mu.Lock()
+	busy := s.delivering[id]
+	if !busy {
+		if s.delivering == nil {
+			s.delivering = map[string]bool{}
+		}
+		s.delivering[id] = true
+	}
+	s.mu.Unlock()
+	if busy {
+		w.Header().Set("Retry-After", "5")
+		refuse(http.StatusServiceUnavailable, "a delivery for this subscription is in progress, retry")
+		return
+	}
+	defer func() {
+		s.mu.Lock()
+		delete(s.delivering, id)
+		s.mu.Unlock()
+	}()
 	body, err := io.ReadAll(io.LimitReader(r.Body, s.opts.MaxBody+1))
 	if err != nil {
 		refuse(http.StatusBadRequest, "could not read the body")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -280,4 +281,90 @@ func TestSubscriber_HubBehindTheGuard(t *testing.T) {
 	own := newSubEnv(t, func(o *websub.SubscriberOptions, e *subEnv) { o.Client, o.OwnHub = guarded, e.hub.URL })
 	own.advertise(own.hub.URL)
 	eventually(t, "the operator's hub verified", func() bool { return own.hub.Verified("subscribe", topic) == 1 })
+}
+
+// A hub that grants one-second leases and verifies at once does not get
+// a renewal request each time the lease is half over: the subscription is
+// renewed no sooner than MinRenewal (5 minutes) after it was verified.
+func TestSubscriber_ShortLeasesAreNotRenewedInALoop(t *testing.T) {
+	e := newSubEnv(t)
+	e.hub.Lease = 1
+	e.advertise(e.hub.URL)
+	eventually(t, "subscription verified", func() bool { return e.hub.Verified("subscribe", topic) == 1 })
+	for range 20 {
+		e.clock.Add(time.Second)
+		e.sub.SetSources([]syndicate.Source{e.src}) // pokes the loop
+		time.Sleep(30 * time.Millisecond)
+	}
+	if n := e.hub.Verified("subscribe", topic); n != 1 {
+		t.Errorf("20 seconds of one-second leases sent %d subscription requests, want 1", n)
+	}
+	if e.sub.Live("p") {
+		t.Error("a lapsed one-second lease is live")
+	}
+	e.clock.Add(5 * time.Minute)
+	e.sub.SetSources([]syndicate.Source{e.src})
+	eventually(t, "renewal after five minutes", func() bool { return e.hub.Verified("subscribe", topic) == 2 })
+}
+
+// A delivery to a subscription that is already taking one is answered 503
+// at once, before its body is read: a hub sending many 10 MiB deliveries
+// at the same time had each buffered whole before the signature check and
+// the ingest's busy answer.
+func TestSubscriber_OneDeliveryAtATimePerSubscription(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	e := newSubEnv(t, func(o *websub.SubscriberOptions, _ *subEnv) {
+		o.Ingest = func(ctx context.Context, src syndicate.Source, body []byte, ct string) error {
+			entered <- struct{}{}
+			<-release
+			return nil
+		}
+	})
+	e.advertise(e.hub.URL)
+	eventually(t, "subscription verified", func() bool { return e.hub.Verified("subscribe", topic) == 1 && e.sub.Live("p") })
+	hs := e.hub.Subscribers(topic)[0]
+	first := make(chan int, 1)
+	go func() { first <- e.hub.DeliverTo(hs, []byte("<feed/>"), "application/atom+xml", "sha256", "") }()
+	<-entered
+
+	// The second delivery sends its headers and a little of its body, and
+	// must be answered without the rest.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, _ := http.NewRequest(http.MethodPost, hs.Callback, pr)
+	req.ContentLength = 10 << 20
+	req.Header.Set("Content-Type", "application/atom+xml")
+	req.Header.Set("X-Hub-Signature", "sha256="+strings.Repeat("0", 64))
+	go pw.Write([]byte("<feed>"))
+	done := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			done <- nil
+			return
+		}
+		done <- resp
+	}()
+	select {
+	case resp := <-done:
+		if resp != nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+				t.Errorf("a concurrent delivery = %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+			}
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("a concurrent delivery's body was waited for")
+	}
+	close(release)
+	if code := <-first; code != http.StatusAccepted {
+		t.Errorf("first delivery = %d", code)
+	}
+	// Free again: the next delivery is taken.
+	go func() { <-entered }()
+	if code := e.hub.DeliverTo(hs, []byte("<feed/>"), "application/atom+xml", "sha256", ""); code != http.StatusAccepted {
+		t.Errorf("a later delivery = %d, want 202", code)
+	}
 }

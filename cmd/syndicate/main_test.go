@@ -98,6 +98,8 @@ func testMain(env map[string]string) (*Main, *syncBuffer, *syncBuffer) {
 	return &Main{
 		Stdout: out, Stderr: errb, Now: time.Now,
 		Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		// The WebSub tests' hubs grant leases of seconds.
+		websubMinRenewal: time.Second,
 	}, out, errb
 }
 

@@ -42,6 +42,9 @@ type Main struct {
 	Ready func(addr string)
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
+	// websubMinRenewal, if set, replaces websub.DefaultMinRenewal (tests
+	// with leases of seconds).
+	websubMinRenewal time.Duration
 }
 
 // NewMain returns a Main on the process's streams and environment.

@@ -57,13 +57,14 @@ func (m *Main) newWebSub(cfg *config.Config, st store.Store, onRedis bool, log *
 		BaseURL: cfg.BaseURL,
 		// A partner's hub is an outside URL: the fetcher's private-network
 		// guard applies; the operator's own hub is exempt.
-		Client:    &http.Client{Transport: fetch.NewTransport(cfg.Ingest.AllowPrivateNetworks, cfg.Parsed.ProxyURL), Timeout: cfg.Ingest.Timeout},
-		OwnHub:    cfg.WebSub.HubURL,
-		OwnClient: &http.Client{Timeout: cfg.Ingest.Timeout},
-		Ingest:    w.ingest,
-		Hold:      w.hold,
-		MaxBody:   cfg.Ingest.MaxBodyBytes,
-		OnLive:    w.reschedule,
+		Client:     &http.Client{Transport: fetch.NewTransport(cfg.Ingest.AllowPrivateNetworks, cfg.Parsed.ProxyURL), Timeout: cfg.Ingest.Timeout},
+		OwnHub:     cfg.WebSub.HubURL,
+		OwnClient:  &http.Client{Timeout: cfg.Ingest.Timeout},
+		Ingest:     w.ingest,
+		Hold:       w.hold,
+		MaxBody:    cfg.Ingest.MaxBodyBytes,
+		MinRenewal: m.websubMinRenewal,
+		OnLive:     w.reschedule,
 		OnDelivery: func(ctx context.Context) context.Context {
 			return websub.WithStart(ctx, websub.TriggerDelivery, time.Now())
 		},

@@ -213,6 +213,9 @@ var blocked = func() []*net.IPNet {
 		// ::/96 (IPv4-compatible, deprecated) and ::ffff:0:0:0/96
 		// (IPv4-translated) embed an IPv4 address the way mapped forms do.
 		"::/96", "::ffff:0:0:0/96", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
+		// IETF protocol assignments (Teredo, which tunnels to an IPv4
+		// address, benchmarking, ORCHID) and the newer documentation block.
+		"2001::/23", "3fff::/20",
 	} {
 		_, n, err := net.ParseCIDR(c)
 		if err != nil {
@@ -225,10 +228,16 @@ var blocked = func() []*net.IPNet {
 
 // IsPublic reports whether ip is a public unicast address: not loopback,
 // private, link-local, unique-local, unspecified, multicast, reserved,
-// documentation, NAT64 or an IPv4-mapped form of any of those.
+// documentation, NAT64, Teredo or an IPv4-mapped or 6to4 form of any of
+// those.
 func IsPublic(ip net.IP) bool {
 	if v4 := ip.To4(); v4 != nil {
 		ip = v4 // also unwraps ::ffff:a.b.c.d
+	} else if len(ip) == net.IPv6len && ip[0] == 0x20 && ip[1] == 0x02 {
+		// 6to4 (2002::/16) carries the IPv4 address it tunnels to in its
+		// next 32 bits: 2002:7f00:1:: reaches 127.0.0.1 wherever a 6to4
+		// route exists. It is as public as that address.
+		ip = net.IPv4(ip[2], ip[3], ip[4], ip[5]).To4()
 	}
 	for _, n := range blocked {
 		if n.Contains(ip) {

@@ -565,20 +565,27 @@ func TestIsPublic(t *testing.T) {
 		{"::ffff:169.254.169.254", false},
 		{"::ffff:0.0.0.0", false},
 		{"::ffff:100.64.0.1", false},
-		{"::127.0.0.1", false},         // IPv4-compatible (deprecated)
-		{"::ffff:0:127.0.0.1", false},  // IPv4-translated
-		{"64:ff9b::7f00:1", false},     // NAT64 of 127.0.0.1
-		{"64:ff9b::808:808", false},    // NAT64, even of a public address
-		{"64:ff9b:1::a00:1", false},    // local-use NAT64
-		{"100::1", false},              // discard-only
-		{"2001:db8::1", false},         // documentation
-		{"fc00::1", false},             // unique local
-		{"fd12:3456:789a::1", false},   // unique local
-		{"fe80::1", false},             // link-local
-		{"febf:ffff::1", false},        // link-local, top of fe80::/10
-		{"fec0::1", true},              // just past fe80::/10 (deprecated site-local, not in the list)
-		{"ff02::1", false},             // multicast
-		{"2001:4860:4860::8888", true}, // public
+		{"::127.0.0.1", false},                          // IPv4-compatible (deprecated)
+		{"::ffff:0:127.0.0.1", false},                   // IPv4-translated
+		{"64:ff9b::7f00:1", false},                      // NAT64 of 127.0.0.1
+		{"64:ff9b::808:808", false},                     // NAT64, even of a public address
+		{"64:ff9b:1::a00:1", false},                     // local-use NAT64
+		{"100::1", false},                               // discard-only
+		{"2001:db8::1", false},                          // documentation
+		{"fc00::1", false},                              // unique local
+		{"fd12:3456:789a::1", false},                    // unique local
+		{"fe80::1", false},                              // link-local
+		{"febf:ffff::1", false},                         // link-local, top of fe80::/10
+		{"fec0::1", true},                               // just past fe80::/10 (deprecated site-local, not in the list)
+		{"ff02::1", false},                              // multicast
+		{"2001:4860:4860::8888", true},                  // public
+		{"2002:7f00:1::1", false},                       // 6to4 of 127.0.0.1
+		{"2002:a9fe:a9fe::", false},                     // 6to4 of 169.254.169.254
+		{"2002:c0a8:101::1", false},                     // 6to4 of 192.168.1.1
+		{"2002:808:808::1", true},                       // 6to4 of a public address
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", false}, // Teredo
+		{"2001:2::1", false},                            // benchmarking (IETF protocol assignments)
+		{"3fff::1", false},                              // documentation (RFC 9637)
 	} {
 		ip := net.ParseIP(tc.ip)
 		if ip == nil {

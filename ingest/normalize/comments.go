@@ -54,7 +54,7 @@ func Comments(f *gofeed.Feed, a *syndicate.Article, opts Options) []*syndicate.C
 		if guid == "" {
 			guid = "h:" + syndicate.ShortHash(c.Author.Name+"\x00"+c.Content+"\x00"+it.Published)
 		}
-		if len(guid) > MaxIDLength || seen[guid] || (c.Content == "" && c.Author.Name == "") {
+		if len(guid) > MaxIDLength || len(c.Content) > MaxContentBytes || seen[guid] || (c.Content == "" && c.Author.Name == "") {
 			continue
 		}
 		seen[guid] = true

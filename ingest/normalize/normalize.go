@@ -319,6 +319,9 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 		rawContent = sanitize.EscapeText(firstNonEmpty(ri.ITunesExt.Summary, ri.ITunesExt.Subtitle))
 	}
 	a.Content = n.opts.Policy.HTML(rawContent, contentBase)
+	if len(a.Content) > MaxContentBytes {
+		return nil, append(problems, fmt.Sprintf("content of %d bytes, over the limit of %d: skipped", len(a.Content), MaxContentBytes))
+	}
 	if s := sanitize.PlainText(rawSummary); s != "" {
 		a.Summary = sanitize.Truncate(s, PartnerSummaryLength)
 	} else {

@@ -15,11 +15,12 @@ const (
 	MaxAuthors       = 10
 	MaxCategories    = 30
 	MaxEnclosures    = 10
-	MaxNameLength    = 200  // an author's name, in runes
-	MaxLabelLength   = 100  // a category label, in runes
-	MaxTitleLength   = 400  // a partner's title, in runes
-	MaxRightsLength  = 1000 // a rights notice, in runes (a feed's own is copied into every entry)
-	MaxIDLength      = 4096 // a guid or a link, in bytes; longer entries are skipped
+	MaxNameLength    = 200     // an author's name, in runes
+	MaxLabelLength   = 100     // a category label, in runes
+	MaxTitleLength   = 400     // a partner's title, in runes
+	MaxRightsLength  = 1000    // a rights notice, in runes (a feed's own is copied into every entry)
+	MaxIDLength      = 4096    // a guid or a link, in bytes; longer entries are skipped
+	MaxContentBytes  = 2 << 20 // an article's or comment's sanitized HTML; larger entries are skipped
 	maxAuthorsWanted = 4 * MaxAuthors
 )
 

@@ -1028,6 +1028,10 @@ func testLocalComments(t *testing.T, open Factory) {
 	} else {
 		sameFeeds(t, "marking an approved comment spam", changed, commentChange(stored.Article)...)
 	}
+	// A comment readers cannot see takes no reply.
+	if _, _, err := s.AddComment(ctx, &syndicate.Comment{ArticleID: aid, ParentID: r2.ID, Content: "to spam", Published: t0, Status: syndicate.StatusApproved}, 5); !isField(err, "parent_id") {
+		t.Errorf("reply to a spam comment = %v, want an invalid parent_id", err)
+	}
 	if p, _ := s.Comments(ctx, store.FeedComments, 0, 10); p.Total != 2 {
 		t.Errorf("global feed after spam = %d, want 2", p.Total)
 	}

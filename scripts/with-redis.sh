@@ -163,14 +163,16 @@ echo "with-redis: private 3-master Redis Cluster at $SYNDICATE_TEST_REDIS_CLUSTE
 # A private Sentinel deployment: a primary, its replica and one sentinel
 # (quorum 1) that fails over a second after the primary stops answering.
 taken=("$port" "${cluster_ports[@]}")
-free_port() {
+# pick_port sets picked to a free port no node of this script has taken
+# (a global, not an echo: a $(...) subshell would lose the taken list).
+pick_port() {
 	local candidate
 	for _ in $(seq 60); do
 		candidate=$((20000 + RANDOM % 40000))
 		[[ " ${taken[*]} " == *" $candidate "* ]] && continue
 		port_free "$candidate" || continue
 		taken+=("$candidate")
-		echo "$candidate"
+		picked="$candidate"
 		return 0
 	done
 	return 1
@@ -182,21 +184,40 @@ start_node() {
 	mkdir -p "$node"
 	redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no \
 		--daemonize yes --pidfile "$node/redis.pid" --dir "$node" --logfile "$node/redis.log" "$@" || return 1
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		if [ -s "$node/redis.pid" ] && redis_ping "$p"; then return 0; fi
 		sleep 0.05
 	done
 	return 1
 }
+# start_free_node WHAT [ARG...] starts a data node on a free port, trying
+# another port when one fails (another process may take a port between the
+# check and the bind), and sets picked to its port.
+start_free_node() {
+	local what="$1" node
+	shift
+	for _ in 1 2 3 4 5; do
+		pick_port || break
+		start_node "$picked" "$@" && return 0
+		node="$tmp/sentinel/node-$picked"
+		[ -s "$node/redis.pid" ] && kill "$(cat "$node/redis.pid")" 2>/dev/null
+		echo "with-redis: the sentinel $what did not start on port $picked; its log:" >&2
+		tail -n 5 "$node/redis.log" >&2 2>/dev/null || true
+	done
+	echo "with-redis: could not start the sentinel $what" >&2
+	return 1
+}
 mkdir -p "$tmp/sentinel"
-primary_port="$(free_port)" && start_node "$primary_port" || { echo "with-redis: could not start the sentinel primary" >&2; exit 1; }
-replica_port="$(free_port)" && start_node "$replica_port" --replicaof 127.0.0.1 "$primary_port" ||
-	{ echo "with-redis: could not start the sentinel replica" >&2; exit 1; }
+start_free_node primary || exit 1
+primary_port="$picked"
+start_free_node replica --replicaof 127.0.0.1 "$primary_port" || exit 1
+replica_port="$picked"
 for _ in $(seq 200); do
 	redis-cli -p "$replica_port" info replication 2>/dev/null | grep -q 'master_link_status:up' && break
 	sleep 0.05
 done
-sentinel_port="$(free_port)" || { echo "with-redis: no free port for the sentinel" >&2; exit 1; }
+pick_port || { echo "with-redis: no free port for the sentinel" >&2; exit 1; }
+sentinel_port="$picked"
 cat >"$tmp/sentinel/sentinel.conf" <<EOF_SENTINEL
 port $sentinel_port
 bind 127.0.0.1

@@ -97,6 +97,11 @@ func (a *API) Authenticate(value string) (string, bool) {
 // Enabled reports whether any token is configured.
 func (a *API) Enabled() bool { return len(a.tokens) > 0 }
 
+// Require serves h only to a request with a valid admin token, with the
+// API's throttling of failed attempts (for routes outside the API, such
+// as /metrics read from afar).
+func (a *API) Require(h http.Handler) http.Handler { return a.auth(h.ServeHTTP) }
+
 func (a *API) auth(h func(http.ResponseWriter, *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !a.Enabled() {

@@ -252,7 +252,11 @@ type Log struct {
 type HTTP struct {
 	// TrustedProxies are the IP addresses or CIDR prefixes whose
 	// X-Forwarded-For is believed (default none).
-	TrustedProxies    []string      `yaml:"trusted_proxies"`
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// MetricsFrom are the client addresses (IPs or CIDR prefixes) that may
+	// read /metrics without a token (default loopback only); an admin
+	// token (Authorization: Bearer) reads it from anywhere.
+	MetricsFrom       []string      `yaml:"metrics_from"`
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"` // default 5s
 	ReadTimeout       time.Duration `yaml:"read_timeout"`        // default 10s
 	WriteTimeout      time.Duration `yaml:"write_timeout"`       // default 30s
@@ -362,6 +366,7 @@ func defaults() *Config {
 		},
 		WebSub: WebSub{Subscribe: "auto", FallbackSchedule: "@every 1h"},
 		HTTP: HTTP{
+			MetricsFrom:       []string{"127.0.0.0/8", "::1"},
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       10 * time.Second,
 			WriteTimeout:      30 * time.Second,

@@ -37,6 +37,8 @@ type Parsed struct {
 	// TrustedProxies are http.trusted_proxies as prefixes, a single
 	// address being a prefix of its full length.
 	TrustedProxies []netip.Prefix
+	// MetricsFrom are http.metrics_from as prefixes.
+	MetricsFrom []netip.Prefix
 	// AllowedOrigins are comments.allowed_origins as scheme://host.
 	AllowedOrigins []string
 	// LogLevel is log.level.
@@ -73,6 +75,9 @@ func (c *Config) Resolve() error {
 	}
 	if p.TrustedProxies, err = comments.ParsePrefixes(c.HTTP.TrustedProxies); err != nil {
 		return fmt.Errorf("http.trusted_proxies: %v", err)
+	}
+	if p.MetricsFrom, err = comments.ParsePrefixes(c.HTTP.MetricsFrom); err != nil {
+		return fmt.Errorf("http.metrics_from: %v", err)
 	}
 	for i, o := range c.Comments.AllowedOrigins {
 		u, err := url.Parse(o)

@@ -187,13 +187,8 @@ func (l *loader) validate(c *Config, dir string) {
 		l.problem("log.level", "%q is not debug, info, warn or error", c.Log.Level)
 	}
 
-	for i, p := range c.HTTP.TrustedProxies {
-		if _, err := netip.ParsePrefix(p); err != nil {
-			if _, err := netip.ParseAddr(p); err != nil {
-				l.problem(fmt.Sprintf("http.trusted_proxies[%d]", i), "%q is not an IP address or CIDR prefix", p)
-			}
-		}
-	}
+	l.prefixes("http.trusted_proxies", c.HTTP.TrustedProxies)
+	l.prefixes("http.metrics_from", c.HTTP.MetricsFrom)
 	l.positive("http.read_header_timeout", c.HTTP.ReadHeaderTimeout)
 	l.positive("http.read_timeout", c.HTTP.ReadTimeout)
 	l.positive("http.write_timeout", c.HTTP.WriteTimeout)
@@ -223,6 +218,17 @@ func oneOf(s string, choices ...string) bool {
 		}
 	}
 	return false
+}
+
+// prefixes checks a list of IP addresses or CIDR prefixes.
+func (l *loader) prefixes(key string, list []string) {
+	for i, p := range list {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				l.problem(fmt.Sprintf("%s[%d]", key, i), "%q is not an IP address or CIDR prefix", p)
+			}
+		}
+	}
 }
 
 // MinTokenLength is the shortest admin token accepted, in bytes.

@@ -4,7 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
+
+	"syndicate/admin"
+	"syndicate/comments"
 )
 
 // statusWriter records the status code for the request log.
@@ -47,5 +51,29 @@ func withRecover(next http.Handler, log *slog.Logger) http.Handler {
 			}
 		}()
 		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsGuard serves /metrics to clients whose address is in from (by
+// default loopback: a Prometheus on the host or beside it) and, from any
+// address, to a request carrying an admin token. The metrics name every
+// source (held ones too) and every route's traffic: not for the public.
+func metricsGuard(next http.Handler, api *admin.API, from, trustedProxies []netip.Prefix) http.Handler {
+	withToken := api.Require(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a, err := netip.ParseAddr(comments.ClientIP(r, trustedProxies)); err == nil {
+			for _, p := range from {
+				if p.Contains(a) {
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
+		}
+		if r.Header.Get("Authorization") != "" {
+			withToken.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "/metrics is served to the addresses of http.metrics_from and to admin tokens (Authorization: Bearer TOKEN)", http.StatusForbidden)
 	})
 }

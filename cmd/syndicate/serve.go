@@ -218,7 +218,7 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 	apage.PartnerRoutes(mux, st.(store.PullStats))
 	go purgeIPs(watchCtx, st, cfg.Comments.IPRetention, log)
 	healthRoutes(mux, st, fsrv)
-	mux.Handle("GET /metrics", met.Handler())
+	mux.Handle("GET /metrics", metricsGuard(met.Handler(), api, cfg.Parsed.MetricsFrom, cfg.Parsed.TrustedProxies))
 	srv := &http.Server{
 		Handler:           withRecover(withRequestLog(met.Middleware(mux, pulls.Observe), log), log),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,

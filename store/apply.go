@@ -578,6 +578,10 @@ func merge(old *syndicate.Article, e *Entry, b *Batch) (*syndicate.Article, bool
 		if old.Normalizer < syndicate.NormalizerVersion {
 			adopt()
 		}
+		// What the entry says about itself beside its content (a comment
+		// feed announced later, a lead image, its language or rights) is
+		// kept as it is now, like its categories, without re-dating it.
+		n.CommentsURL, n.Image, n.Language, n.Rights = in.CommentsURL, in.Image, in.Language, in.Rights
 		return &n, false
 	}
 	adopt()

@@ -129,6 +129,7 @@ func Run(t *testing.T, open Factory, opts ...Option) {
 	t.Run("Unchanged", func(t *testing.T) { testUnchanged(t, open) })
 	t.Run("UpdateInPlace", func(t *testing.T) { testUpdate(t, open) })
 	t.Run("CategoriesWithoutBump", func(t *testing.T) { testCategories(t, open) })
+	t.Run("MetadataWithoutBump", func(t *testing.T) { testMetadata(t, open) })
 	runCategories(t, open)
 	t.Run("DedupeAcrossSources", func(t *testing.T) { testDedupe(t, open) })
 	t.Run("AttributionMovesToOriginal", func(t *testing.T) { testReattribute(t, open) })
@@ -342,6 +343,39 @@ func testCategories(t *testing.T, open Factory) {
 	}
 	inUse(t, s, "after the category changed", store.Category{Slug: "economie", Label: "Économie"})
 	notInUse(t, s, "after the category changed", "politics")
+}
+
+// testMetadata: a comment feed, lead image, language or rights the
+// partner adds to an entry whose content is unchanged are stored, without
+// bumping updated; the same entry again writes nothing.
+func testMetadata(t *testing.T, open Factory) {
+	s, _ := open(t)
+	e := art("alpha", 1, t0)
+	apply(t, s, "alpha", t0, e)
+	id := syndicate.MintArticleID("alpha", e.Key)
+	e2 := art("alpha", 1, t0)
+	e2.Article.CommentsURL = "https://alpha.example/1/feed/"
+	e2.Article.Image = "https://alpha.example/1.jpg"
+	e2.Article.Language = "fr"
+	e2.Article.Rights = "© Alpha"
+	rehash(e2)
+	if e2.Article.Hash != e.Article.Hash {
+		t.Fatal("the metadata changed the content hash; the test needs another field")
+	}
+	if res := apply(t, s, "alpha", t0.Add(time.Hour), e2); res.Updated != 0 || res.Unchanged != 1 {
+		t.Errorf("metadata change counted as %+v, want unchanged (no bump of updated)", res)
+	}
+	got, err := s.Article(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := got.Article
+	if !a.Updated.Equal(t0) || a.CommentsURL != e2.Article.CommentsURL || a.Image != e2.Article.Image || a.Language != "fr" || a.Rights != "© Alpha" {
+		t.Errorf("stored updated=%v comments=%q image=%q language=%q rights=%q", a.Updated, a.CommentsURL, a.Image, a.Language, a.Rights)
+	}
+	if res := apply(t, s, "alpha", t0.Add(2*time.Hour), e2); res.Unchanged != 1 || len(res.Written) != 0 {
+		t.Errorf("the same entry again: %+v, want nothing written", res)
+	}
 }
 
 func testDedupe(t *testing.T, open Factory) {

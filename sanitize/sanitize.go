@@ -9,6 +9,7 @@ package sanitize
 
 import (
 	"bytes"
+	"errors"
 	"net/url"
 	"regexp"
 	"slices"
@@ -84,12 +85,66 @@ func Comment() *Policy {
 // the markup balanced (it can neither close nor leave open anything of the
 // page it is placed in) and XML-invalid characters removed.
 func (p *Policy) HTML(s string, base *url.URL) string {
-	if strings.TrimSpace(s) == "" {
-		return ""
-	}
-	s = balance(p.bm.Sanitize(p.rewrite(s, base)))
-	return strings.TrimSpace(ValidXML(s))
+	out, _ := p.HTMLWithin(s, base, -1)
+	return out
 }
+
+// HTMLWithin is HTML bounded: when the policy's output passes max bytes
+// (max < 0: no bound) it stops there and reports false, so an oversized
+// fragment costs about its own size to refuse, not the several copies of
+// its escaped text a whole pass would make (9 MiB of quotes is 45 MiB
+// escaped).
+func (p *Policy) HTMLWithin(s string, base *url.URL, max int) (string, bool) {
+	if strings.TrimSpace(s) == "" {
+		return "", true
+	}
+	// Characters XML forbids go first, so that they count against no bound
+	// (the output is checked again: entities can spell them).
+	s = ValidXML(s)
+	w := &boundedBuffer{max: max}
+	if room := len(s); max < 0 || room < max {
+		w.buf.Grow(room + 64)
+	} else {
+		w.buf.Grow(max)
+	}
+	rewritten, fits := p.rewrite(s, base, max)
+	if !fits {
+		return "", false
+	}
+	if err := p.bm.SanitizeReaderToWriter(strings.NewReader(rewritten), w); err != nil {
+		return "", false
+	}
+	return strings.TrimSpace(ValidXML(balance(w.buf.String()))), true
+}
+
+// boundedBuffer is a buffer that refuses to grow past max bytes (max < 0:
+// unbounded).
+type boundedBuffer struct {
+	buf bytes.Buffer
+	max int
+}
+
+var errTooLarge = errors.New("sanitize: output over its bound")
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	if b.max >= 0 && b.buf.Len()+len(p) > b.max {
+		return 0, errTooLarge
+	}
+	return b.buf.Write(p)
+}
+
+func (b *boundedBuffer) WriteString(s string) (int, error) {
+	if b.max >= 0 && b.buf.Len()+len(s) > b.max {
+		return 0, errTooLarge
+	}
+	return b.buf.WriteString(s)
+}
+
+// textEscaper escapes what text needs to read back as the same text: the
+// policy's parser reads this pass's output, and quotes outside attributes
+// need no escaping (html.EscapeString's &#34; made quote-heavy text five
+// times its size before the policy saw it).
+var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // MaxResolveGrowth bounds, with the fragment's own length, how many bytes
 // making its URLs absolute may add. A partner controls both the base (an
@@ -106,7 +161,12 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite"
 
 // rewrite makes URLs absolute and drops iframes from hosts not allowed, in
 // one tokenizer pass (cheaper than building a tree).
-func (p *Policy) rewrite(s string, base *url.URL) string {
+//
+// It also refuses early what the policy's output could not fit in max
+// bytes (max < 0: no bound): the policy keeps, escaped, every text outside
+// the elements whose content it drops, so the escaped size of that text is
+// a floor of its output's.
+func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 	if base != nil && (base.Scheme != "http" && base.Scheme != "https" || base.Host == "") {
 		base = nil
 	}
@@ -115,12 +175,20 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 	b.Grow(len(s) + len(s)/8)
 	skipping := 0 // inside a dropped iframe
 	growth := len(s) + MaxResolveGrowth
+	dropped, kept := 0, 0 // open elements whose content the policy drops; escaped text it keeps
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			break
 		}
 		tok := z.Token()
+		switch {
+		case !contentDropped[tok.Data]:
+		case tt == html.StartTagToken:
+			dropped++
+		case tt == html.EndTagToken && dropped > 0:
+			dropped--
+		}
 		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			if skipping > 0 {
@@ -174,12 +242,39 @@ func (p *Policy) rewrite(s string, base *url.URL) string {
 			}
 		case html.TextToken:
 			if skipping == 0 {
-				b.WriteString(tok.String())
+				textEscaper.WriteString(&b, tok.Data)
+			}
+			if skipping == 0 && dropped == 0 && max >= 0 {
+				if kept += escapedLen(tok.Data); kept > max {
+					return "", false
+				}
 			}
 		}
 		// Comments and doctypes are dropped.
 	}
-	return b.String()
+	return b.String(), true
+}
+
+// contentDropped are the elements whose content the policy drops with
+// them (bluemonday's default list).
+var contentDropped = map[string]bool{
+	"frame": true, "frameset": true, "iframe": true, "noembed": true, "noframes": true, "noscript": true,
+	"nostyle": true, "object": true, "script": true, "style": true, "title": true,
+}
+
+// escapedLen is the length of s escaped as the policy writes text
+// (golang.org/x/net/html's escaping: & ' < > " and CR).
+func escapedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '&', '\'', '"', '\r':
+			n += 4
+		case '<', '>':
+			n += 3
+		}
+	}
+	return n
 }
 
 // literalAsPre renames the obsolete literal-text elements (xmp, listing,

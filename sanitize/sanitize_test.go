@@ -226,6 +226,18 @@ func FuzzPolicy_HTML(f *testing.F) {
 		if sanitize.ValidXML(got) != got {
 			t.Fatalf("XML-invalid characters in %q", got)
 		}
+		// A bound no output can reach changes nothing; a bound the output
+		// passes refuses it.
+		if within, fits := p.HTMLWithin(in, b, 8*len(in)+8192); !fits || within != got {
+			t.Fatalf("HTMLWithin(8x) = %q, %v; HTML = %q", within, fits, got)
+		}
+		// (The balancing after the policy at most doubles and a bit what
+		// the policy wrote: <b> becomes <b></b>.)
+		if max := len(got)/3 - 1; max >= 0 {
+			if _, fits := p.HTMLWithin(in, b, max); fits {
+				t.Fatalf("HTMLWithin(%d) fits %q", max, got)
+			}
+		}
 		txt := sanitize.Text(in)
 		if sanitize.ValidXML(txt) != txt {
 			t.Fatalf("XML-invalid characters in text %q", txt)

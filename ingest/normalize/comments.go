@@ -45,7 +45,8 @@ func Comments(f *gofeed.Feed, a *syndicate.Article, opts Options) []*syndicate.C
 		if strings.TrimSpace(raw) == "" {
 			raw = it.Description
 		}
-		c.Content = opts.Policy.HTML(raw, base)
+		var fits bool
+		c.Content, fits = opts.Policy.HTMLWithin(raw, base, MaxContentBytes)
 		c.Author = commentAuthor(it, entryAt(entries, i))
 		guid := strings.TrimSpace(it.GUID)
 		if guid == "" {
@@ -54,7 +55,7 @@ func Comments(f *gofeed.Feed, a *syndicate.Article, opts Options) []*syndicate.C
 		if guid == "" {
 			guid = "h:" + syndicate.ShortHash(c.Author.Name+"\x00"+c.Content+"\x00"+it.Published)
 		}
-		if len(guid) > MaxIDLength || len(c.Content) > MaxContentBytes || seen[guid] || (c.Content == "" && c.Author.Name == "") {
+		if len(guid) > MaxIDLength || !fits || len(c.Content) > MaxContentBytes || seen[guid] || (c.Content == "" && c.Author.Name == "") {
 			continue
 		}
 		seen[guid] = true

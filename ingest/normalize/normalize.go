@@ -318,9 +318,10 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 	if strings.TrimSpace(rawContent) == "" && ri != nil && ri.ITunesExt != nil {
 		rawContent = sanitize.EscapeText(firstNonEmpty(ri.ITunesExt.Summary, ri.ITunesExt.Subtitle))
 	}
-	a.Content = n.opts.Policy.HTML(rawContent, contentBase)
-	if len(a.Content) > MaxContentBytes {
-		return nil, append(problems, fmt.Sprintf("content of %d bytes, over the limit of %d: skipped", len(a.Content), MaxContentBytes))
+	var fits bool
+	a.Content, fits = n.opts.Policy.HTMLWithin(rawContent, contentBase, MaxContentBytes)
+	if !fits || len(a.Content) > MaxContentBytes {
+		return nil, append(problems, fmt.Sprintf("content over the limit of %d bytes once sanitized: skipped", MaxContentBytes))
 	}
 	if s := sanitize.PlainText(rawSummary); s != "" {
 		a.Summary = sanitize.Truncate(s, PartnerSummaryLength)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -234,8 +235,20 @@ var FormFields = []string{"author", "email", "url", "body", "parent_id", "redire
 // the form's redirect target.
 func (h *Handler) read(r *http.Request) (in *Submission, honeypot, redirect string, err error) {
 	ct := r.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
 	in = &Submission{}
-	if strings.HasPrefix(ct, "application/json") {
+	switch mt {
+	case "application/json", "application/x-www-form-urlencoded":
+	case "":
+		if ct != "" {
+			return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "Content-Type %q does not parse: send the form as application/x-www-form-urlencoded or a JSON object as application/json", ct)
+		}
+	default:
+		// multipart/form-data among them: its fields were read as absent
+		// ("author is required") while the request carried them.
+		return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "Content-Type %s is not read here: send the form as application/x-www-form-urlencoded or a JSON object as application/json", mt)
+	}
+	if mt == "application/json" {
 		var m map[string]any
 		dec := json.NewDecoder(r.Body)
 		if err := dec.Decode(&m); err != nil {

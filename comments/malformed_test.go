@@ -36,3 +36,40 @@ func TestSubmit_MalformedJSON(t *testing.T) {
 		}
 	}
 }
+
+// A submission in a media type the endpoint does not read (a multipart
+// form among them) is a 400 that names the two it does, not "author is
+// required" about fields the request carried; the two it reads are read
+// whatever their parameters and case.
+func TestSubmit_ContentTypes(t *testing.T) {
+	f := newFixture(t, nil)
+	form := "author=Ann+Reader&email=ann%40example.com&body=Great+piece."
+	multipart := "--b\r\nContent-Disposition: form-data; name=\"author\"\r\n\r\nAnn\r\n--b\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nHi\r\n--b--\r\n"
+	for _, c := range []struct {
+		ct, body string
+		status   int
+		says     string
+	}{
+		{"multipart/form-data; boundary=b", multipart, 400, "application/x-www-form-urlencoded"},
+		{"text/plain", "hello", 400, "text/plain is not read here"},
+		{"/json", `{}`, 400, "does not parse"},
+		{"Application/JSON; charset=utf-8", `{"author":"Ann Reader","email":"ann@example.com","body":"Great piece."}`, 0, ""},
+		{"application/x-www-form-urlencoded; charset=UTF-8", form, 0, ""},
+	} {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/articles/"+f.aid+"/comments", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", c.ct)
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case c.status == 0 && resp.StatusCode >= 400:
+			t.Errorf("%s: = %d %s, want it accepted", c.ct, resp.StatusCode, raw)
+		case c.status != 0 && (resp.StatusCode != c.status || !strings.Contains(string(raw), c.says)):
+			t.Errorf("%s: = %d %s, want %d saying %q", c.ct, resp.StatusCode, raw, c.status, c.says)
+		}
+	}
+}

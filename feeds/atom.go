@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"strings"
 	"time"
 
 	gfeeds "github.com/gorilla/feeds"
@@ -147,7 +148,7 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 		}
 		srcFeed := src.PublicFeedURL()
 		as := &atomSource{ID: srcFeed, Title: src.Name, Updated: atomDate(a.Updated), Links: []atomLink{{Href: srcFeed, Rel: "self"}}}
-		if src.SiteURL != "" && src.SiteURL != srcFeed {
+		if src.SiteURL != "" && strings.TrimSuffix(src.SiteURL, "/") != strings.TrimSuffix(srcFeed, "/") {
 			as.Links = append(as.Links, atomLink{Href: src.SiteURL, Rel: "alternate", Type: "text/html"})
 		}
 		feed.Entries = append(feed.Entries, &atomEntry{AtomEntry: e, Links: links, Authors: authors, Categories: cats, Source: as, mediaImage: leadImage(a)})

@@ -16,7 +16,9 @@ var void = map[atom.Atom]bool{atom.Area: true, atom.Base: true, atom.Br: true, a
 // <li> (or <dt>, <dd>) closes an enclosing list item of the page (a
 // comment in the thread is one), so it must not appear outside a list of
 // its own.
-var listParent = map[atom.Atom]atom.Atom{atom.Li: atom.Ul, atom.Dt: atom.Dl, atom.Dd: atom.Dl}
+// A bare <figcaption> (a partner's caption written after an image, with
+// no <figure>) gets its figure the same way.
+var listParent = map[atom.Atom]atom.Atom{atom.Li: atom.Ul, atom.Dt: atom.Dl, atom.Dd: atom.Dl, atom.Figcaption: atom.Figure}
 
 // closesP are the start tags before which an HTML parser closes an open
 // <p> (in button scope): a partner that writes "<p>one<p>two" or
@@ -68,6 +70,7 @@ type openElement struct {
 	name          string
 	a             atom.Atom
 	p, li, dx, ln int
+	wrapper       bool // a <figure> balance put around a bare <figcaption>
 }
 
 // balance returns sanitized HTML as a self-contained fragment: every end
@@ -166,6 +169,7 @@ func balance(s string) string {
 			if p, ok := listParent[a]; ok && count[p.String()] == 0 && (a != atom.Li || count["ol"] == 0) {
 				b.WriteString("<" + p.String() + ">")
 				push(p.String(), p)
+				stack[len(stack)-1].wrapper = p == atom.Figure
 			}
 			if a == atom.Img && !hasAlt(z, hasAttr) && strings.HasPrefix(raw, "<img") {
 				raw = `<img alt=""` + raw[len("<img"):]
@@ -191,6 +195,9 @@ func balance(s string) string {
 			b.Write(z.Raw())
 			count[n]--
 			stack = stack[:i]
+			if len(stack) > 0 && stack[len(stack)-1].wrapper {
+				closeTo(len(stack) - 1) // the caption's figure ends with it
+			}
 		default:
 			b.Write(z.Raw())
 		}

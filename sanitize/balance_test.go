@@ -127,6 +127,11 @@ func TestBalanceImpliedEndTags(t *testing.T) {
 		{`<div><p>a</div>b</p>`, `<div><p>a</p></div>b`},
 		{`<img src="https://a.example/i.png">`, `<img alt="" src="https://a.example/i.png">`},
 		{`<img src="https://a.example/i.png" alt="kept">`, `<img src="https://a.example/i.png" alt="kept">`},
+		{`<img src="https://a.example/i.png" alt="i"><figcaption>cap</figcaption><p>text</p>`,
+			`<img src="https://a.example/i.png" alt="i"><figure><figcaption>cap</figcaption></figure><p>text</p>`},
+		{`<figure><img src="https://a.example/i.png" alt="i"><figcaption>cap</figcaption></figure>`,
+			`<figure><img src="https://a.example/i.png" alt="i"><figcaption>cap</figcaption></figure>`},
+		{`<img src="https://a.example/i.png" alt="i" width="80%" height="120">`, `<img src="https://a.example/i.png" alt="i" height="120">`},
 	} {
 		if out := p.HTML(c.in, base); out != c.want {
 			t.Errorf("%q\n  => %q\n want %q", c.in, out, c.want)

@@ -663,6 +663,7 @@ func (n *normalizer) authors(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *
 			}
 		}
 	}
+	s.done()
 	if len(s.out) == 0 {
 		// The feed's authors stand in; what they lack is not the entry's loss.
 		fs := &authorSet{n: n, res: &Result{}}

@@ -75,11 +75,15 @@ type Article struct {
 	Language    string      `json:"language,omitempty"`
 	Rights      string      `json:"rights,omitempty"`
 	CommentsURL string      `json:"comments_url,omitempty"` // the partner's comment feed
-	Published   time.Time   `json:"published"`
-	Updated     time.Time   `json:"updated"`
-	FirstSeen   time.Time   `json:"first_seen"`
-	Hash        string      `json:"hash"`
-	Normalizer  int         `json:"normalizer_version"`
+	// CommentsPage is the partner's web page of comments on the article
+	// (RSS <comments>, an Atom replies link to HTML): a reader's way to the
+	// conversation at the original, besides ours.
+	CommentsPage string    `json:"comments_page,omitempty"`
+	Published    time.Time `json:"published"`
+	Updated      time.Time `json:"updated"`
+	FirstSeen    time.Time `json:"first_seen"`
+	Hash         string    `json:"hash"`
+	Normalizer   int       `json:"normalizer_version"`
 }
 
 // ContentHash returns the hash that decides whether an article changed

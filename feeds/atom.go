@@ -127,6 +127,10 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 		}
 		if doc.NoComments {
 			links = links[:1]
+		} else if a.CommentsPage != "" {
+			// The partner's own page of comments (RFC 4685 allows several
+			// replies links; this one is HTML).
+			links = append(links, atomLink{Href: a.CommentsPage, Rel: "replies", Type: "text/html"})
 		}
 		links = append(links, licenseLinks(src)...)
 		for _, enc := range a.Enclosures {

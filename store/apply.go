@@ -551,6 +551,7 @@ func merge(old *syndicate.Article, e *Entry, b *Batch) (*syndicate.Article, bool
 		n.Language = in.Language
 		n.Rights = in.Rights
 		n.CommentsURL = in.CommentsURL
+		n.CommentsPage = in.CommentsPage
 		n.Origin = in.Origin
 		n.Hash = in.Hash
 		n.Normalizer = syndicate.NormalizerVersion

@@ -511,3 +511,19 @@ func TestNormalize_AddressOnlyAuthorLoss(t *testing.T) {
 		t.Errorf("lost %d authors, want 1 (the entry whose only author is an address)", res.Lost["author"])
 	}
 }
+
+// The partner's page of comments is kept: RSS <comments>, an Atom replies
+// link to HTML (a replies link to a feed is the comment feed).
+func TestNormalize_CommentsPage(t *testing.T) {
+	rs := normalizeAll(t, rssDoc(`<item><title>A</title><link>https://partner.example/a</link><comments>/a#comments</comments></item>`))
+	if got := rs.Entries[0].Article.CommentsPage; got != "https://partner.example/a#comments" {
+		t.Errorf("rss: comments page %q", got)
+	}
+	as := normalizeAll(t, atomHead+`<entry><id>tag:partner.example,2026:a</id><title>A</title><updated>2026-11-01T00:00:00Z</updated>`+
+		`<link rel="alternate" href="https://partner.example/a"/>`+
+		`<link rel="replies" type="application/atom+xml" href="https://partner.example/a/feed"/>`+
+		`<link rel="replies" type="text/html" href="https://partner.example/a#comments"/></entry></feed>`)
+	if a := as.Entries[0].Article; a.CommentsPage != "https://partner.example/a#comments" || a.CommentsURL != "https://partner.example/a/feed" {
+		t.Errorf("atom: comments page %q, comment feed %q", a.CommentsPage, a.CommentsURL)
+	}
+}

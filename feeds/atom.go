@@ -148,7 +148,11 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 		}
 		var cats []atomCategory
 		for _, c := range a.Categories {
-			cats = append(cats, atomCategory{Term: syndicate.Slug(c), Label: c})
+			// The term is the category's name: Atom readers show the term
+			// (feedparser's tag term, newsboat, NetNewsWire), so a slug there
+			// republished "Amazon SDB" as "amazon-sdb". Our category routes
+			// take the slug of the name.
+			cats = append(cats, atomCategory{Term: c})
 		}
 		srcFeed := src.PublicFeedURL()
 		as := &atomSource{ID: srcFeed, Title: src.Name, Updated: atomDate(a.Updated), Links: []atomLink{{Href: srcFeed, Rel: "self"}}}

@@ -88,7 +88,7 @@ type Article struct {
 
 // ContentHash returns the hash that decides whether an article changed
 // (docs/decisions/dates.md): title, content, summary, link, published, authors and
-// enclosures. Categories, comment counts, the comment feed link, the lead
+// enclosures. Categories, comment counts, the comment feed and page links, the lead
 // image, language and rights are deliberately left out: they are stored
 // as they change, without re-dating the article.
 func (a *Article) ContentHash() string {

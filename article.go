@@ -16,7 +16,7 @@ import (
 // NormalizerVersion is the version of the normalization rules. Articles
 // stored by an older version are re-normalized (without bumping Updated)
 // when their source is next ingested.
-const NormalizerVersion = 5
+const NormalizerVersion = 6
 
 // Author is a person credited on an article or comment. Email is kept
 // private: it is stored but never republished.
@@ -75,16 +75,20 @@ type Article struct {
 	Language    string      `json:"language,omitempty"`
 	Rights      string      `json:"rights,omitempty"`
 	CommentsURL string      `json:"comments_url,omitempty"` // the partner's comment feed
-	Published   time.Time   `json:"published"`
-	Updated     time.Time   `json:"updated"`
-	FirstSeen   time.Time   `json:"first_seen"`
-	Hash        string      `json:"hash"`
-	Normalizer  int         `json:"normalizer_version"`
+	// CommentsPage is the partner's web page of comments on the article
+	// (RSS <comments>, an Atom replies link to HTML): a reader's way to the
+	// conversation at the original, besides ours.
+	CommentsPage string    `json:"comments_page,omitempty"`
+	Published    time.Time `json:"published"`
+	Updated      time.Time `json:"updated"`
+	FirstSeen    time.Time `json:"first_seen"`
+	Hash         string    `json:"hash"`
+	Normalizer   int       `json:"normalizer_version"`
 }
 
 // ContentHash returns the hash that decides whether an article changed
 // (docs/decisions/dates.md): title, content, summary, link, published, authors and
-// enclosures. Categories, comment counts, the comment feed link, the lead
+// enclosures. Categories, comment counts, the comment feed and page links, the lead
 // image, language and rights are deliberately left out: they are stored
 // as they change, without re-dating the article.
 func (a *Article) ContentHash() string {

@@ -223,19 +223,31 @@ func disguising(r rune) bool {
 // key or credentials the partner gave us alone), when the site URL stands
 // in for it, or, without a site URL, the feed's origin.
 func (s *Source) PublicFeedURL() string {
-	if s.PublicFeed != "" {
-		return s.PublicFeed
-	}
-	if !IsFileURL(s.URL) && !HasPrivateParts(s.URL) {
-		return s.URL
-	}
-	if s.SiteURL != "" {
-		return s.SiteURL
+	switch {
+	case s.PublicFeed != "":
+		return withRootPath(s.PublicFeed)
+	case !IsFileURL(s.URL) && !HasPrivateParts(s.URL):
+		return withRootPath(s.URL)
+	case s.SiteURL != "":
+		return withRootPath(s.SiteURL)
 	}
 	if u, err := url.Parse(s.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		return u.Scheme + "://" + u.Host + "/"
 	}
 	return ""
+}
+
+// withRootPath writes an http(s) URL without a path ("https://a.example")
+// in its canonical form, with the root path ("https://a.example/"): the
+// published URL is also the Atom <source> id, which Atom readers and the
+// W3C validator compare in canonical form.
+func withRootPath(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" || u.Path != "" || u.RawPath != "" {
+		return s
+	}
+	u.Path = "/"
+	return u.String()
 }
 
 // HasPrivateParts reports whether a URL carries what must never be

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"strings"
 	"time"
 
 	gfeeds "github.com/gorilla/feeds"
@@ -126,6 +127,10 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 		}
 		if doc.NoComments {
 			links = links[:1]
+		} else if a.CommentsPage != "" {
+			// The partner's own page of comments (RFC 4685 allows several
+			// replies links; this one is HTML).
+			links = append(links, atomLink{Href: a.CommentsPage, Rel: "replies", Type: "text/html"})
 		}
 		links = append(links, licenseLinks(src)...)
 		for _, enc := range a.Enclosures {
@@ -143,11 +148,15 @@ func (r *Renderer) atomArticles(doc Doc, items []store.ArticleView, sources map[
 		}
 		var cats []atomCategory
 		for _, c := range a.Categories {
-			cats = append(cats, atomCategory{Term: syndicate.Slug(c), Label: c})
+			// The term is the category's name: Atom readers show the term
+			// (feedparser's tag term, newsboat, NetNewsWire), so a slug there
+			// republished "Amazon SDB" as "amazon-sdb". Our category routes
+			// take the slug of the name.
+			cats = append(cats, atomCategory{Term: c})
 		}
 		srcFeed := src.PublicFeedURL()
 		as := &atomSource{ID: srcFeed, Title: src.Name, Updated: atomDate(a.Updated), Links: []atomLink{{Href: srcFeed, Rel: "self"}}}
-		if src.SiteURL != "" && src.SiteURL != srcFeed {
+		if src.SiteURL != "" && strings.TrimSuffix(src.SiteURL, "/") != strings.TrimSuffix(srcFeed, "/") {
 			as.Links = append(as.Links, atomLink{Href: src.SiteURL, Rel: "alternate", Type: "text/html"})
 		}
 		feed.Entries = append(feed.Entries, &atomEntry{AtomEntry: e, Links: links, Authors: authors, Categories: cats, Source: as, mediaImage: leadImage(a)})

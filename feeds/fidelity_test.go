@@ -27,11 +27,12 @@ func fidelityArticles() []store.ArticleView {
 		CanonicalURL: "https://www.westernjournal.example/2026/11/%5Bbracketed%5D-story/", Fragment: "section-2",
 		Title:   `A caption: <img src="x.png"> stays text`,
 		Summary: "Summary.", Content: "<p>Body.</p>",
-		Image:      "https://cdn.westernjournal.example/lead%20image.jpg",
-		Authors:    []syndicate.Author{{Name: "Jane Roe", URL: "https://www.westernjournal.example/author/jane%20roe"}, {Name: "Иван Петров"}},
-		Categories: []string{"Россия", "ニュース", "Économie"},
-		Enclosures: []syndicate.Enclosure{{URL: "https://cdn.westernjournal.example/ep1.mp3", Type: "mp3", Length: 1000}},
-		Published:  pub, Updated: pub, FirstSeen: pub,
+		Image:        "https://cdn.westernjournal.example/lead%20image.jpg",
+		Authors:      []syndicate.Author{{Name: "Jane Roe", URL: "https://www.westernjournal.example/author/jane%20roe"}, {Name: "Иван Петров"}},
+		Categories:   []string{"Россия", "ニュース", "Économie"},
+		Enclosures:   []syndicate.Enclosure{{URL: "https://cdn.westernjournal.example/ep1.mp3", Type: "mp3", Length: 1000}},
+		CommentsPage: "https://www.westernjournal.example/2026/11/story/#comments",
+		Published:    pub, Updated: pub, FirstSeen: pub,
 	}
 	b := &syndicate.Article{
 		ID: "westernjournal-bbbbbbbbbbbbbbbb", EntryID: "https://www.westernjournal.example/2026/11/plain/",

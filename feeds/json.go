@@ -45,7 +45,9 @@ type Syndication struct {
 	SourceFeedURL   string `json:"source_feed_url,omitempty"`
 	CanonicalURL    string `json:"canonical_url,omitempty"`
 	CommentsFeedURL string `json:"comments_feed_url,omitempty"`
-	CommentCount    *int   `json:"comment_count,omitempty"`
+	// CommentsPage is the partner's web page of comments on the article.
+	CommentsPage string `json:"comments_page,omitempty"`
+	CommentCount *int   `json:"comment_count,omitempty"`
 	// Via lists the other sources that carry the article.
 	Via         []string `json:"via,omitempty"`
 	Attribution string   `json:"attribution,omitempty"`
@@ -129,13 +131,13 @@ func (r *Renderer) jsonArticle(doc Doc, v store.ArticleView, sources map[string]
 		Syndication: &Syndication{
 			ArticleID: a.ID, SourceID: src.ID, SourceName: src.Name, SourceURL: src.SiteURL,
 			SourceFeedURL: src.PublicFeedURL(), CanonicalURL: a.CanonicalURL,
-			CommentsFeedURL: r.CommentsURL(a, JSON), CommentCount: &n, Via: via(a),
+			CommentsFeedURL: r.CommentsURL(a, JSON), CommentsPage: a.CommentsPage, CommentCount: &n, Via: via(a),
 			Attribution: r.Attribution(a, src),
 			Rights:      src.RightsNotice(a), License: src.License,
 		},
 	}
 	if doc.NoComments {
-		it.Syndication.CommentsFeedURL, it.Syndication.CommentCount = "", nil
+		it.Syndication.CommentsFeedURL, it.Syndication.CommentCount, it.Syndication.CommentsPage = "", nil, ""
 	}
 	return it
 }

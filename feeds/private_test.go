@@ -116,6 +116,8 @@ func TestPublishedFeedURL(t *testing.T) {
 		{"public_feed_url wins", syndicate.Source{URL: "https://partner.example/feed?api_key=SECRET123", SiteURL: "https://partner.example/",
 			PublicFeed: "https://partner.example/public.xml"}, "https://partner.example/public.xml"},
 		{"file: source", syndicate.Source{URL: "file:/srv/SECRET123/feed.xml", SiteURL: "https://partner.example/"}, "https://partner.example/"},
+		{"site url without a path: its canonical form", syndicate.Source{URL: "file:/srv/feed.xml", SiteURL: "https://partner.example"}, "https://partner.example/"},
+		{"public_feed_url without a path: its canonical form", syndicate.Source{URL: "file:/srv/feed.xml", PublicFeed: "https://partner.example"}, "https://partner.example/"},
 		{"plain feed url is published", syndicate.Source{URL: "https://partner.example/feed/", SiteURL: "https://partner.example/"}, "https://partner.example/feed/"},
 	}
 	for _, tc := range cases {

@@ -258,6 +258,8 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 		}
 		if doc.NoComments {
 			it.CommentRSS, it.SlashComments = "", nil
+		} else {
+			base.Comments = a.CommentsPage // the partner's page of comments
 		}
 		ch.Items = append(ch.Items, it)
 	}

@@ -90,7 +90,8 @@ func newFixture(t testing.TB, rules pages.CommentRules) *fixture {
 	apply("harbor", ferry, entry("harbor", "light", "Harbor Light restoration backed", t0.Add(-2*time.Hour), "Ferries"))
 	apply("wire", entry("wire", "budget", "Budget passes", t0.Add(-time.Hour)))
 	bridge := entry("ledger", "bridge", "Bridge levy approved", t0.Add(-3*time.Hour))
-	bridge.Article.Content = `<p><img src="https://ledger.example/media/bridge.jpg" alt="The bridge"></p>` + bridge.Article.Content
+	bridge.Article.Content = `<p><img src="https://ledger.example/media/bridge.jpg" alt="The bridge"></p>` + bridge.Article.Content +
+		"\n<h3>Tolls</h3>\n<p>Tolls start in spring.</p>"
 	bridge.Article.Hash = bridge.Article.ContentHash()
 	apply("ledger", bridge)
 	f.ferry = syndicate.MintArticleID("harbor", ferry.Key)
@@ -256,6 +257,16 @@ func TestArticle_Negotiation(t *testing.T) {
 }
 
 var scriptRe = regexp.MustCompile(`(?s)<script type="application/ld\+json">(.*?)</script>`)
+
+// A partner's article whose headings start at <h3> is shown with them
+// one below the page's <h1> title: an HTML checker rejects a skipped level.
+func TestArticle_HeadingsSkipNoLevel(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	body := f.get(t, "/articles/"+f.ledger+".html").Body.String()
+	if !strings.Contains(body, "<h2>Tolls</h2>") || strings.Contains(body, "<h3>Tolls") {
+		t.Errorf("the partner's <h3> after the page's <h1> is not shown as <h2>:\n%s", body)
+	}
+}
 
 func TestArticle_SEOAndMetadata(t *testing.T) {
 	f := newFixture(t, pages.CommentRules{Enabled: true})

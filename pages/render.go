@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"syndicate"
+	"syndicate/sanitize"
 	"syndicate/store"
 )
 
@@ -297,7 +298,9 @@ func (s *Server) articleData(ctx context.Context, k Key, v *variant, av store.Ar
 		// A partner's correction: shown to the minute, even the same day.
 		ShowUpdated: a.Updated.After(a.Published),
 		Image:       httpsURL(a.Image),
-		Content:     template.HTML(a.Content), // sanitized when stored
+		// Sanitized when stored; its headings step down from the page's
+		// <h1> title without skipping a level.
+		Content:     template.HTML(sanitize.ContiguousHeadings(a.Content, 1)),
 		Attribution: template.HTML(s.r.Attribution(a, src)),
 		Original:    original,
 	}

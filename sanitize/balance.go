@@ -16,7 +16,62 @@ var void = map[atom.Atom]bool{atom.Area: true, atom.Base: true, atom.Br: true, a
 // <li> (or <dt>, <dd>) closes an enclosing list item of the page (a
 // comment in the thread is one), so it must not appear outside a list of
 // its own.
-var listParent = map[atom.Atom]atom.Atom{atom.Li: atom.Ul, atom.Dt: atom.Dl, atom.Dd: atom.Dl}
+// A bare <figcaption> (a partner's caption written after an image, with
+// no <figure>) gets its figure the same way.
+var listParent = map[atom.Atom]atom.Atom{atom.Li: atom.Ul, atom.Dt: atom.Dl, atom.Dd: atom.Dl, atom.Figcaption: atom.Figure}
+
+// closesP are the start tags before which an HTML parser closes an open
+// <p> (in button scope): a partner that writes "<p>one<p>two" or
+// "<p>text<ul>…</ul></p>" means paragraphs that end there.
+var closesP = map[atom.Atom]bool{atom.Address: true, atom.Article: true, atom.Aside: true, atom.Blockquote: true,
+	atom.Center: true, atom.Details: true, atom.Dialog: true, atom.Dir: true, atom.Div: true, atom.Dl: true,
+	atom.Fieldset: true, atom.Figcaption: true, atom.Figure: true, atom.Footer: true, atom.Form: true,
+	atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Header: true,
+	atom.Hgroup: true, atom.Hr: true, atom.Main: true, atom.Menu: true, atom.Nav: true, atom.Ol: true,
+	atom.P: true, atom.Pre: true, atom.Section: true, atom.Search: true, atom.Summary: true, atom.Table: true,
+	atom.Ul: true, atom.Li: true, atom.Dd: true, atom.Dt: true, atom.Listing: true, atom.Xmp: true}
+
+// buttonScope are the elements an open <p> is not seen through (the
+// HTML parser's "button scope").
+var buttonScope = map[atom.Atom]bool{atom.Applet: true, atom.Caption: true, atom.Html: true, atom.Table: true,
+	atom.Td: true, atom.Th: true, atom.Marquee: true, atom.Object: true, atom.Template: true, atom.Button: true}
+
+// special are the HTML parser's "special" elements: a new list item
+// closes an open one only through elements that are not special (but for
+// address, div and p).
+var special = map[atom.Atom]bool{atom.Address: true, atom.Applet: true, atom.Area: true, atom.Article: true,
+	atom.Aside: true, atom.Base: true, atom.Basefont: true, atom.Bgsound: true, atom.Blockquote: true,
+	atom.Body: true, atom.Br: true, atom.Button: true, atom.Caption: true, atom.Center: true, atom.Col: true,
+	atom.Colgroup: true, atom.Dd: true, atom.Details: true, atom.Dir: true, atom.Div: true, atom.Dl: true,
+	atom.Dt: true, atom.Embed: true, atom.Fieldset: true, atom.Figcaption: true, atom.Figure: true,
+	atom.Footer: true, atom.Form: true, atom.Frame: true, atom.Frameset: true, atom.H1: true, atom.H2: true,
+	atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Head: true, atom.Header: true,
+	atom.Hgroup: true, atom.Hr: true, atom.Html: true, atom.Iframe: true, atom.Img: true, atom.Input: true,
+	atom.Keygen: true, atom.Li: true, atom.Link: true, atom.Listing: true, atom.Main: true, atom.Marquee: true,
+	atom.Menu: true, atom.Meta: true, atom.Nav: true, atom.Noembed: true, atom.Noframes: true,
+	atom.Noscript: true, atom.Object: true, atom.Ol: true, atom.P: true, atom.Param: true, atom.Plaintext: true,
+	atom.Pre: true, atom.Script: true, atom.Search: true, atom.Section: true, atom.Select: true,
+	atom.Source: true, atom.Style: true, atom.Summary: true, atom.Table: true, atom.Tbody: true, atom.Td: true,
+	atom.Template: true, atom.Textarea: true, atom.Tfoot: true, atom.Th: true, atom.Thead: true,
+	atom.Title: true, atom.Tr: true, atom.Track: true, atom.Ul: true, atom.Wbr: true, atom.Xmp: true}
+
+// linkMarker are the elements inside which an outer open <a> is not
+// closed by a new one (markers in the parser's list of formatting
+// elements).
+var linkMarker = map[atom.Atom]bool{atom.Applet: true, atom.Object: true, atom.Marquee: true,
+	atom.Template: true, atom.Td: true, atom.Th: true, atom.Caption: true}
+
+var heading = map[atom.Atom]bool{atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true}
+
+// openElement is one element of balance's stack, with where (as stack
+// indexes, -1 for none) the innermost <p>, list item, definition term or
+// description, and <a> are that a start tag here would implicitly close.
+type openElement struct {
+	name          string
+	a             atom.Atom
+	p, li, dx, ln int
+	wrapper       bool // a <figure> balance put around a bare <figcaption>
+}
 
 // balance returns sanitized HTML as a self-contained fragment: every end
 // tag closes an element the fragment opened (stray ones are dropped),
@@ -25,7 +80,14 @@ var listParent = map[atom.Atom]atom.Atom{atom.Li: atom.Ul, atom.Dt: atom.Dl, ato
 // "</div></article>" in a partner's content would close the page's own
 // containers, and an unclosed <a href> would make the rest of the page
 // (attribution, comments, the form) one link to wherever it points.
-// Balanced input comes out byte for byte as it went in.
+//
+// Where an HTML parser ends an element without its end tag (a <p> at the
+// next block, a list item at the next item, a link at the next link, a
+// heading at the next heading), the end tag is written there, so the
+// fragment reads the same without a parser's error recovery (and a stray
+// end tag later is dropped). An <img> without alternative text gets an
+// empty one (HTML requires the attribute). Balanced input comes out byte
+// for byte as it went in.
 func balance(s string) string {
 	if !strings.Contains(s, "<") {
 		return s
@@ -36,16 +98,49 @@ func balance(s string) string {
 	// The stack of open elements, outermost first, and how many of each
 	// name are open: a stray end tag or a list item is judged without
 	// walking the stack (a document of a million nested elements must not
-	// cost a million squared).
-	var names []string
+	// cost a million squared), and what a start tag implicitly closes is
+	// kept on each level for the same reason.
+	var stack []openElement
 	count := map[string]int{}
-	push := func(name string) { names = append(names, name); count[name]++ }
-	closeTo := func(i int) { // close names[i:], innermost first
-		for j := len(names) - 1; j >= i; j-- {
-			b.WriteString("</" + names[j] + ">")
-			count[names[j]]--
+	top := func() openElement {
+		if len(stack) == 0 {
+			return openElement{p: -1, li: -1, dx: -1, ln: -1}
 		}
-		names = names[:i]
+		return stack[len(stack)-1]
+	}
+	push := func(name string, a atom.Atom) {
+		e := top()
+		n := len(stack)
+		e.name, e.a = name, a
+		switch {
+		case a == atom.P:
+			e.p = n
+		case buttonScope[a]:
+			e.p = -1
+		}
+		switch {
+		case a == atom.Li:
+			e.li = n
+		case a == atom.Dd || a == atom.Dt:
+			e.dx = n
+		case special[a] && a != atom.Address && a != atom.Div && a != atom.P:
+			e.li, e.dx = -1, -1
+		}
+		switch {
+		case a == atom.A:
+			e.ln = n
+		case linkMarker[a]:
+			e.ln = -1
+		}
+		stack = append(stack, e)
+		count[name]++
+	}
+	closeTo := func(i int) { // close stack[i:], innermost first
+		for j := len(stack) - 1; j >= i; j-- {
+			b.WriteString("</" + stack[j].name + ">")
+			count[stack[j].name]--
+		}
+		stack = stack[:i]
 	}
 	for {
 		tt := z.Next()
@@ -55,15 +150,33 @@ func balance(s string) string {
 		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			raw := string(z.Raw())
-			name, _ := z.TagName()
+			name, hasAttr := z.TagName()
 			a := atom.Lookup(name)
+			switch {
+			case a == atom.Li && top().li >= 0:
+				closeTo(top().li)
+			case (a == atom.Dd || a == atom.Dt) && top().dx >= 0:
+				closeTo(top().dx)
+			case a == atom.A && top().ln >= 0:
+				closeTo(top().ln)
+			}
+			if closesP[a] && top().p >= 0 {
+				closeTo(top().p)
+			}
+			if heading[a] && len(stack) > 0 && heading[top().a] {
+				closeTo(len(stack) - 1)
+			}
 			if p, ok := listParent[a]; ok && count[p.String()] == 0 && (a != atom.Li || count["ol"] == 0) {
 				b.WriteString("<" + p.String() + ">")
-				push(p.String())
+				push(p.String(), p)
+				stack[len(stack)-1].wrapper = p == atom.Figure
+			}
+			if a == atom.Img && !hasAlt(z, hasAttr) && strings.HasPrefix(raw, "<img") {
+				raw = `<img alt=""` + raw[len("<img"):]
 			}
 			b.WriteString(raw)
 			if tt == html.StartTagToken && !void[a] {
-				push(string(name))
+				push(string(name), a)
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
@@ -71,18 +184,36 @@ func balance(s string) string {
 			if count[n] == 0 {
 				continue // nothing of ours to close
 			}
-			i := len(names) - 1
-			for names[i] != n {
+			if n == "p" && top().p < 0 {
+				continue // its paragraph was ended already, or is outside a table cell this is in
+			}
+			i := len(stack) - 1
+			for stack[i].name != n {
 				i--
 			}
 			closeTo(i + 1)
 			b.Write(z.Raw())
 			count[n]--
-			names = names[:i]
+			stack = stack[:i]
+			if len(stack) > 0 && stack[len(stack)-1].wrapper {
+				closeTo(len(stack) - 1) // the caption's figure ends with it
+			}
 		default:
 			b.Write(z.Raw())
 		}
 	}
 	closeTo(0)
 	return b.String()
+}
+
+// hasAlt reports whether the start tag z is at has an alt attribute.
+func hasAlt(z *html.Tokenizer, more bool) bool {
+	for more {
+		var k []byte
+		k, _, more = z.TagAttr()
+		if string(k) == "alt" {
+			return true
+		}
+	}
+	return false
 }

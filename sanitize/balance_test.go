@@ -102,6 +102,43 @@ func TestBalancedHTMLIsUnchanged(t *testing.T) {
 	}
 }
 
+// Where an HTML parser ends an element without its end tag, balance
+// writes the end tag there (and drops the stray one that follows), so the
+// markup an HTML checker reads has no error to recover from: partners
+// write "<p>one<p>two", paragraphs around lists and links inside links.
+func TestBalanceImpliedEndTags(t *testing.T) {
+	p := sanitize.New(sanitize.Options{})
+	for _, c := range []struct{ in, want string }{
+		{`<p>one<p>two`, `<p>one</p><p>two</p>`},
+		{`<p>intro<ul><li>a</li></ul></p>after`, `<p>intro</p><ul><li>a</li></ul>after`},
+		{`<p>a<blockquote>q</blockquote>b</p>`, `<p>a</p><blockquote>q</blockquote>b`},
+		{`<p><b>bold<div>block</div></b></p>`, `<p><b>bold</b></p><div>block</div>`},
+		{`<ol><li><p>one<li><p>two</ol>`, `<ol><li><p>one</p></li><li><p>two</p></li></ol>`},
+		{`<ul><li>a<ul><li>b</ul><li>c</ul>`, `<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>`},
+		{`<dl><dt>t<dd>d<dt>u</dl>`, `<dl><dt>t</dt><dd>d</dd><dt>u</dt></dl>`},
+		{`<a href="https://a.example/">one<a href="https://b.example/">two</a></a>`,
+			`<a href="https://a.example/">one</a><a href="https://b.example/">two</a>`},
+		{`<h2>one<h3>two</h3></h2>`, `<h2>one</h2><h3>two</h3>`},
+		// A table cell is a scope of its own: its paragraphs and links do
+		// not end the ones around the table.
+		{`<p>x</p><table><tbody><tr><td><p>cell</td></tr></tbody></table>`, `<p>x</p><table><tbody><tr><td><p>cell</p></td></tr></tbody></table>`},
+		{`<a href="https://a.example/"><table><tbody><tr><td><a href="https://b.example/">in</a></td></tr></tbody></table></a>`,
+			`<a href="https://a.example/"><table><tbody><tr><td><a href="https://b.example/">in</a></td></tr></tbody></table></a>`},
+		{`<div><p>a</div>b</p>`, `<div><p>a</p></div>b`},
+		{`<img src="https://a.example/i.png">`, `<img alt="" src="https://a.example/i.png">`},
+		{`<img src="https://a.example/i.png" alt="kept">`, `<img src="https://a.example/i.png" alt="kept">`},
+		{`<img src="https://a.example/i.png" alt="i"><figcaption>cap</figcaption><p>text</p>`,
+			`<img src="https://a.example/i.png" alt="i"><figure><figcaption>cap</figcaption></figure><p>text</p>`},
+		{`<figure><img src="https://a.example/i.png" alt="i"><figcaption>cap</figcaption></figure>`,
+			`<figure><img src="https://a.example/i.png" alt="i"><figcaption>cap</figcaption></figure>`},
+		{`<img src="https://a.example/i.png" alt="i" width="80%" height="120">`, `<img src="https://a.example/i.png" alt="i" height="120">`},
+	} {
+		if out := p.HTML(c.in, base); out != c.want {
+			t.Errorf("%q\n  => %q\n want %q", c.in, out, c.want)
+		}
+	}
+}
+
 // Balancing is linear: deep nesting with list items or stray end tags
 // does not walk the whole stack per tag.
 func TestBalanceLinear(t *testing.T) {
@@ -114,6 +151,9 @@ func TestBalanceLinear(t *testing.T) {
 		{"<ol>" + strings.Repeat("<li>x", n), "</li>", n},
 		{strings.Repeat("<div>", n) + strings.Repeat("<li>x", n), "</div>", n},
 		{strings.Repeat("<div>", n) + strings.Repeat("</span>", n), "</div>", n},
+		{"<p><table><tbody><tr><td>" + strings.Repeat("<div>", n) + strings.Repeat("<li>x", n), "</div>", n},
+		{strings.Repeat(`<a href="https://a.example/">x`, n), "</a>", n},
+		{"<p>" + strings.Repeat("<b>", n) + strings.Repeat("<p>x", n), "</p>", n + 1},
 	} {
 		out := p.HTML(c.in, nil)
 		if got := strings.Count(out, c.end); got != c.ends || strings.Contains(out, "</span>") {

@@ -32,6 +32,9 @@ type Options struct {
 // altText is any text without control characters, bounded.
 var altText = regexp.MustCompile(`^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]{0,1000}$`)
 
+// pixels is an HTML dimension: a non-negative integer.
+var pixels = regexp.MustCompile(`^[0-9]{1,6}$`)
+
 // Policy sanitizes article HTML. It is safe for concurrent use.
 type Policy struct {
 	bm          *bluemonday.Policy
@@ -220,6 +223,9 @@ func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 				}
 				tok.Attr[i].Val = r
 			}
+			if tok.DataAtom == atom.Img {
+				tok.Attr = pixelSizes(tok.Attr)
+			}
 			b.WriteString(tok.String())
 		case html.EndTagToken:
 			if tok.DataAtom == atom.Iframe && skipping > 0 {
@@ -288,6 +294,20 @@ func literalAsPre(tok *html.Token) {
 	case atom.Xmp, atom.Listing, atom.Plaintext:
 		tok.DataAtom, tok.Data = atom.Pre, "pre"
 	}
+}
+
+// pixelSizes drops an image's width or height that is not a number of
+// pixels, as HTML has them ("80%", "12px"): the policy keeps those, an
+// HTML checker rejects them, and the image shows at its own size.
+func pixelSizes(attrs []html.Attribute) []html.Attribute {
+	out := attrs[:0]
+	for _, a := range attrs {
+		if (a.Key == "width" || a.Key == "height") && !pixels.MatchString(strings.TrimSpace(a.Val)) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // voidElement reports whether a is an HTML element that has no end tag.

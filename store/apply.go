@@ -551,6 +551,7 @@ func merge(old *syndicate.Article, e *Entry, b *Batch) (*syndicate.Article, bool
 		n.Language = in.Language
 		n.Rights = in.Rights
 		n.CommentsURL = in.CommentsURL
+		n.CommentsPage = in.CommentsPage
 		n.Origin = in.Origin
 		n.Hash = in.Hash
 		n.Normalizer = syndicate.NormalizerVersion
@@ -579,9 +580,10 @@ func merge(old *syndicate.Article, e *Entry, b *Batch) (*syndicate.Article, bool
 			adopt()
 		}
 		// What the entry says about itself beside its content (a comment
-		// feed announced later, a lead image, its language or rights) is
-		// kept as it is now, like its categories, without re-dating it.
-		n.CommentsURL, n.Image, n.Language, n.Rights = in.CommentsURL, in.Image, in.Language, in.Rights
+		// feed or page announced later, a lead image, its language or
+		// rights) is kept as it is now, like its categories, without
+		// re-dating it.
+		n.CommentsURL, n.CommentsPage, n.Image, n.Language, n.Rights = in.CommentsURL, in.CommentsPage, in.Image, in.Language, in.Rights
 		return &n, false
 	}
 	adopt()

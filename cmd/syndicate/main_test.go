@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -517,5 +518,34 @@ func TestHealthcheckAndMetrics(t *testing.T) {
 	m, _, errb := testMain(nil)
 	if code := m.Run(t.Context(), []string{"healthcheck", "--url", base + "/healthz", "--timeout", "1s"}); code != 1 {
 		t.Errorf("healthcheck of a stopped server = %d (%s)", code, errb.String())
+	}
+}
+
+// A serve that cannot listen (the port is taken) says so and exits non-zero,
+// and releases the store it had opened: an error in build used to close a
+// nil app, a panic that hid the error.
+func TestServe_ListenErrorIsReported(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	p := partner(t)
+	cfg, _ := writeConfig(t, p.URL+"/feed/", "")
+	raw, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = []byte(strings.Replace(string(raw), `listen: "127.0.0.1:0"`, `listen: "`+ln.Addr().String()+`"`, 1))
+	if err := os.WriteFile(cfg, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, _, errb := testMain(nil)
+	if code := m.Run(t.Context(), []string{"serve", "--config", cfg}); code == 0 || !strings.Contains(errb.String(), "listen on "+ln.Addr().String()) {
+		t.Fatalf("serve on a taken port: exit %d, stderr %q", code, errb.String())
+	}
+	m, _, errb = testMain(nil)
+	if code := m.Run(t.Context(), []string{"ingest", "--config", cfg}); code != 0 {
+		t.Errorf("ingest after the failed serve: exit %d, stderr %q (was the store left open?)", code, errb.String())
 	}
 }

@@ -81,9 +81,13 @@ type app struct {
 // it closes what it had opened.
 func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	a = &app{cfg: cfg, log: log, ready: m.Ready}
+	// Every error return below sets a to nil before this runs: close the
+	// app through its own pointer (a nil a here was a panic that hid the
+	// error, a port in use for one, and left the store open).
+	opened := a
 	defer func() {
 		if err != nil {
-			a.Close()
+			opened.Close()
 			a = nil
 		}
 	}()

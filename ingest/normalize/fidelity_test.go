@@ -491,3 +491,39 @@ func TestNormalize_AtomDublinCore(t *testing.T) {
 		t.Errorf("Atom's own elements must win: title %q summary %q authors %v published %v", own.Title, own.Summary, own.Authors, own.Published)
 	}
 }
+
+// An author written as an address alone is lost (addresses are not
+// published) only when nothing else names the entry's author: a podcast
+// episode's <author>address</author> beside its <itunes:author> loses
+// nothing.
+func TestNormalize_AddressOnlyAuthorLoss(t *testing.T) {
+	res := normalizeAll(t, rssDoc(
+		`<item><title>A</title><link>https://partner.example/a</link><author>show@partner.example</author><itunes:author>The Show</itunes:author></item>`,
+		`<item><title>B</title><link>https://partner.example/b</link><author>show@partner.example</author></item>`,
+	))
+	if len(res.Entries) != 2 {
+		t.Fatalf("%d entries", len(res.Entries))
+	}
+	if au := res.Entries[0].Article.Authors; len(au) != 1 || au[0].Name != "The Show" {
+		t.Errorf("authors %+v, want The Show", au)
+	}
+	if res.Lost["author"] != 1 {
+		t.Errorf("lost %d authors, want 1 (the entry whose only author is an address)", res.Lost["author"])
+	}
+}
+
+// The partner's page of comments is kept: RSS <comments>, an Atom replies
+// link to HTML (a replies link to a feed is the comment feed).
+func TestNormalize_CommentsPage(t *testing.T) {
+	rs := normalizeAll(t, rssDoc(`<item><title>A</title><link>https://partner.example/a</link><comments>/a#comments</comments></item>`))
+	if got := rs.Entries[0].Article.CommentsPage; got != "https://partner.example/a#comments" {
+		t.Errorf("rss: comments page %q", got)
+	}
+	as := normalizeAll(t, atomHead+`<entry><id>tag:partner.example,2026:a</id><title>A</title><updated>2026-11-01T00:00:00Z</updated>`+
+		`<link rel="alternate" href="https://partner.example/a"/>`+
+		`<link rel="replies" type="application/atom+xml" href="https://partner.example/a/feed"/>`+
+		`<link rel="replies" type="text/html" href="https://partner.example/a#comments"/></entry></feed>`)
+	if a := as.Entries[0].Article; a.CommentsPage != "https://partner.example/a#comments" || a.CommentsURL != "https://partner.example/a/feed" {
+		t.Errorf("atom: comments page %q, comment feed %q", a.CommentsPage, a.CommentsURL)
+	}
+}

@@ -362,6 +362,7 @@ func (n *normalizer) item(i int, it *gofeed.Item, res *Result) (*store.Entry, []
 	if a.CommentsURL == "" && syndicate.IsFileURL(n.src.URL) {
 		a.CommentsURL = fileCommentsURL(it, ae, n.src.URL) // offline demos
 	}
+	a.CommentsPage = commentsPage(ri, ae, contentBase)
 	a.Origin = origin(ri, ae)
 
 	// Dates (docs/decisions/dates.md): the hash sees the partner's own published
@@ -664,6 +665,7 @@ func (n *normalizer) authors(it *gofeed.Item, ri *rss.Item, ae *atom.Entry, ji *
 			}
 		}
 	}
+	s.done()
 	if len(s.out) == 0 {
 		// The feed's authors stand in; what they lack is not the entry's loss.
 		fs := &authorSet{n: n, res: &Result{}}
@@ -837,6 +839,25 @@ func commentsURL(it *gofeed.Item, ae *atom.Entry, base *url.URL) string {
 			if l.Rel == "replies" && (l.Type == "" || strings.Contains(l.Type, "xml")) {
 				if u := absHTTP(l.Href, base); u != nil {
 					return u.String()
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// commentsPage is the partner's web page of comments on an entry: RSS
+// <comments>, or an Atom link rel="replies" to HTML (RFC 4685 replies
+// links to a feed are the comment feed, commentsURL).
+func commentsPage(ri *rss.Item, ae *atom.Entry, base *url.URL) string {
+	if ri != nil && ri.Comments != "" {
+		return publicURL(ri.Comments, base)
+	}
+	if ae != nil {
+		for _, l := range ae.Links {
+			if l != nil && l.Rel == "replies" && strings.Contains(strings.ToLower(l.Type), "html") {
+				if u := publicURL(l.Href, base); u != "" {
+					return u
 				}
 			}
 		}

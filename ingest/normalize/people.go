@@ -110,11 +110,16 @@ type authorSet struct {
 	out   []syndicate.Author
 	seen  map[string]bool
 	tried int
+	// nameless counts the authors written without a usable name (only an
+	// address): a loss only when no other element names the entry's
+	// author (a podcast's <author>address</author> beside its
+	// <itunes:author>Name</itunes:author> loses nothing).
+	nameless int
 }
 
 // add adds one author; it counts in Result.Lost["author"] an author the
-// partner wrote that cannot be used (no name, only an address, over the
-// limit).
+// partner wrote that cannot be used (over the limit; without a name, see
+// done).
 func (s *authorSet) add(p person) {
 	s.tried++
 	if s.tried > maxAuthorsWanted {
@@ -124,7 +129,7 @@ func (s *authorSet) add(p person) {
 	email := strings.TrimSpace(p.email)
 	if name == "" {
 		if strings.TrimSpace(p.name) != "" || email != "" || p.uri != "" {
-			s.res.lose("author")
+			s.nameless++
 		}
 		return
 	}
@@ -146,6 +151,16 @@ func (s *authorSet) add(p person) {
 	}
 	au.URL = publicURL(p.uri, s.n.linkBase)
 	s.out = append(s.out, au)
+}
+
+// done counts the nameless authors as lost when the set names nobody.
+func (s *authorSet) done() {
+	if len(s.out) == 0 {
+		for range s.nameless {
+			s.res.lose("author")
+		}
+	}
+	s.nameless = 0
 }
 
 // cleanName is a name as plain text: markup stripped, bidi controls gone,

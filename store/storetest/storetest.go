@@ -355,6 +355,7 @@ func testMetadata(t *testing.T, open Factory) {
 	id := syndicate.MintArticleID("alpha", e.Key)
 	e2 := art("alpha", 1, t0)
 	e2.Article.CommentsURL = "https://alpha.example/1/feed/"
+	e2.Article.CommentsPage = "https://alpha.example/1#comments"
 	e2.Article.Image = "https://alpha.example/1.jpg"
 	e2.Article.Language = "fr"
 	e2.Article.Rights = "© Alpha"
@@ -370,8 +371,8 @@ func testMetadata(t *testing.T, open Factory) {
 		t.Fatal(err)
 	}
 	a := got.Article
-	if !a.Updated.Equal(t0) || a.CommentsURL != e2.Article.CommentsURL || a.Image != e2.Article.Image || a.Language != "fr" || a.Rights != "© Alpha" {
-		t.Errorf("stored updated=%v comments=%q image=%q language=%q rights=%q", a.Updated, a.CommentsURL, a.Image, a.Language, a.Rights)
+	if !a.Updated.Equal(t0) || a.CommentsURL != e2.Article.CommentsURL || a.CommentsPage != e2.Article.CommentsPage || a.Image != e2.Article.Image || a.Language != "fr" || a.Rights != "© Alpha" {
+		t.Errorf("stored updated=%v comments=%q page=%q image=%q language=%q rights=%q", a.Updated, a.CommentsURL, a.CommentsPage, a.Image, a.Language, a.Rights)
 	}
 	if res := apply(t, s, "alpha", t0.Add(2*time.Hour), e2); res.Unchanged != 1 || len(res.Written) != 0 {
 		t.Errorf("the same entry again: %+v, want nothing written", res)

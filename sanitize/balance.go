@@ -61,16 +61,37 @@ var special = map[atom.Atom]bool{atom.Address: true, atom.Applet: true, atom.Are
 var linkMarker = map[atom.Atom]bool{atom.Applet: true, atom.Object: true, atom.Marquee: true,
 	atom.Template: true, atom.Td: true, atom.Th: true, atom.Caption: true}
 
+// phrasingOnly are the elements whose content is phrasing content only:
+// a block inside one (a partner's <span><div>, <h2><p>, <em><ul>) is
+// invalid HTML that a browser nests anyway.
+var phrasingOnly = map[atom.Atom]bool{atom.P: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true,
+	atom.H5: true, atom.H6: true, atom.Pre: true, atom.Span: true, atom.Em: true, atom.Strong: true, atom.B: true,
+	atom.I: true, atom.U: true, atom.S: true, atom.Strike: true, atom.Small: true, atom.Big: true, atom.Mark: true,
+	atom.Abbr: true, atom.Acronym: true, atom.Cite: true, atom.Code: true, atom.Kbd: true, atom.Samp: true,
+	atom.Var: true, atom.Sub: true, atom.Sup: true, atom.Q: true, atom.Dfn: true, atom.Time: true, atom.Label: true,
+	atom.Font: true, atom.Tt: true, atom.Bdi: true, atom.Bdo: true, atom.Data: true, atom.Legend: true,
+	atom.Summary: true, atom.Button: true, atom.Ruby: true, atom.Rt: true, atom.Rp: true, atom.Output: true}
+
+// transparent elements take the content model of their parent.
+var transparent = map[atom.Atom]bool{atom.A: true, atom.Ins: true, atom.Del: true, atom.Map: true,
+	atom.Noscript: true, atom.Object: true, atom.Video: true, atom.Audio: true, atom.Canvas: true}
+
+// noBreakIn are the elements a <br> may not be a child of (only their own
+// items or rows are).
+var noBreakIn = map[atom.Atom]bool{atom.Ul: true, atom.Ol: true, atom.Dl: true, atom.Menu: true,
+	atom.Table: true, atom.Thead: true, atom.Tbody: true, atom.Tfoot: true, atom.Tr: true}
+
 var heading = map[atom.Atom]bool{atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true}
 
 // openElement is one element of balance's stack, with where (as stack
 // indexes, -1 for none) the innermost <p>, list item, definition term or
-// description, and <a> are that a start tag here would implicitly close.
+// description, and <a> are that a start tag here would implicitly close,
+// and the outermost element whose phrasing-only content this is in.
 type openElement struct {
-	name          string
-	a             atom.Atom
-	p, li, dx, ln int
-	wrapper       bool // a <figure> balance put around a bare <figcaption>
+	name               string
+	a                  atom.Atom
+	p, li, dx, ln, phr int
+	wrapper            bool // a <figure> balance put around a bare <figcaption>
 }
 
 // balance returns sanitized HTML as a self-contained fragment: every end
@@ -85,7 +106,9 @@ type openElement struct {
 // next block, a list item at the next item, a link at the next link, a
 // heading at the next heading), the end tag is written there, so the
 // fragment reads the same without a parser's error recovery (and a stray
-// end tag later is dropped). An <img> without alternative text gets an
+// end tag later is dropped). A block inside phrasing-only elements
+// (<span><div>) ends them first, as a block ends a <p>, and a <br>
+// between list items or table rows goes: HTML allows neither. An <img> without alternative text gets an
 // empty one (HTML requires the attribute). Balanced input comes out byte
 // for byte as it went in.
 func balance(s string) string {
@@ -104,7 +127,7 @@ func balance(s string) string {
 	count := map[string]int{}
 	top := func() openElement {
 		if len(stack) == 0 {
-			return openElement{p: -1, li: -1, dx: -1, ln: -1}
+			return openElement{p: -1, li: -1, dx: -1, ln: -1, phr: -1}
 		}
 		return stack[len(stack)-1]
 	}
@@ -131,6 +154,14 @@ func balance(s string) string {
 			e.ln = n
 		case linkMarker[a]:
 			e.ln = -1
+		}
+		switch {
+		case phrasingOnly[a]:
+			if e.phr < 0 {
+				e.phr = n
+			}
+		case !transparent[a]:
+			e.phr = -1
 		}
 		stack = append(stack, e)
 		count[name]++
@@ -160,16 +191,27 @@ func balance(s string) string {
 			case a == atom.A && top().ln >= 0:
 				closeTo(top().ln)
 			}
+			parent, wrap := listParent[a]
+			wrap = wrap && count[parent.String()] == 0 && (a != atom.Li || count["ol"] == 0)
+			if (wrap || closesP[a] && a != atom.Li && a != atom.Dd && a != atom.Dt) && top().phr >= 0 {
+				// A block where only phrasing content may be: the phrasing
+				// elements end before it (as a <p> does), and their end
+				// tags later are stray.
+				closeTo(top().phr)
+			}
 			if closesP[a] && top().p >= 0 {
 				closeTo(top().p)
+			}
+			if a == atom.Br && len(stack) > 0 && noBreakIn[top().a] {
+				continue // a line break between list items or table rows
 			}
 			if heading[a] && len(stack) > 0 && heading[top().a] {
 				closeTo(len(stack) - 1)
 			}
-			if p, ok := listParent[a]; ok && count[p.String()] == 0 && (a != atom.Li || count["ol"] == 0) {
-				b.WriteString("<" + p.String() + ">")
-				push(p.String(), p)
-				stack[len(stack)-1].wrapper = p == atom.Figure
+			if wrap {
+				b.WriteString("<" + parent.String() + ">")
+				push(parent.String(), parent)
+				stack[len(stack)-1].wrapper = parent == atom.Figure
 			}
 			if a == atom.Img && !hasAlt(z, hasAttr) && strings.HasPrefix(raw, "<img") {
 				raw = `<img alt=""` + raw[len("<img"):]

@@ -132,6 +132,18 @@ func TestBalanceImpliedEndTags(t *testing.T) {
 		{`<figure><img src="https://a.example/i.png" alt="i"><figcaption>cap</figcaption></figure>`,
 			`<figure><img src="https://a.example/i.png" alt="i"><figcaption>cap</figcaption></figure>`},
 		{`<img src="https://a.example/i.png" alt="i" width="80%" height="120">`, `<img src="https://a.example/i.png" alt="i" height="120">`},
+		// A block where only phrasing content may be ends the phrasing
+		// elements around it, as a <p> would end.
+		{`<span>a<div>b</div>c</span>`, `<span>a</span><div>b</div>c`},
+		{`<em><strong>x<ul><li>y</li></ul></strong>z</em>`, `<em><strong>x</strong></em><ul><li>y</li></ul>z`},
+		{`<h2>t<div>d</div></h2>`, `<h2>t</h2><div>d</div>`},
+		{`<span>a<li>b</li></span>`, `<span>a</span><ul><li>b</li></ul>`},
+		{`<div><a href="https://a.example/"><div>ok</div></a></div>`, `<div><a href="https://a.example/"><div>ok</div></a></div>`},
+		{`<span><a href="https://a.example/">x<div>y</div></a></span>`, `<span><a href="https://a.example/">x</a></span><div>y</div>`},
+		{`<blockquote><span>q</span><p>r</p></blockquote>`, `<blockquote><span>q</span><p>r</p></blockquote>`},
+		// A line break between list items or rows goes.
+		{`<ul><li>a</li><br><li>b</li></ul>`, `<ul><li>a</li><li>b</li></ul>`},
+		{`<ul><li>a<br>b</li></ul>`, `<ul><li>a<br>b</li></ul>`},
 	} {
 		if out := p.HTML(c.in, base); out != c.want {
 			t.Errorf("%q\n  => %q\n want %q", c.in, out, c.want)

@@ -203,7 +203,7 @@ func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 				}
 				continue
 			}
-			literalAsPre(&tok)
+			rename(&tok)
 			// ids go: the page an article is shown on has its own
 			// (#comments, #respond, #comment-{id}), several fragments share
 			// a page, and nothing points at a partner's ids (its fragment
@@ -243,7 +243,7 @@ func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 				// An end tag of an element that has none (<img></img>,
 				// as feed generators write them) is invalid HTML.
 			default:
-				literalAsPre(&tok)
+				rename(&tok)
 				b.WriteString(tok.String())
 			}
 		case html.TextToken:
@@ -283,16 +283,20 @@ func escapedLen(s string) int {
 	return n
 }
 
-// literalAsPre renames the obsolete literal-text elements (xmp, listing,
-// plaintext) to pre. The tokenizer reads their content as raw text, which
-// this pass writes out escaped; left under its own name, the element
-// would make the policy's parser read that escaped text raw again and
-// escape it a second time ("<b>" shown as "&lt;b&gt;"). pre is what they
-// mean: preformatted text, shown as written.
-func literalAsPre(tok *html.Token) {
+// rename gives elements that cannot stay as written the name of what they
+// mean. The obsolete literal-text elements (xmp, listing, plaintext)
+// become pre: the tokenizer reads their content as raw text, which this
+// pass writes out escaped; left under its own name, the element would make
+// the policy's parser read that escaped text raw again and escape it a
+// second time ("<b>" shown as "&lt;b&gt;"). A table footer becomes a body:
+// HTML wants <tfoot> after every <tbody>, partners write it before (as
+// HTML 4 did), and only a reordering that buffers the table could keep it.
+func rename(tok *html.Token) {
 	switch tok.DataAtom {
 	case atom.Xmp, atom.Listing, atom.Plaintext:
 		tok.DataAtom, tok.Data = atom.Pre, "pre"
+	case atom.Tfoot:
+		tok.DataAtom, tok.Data = atom.Tbody, "tbody"
 	}
 }
 

@@ -154,6 +154,8 @@ func TestPolicy_HTML(t *testing.T) {
 		{"XmpShownAsWritten", `<xmp><b>x</b> &amp; y</xmp>`, []string{"<pre>&lt;b&gt;x&lt;/b&gt; &amp;amp; y</pre>"}, []string{"&amp;lt;", "<b>"}},
 		{"PlaintextShownAsWritten", `<p>a</p><plaintext><i>b</i>`, []string{"<p>a</p><pre>&lt;i&gt;b&lt;/i&gt;</pre>"}, []string{"&amp;lt;", "<i>"}},
 		{"ListingIsPre", `<listing>a &lt; b</listing>`, []string{"<pre>a &lt; b</pre>"}, nil},
+		{"TableFooterBeforeBodyIsABody", `<table><tfoot><tr><td>f</td></tr></tfoot><tbody><tr><td>b</td></tr></tbody></table>`,
+			[]string{`<table><tbody><tr><td>f</td></tr></tbody><tbody><tr><td>b</td></tr></tbody></table>`}, []string{"tfoot"}},
 		{"AltQuoteBreakoutInert", `<img src="a.jpg" alt='x" onerror="alert(1)'>`, []string{`alt="x&#34; onerror=&#34;alert(1)"`}, []string{`" onerror`}},
 	}
 	for _, tt := range tests {

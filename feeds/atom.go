@@ -62,7 +62,13 @@ type thrInReplyTo struct {
 	Type string `xml:"type,attr,omitempty"`
 }
 
-func atomDate(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+// atomDate writes t to the millisecond, fractions only when there are
+// any: entries without a date of their own are dated a millisecond apart
+// in their feed's order (docs/decisions/dates.md), and whole seconds made
+// them equal (validators warn of entries with one atom:updated).
+func atomDate(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.999Z07:00")
+}
 
 func (r *Renderer) atomRoot(doc Doc, updated time.Time) *atomFeed {
 	f := &gfeeds.Feed{Title: doc.Title, Link: &gfeeds.Link{Href: doc.HomeURL}, Updated: updated}
@@ -91,6 +97,11 @@ func baseEntry(gi *gfeeds.Item, published time.Time) *gfeeds.AtomEntry {
 	e.Links = nil
 	e.Author = nil
 	e.Published = atomDate(published)
+	if u := gi.Updated; !u.IsZero() {
+		e.Updated = atomDate(u) // gorilla's is to the second
+	} else if c := gi.Created; !c.IsZero() {
+		e.Updated = atomDate(c)
+	}
 	if e.Summary != nil {
 		e.Summary.Type = "text"
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -517,5 +518,35 @@ func TestHealthcheckAndMetrics(t *testing.T) {
 	m, _, errb := testMain(nil)
 	if code := m.Run(t.Context(), []string{"healthcheck", "--url", base + "/healthz", "--timeout", "1s"}); code != 1 {
 		t.Errorf("healthcheck of a stopped server = %d (%s)", code, errb.String())
+	}
+}
+
+// TestServe_ListenFails: a listen address already in use is an error exit
+// that names it, and the store opened before is closed again (build's
+// error path once called Close on the nil app it was returning, a panic).
+func TestServe_ListenFails(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg, _ := writeConfig(t, "http://127.0.0.1:1/feed/", "")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := strings.Replace(string(b), `listen: "127.0.0.1:0"`, fmt.Sprintf("listen: %q", ln.Addr().String()), 1)
+	if err := os.WriteFile(cfg, []byte(taken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, _, errb := testMain(nil)
+	code := m.Run(t.Context(), []string{"serve", "--config", cfg})
+	if code == 0 || !strings.Contains(errb.String(), "listen on") {
+		t.Fatalf("exit %d, stderr %q; want an error naming the listen address", code, errb.String())
+	}
+	// The store was closed: a second attempt opens it instead of finding it locked.
+	m, _, errb = testMain(nil)
+	if code := m.Run(t.Context(), []string{"serve", "--config", cfg}); code == 0 || strings.Contains(errb.String(), "another `syndicate serve`") {
+		t.Errorf("second try: exit %d, stderr %q; want the listen error again, not a locked store", code, errb.String())
 	}
 }

@@ -39,6 +39,14 @@ type Retraction struct {
 	Reason string `json:"reason,omitempty"`
 	// Feeds are the article feeds the article was in.
 	Feeds []FeedKey `json:"feeds"`
+	// SourceID and FirstSeen are the article's attributed source and when
+	// we first saw it, so a reader can tell whether the article was ever
+	// shown where the retraction would be announced: a source kept out of
+	// feeds (redistribute: none) or a hold in force at When means it never
+	// was, and announcing it would publish the entry id (often the
+	// partner's URL) and the editor's reason of a story nobody saw.
+	SourceID  string    `json:"source_id,omitempty"`
+	FirstSeen time.Time `json:"first_seen,omitzero"`
 }
 
 // NewRetraction describes a's leaving every feed it is in at when.
@@ -46,6 +54,7 @@ func NewRetraction(a *syndicate.Article, cause, reason string, when time.Time) *
 	return &Retraction{
 		ArticleID: a.ID, EntryID: a.EntryID, When: when.UTC().Truncate(time.Second),
 		Cause: cause, Reason: reason, Feeds: Feeds(a),
+		SourceID: a.Source.ID, FirstSeen: a.FirstSeen.UTC(),
 	}
 }
 

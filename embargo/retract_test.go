@@ -1,6 +1,7 @@
 package embargo_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,53 @@ func TestEmbargo_RetractionOfHeldArticle(t *testing.T) {
 		}
 		if want := "?p=4"; (strings.Contains(p, "/feed.") && !strings.Contains(p, "sources/open")) && !strings.Contains(p, "partners") && !strings.Contains(body, want) {
 			t.Errorf("%s lacks the retraction of the released story:\n%s", p, body)
+		}
+	}
+}
+
+// A held article arriving bumps its feeds' versions, but nothing the feeds
+// show changed: their Last-Modified stays (it moved, telling anyone that
+// an embargoed story had just come in, while body and ETag stayed).
+func TestEmbargo_HeldArrivalKeepsLastModified(t *testing.T) {
+	st, c := openAtT0(t)
+	ctx := t.Context()
+	if _, err := st.ApplyIngest(ctx, &store.Batch{Source: sources[1].Ref(), Now: t0, Entries: []*store.Entry{entry("open", "1", nil)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ApplyIngest(ctx, &store.Batch{Source: sources[0].Ref(), Now: t0, Entries: []*store.Entry{entry("wj", "1", func(a *syndicate.Article) { a.Categories = []string{"Other"} })}}); err != nil {
+		t.Fatal(err)
+	}
+	r := newReplica(t, st, c)
+	c.add(3 * time.Hour) // wj/1 is released; its feed has something to show
+	paths := []string{"/feed.rss", "/feed.atom", "/sources/wj/feed.json", "/categories/politics/feed.rss", "/partners/p/sources/open/feed.rss?key=" + partnerKey}
+	head := func(p string) (string, string) {
+		resp, err := http.Get(r.hs.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s = %d", p, resp.StatusCode)
+		}
+		return resp.Header.Get("Last-Modified"), resp.Header.Get("ETag")
+	}
+	before := map[string][2]string{}
+	for _, p := range paths {
+		lm, tag := head(p)
+		before[p] = [2]string{lm, tag}
+	}
+	later := c.now().Add(time.Minute)
+	c.set(later)
+	if _, err := st.ApplyIngest(ctx, &store.Batch{Source: sources[0].Ref(), Now: later, Entries: []*store.Entry{entry("wj", "2", nil)}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		lm, tag := head(p)
+		if tag != before[p][1] {
+			t.Errorf("%s: ETag moved (%s → %s): the held story shows", p, before[p][1], tag)
+		}
+		if lm != before[p][0] {
+			t.Errorf("%s: Last-Modified moved from %s to %s for a held story", p, before[p][0], lm)
 		}
 	}
 }

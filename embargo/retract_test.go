@@ -109,3 +109,25 @@ func TestEmbargo_HeldArrivalKeepsLastModified(t *testing.T) {
 		}
 	}
 }
+
+// The feeds' 404 for a held article, like the pages', is kept by no
+// cache: it had no Cache-Control, and a shared cache could serve it past
+// the release.
+func TestEmbargo_HeldNotFoundIsNotCached(t *testing.T) {
+	st, c := openAtT0(t)
+	if _, err := st.ApplyIngest(t.Context(), &store.Batch{Source: sources[0].Ref(), Now: t0, Entries: []*store.Entry{entry("wj", "1", nil)}}); err != nil {
+		t.Fatal(err)
+	}
+	r := newReplica(t, st, c)
+	id := syndicate.MintArticleID("wj", "https://wj.example/?p=1")
+	for _, p := range []string{"/articles/" + id + ".json", "/articles/" + id, "/articles/" + id + "/comments.rss"} {
+		resp, err := http.Get(r.hs.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s while held = %d, Cache-Control %q; want 404 no-store", p, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
+}

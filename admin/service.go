@@ -358,7 +358,8 @@ func (s *Service) Delete(ctx context.Context, who, id string) error {
 		return err
 	}
 	leftover := false
-	if _, err := s.find(ctx, id); err != nil {
+	src, err := s.find(ctx, id)
+	if err != nil {
 		if syndicate.ErrorKind(err) != syndicate.ENotFound {
 			return err
 		}
@@ -380,12 +381,22 @@ func (s *Service) Delete(ctx context.Context, who, id string) error {
 			}
 		}
 		var err error
-		if res, err = s.opts.Store.PurgeSource(ctx, id, s.opts.Now()); err != nil {
+		now := s.opts.Now()
+		if !leftover {
+			// Its articles that no feed listed (rights none, or a hold in
+			// force) leave unannounced: the source's rights and hold are
+			// known only until it leaves the set.
+			hold := src.HoldDuration()
+			ctx = store.WithUnlisted(ctx, func(a *syndicate.Article) bool {
+				return a.Source.ID == id && (!src.InFeeds() || (hold > 0 && a.FirstSeen.Add(hold).After(now)))
+			})
+		}
+		if res, err = s.opts.Store.PurgeSource(ctx, id, now); err != nil {
 			return fmt.Errorf("source %s deleted, but removing its articles failed (delete it again to finish): %w", id, err)
 		}
 		return nil
 	}
-	var err error
+	err = nil
 	if rs, ok := s.opts.Runtime.(RunStopper); ok {
 		wctx, cancel := context.WithTimeout(ctx, RefreshTimeout)
 		defer cancel()

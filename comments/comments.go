@@ -92,6 +92,14 @@ func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("too many comments from your address: try again in %s", e.RetryAfter.Round(time.Second))
 }
 
+// MaxURLLength and MaxEmailLength bound a commenter's homepage and
+// address (RFC 5321 allows 254 bytes of address); the body cap alone let
+// either be 60 KB, published (the URL) in the page and every comment feed.
+const (
+	MaxURLLength   = 2048
+	MaxEmailLength = 254
+)
+
 // Validate checks every field and returns all problems.
 func (s *Service) Validate(in *Submission) []*syndicate.Error {
 	var errs []*syndicate.Error
@@ -105,10 +113,14 @@ func (s *Service) Validate(in *Submission) []*syndicate.Error {
 	email := strings.TrimSpace(in.Email)
 	if email == "" {
 		errs = append(errs, syndicate.FieldError("email", "is required (it is never published)"))
+	} else if len(email) > MaxEmailLength {
+		errs = append(errs, syndicate.FieldError("email", "must be at most %d characters", MaxEmailLength))
 	} else if a, err := mail.ParseAddress(email); err != nil || a.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
 		errs = append(errs, syndicate.FieldError("email", "%q is not an e-mail address", email))
 	}
-	if u := strings.TrimSpace(in.URL); u != "" {
+	if u := strings.TrimSpace(in.URL); len(u) > MaxURLLength {
+		errs = append(errs, syndicate.FieldError("url", "must be at most %d characters", MaxURLLength))
+	} else if u != "" {
 		if err := syndicate.ValidateHTTPURL(u); err != nil {
 			errs = append(errs, syndicate.FieldError("url", "must be an http or https URL"))
 		}

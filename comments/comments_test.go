@@ -110,6 +110,10 @@ func TestSubmit_Validation(t *testing.T) {
 		{"BadEmail", with("email", "ann@"), "email"},
 		{"EmailWithName", with("email", "Ann <ann@example.com>"), "email"},
 		{"BadURL", with("url", "javascript:alert(1)"), "url"},
+		// A 60 KB homepage was published in the page and every comment
+		// feed, and a 60 KB address stored and echoed in the error.
+		{"LongURL", with("url", "https://a.example/"+strings.Repeat("a", comments.MaxURLLength)), "url"},
+		{"LongEmail", with("email", strings.Repeat("a", 250)+"@b.example"), "email"},
 		{"NoBody", with("body", "   "), "body"},
 		{"LongBody", with("body", strings.Repeat("x", 201)), "body"},
 		{"TooManyLinks", with("body", "see https://a.example https://b.example and www.c.example"), "body"},

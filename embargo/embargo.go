@@ -247,6 +247,43 @@ func articleFeeds(a *syndicate.Article) []store.FeedKey {
 	return feeds
 }
 
+// heldAt reports whether an article of sourceID first seen at firstSeen
+// was held at t, by its source's hold or an editor's.
+func (g *Guard) heldAt(id, sourceID string, firstSeen, t time.Time) bool {
+	if d, ok := (*g.srcHolds.Load())[sourceID]; ok && !firstSeen.IsZero() && firstSeen.Add(d).After(t) {
+		return true
+	}
+	until, ok := (*g.holds.Load())[id]
+	return ok && until.After(t)
+}
+
+// retractionReader is the retraction listing of the wrapped store.
+type retractionReader interface {
+	Retractions(ctx context.Context, feed store.FeedKey, since time.Time, limit int) ([]store.Retraction, error)
+}
+
+// Retractions lists a feed's retractions without those of articles held
+// when they were retracted: such an article was never shown, and its
+// announcement would name it (its entry id, the editor's reason) while
+// the embargo was still meant to hold.
+func (g *Guard) Retractions(ctx context.Context, feed store.FeedKey, since time.Time, limit int) ([]store.Retraction, error) {
+	rr, ok := g.Store.(retractionReader)
+	if !ok {
+		return nil, nil
+	}
+	rs, err := rr.Retractions(ctx, feed, since, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := rs[:0:0]
+	for _, d := range rs {
+		if !g.heldAt(d.ArticleID, d.SourceID, d.FirstSeen, d.When) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
 // Article returns an article unless it is held (ENotFound, as if unknown).
 func (g *Guard) Article(ctx context.Context, id string) (store.ArticleView, error) {
 	v, err := g.Store.Article(ctx, id)

@@ -183,6 +183,23 @@ type rep struct {
 	hLength, hGzLength []string
 }
 
+// sameAs reports whether o is e with perhaps another Last-Modified: the
+// same bytes and the same headers.
+func (e *rep) sameAs(o *rep) bool {
+	if e.etag != o.etag || !bytes.Equal(e.body, o.body) || e.sameOrigin != o.sameOrigin ||
+		!slices.Equal(e.hContentType, o.hContentType) || !slices.Equal(e.hVary, o.hVary) ||
+		!slices.Equal(e.hCacheControl, o.hCacheControl) || len(e.hExtra) != len(o.hExtra) {
+		return false
+	}
+	for _, h := range e.hExtra { // made from a map: in any order
+		i := slices.IndexFunc(o.hExtra, func(x headerField) bool { return x.name == h.name })
+		if i < 0 || !slices.Equal(h.values, o.hExtra[i].values) {
+			return false
+		}
+	}
+	return true
+}
+
 // Body returns the document's bytes (not to be modified).
 func (d *Document) Body() []byte { return d.body }
 
@@ -480,6 +497,14 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 			}
 		}
 		d.rep.hCacheControl, d.rep.sameOrigin = content.CacheControl, content.SameOrigin
+		// A re-render that comes out byte for byte the same keeps the
+		// cached copy's Last-Modified: a version bump that changed nothing
+		// this document shows (an embargoed article arriving in its feed,
+		// another source's article in a partner's feed) must not show in
+		// its headers when it does not show in its body.
+		if old != nil && old.rep.sameAs(d.rep) {
+			d.rep = old.rep
+		}
 	}
 	d.used.Store(c.now())
 	c.put(key, d)

@@ -35,7 +35,21 @@ func (s *Server) deleted(ctx context.Context, feed store.FeedKey, page int, stat
 	if !ok || page != 1 || !feed.IsArticleFeed() || state.Modified.IsZero() {
 		return nil, nil
 	}
-	return rr.Retractions(ctx, feed, state.Modified.Add(-s.opts.TombstoneWindow), store.MaxRetractionsPerFeed)
+	rs, err := rr.Retractions(ctx, feed, state.Modified.Add(-s.opts.TombstoneWindow), store.MaxRetractionsPerFeed)
+	if err != nil {
+		return nil, err
+	}
+	// An article of a source kept out of feeds (redistribute: none) was
+	// never listed here: its retraction is not announced either.
+	srcs := s.Sources()
+	out := rs[:0]
+	for _, d := range rs {
+		if src, ok := srcs[d.SourceID]; ok && !src.InFeeds() {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // takedownComment is the at:comment of a takedown without a reason.

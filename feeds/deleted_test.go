@@ -137,3 +137,37 @@ func TestDeleted_JSON(t *testing.T) {
 		t.Error("a feed without retractions carries a deleted list")
 	}
 }
+
+// A source kept out of feeds (redistribute: none) had its articles in no
+// feed: their retractions are not announced in them either (a takedown of
+// one named its entry id and the editor's reason in the site and category
+// feeds).
+func TestDeleted_NotForSourcesOutOfFeeds(t *testing.T) {
+	f := newFixture(t, true)
+	ctx := t.Context()
+	out := make([]syndicate.Source, len(sources))
+	copy(out, sources)
+	for i := range out {
+		if out[i].ID == "att" {
+			out[i].Redistribute = syndicate.RedistributeNone
+		}
+	}
+	f.srv.SetSources(out)
+	gone := syndicate.MintArticleID("att", "https://www.att.example/?p=01")
+	if _, err := f.st.Retract(ctx, gone, "legal-reason-for-att", t0.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	taken := syndicate.MintArticleID("westernjournal", "42")
+	if _, err := f.st.Retract(ctx, taken, "wj-reason", t0.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/feed.atom", "/feed.json", "/categories/business/feed.atom"} {
+		got := string(body(t, f.get(t, p)))
+		if strings.Contains(got, "att.example/?p=01") || strings.Contains(got, "legal-reason-for-att") || strings.Contains(got, gone) {
+			t.Errorf("%s announces the retraction of a none source's article:\n%s", p, got)
+		}
+	}
+	if got := string(body(t, f.get(t, "/feed.atom"))); !strings.Contains(got, "wj-reason") {
+		t.Errorf("the site feed lacks the other retraction:\n%s", got)
+	}
+}

@@ -279,6 +279,17 @@ func (s *Server) renderPartner(ctx context.Context, p syndicate.Partner, spec fe
 		Title: title, Description: description, HomeURL: s.r.Site().BaseURL + "/", Created: state.Modified,
 		Content: p.ContentLevel(), NoComments: !p.Comments, NoHub: true,
 	}
+	// A partner site is the one most in need of a takedown notice: its
+	// feeds announce the retractions of what its profile would have shown.
+	deleted, err := s.deleted(ctx, spec.key, prm.page, state)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range deleted {
+		if partnerSaw(p, d) {
+			doc.Deleted = append(doc.Deleted, d)
+		}
+	}
 	doc.Links = Links{Self: s.partnerPageURL(p, spec, prm.page, prm.limit), First: s.partnerPageURL(p, spec, 1, prm.limit), Last: s.partnerPageURL(p, spec, last, prm.limit)}
 	if prm.page > 1 {
 		doc.Links.Prev = s.partnerPageURL(p, spec, prm.page-1, prm.limit)
@@ -292,4 +303,24 @@ func (s *Server) renderPartner(ctx context.Context, p syndicate.Partner, spec fe
 // privateCacheControl is the Cache-Control of partner feeds.
 func privateCacheControl(maxAge time.Duration) []string {
 	return []string{"private, max-age=" + strconv.Itoa(int(maxAge.Seconds()))}
+}
+
+// partnerSaw reports whether a retracted article was in p's profile (as
+// Partner.Allows decides for a stored one): its source allowed, and one of
+// its category feeds when the profile names categories. A retraction that
+// does not name its source (recorded before they did) is not announced:
+// it could name an article of a source the partner may not read.
+func partnerSaw(p syndicate.Partner, d store.Retraction) bool {
+	if d.SourceID == "" || !p.AllowsSource(d.SourceID) {
+		return false
+	}
+	if len(p.Categories) == 0 {
+		return true
+	}
+	for _, f := range d.Feeds {
+		if kind, slug := f.Split(); kind == "category" && p.AllowsCategory(slug) {
+			return true
+		}
+	}
+	return false
 }

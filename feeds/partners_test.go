@@ -11,6 +11,7 @@ import (
 
 	"syndicate"
 	"syndicate/feeds"
+	"syndicate/store"
 	"syndicate/store/embedded"
 )
 
@@ -29,6 +30,7 @@ var testPartners = []syndicate.Partner{
 type partnerFixture struct {
 	hs  *httptest.Server
 	srv *feeds.Server
+	st  *embedded.Store
 }
 
 func newPartnerFixture(t *testing.T) *partnerFixture {
@@ -52,7 +54,7 @@ func newPartnerFixture(t *testing.T) *partnerFixture {
 	srv.Routes(mux)
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
-	return &partnerFixture{hs: hs, srv: srv}
+	return &partnerFixture{hs: hs, srv: srv, st: st}
 }
 
 func (f *partnerFixture) get(t *testing.T, path string, hdr ...string) (*http.Response, []byte) {
@@ -231,4 +233,60 @@ func TestPartner_ReloadUnchanged(t *testing.T) {
 	if !bytes.Contains(body, []byte("BODY-open")) {
 		t.Error("a changed profile was not re-rendered")
 	}
+}
+
+// TestPartner_Retractions: a partner site, the one most in need of a
+// takedown notice, gets the retractions of what its profile showed (its
+// feeds announced none), and only those: not another source's or another
+// category's, nor a none source's.
+func TestPartner_Retractions(t *testing.T) {
+	f := newPartnerFixture(t)
+	ctx := t.Context()
+	if _, err := f.st.ApplyIngest(ctx, &store.Batch{Source: srcRefOf(rightsSources, "open"), Now: t0, Entries: []*store.Entry{
+		entry("open", 9, t0.Add(-time.Hour), func(a *syndicate.Article) { a.Categories = []string{"Business"} }),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	retract := func(src string, n int) string {
+		id := syndicate.MintArticleID(src, "https://www."+src+".example/?p="+itoa(n))
+		if _, err := f.st.Retract(ctx, id, "reason-"+src+itoa(n), t0.Add(10*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		return "reason-" + src + itoa(n)
+	}
+	openPolitics, openBusiness, teaser, private := retract("open", 1), retract("open", 9), retract("teaser", 1), retract("private", 1)
+	for _, ext := range []string{"atom", "json"} {
+		for _, tc := range []struct {
+			path      string
+			want, not []string
+		}{
+			{"/partners/baltic-daily/feed." + ext + "?key=" + balticKey, []string{openPolitics, openBusiness, teaser}, []string{private}},
+			{"/partners/alpine/feed." + ext + "?key=" + alpineKey, []string{openPolitics, teaser}, []string{openBusiness, private}},
+			{"/partners/alpine/sources/open/feed." + ext + "?key=" + alpineKey, []string{openPolitics}, []string{openBusiness, teaser, private}},
+		} {
+			resp, got := f.get(t, tc.path)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s = %d", tc.path, resp.StatusCode)
+			}
+			for _, w := range tc.want {
+				if !bytes.Contains(got, []byte(w)) {
+					t.Errorf("%s lacks the retraction %s:\n%s", tc.path, w, got)
+				}
+			}
+			for _, n := range tc.not {
+				if bytes.Contains(got, []byte(n)) {
+					t.Errorf("%s announces %s, outside its profile", tc.path, n)
+				}
+			}
+		}
+	}
+}
+
+func srcRefOf(srcs []syndicate.Source, id string) syndicate.SourceRef {
+	for _, s := range srcs {
+		if s.ID == id {
+			return s.Ref()
+		}
+	}
+	panic(id)
 }

@@ -213,6 +213,10 @@ const feedUnavailable = "this feed is unavailable right now; try again shortly"
 // may read.
 func httpError(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
+	// Not kept by any cache, as the reader pages' errors are not: a 404
+	// carries no freshness, and a shared cache's heuristic would keep
+	// serving an embargoed article's 404 after its release.
+	w.Header().Set("Cache-Control", "no-store")
 	httperr.Problem{Status: code, Message: msg}.Text(w)
 }
 

@@ -248,7 +248,7 @@ func TakeDown(ctx context.Context, tx RemovalTx, id, reason string, now time.Tim
 // removeArticle retracts a (when rec is set) and deletes it, noting the
 // comment feeds that change.
 func removeArticle(ctx context.Context, tx RemovalTx, a *syndicate.Article, rec *Retracting, now time.Time, keepClaims bool, changed map[FeedKey]bool) error {
-	if rec != nil {
+	if rec != nil && !unlisted(ctx, a) {
 		if err := tx.Retract(ctx, NewRetraction(a, rec.Cause, rec.Reason, now), rec.Window); err != nil {
 			return err
 		}

@@ -39,6 +39,14 @@ type Retraction struct {
 	Reason string `json:"reason,omitempty"`
 	// Feeds are the article feeds the article was in.
 	Feeds []FeedKey `json:"feeds"`
+	// SourceID and FirstSeen are the article's attributed source and when
+	// we first saw it, so a reader can tell whether the article was ever
+	// shown where the retraction would be announced: a source kept out of
+	// feeds (redistribute: none) or a hold in force at When means it never
+	// was, and announcing it would publish the entry id (often the
+	// partner's URL) and the editor's reason of a story nobody saw.
+	SourceID  string    `json:"source_id,omitempty"`
+	FirstSeen time.Time `json:"first_seen,omitzero"`
 }
 
 // NewRetraction describes a's leaving every feed it is in at when.
@@ -46,6 +54,7 @@ func NewRetraction(a *syndicate.Article, cause, reason string, when time.Time) *
 	return &Retraction{
 		ArticleID: a.ID, EntryID: a.EntryID, When: when.UTC().Truncate(time.Second),
 		Cause: cause, Reason: reason, Feeds: Feeds(a),
+		SourceID: a.Source.ID, FirstSeen: a.FirstSeen.UTC(),
 	}
 }
 
@@ -65,4 +74,23 @@ type Retractions interface {
 	// ignored), and tombstones them for the source. An article no other
 	// source carries is deleted with its comments and retracted.
 	Retire(ctx context.Context, sourceID string, keys []string, now time.Time) (*PruneResult, error)
+}
+
+type unlistedKey struct{}
+
+// WithUnlisted returns ctx carrying a test for articles that were never
+// listed in any feed (a source's redistribute: none, its hold in force):
+// a removal under ctx records no retraction for them, since announcing
+// one would name an article nobody was shown. The caller knows what the
+// store does not: deleting a source, the admin service reads its rights
+// and hold before the source leaves the set and nothing else remembers
+// them.
+func WithUnlisted(ctx context.Context, f func(*syndicate.Article) bool) context.Context {
+	return context.WithValue(ctx, unlistedKey{}, f)
+}
+
+// unlisted reports whether ctx says a was never listed.
+func unlisted(ctx context.Context, a *syndicate.Article) bool {
+	f, _ := ctx.Value(unlistedKey{}).(func(*syndicate.Article) bool)
+	return f != nil && f(a)
 }

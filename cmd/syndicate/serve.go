@@ -79,16 +79,13 @@ type app struct {
 // build opens the store and wires every part of the server up to a bound
 // listener; nothing is served and no source is scheduled yet. On an error
 // it closes what it had opened.
-func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) (a *app, err error) {
-	a = &app{cfg: cfg, log: log, ready: m.Ready}
-	// Every error return below sets a to nil before this runs: close the
-	// app through its own pointer (a nil a here was a panic that hid the
-	// error, a port in use for one, and left the store open).
-	opened := a
+func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *app, err error) {
+	// a is not the named result: `return nil, err` must not make the
+	// deferred Close see a nil app (a panic, and the store left open).
+	a := &app{cfg: cfg, log: log, ready: m.Ready}
 	defer func() {
 		if err != nil {
-			opened.Close()
-			a = nil
+			a.Close()
 		}
 	}()
 	met := metrics.New()

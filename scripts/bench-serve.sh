@@ -53,13 +53,18 @@ YAML
 	done
 	local path=/feed.rss
 	local id
-	id="$(curl -s "http://127.0.0.1:$port/feed.rss" | grep -o "/articles/[^/<\"]*" | head -1)"
+	# Our own article URL (the feed also carries the partner's links,
+	# whose paths may look alike).
+	id="$(curl -s "http://127.0.0.1:$port/feed.rss" | grep -o "http://127.0.0.1:$port/articles/[^/<\"#?]*" | head -1)"
+	id="${id#http://127.0.0.1:$port}"
 	case "$what" in
 	page) path="$id/comments" ;;
 	article) path="$id.html" ;;
 	partner) path="/partners/bench/feed.rss?key=$partner_key" ;;
 	esac
-	curl -s -o /dev/null "http://127.0.0.1:$port$path" # cached before the first run
+	local code # cached before the first run, and a 200: never load an error page
+	code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")"
+	[ "$code" = 200 ] || { echo "bench-serve: $path answered $code, not 200" >&2; exit 1; }
 	echo "== $1 store: $path"
 	"$kit/serve-bench" -d "${BENCH_SECONDS:-5}" -n "${BENCH_RUNS:-3}" --vs-go --vs-nginx "http://127.0.0.1:$port" "$path"
 }

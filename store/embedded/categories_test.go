@@ -9,8 +9,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"syndicate"
 	"syndicate/store"
+	"syndicate/store/storetest"
 )
 
 // TestCategoryPage_Seeks: a deep page of the categories in use reads
@@ -25,28 +25,10 @@ func TestCategoryPage_Seeks(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := t.Context()
-	src := syndicate.SourceRef{ID: "big", Name: "Big"}
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	const articles, per = 300, 10 // 3000 categories
-	var es []*store.Entry
-	for i := range articles {
-		a := &syndicate.Article{
-			GUID: fmt.Sprint("g", i), EntryID: fmt.Sprint("e", i), CanonicalURL: fmt.Sprint("https://big.example/", i),
-			Title: fmt.Sprint("Story ", i), Content: "<p>x</p>", Published: t0.Add(time.Duration(i) * time.Minute),
-		}
-		for j := range per {
-			// Spread over the slug order, so inserts land all over the list.
-			a.Categories = append(a.Categories, fmt.Sprintf("Topic %04d", (i+j*articles)*7919%(articles*per)))
-		}
-		a.Updated = a.Published
-		a.Hash = a.ContentHash()
-		es = append(es, &store.Entry{Key: a.GUID, Article: a})
-	}
-	for from := 0; from < len(es); from += 100 {
-		if _, err := s.ApplyIngest(ctx, &store.Batch{Source: src, Now: t0, Entries: es[from : from+100]}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // the stories' date (storetest.IngestManyCategories)
+	const articles, per = 300, 10                     // 3000 categories
+	// Labels spread over the slug order, so inserts land all over the list.
+	storetest.IngestManyCategories(t, s, articles, per, func(i, j int) string { return fmt.Sprintf("Topic %04d", (i+j*articles)*7919%(articles*per)) })
 	check := func(t *testing.T, total int) {
 		t.Helper()
 		var all []string // by walking the category feeds' counts

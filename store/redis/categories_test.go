@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"syndicate"
 	"syndicate/store"
+	"syndicate/store/storetest"
 )
 
 // TestCategoryPage_DeepPageReadsAPage: a deep page of the categories in
@@ -21,27 +20,8 @@ import (
 func TestCategoryPage_DeepPageReadsAPage(t *testing.T) {
 	ctx := t.Context()
 	s := openScratch(t, "syncats")
-	src := syndicate.SourceRef{ID: "big", Name: "Big"}
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	const articles, per = 200, 10 // 2000 categories
-	var es []*store.Entry
-	for i := range articles {
-		a := &syndicate.Article{
-			GUID: fmt.Sprint("g", i), EntryID: fmt.Sprint("e", i), CanonicalURL: fmt.Sprint("https://big.example/", i),
-			Title: fmt.Sprint("Story ", i), Content: "<p>x</p>", Published: t0.Add(time.Duration(i) * time.Minute),
-		}
-		for j := range per {
-			a.Categories = append(a.Categories, fmt.Sprintf("Topic %04d", i*per+j))
-		}
-		a.Updated = a.Published
-		a.Hash = a.ContentHash()
-		es = append(es, &store.Entry{Key: a.GUID, Article: a})
-	}
-	for from := 0; from < len(es); from += 100 {
-		if _, err := s.ApplyIngest(ctx, &store.Batch{Source: src, Now: t0, Entries: es[from : from+100]}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	storetest.IngestManyCategories(t, s, articles, per, func(i, j int) string { return fmt.Sprintf("Topic %04d", i*per+j) })
 	const n, limit = articles * per, 100
 	rc := &readCounter{}
 	s.rdb.AddHook(rc)

@@ -249,3 +249,31 @@ func testCategoriesConcurrent(t *testing.T, open Factory) {
 		t.Errorf("the shared category lists %d articles, want %d", total, writers/2)
 	}
 }
+
+// IngestManyCategories stores, as source "big" at 2026-01-01, articles
+// stories of per categories each, labelled label(i, j) for story i's j-th
+// category, a hundred per batch: the shape the backends' tests of deep
+// category pages read.
+func IngestManyCategories(t *testing.T, s store.Store, articles, per int, label func(i, j int) string) {
+	t.Helper()
+	src := syndicate.SourceRef{ID: "big", Name: "Big"}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var es []*store.Entry
+	for i := range articles {
+		a := &syndicate.Article{
+			GUID: fmt.Sprint("g", i), EntryID: fmt.Sprint("e", i), CanonicalURL: fmt.Sprint("https://big.example/", i),
+			Title: fmt.Sprint("Story ", i), Content: "<p>x</p>", Published: at.Add(time.Duration(i) * time.Minute),
+		}
+		for j := range per {
+			a.Categories = append(a.Categories, label(i, j))
+		}
+		a.Updated = a.Published
+		a.Hash = a.ContentHash()
+		es = append(es, &store.Entry{Key: a.GUID, Article: a})
+	}
+	for from := 0; from < len(es); from += 100 {
+		if _, err := s.ApplyIngest(t.Context(), &store.Batch{Source: src, Now: at, Entries: es[from:min(from+100, len(es))]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -113,15 +113,24 @@ func (p *Partner) AllowsCategory(slug string) bool {
 // Allows reports whether a (whose original publisher is a.Source) is in
 // the partner's profile: its source allowed, and one of its categories
 // when the profile names categories.
-func (p *Partner) Allows(a *Article) bool {
-	if !p.AllowsSource(a.Source.ID) {
+func (p *Partner) Allows(a *Article) bool { return p.allows(a.Source.ID, a.Categories, Slug) }
+
+// AllowsSlugs is Allows for an article known only by its source and the
+// slugs of its categories (a retraction's record of it).
+func (p *Partner) AllowsSlugs(sourceID string, slugs []string) bool {
+	return p.allows(sourceID, slugs, func(s string) string { return s })
+}
+
+// allows is Allows over categories that slug turns into slugs.
+func (p *Partner) allows(sourceID string, categories []string, slug func(string) string) bool {
+	if !p.AllowsSource(sourceID) {
 		return false
 	}
 	if len(p.Categories) == 0 {
 		return true
 	}
-	for _, c := range a.Categories {
-		if p.AllowsCategory(Slug(c)) {
+	for _, c := range categories {
+		if p.AllowsCategory(slug(c)) {
 			return true
 		}
 	}

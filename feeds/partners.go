@@ -305,22 +305,20 @@ func privateCacheControl(maxAge time.Duration) []string {
 	return []string{"private, max-age=" + strconv.Itoa(int(maxAge.Seconds()))}
 }
 
-// partnerSaw reports whether a retracted article was in p's profile (as
-// Partner.Allows decides for a stored one): its source allowed, and one of
-// its category feeds when the profile names categories. A retraction that
-// does not name its source (recorded before they did) is not announced:
-// it could name an article of a source the partner may not read.
+// partnerSaw reports whether a retracted article was in p's profile
+// (Partner.Allows, from the source and category feeds the retraction
+// recorded). A retraction that does not name its source (recorded before
+// they did) is not announced: it could name an article of a source the
+// partner may not read.
 func partnerSaw(p syndicate.Partner, d store.Retraction) bool {
-	if d.SourceID == "" || !p.AllowsSource(d.SourceID) {
+	if d.SourceID == "" {
 		return false
 	}
-	if len(p.Categories) == 0 {
-		return true
-	}
+	var slugs []string
 	for _, f := range d.Feeds {
-		if kind, slug := f.Split(); kind == "category" && p.AllowsCategory(slug) {
-			return true
+		if kind, slug := f.Split(); kind == "category" {
+			slugs = append(slugs, slug)
 		}
 	}
-	return false
+	return p.AllowsSlugs(d.SourceID, slugs)
 }

@@ -66,6 +66,9 @@ type Renderer struct {
 	tmpls map[string]*htmltemplate.Template
 }
 
+// Policy is the sanitizing policy of the site's content.
+func (r *Renderer) Policy() *sanitize.Policy { return r.policy }
+
 // NewRenderer returns a Renderer for site; policy sanitizes attribution
 // lines (an editor's template must not inject script either).
 func NewRenderer(site Site, policy *sanitize.Policy) *Renderer {

@@ -147,7 +147,7 @@ func (s *Server) newHeaders(frameAncestors string, noindex bool) http.Header {
 	if o := originOf(s.r.Site().BaseURL); o != "" {
 		form += " " + o
 	}
-	csp := "default-src 'none'; style-src 'self'; img-src https: 'self'; " + frameSrc(s.opts.FrameHosts) +
+	csp := "default-src 'none'; style-src 'self'; img-src https: 'self'; " + frameSrc(s.r.Policy().FrameSources()) +
 		form + "; base-uri 'none'; " + frameAncestors
 	h := http.Header{
 		"Content-Security-Policy": {csp},
@@ -159,27 +159,14 @@ func (s *Server) newHeaders(frameAncestors string, noindex bool) http.Header {
 }
 
 // frameSrc is the CSP directive for the iframes sanitized content may
-// hold: those of the allowed hosts, over https ("" without any: the
-// default 'none' then refuses every frame, and none survives sanitizing).
-// No media-src: the policy keeps no audio or video element.
-func frameSrc(hosts []string) string {
-	var srcs []string
-	for _, h := range hosts {
-		h = strings.ToLower(strings.TrimSpace(h))
-		sub := strings.HasPrefix(h, ".")
-		h = strings.TrimPrefix(h, ".")
-		if h == "" || strings.Trim(h, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" {
-			continue // not a host name: nothing the sanitizer could match either
-		}
-		if sub {
-			h = "*." + h
-		}
-		srcs = append(srcs, "https://"+h)
-	}
-	if len(srcs) == 0 {
+// hold: those the policy keeps ("" without any: the default 'none' then
+// refuses every frame, and none survives sanitizing). No media-src: the
+// policy keeps no audio or video element.
+func frameSrc(sources []string) string {
+	if len(sources) == 0 {
 		return ""
 	}
-	return "frame-src " + strings.Join(srcs, " ") + "; "
+	return "frame-src " + strings.Join(sources, " ") + "; "
 }
 
 // headers returns the shared header set of a page.

@@ -72,13 +72,8 @@ type Options struct {
 	// which Start keeps fresh.
 	Cache       *feeds.Cache
 	CacheMaxAge time.Duration // Cache-Control max-age of an own cache
-	// FrameHosts are the hosts whose iframes partner content may keep
-	// (sanitize.iframe_hosts; ".example.com" for its subdomains): the
-	// pages' CSP allows frames from them over https, and from nowhere
-	// without any.
-	FrameHosts []string
-	Now        func() time.Time
-	Logger     *slog.Logger
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 //go:embed templates

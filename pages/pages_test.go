@@ -24,6 +24,7 @@ import (
 	"syndicate/comments"
 	"syndicate/feeds"
 	"syndicate/pages"
+	"syndicate/sanitize"
 	"syndicate/store"
 	"syndicate/store/embedded"
 	"syndicate/store/storetest"
@@ -867,5 +868,23 @@ func TestLists_CategoriesBounded(t *testing.T) {
 	}
 	if _, err := p.Render(t.Context(), pages.Key{Kind: pages.KindCategory, ID: "nope", Page: 1}); syndicate.ErrorKind(err) != syndicate.ENotFound {
 		t.Errorf("a category not in use = %v, want not found", err)
+	}
+}
+
+// The pages' CSP allows frames from exactly the hosts the content's
+// sanitizing policy keeps iframes of (the renderer's policy).
+func TestCSP_FramesFromThePolicysHosts(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	policy := sanitize.New(sanitize.Options{IframeHosts: []string{"www.youtube.com", ".vimeo.com"}})
+	r := feeds.NewRenderer(feeds.Site{BaseURL: base, Title: "Example News"}, policy)
+	p := pages.New(pages.Options{Renderer: r, Store: f.st, Comments: pages.CommentRules{Enabled: true}, Now: f.nowFunc})
+	p.SetSources(sources)
+	mux := http.NewServeMux()
+	p.Routes(mux)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", base+"/articles/"+f.ferry+"/comments", nil))
+	csp := rec.Header().Get("Content-Security-Policy")
+	if rec.Code != 200 || !strings.Contains(csp, "frame-src https://www.youtube.com https://*.vimeo.com;") {
+		t.Errorf("%d, CSP %q: want frames from the policy's iframe hosts", rec.Code, csp)
 	}
 }

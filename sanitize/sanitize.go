@@ -71,6 +71,25 @@ func New(opts Options) *Policy {
 	return &Policy{bm: bm, iframeHosts: hosts}
 }
 
+// FrameSources are the CSP sources of the iframes this policy keeps:
+// https from each allowed host, "https://*.example.com" for ".example.com"
+// (its subdomains). None without iframe hosts. A configured value that is
+// no host name is left out (nothing could match it anyway).
+func (p *Policy) FrameSources() []string {
+	var srcs []string
+	for _, h := range p.iframeHosts {
+		name := strings.TrimPrefix(h, ".")
+		if name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" {
+			continue
+		}
+		if name != h {
+			name = "*." + name
+		}
+		srcs = append(srcs, "https://"+name)
+	}
+	return srcs
+}
+
 // Comment returns the small policy for reader comments: p, br, a, em,
 // strong, blockquote and code, links with rel="nofollow".
 func Comment() *Policy {

@@ -29,7 +29,7 @@ func newDocumentCache(cfg *config.Config, st pages.Store, onCache func(hit bool)
 func (m *Main) newPages(cfg *config.Config, r *feeds.Renderer, st pages.Store, docs *feeds.Cache, log *slog.Logger) *pages.Server {
 	c := cfg.Comments
 	return pages.New(pages.Options{
-		Renderer: r, Store: st, Cache: docs, Now: m.Now, Logger: log, FrameHosts: cfg.Sanitize.IframeHosts,
+		Renderer: r, Store: st, Cache: docs, Now: m.Now, Logger: log,
 		Comments: pages.CommentRules{
 			Enabled: c.Enabled, MaxDepth: c.MaxDepth, CloseAfter: c.CloseAfter, Honeypot: c.Honeypot,
 			MaxLength: c.MaxLength, MaxAuthor: c.MaxAuthorLength, AllowedOrigins: cfg.Parsed.AllowedOrigins, MaxBodyBytes: c.MaxBodyBytes,

@@ -182,15 +182,23 @@ func (g *Guard) Release(ctx context.Context) {
 
 // HeldUntil returns when a stops being held, or zero when it is not.
 func (g *Guard) HeldUntil(a *syndicate.Article) time.Time {
-	var until time.Time
-	if d, ok := (*g.srcHolds.Load())[a.Source.ID]; ok && !a.FirstSeen.IsZero() {
-		until = a.FirstSeen.Add(d)
-	}
-	if t, ok := (*g.holds.Load())[a.ID]; ok && t.After(until) {
-		until = t
-	}
+	until := g.holdEnd(a.ID, a.Source.ID, a.FirstSeen)
 	if !until.After(g.now()) {
 		return time.Time{}
+	}
+	return until
+}
+
+// holdEnd is when the holds on article id of sourceID, first seen at
+// firstSeen, end: the later of its source's hold and an editor's (zero
+// without either).
+func (g *Guard) holdEnd(id, sourceID string, firstSeen time.Time) time.Time {
+	var until time.Time
+	if d, ok := (*g.srcHolds.Load())[sourceID]; ok && !firstSeen.IsZero() {
+		until = firstSeen.Add(d)
+	}
+	if t, ok := (*g.holds.Load())[id]; ok && t.After(until) {
+		until = t
 	}
 	return until
 }
@@ -247,16 +255,6 @@ func articleFeeds(a *syndicate.Article) []store.FeedKey {
 	return feeds
 }
 
-// heldAt reports whether an article of sourceID first seen at firstSeen
-// was held at t, by its source's hold or an editor's.
-func (g *Guard) heldAt(id, sourceID string, firstSeen, t time.Time) bool {
-	if d, ok := (*g.srcHolds.Load())[sourceID]; ok && !firstSeen.IsZero() && firstSeen.Add(d).After(t) {
-		return true
-	}
-	until, ok := (*g.holds.Load())[id]
-	return ok && until.After(t)
-}
-
 // retractionReader is the retraction listing of the wrapped store.
 type retractionReader interface {
 	Retractions(ctx context.Context, feed store.FeedKey, since time.Time, limit int) ([]store.Retraction, error)
@@ -277,7 +275,7 @@ func (g *Guard) Retractions(ctx context.Context, feed store.FeedKey, since time.
 	}
 	out := rs[:0:0]
 	for _, d := range rs {
-		if !g.heldAt(d.ArticleID, d.SourceID, d.FirstSeen, d.When) {
+		if !g.holdEnd(d.ArticleID, d.SourceID, d.FirstSeen).After(d.When) { // not held when retracted
 			out = append(out, d)
 		}
 	}

@@ -222,29 +222,7 @@ func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 				}
 				continue
 			}
-			rename(&tok)
-			// ids go: the page an article is shown on has its own
-			// (#comments, #respond, #comment-{id}), several fragments share
-			// a page, and nothing points at a partner's ids (its fragment
-			// links are made absolute, to its own page).
-			tok.Attr = slices.DeleteFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "id" })
-			// srcset is not resolved: the policy drops it, as bluemonday
-			// cannot vet the URLs inside it.
-			for i, a := range tok.Attr {
-				if !urlAttrs[a.Key] {
-					continue
-				}
-				r := Resolve(base, a.Val)
-				if d := len(r) - len(a.Val); d > growth {
-					continue
-				} else if d > 0 {
-					growth -= d
-				}
-				tok.Attr[i].Val = r
-			}
-			if tok.DataAtom == atom.Img {
-				tok.Attr = pixelSizes(tok.Attr)
-			}
+			startTag(&tok, base, &growth)
 			b.WriteString(tok.String())
 		case html.EndTagToken:
 			if tok.DataAtom == atom.Iframe && skipping > 0 {
@@ -266,10 +244,11 @@ func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 				b.WriteString(tok.String())
 			}
 		case html.TextToken:
-			if skipping == 0 {
-				textEscaper.WriteString(&b, tok.Data)
+			if skipping > 0 {
+				continue
 			}
-			if skipping == 0 && dropped == 0 && max >= 0 {
+			textEscaper.WriteString(&b, tok.Data)
+			if dropped == 0 && max >= 0 {
 				if kept += escapedLen(tok.Data); kept > max {
 					return "", false
 				}
@@ -278,6 +257,35 @@ func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 		// Comments and doctypes are dropped.
 	}
 	return b.String(), true
+}
+
+// startTag rewrites a start tag the pass keeps: its name as rename gives
+// it, no id, URLs made absolute against base while *growth (the bytes they
+// may still add) lasts, an image's sizes only in pixels.
+func startTag(tok *html.Token, base *url.URL, growth *int) {
+	rename(tok)
+	// ids go: the page an article is shown on has its own (#comments,
+	// #respond, #comment-{id}), several fragments share a page, and
+	// nothing points at a partner's ids (its fragment links are made
+	// absolute, to its own page).
+	tok.Attr = slices.DeleteFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "id" })
+	// srcset is not resolved: the policy drops it, as bluemonday cannot vet
+	// the URLs inside it.
+	for i, a := range tok.Attr {
+		if !urlAttrs[a.Key] {
+			continue
+		}
+		r := Resolve(base, a.Val)
+		if d := len(r) - len(a.Val); d > *growth {
+			continue
+		} else if d > 0 {
+			*growth -= d
+		}
+		tok.Attr[i].Val = r
+	}
+	if tok.DataAtom == atom.Img {
+		tok.Attr = pixelSizes(tok.Attr)
+	}
 }
 
 // contentDropped are the elements whose content the policy drops with

@@ -382,16 +382,17 @@ func (s *Service) Delete(ctx context.Context, who, id string) error {
 		}
 		var err error
 		now := s.opts.Now()
+		var unlisted func(*syndicate.Article) bool
 		if !leftover {
 			// Its articles that no feed listed (rights none, or a hold in
 			// force) leave unannounced: the source's rights and hold are
 			// known only until it leaves the set.
 			hold := src.HoldDuration()
-			ctx = store.WithUnlisted(ctx, func(a *syndicate.Article) bool {
+			unlisted = func(a *syndicate.Article) bool {
 				return a.Source.ID == id && (!src.InFeeds() || (hold > 0 && a.FirstSeen.Add(hold).After(now)))
-			})
+			}
 		}
-		if res, err = s.opts.Store.PurgeSource(ctx, id, now); err != nil {
+		if res, err = s.opts.Store.PurgeSource(ctx, id, now, unlisted); err != nil {
 			return fmt.Errorf("source %s deleted, but removing its articles failed (delete it again to finish): %w", id, err)
 		}
 		return nil

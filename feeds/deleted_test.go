@@ -29,7 +29,7 @@ func retracted(t *testing.T) (*fixture, string, string) {
 		t.Fatal(err)
 	}
 	gone := syndicate.MintArticleID("att", "https://www.att.example/?p=01")
-	if _, err := f.st.PurgeSource(ctx, "att", t0.Add(6*time.Hour)); err != nil {
+	if _, err := f.st.PurgeSource(ctx, "att", t0.Add(6*time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	return f, taken, gone

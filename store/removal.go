@@ -56,6 +56,11 @@ type RemovalTx interface {
 type Retracting struct {
 	Cause, Reason string
 	Window        time.Duration // how long retractions are kept
+	// Unlisted, if set, reports the articles no feed ever listed (a
+	// source's redistribute: none, its hold in force): they are removed
+	// without a retraction, which would name an article nobody was shown.
+	// Deleting a source, only the caller still knows its rights and hold.
+	Unlisted func(*syndicate.Article) bool
 }
 
 // PickPrune returns the ids of the articles retention removes from
@@ -248,7 +253,7 @@ func TakeDown(ctx context.Context, tx RemovalTx, id, reason string, now time.Tim
 // removeArticle retracts a (when rec is set) and deletes it, noting the
 // comment feeds that change.
 func removeArticle(ctx context.Context, tx RemovalTx, a *syndicate.Article, rec *Retracting, now time.Time, keepClaims bool, changed map[FeedKey]bool) error {
-	if rec != nil && !unlisted(ctx, a) {
+	if rec != nil && (rec.Unlisted == nil || !rec.Unlisted(a)) {
 		if err := tx.Retract(ctx, NewRetraction(a, rec.Cause, rec.Reason, now), rec.Window); err != nil {
 			return err
 		}

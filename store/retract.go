@@ -75,22 +75,3 @@ type Retractions interface {
 	// source carries is deleted with its comments and retracted.
 	Retire(ctx context.Context, sourceID string, keys []string, now time.Time) (*PruneResult, error)
 }
-
-type unlistedKey struct{}
-
-// WithUnlisted returns ctx carrying a test for articles that were never
-// listed in any feed (a source's redistribute: none, its hold in force):
-// a removal under ctx records no retraction for them, since announcing
-// one would name an article nobody was shown. The caller knows what the
-// store does not: deleting a source, the admin service reads its rights
-// and hold before the source leaves the set and nothing else remembers
-// them.
-func WithUnlisted(ctx context.Context, f func(*syndicate.Article) bool) context.Context {
-	return context.WithValue(ctx, unlistedKey{}, f)
-}
-
-// unlisted reports whether ctx says a was never listed.
-func unlisted(ctx context.Context, a *syndicate.Article) bool {
-	f, _ := ctx.Value(unlistedKey{}).(func(*syndicate.Article) bool)
-	return f != nil && f(a)
-}

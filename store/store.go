@@ -182,8 +182,10 @@ type Pruner interface {
 	// PurgeSource deletes every article a deleted source carried alone
 	// (with their comments) and detaches it from shared ones, without
 	// tombstones, and forgets its entry keys, tombstones and status: a
-	// source created later under the same id starts afresh.
-	PurgeSource(ctx context.Context, sourceID string, now time.Time) (*PruneResult, error)
+	// source created later under the same id starts afresh. Each removed
+	// article is retracted unless unlisted (nil: none) says no feed ever
+	// listed it (Retracting.Unlisted).
+	PurgeSource(ctx context.Context, sourceID string, now time.Time, unlisted func(*syndicate.Article) bool) (*PruneResult, error)
 }
 
 // MaxPublishedAhead bounds how far an article's published date can be

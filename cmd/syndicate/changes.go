@@ -44,8 +44,8 @@ func (a *announcing) Retract(ctx context.Context, id, reason string, now time.Ti
 	return keys, err
 }
 
-func (a *announcing) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
-	res, err := a.Store.PurgeSource(ctx, sourceID, now)
+func (a *announcing) PurgeSource(ctx context.Context, sourceID string, now time.Time, unlisted func(*syndicate.Article) bool) (*store.PruneResult, error) {
+	res, err := a.Store.PurgeSource(ctx, sourceID, now, unlisted)
 	if err == nil {
 		a.changed(ctx, res.Changed, nil)
 	}

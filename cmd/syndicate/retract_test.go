@@ -35,7 +35,7 @@ func TestAnnounce(t *testing.T) {
 	if _, err := a.TakeDown(t.Context(), syndicate.MintArticleID("p", "https://p.example/1"), now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.PurgeSource(t.Context(), "p", now.Add(2*time.Hour)); err != nil {
+	if _, err := a.PurgeSource(t.Context(), "p", now.Add(2*time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || !slices.Contains(got[0], store.FeedAll) || !slices.Contains(got[1], store.SourceFeed("p")) {

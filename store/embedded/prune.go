@@ -80,10 +80,10 @@ func (s *Store) pruneChunks(ctx context.Context, sourceID string, keep int, cuto
 
 // PurgeSource removes a deleted source's articles (no tombstones, in
 // transactions of store.ChunkSize), then every key it left.
-func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
+func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time, unlisted func(*syndicate.Article) bool) (*store.PruneResult, error) {
 	// A status saved behind must not land after the purge.
 	s.statuses.forget(sourceID)
-	rec := &store.Retracting{Cause: store.CauseSourceDeleted, Window: s.window}
+	rec := &store.Retracting{Cause: store.CauseSourceDeleted, Window: s.window, Unlisted: unlisted}
 	res, err := s.pruneChunks(ctx, sourceID, 0, time.Time{}, now, false, rec)
 	if err != nil {
 		return res, fmt.Errorf("purge source %s: %w", sourceID, err)

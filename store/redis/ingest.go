@@ -41,7 +41,7 @@ func (s *Store) ApplyIngest(ctx context.Context, b *store.Batch) (*store.Result,
 				// context may be ending with the run; the undo must not.
 				uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 				defer cancel()
-				if _, perr := s.PurgeSource(uctx, b.Source.ID, b.Now); perr != nil {
+				if _, perr := s.PurgeSource(uctx, b.Source.ID, b.Now, nil); perr != nil {
 					return nil, fmt.Errorf("store source %s: %w (and purging what was written: %v)", b.Source.ID, err, perr)
 				}
 			}

@@ -61,8 +61,8 @@ func (s *Store) nothingToPrune(ctx context.Context, sourceID string, keep int, c
 
 // PurgeSource removes a deleted source's articles (no tombstones), then
 // its entry keys, tombstones and status.
-func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time) (*store.PruneResult, error) {
-	rec := &store.Retracting{Cause: store.CauseSourceDeleted, Window: s.window}
+func (s *Store) PurgeSource(ctx context.Context, sourceID string, now time.Time, unlisted func(*syndicate.Article) bool) (*store.PruneResult, error) {
+	rec := &store.Retracting{Cause: store.CauseSourceDeleted, Window: s.window, Unlisted: unlisted}
 	res, _, err := store.PruneStep(ctx, removalTx{s: s}, sourceID, 0, time.Time{}, now, 0, false, rec)
 	if err != nil {
 		return nil, fmt.Errorf("purge source %s: %w", sourceID, err)

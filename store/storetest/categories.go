@@ -197,7 +197,7 @@ func testCategoryLeaves(t *testing.T, open Factory) {
 	// A source purge of its last article.
 	apply(t, s, "epsilon", t0.Add(6*time.Hour), inCategories("epsilon", 1, t0.Add(6*time.Hour), "Science"), inCategories("epsilon", 2, t0.Add(6*time.Hour), "Science", "Space"))
 	inUse(t, s, "before a purge", store.Category{Slug: "science", Label: "Science"}, store.Category{Slug: "space", Label: "Space"})
-	if _, err := s.PurgeSource(ctx, "epsilon", t0.Add(7*time.Hour)); err != nil {
+	if _, err := s.PurgeSource(ctx, "epsilon", t0.Add(7*time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	inUse(t, s, "after a purge")

@@ -94,7 +94,7 @@ func testRetractPurge(t *testing.T, open Factory) {
 	own := art("beta", 7, t0)
 	apply(t, s, "beta", t0, own)
 	ownID := syndicate.MintArticleID("beta", own.Key)
-	if _, err := s.PurgeSource(t.Context(), "beta", t0.Add(time.Hour)); err != nil {
+	if _, err := s.PurgeSource(t.Context(), "beta", t0.Add(time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	rs := retractions(t, s, store.FeedAll, time.Time{})

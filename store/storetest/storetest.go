@@ -800,7 +800,7 @@ func testPurgeSource(t *testing.T, open Factory) {
 	if err := s.SaveSourceStatus(ctx, &syndicate.SourceStatus{SourceID: "beta", LastStatus: "ok"}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.PurgeSource(ctx, "beta", t0.Add(time.Hour))
+	res, err := s.PurgeSource(ctx, "beta", t0.Add(time.Hour), nil)
 	if err != nil || res.Deleted+res.Detached != 1 {
 		t.Fatalf("PurgeSource = %+v, %v; want the one article beta still listed", res, err)
 	}
@@ -846,7 +846,7 @@ func testRequireSource(t *testing.T, open Factory) {
 	if err := s.DeleteSource(ctx, "alpha"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PurgeSource(ctx, "alpha", t0); err != nil {
+	if _, err := s.PurgeSource(ctx, "alpha", t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.ApplyIngest(ctx, batch(2)); !errors.Is(err, store.ErrSourceGone) {
@@ -881,7 +881,7 @@ func testPruneLarge(t *testing.T, open Factory) {
 	if total != 10 || ids[0] != syndicate.MintArticleID("alpha", entries[n-1].Key) || ids[9] != syndicate.MintArticleID("alpha", entries[n-10].Key) {
 		t.Errorf("after the prune: %d listed, %v", total, ids)
 	}
-	res, err = s.PurgeSource(ctx, "alpha", t0.Add(2*time.Hour))
+	res, err = s.PurgeSource(ctx, "alpha", t0.Add(2*time.Hour), nil)
 	if err != nil || res.Deleted != 10 {
 		t.Errorf("PurgeSource = %+v, %v; want the last 10 deleted", res, err)
 	}

@@ -259,8 +259,11 @@ type HTTP struct {
 	MetricsFrom       []string      `yaml:"metrics_from"`
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"` // default 5s
 	ReadTimeout       time.Duration `yaml:"read_timeout"`        // default 10s
-	WriteTimeout      time.Duration `yaml:"write_timeout"`       // default 30s
-	IdleTimeout       time.Duration `yaml:"idle_timeout"`        // default 120s
+	// WriteTimeout bounds how long a write to a client may block (default
+	// 30s): each write has at least half of it and at most all of it, so
+	// a client that stops reading is dropped within it.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	IdleTimeout  time.Duration `yaml:"idle_timeout"` // default 120s
 	// ShutdownTimeout bounds the graceful drain on stop (default 15s).
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }

@@ -19,6 +19,7 @@ import (
 	"unsafe"
 
 	"syndicate"
+	"syndicate/internal/serveconn"
 	"syndicate/store"
 )
 
@@ -625,10 +626,7 @@ func (c *Cache) Respond(w http.ResponseWriter, r *http.Request, d *Document) {
 	} else {
 		h["Content-Length"] = d.hLength
 	}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
+	serveconn.Write(w, r, http.StatusOK, body)
 }
 
 var gzipWriters = sync.Pool{New: func() any {

@@ -22,6 +22,7 @@ import (
 	"syndicate/feeds"
 	"syndicate/ingest"
 	"syndicate/internal/route"
+	"syndicate/internal/serveconn"
 	"syndicate/metrics"
 	"syndicate/registry"
 	"syndicate/scheduler"
@@ -224,9 +225,11 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		Handler:           withRecover(withRequestLog(met.Middleware(mux, pulls.Observe), log), log),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
-		WriteTimeout:      cfg.HTTP.WriteTimeout,
-		IdleTimeout:       cfg.HTTP.IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// http.write_timeout is the listener's (serveconn): the Server's
+		// would move a timer on every response.
+		IdleTimeout: cfg.HTTP.IdleTimeout,
+		ConnContext: serveconn.ConnContext,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -241,7 +244,7 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		log.Warn("no admin token is configured: open this one-time link to sign in to /admin (it works once, until restart)",
 			"url", strings.TrimRight(cfg.BaseURL, "/")+apage.OneTimeSignIn(link.Name, link.Value))
 	}
-	a.sched, a.srv, a.ln = sched, srv, ln
+	a.sched, a.srv, a.ln = sched, srv, serveconn.Listener{Listener: ln, Timeout: cfg.HTTP.WriteTimeout}
 	return a, nil
 }
 

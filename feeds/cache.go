@@ -154,6 +154,7 @@ type Document struct {
 	key      Key
 	feeds    []store.FeedKey // what versions are of
 	versions []int64
+	states   []*vstate // the version map's entries of feeds, read without its lock
 	gen      uint64
 	memo     string
 	expires  int64        // unix seconds; 0: never (Content.Expires)
@@ -223,7 +224,7 @@ func (d *Document) Size() int64 {
 			n += int64(len(v))
 		}
 	}
-	n += 8 * int64(cap(d.versions))
+	n += 8*int64(cap(d.versions)) + int64(unsafe.Sizeof((*vstate)(nil)))*int64(cap(d.states))
 	// Each feed it depends on: the key and a share of its version entry.
 	for _, f := range d.feeds {
 		n += int64(len(f)) + int64(unsafe.Sizeof(f)) + versionOverhead
@@ -370,17 +371,48 @@ func (c *Cache) storeDown() bool {
 // is not rendered again on every request of that second.
 func (c *Cache) expired(d *Document) bool { return d.expires != 0 && c.now() > d.expires }
 
-// fresh reports whether every feed d depends on is known at its version.
+// fresh reports whether d was rendered from deps and every feed of them
+// is known at the version d was rendered from.
 func (c *Cache) fresh(d *Document, deps Deps) bool {
-	if d.gen != deps.Gen || len(d.versions) != len(deps.Feeds) {
-		return false
-	}
-	for i, f := range deps.Feeds {
-		if v, known, _ := c.versions.get(f); !known || v != d.versions[i] {
+	return d.gen == deps.Gen && slices.Equal(d.feeds, deps.Feeds) && d.current()
+}
+
+// current reports whether every feed d was rendered from is known at the
+// version it was rendered from: one atomic load per feed, no lock.
+func (d *Document) current() bool {
+	for i, s := range d.states {
+		if v := s.at.Load(); v == nil || *v != d.versions[i] {
 			return false
 		}
 	}
 	return true
+}
+
+// Hit returns the document under key if it can be served as it is:
+// rendered at generation gen, every feed it was rendered from still at
+// its version, not expired; nil otherwise (then Get renders or revalidates
+// it). It is Get's hit path without Deps, for a caller whose Deps for a
+// key are always the same at one generation (the cached document's feeds
+// then stand for them): its hot path builds no Deps and no RenderFunc.
+func (c *Cache) Hit(key Key, gen uint64) *Document {
+	c.mu.RLock()
+	d := c.docs[key]
+	c.mu.RUnlock()
+	if d == nil || d.gen != gen || !d.current() || c.expired(d) {
+		return nil
+	}
+	c.hit(d)
+	return d
+}
+
+// hit counts a hit on d and stamps its last use.
+func (c *Cache) hit(d *Document) {
+	if c.opts.OnCache != nil {
+		c.opts.OnCache(true)
+	}
+	if now := c.now(); d.used.Load() != now {
+		d.used.Store(now)
+	}
 }
 
 // Get returns the document under key, rendering it with render when it is
@@ -393,12 +425,7 @@ func (c *Cache) Get(ctx context.Context, key Key, deps Deps, render RenderFunc) 
 	old := c.docs[key]
 	c.mu.RUnlock()
 	if old != nil && old.gen == deps.Gen && (c.fresh(old, deps) && !c.expired(old) || c.storeDown()) {
-		if c.opts.OnCache != nil {
-			c.opts.OnCache(true)
-		}
-		if now := c.now(); old.used.Load() != now {
-			old.used.Store(now)
-		}
+		c.hit(old)
 		return old, false, nil
 	}
 	if c.opts.OnCache != nil {
@@ -446,13 +473,23 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 			vers[i] = states[f].Version
 		}
 	}
-	remember := func() {
+	remember := func() []*vstate {
+		states := make([]*vstate, len(feeds))
 		for i, f := range feeds {
-			c.versions.set(f, vers[i], tokens[i])
+			states[i] = c.versions.set(f, vers[i], tokens[i])
 		}
+		return states
 	}
-	if old != nil && old.gen == deps.Gen && slices.Equal(old.versions, vers) && !c.expired(old) {
-		remember()
+	if old != nil && old.gen == deps.Gen && slices.Equal(old.feeds, feeds) && slices.Equal(old.versions, vers) && !c.expired(old) {
+		// The copy is current again. Its entries are those remember
+		// returns: an entry the version map dropped meanwhile is replaced.
+		if states := remember(); !slices.Equal(states, old.states) {
+			d := &Document{key: key, feeds: old.feeds, versions: old.versions, states: states, gen: old.gen,
+				memo: old.memo, expires: old.expires, rep: old.rep}
+			d.used.Store(c.now())
+			c.put(key, d)
+			return d, nil
+		}
 		return old, nil
 	}
 	if old != nil {
@@ -472,8 +509,7 @@ func (c *Cache) load(ctx context.Context, key Key, deps Deps, old *Document, ren
 	}
 	// Only documents that exist are remembered: unknown ids never grow
 	// the version map.
-	remember()
-	d := &Document{key: key, feeds: feeds, versions: vers, gen: deps.Gen, memo: content.Memo}
+	d := &Document{key: key, feeds: feeds, versions: vers, states: remember(), gen: deps.Gen, memo: content.Memo}
 	if !content.Expires.IsZero() {
 		d.expires = content.Expires.Unix()
 	}
@@ -666,11 +702,30 @@ type versions struct {
 	gen uint64 // bumped by invalidations the map cannot record, for keys not in it
 }
 
+// vstate is one feed's entry; its fields change under versions.mu, and
+// at mirrors them for readers without the lock: the version while known,
+// nil when not (and for good once the entry left the map, so a document
+// holding it revalidates and takes the new one).
 type vstate struct {
 	version int64
 	known   bool
 	gen     uint64
+	at      atomic.Pointer[int64]
 }
+
+func (s *vstate) setKnown(version int64) {
+	s.version, s.known = version, true
+	s.at.Store(&version)
+}
+
+func (s *vstate) setUnknown() {
+	s.known = false
+	s.at.Store(nil)
+}
+
+// gone is the entry of a document whose feed version could not be
+// recorded: never known, so the document is never current by itself.
+var gone = &vstate{}
 
 func newVersions() *versions {
 	return &versions{m: map[store.FeedKey]*vstate{}}
@@ -688,30 +743,32 @@ func (v *versions) get(feed store.FeedKey) (version int64, known bool, token uin
 }
 
 // set records a version read from the store, unless an invalidation
-// arrived since the token was taken (then the read may be stale).
-func (v *versions) set(feed store.FeedKey, version int64, token uint64) {
+// arrived since the token was taken (then the read may be stale), and
+// returns feed's entry (gone if there is none).
+func (v *versions) set(feed store.FeedKey, version int64, token uint64) *vstate {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	s, ok := v.m[feed]
 	if !ok {
 		if token != v.gen {
-			return
+			return gone
 		}
 		s = &vstate{gen: token}
 		v.m[feed] = s
 	}
-	if s.gen != token {
-		return
+	if s.gen == token {
+		s.setKnown(version)
 	}
-	s.version, s.known = version, true
+	return s
 }
 
 // retain forgets every feed not in keep.
 func (v *versions) retain(keep map[store.FeedKey]bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for f := range v.m {
+	for f, s := range v.m {
 		if !keep[f] {
+			s.setUnknown()
 			delete(v.m, f)
 		}
 	}
@@ -724,7 +781,7 @@ func (v *versions) invalidate(feeds []store.FeedKey) {
 	if feeds == nil {
 		v.gen++
 		for _, s := range v.m {
-			s.known = false
+			s.setUnknown()
 			s.gen = v.gen
 		}
 		return
@@ -732,7 +789,7 @@ func (v *versions) invalidate(feeds []store.FeedKey) {
 	unknown := false
 	for _, f := range feeds {
 		if s, ok := v.m[f]; ok {
-			s.known = false
+			s.setUnknown()
 			s.gen++
 		} else {
 			unknown = true

@@ -326,8 +326,14 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	// Its comment count moves with the article's comment feed, its content
 	// with the site feed; the memo spares a re-render (the attribution line
 	// is sanitized, which is not free) when neither touched this article.
+	// The key is the id itself: no other document has the variant.
+	key := Key{Name: id, Variant: "article.json"}
+	if d := s.cache.Hit(key, s.srcs.Load().gen); d != nil {
+		s.cache.Respond(w, r, d)
+		return
+	}
 	deps := s.Deps(store.FeedAll, store.ArticleCommentsFeed(id))
-	s.cache.Serve(w, r, Key{Name: "/articles/" + id, Variant: "json"}, deps, func(ctx context.Context, in RenderInput) (Content, error) {
+	s.cache.Serve(w, r, key, deps, func(ctx context.Context, in RenderInput) (Content, error) {
 		v, err := s.st.Article(ctx, id)
 		if err != nil {
 			if syndicate.ErrorKind(err) == syndicate.ENotFound {
@@ -422,7 +428,12 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, spec feedSpec
 		return
 	}
 	k := Key{Name: string(spec.key), Variant: string(spec.format), Page: p.page, Limit: p.limit}
-	deps := Deps{Feeds: []store.FeedKey{spec.key}, Gen: s.srcs.Load().gen}
+	gen := s.srcs.Load().gen
+	if d := s.cache.Hit(k, gen); d != nil {
+		s.cache.Respond(w, r, d)
+		return
+	}
+	deps := Deps{Feeds: []store.FeedKey{spec.key}, Gen: gen}
 	d, _, err := s.cache.Get(r.Context(), k, deps, func(ctx context.Context, in RenderInput) (Content, error) {
 		title, description, err := s.describe(ctx, spec.key)
 		if err != nil {

@@ -40,12 +40,23 @@ var errPastEnd = syndicate.Errorf(syndicate.ENotFound, "This page is past the en
 // cacheKey is a page's name in the shared cache: its id, with a variant
 // per kind that no feed document uses ("page:…"; feeds vary by format).
 func cacheKey(k Key) feeds.Key {
-	return feeds.Key{Name: k.ID, Variant: variants[k.Kind], Page: k.Page}
+	return feeds.Key{Name: k.ID, Variant: kindVariant(k.Kind), Page: k.Page}
 }
 
-var variants = map[string]string{
-	KindArticle: "page:" + KindArticle, KindThread: "page:" + KindThread, KindFront: "page:" + KindFront,
-	KindSource: "page:" + KindSource, KindCategory: "page:" + KindCategory,
+func kindVariant(kind string) string {
+	switch kind {
+	case KindArticle:
+		return "page:" + KindArticle
+	case KindThread:
+		return "page:" + KindThread
+	case KindFront:
+		return "page:" + KindFront
+	case KindSource:
+		return "page:" + KindSource
+	case KindCategory:
+		return "page:" + KindCategory
+	}
+	return "page:" + kind
 }
 
 // deps are the feeds a page is built on. An article page shows the
@@ -107,8 +118,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, k Key) {
 		s.notFound(w, r, "No such page.")
 		return
 	}
+	key := cacheKey(k)
+	if d := s.cache.Hit(key, s.gen.Load()); d != nil { // deps(k) is a function of k and the generation
+		s.cache.Respond(w, r, d)
+		return
+	}
 	deps := s.deps(k)
-	d, _, err := s.cache.Get(r.Context(), cacheKey(k), deps, s.renderFunc(k, deps))
+	d, _, err := s.cache.Get(r.Context(), key, deps, s.renderFunc(k, deps))
 	switch {
 	case err == nil:
 		s.cache.Respond(w, r, d)

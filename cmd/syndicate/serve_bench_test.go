@@ -86,19 +86,33 @@ sources:
 	return a.srv.Handler, base
 }
 
-func benchPath(b *testing.B, h http.Handler, path string, hdr map[string]string) {
-	req := httptest.NewRequest("GET", path, nil)
-	req.RemoteAddr = "127.0.0.1:5555"
-	for k, v := range hdr {
-		req.Header.Set(k, v)
+func benchPath(b *testing.B, h http.Handler, path string, hdr map[string]string, parallel bool) {
+	newReq := func() (*http.Request, *benchWriter) {
+		req := httptest.NewRequest("GET", path, nil)
+		req.RemoteAddr = "127.0.0.1:5555"
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		return req, &benchWriter{h: http.Header{}}
 	}
-	w := &benchWriter{h: http.Header{}}
+	req, w := newReq()
 	h.ServeHTTP(w, req)
 	if w.code != 0 && w.code != 200 && w.code != 304 || hdr["If-None-Match"] != "" && w.code != 304 {
 		b.Fatalf("%s: status %d", path, w.code)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	if parallel {
+		b.RunParallel(func(pb *testing.PB) {
+			req, w := newReq()
+			for pb.Next() {
+				clear(w.h)
+				w.code = 0
+				h.ServeHTTP(w, req)
+			}
+		})
+		return
+	}
 	for range b.N {
 		clear(w.h)
 		w.code = 0
@@ -110,7 +124,14 @@ func benchPath(b *testing.B, h http.Handler, path string, hdr map[string]string)
 // chain of `syndicate serve` (recover, metrics, pull analytics, mux,
 // handler), in process: the per-request cost the server adds to the
 // network path serve-bench measures.
-func BenchmarkServe_Stack(b *testing.B) {
+func BenchmarkServe_Stack(b *testing.B) { benchStack(b, false) }
+
+// BenchmarkServe_StackParallel is the same on every core at once: what
+// the hits cost each other (shared locks and counters). With no sharing
+// its ns/op is Stack's divided by GOMAXPROCS.
+func BenchmarkServe_StackParallel(b *testing.B) { benchStack(b, true) }
+
+func benchStack(b *testing.B, parallel bool) {
 	h, base := benchServe(b)
 	resp, err := http.Get(base + "/feed.rss")
 	if err != nil {
@@ -146,6 +167,6 @@ func BenchmarkServe_Stack(b *testing.B) {
 		{"partner", partner, nil},
 		{"partner-304", partner, map[string]string{"If-None-Match": partnerTag}},
 	} {
-		b.Run(tc.name, func(b *testing.B) { benchPath(b, h, tc.path, tc.hdr) })
+		b.Run(tc.name, func(b *testing.B) { benchPath(b, h, tc.path, tc.hdr, parallel) })
 	}
 }

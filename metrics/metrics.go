@@ -6,10 +6,9 @@
 package metrics
 
 import (
+	"net"
 	"net/http"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,8 +20,6 @@ import (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	requests  *prometheus.CounterVec
-	latency   *prometheus.HistogramVec
 	cacheHits prometheus.Counter
 	cacheMiss prometheus.Counter
 
@@ -34,23 +31,18 @@ type Metrics struct {
 
 	routes sync.Map // pattern → *route
 	pool   sync.Pool
-}
 
-type route struct {
-	latency prometheus.Observer
-	codes   [600]atomic.Pointer[prometheus.Counter] // by status code, filled on first use
+	// The HTTP tallies (http.go): mu guards byIdx, conns and the growth
+	// of every tally's route slice.
+	mu     sync.Mutex
+	byIdx  []*route
+	conns  map[net.Conn]*tally
+	shared tally
 }
 
 // New registers every collector, plus the Go and process collectors.
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "syndicate_http_requests_total", Help: "HTTP requests by route pattern and status code.",
-	}, []string{"route", "code"})
-	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "syndicate_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
-		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
-	}, []string{"route"})
+	m := &Metrics{reg: prometheus.NewRegistry(), conns: map[net.Conn]*tally{}}
 	m.cacheHits = prometheus.NewCounter(prometheus.CounterOpts{Name: "syndicate_feed_cache_hits_total", Help: "Feed requests served from the rendered-feed cache."})
 	m.cacheMiss = prometheus.NewCounter(prometheus.CounterOpts{Name: "syndicate_feed_cache_misses_total", Help: "Feed requests that had to revalidate or render."})
 	m.ingestRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -67,7 +59,7 @@ func New() *Metrics {
 		Name: "syndicate_ingest_errors_total", Help: "Failed ingest passes by source.",
 	}, []string{"source"})
 	m.storeErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "syndicate_store_unavailable_total", Help: "Store operations that failed because the store could not be reached."})
-	m.reg.MustRegister(m.requests, m.latency, m.cacheHits, m.cacheMiss, m.ingestRuns, m.ingestDuration, m.ingestItems, m.ingestErrors, m.storeErrors,
+	m.reg.MustRegister(httpCollector{m}, m.cacheHits, m.cacheMiss, m.ingestRuns, m.ingestDuration, m.ingestItems, m.ingestErrors, m.storeErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.pool.New = func() any { return &recorder{} }
 	return m
@@ -152,9 +144,7 @@ func (m *Metrics) Middleware(next http.Handler, after ...func(r *http.Request, s
 		if pattern == "" {
 			pattern = "unmatched"
 		}
-		rt := m.route(pattern)
-		rt.latency.Observe((time.Since(epoch) - start).Seconds())
-		m.counter(rt, pattern, code).Inc()
+		m.observe(r.Context(), m.route(pattern), code, time.Since(epoch)-start)
 		for _, f := range after {
 			f(r, code)
 		}
@@ -163,24 +153,3 @@ func (m *Metrics) Middleware(next http.Handler, after ...func(r *http.Request, s
 
 // epoch is the process's reference point for request latencies.
 var epoch = time.Now()
-
-func (m *Metrics) route(pattern string) *route {
-	if v, ok := m.routes.Load(pattern); ok {
-		return v.(*route)
-	}
-	rt := &route{latency: m.latency.WithLabelValues(pattern)}
-	v, _ := m.routes.LoadOrStore(pattern, rt)
-	return v.(*route)
-}
-
-func (m *Metrics) counter(rt *route, pattern string, code int) prometheus.Counter {
-	if code < 100 || code >= len(rt.codes) {
-		return m.requests.WithLabelValues(pattern, strconv.Itoa(code))
-	}
-	if c := rt.codes[code].Load(); c != nil {
-		return *c
-	}
-	c := m.requests.WithLabelValues(pattern, strconv.Itoa(code))
-	rt.codes[code].CompareAndSwap(nil, &c)
-	return c
-}

@@ -28,7 +28,8 @@ func TestServe_ConnectionsCarryTheWriteTimeout(t *testing.T) {
 	if !ok || ln.Timeout != 7*time.Second {
 		t.Fatalf("listener %T (timeout %v), want a serveconn.Listener with http.write_timeout", a.ln, ln.Timeout)
 	}
-	if a.srv.WriteTimeout != 0 || a.srv.ConnContext == nil {
-		t.Fatalf("http.Server WriteTimeout %v, ConnContext set %v: want 0 (the listener's) and set", a.srv.WriteTimeout, a.srv.ConnContext != nil)
+	if a.srv.WriteTimeout != 0 || a.srv.ConnContext == nil || a.srv.ConnState == nil {
+		t.Fatalf("http.Server WriteTimeout %v, ConnContext set %v, ConnState set %v: want 0 (the listener's), set and set (the metrics' per-connection counts)",
+			a.srv.WriteTimeout, a.srv.ConnContext != nil, a.srv.ConnState != nil)
 	}
 }

@@ -228,8 +228,13 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		// http.write_timeout is the listener's (serveconn): the Server's
 		// would move a timer on every response.
 		IdleTimeout: cfg.HTTP.IdleTimeout,
-		ConnContext: serveconn.ConnContext,
-		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Each connection carries itself (serveconn) and its own request
+		// counts (metrics), which a closed one hands to the process's.
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return met.ConnContext(serveconn.ConnContext(ctx, c), c)
+		},
+		ConnState: met.ConnState,
+		ErrorLog:  slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -41,10 +41,10 @@ type Conn struct {
 	// one goroutine at a time, but a deadline may be set from another.
 	due    atomic.Int64
 	pinned atomic.Bool
-	// held are the bytes written while holding (nil: not holding), and
-	// failed the error of the write that sent them, returned by every
+	// held is what was written while holding (nil: not holding), and
+	// failed the error of the write that sent it, returned by every
 	// write after it. Only the goroutine writing touches them.
-	held   *[]byte
+	held   *held
 	failed error
 }
 
@@ -60,23 +60,28 @@ func (c *Conn) Write(p []byte) (int, error) {
 		return 0, c.failed
 	}
 	if c.held != nil {
-		*c.held = append(*c.held, p...)
+		c.held.add(p)
 		return len(p), nil
 	}
-	return c.write(p)
+	if err := c.renew(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
 }
 
-func (c *Conn) write(p []byte) (int, error) {
+// renew sets a write deadline the whole timeout ahead when the one in
+// force has less than half of it left.
+func (c *Conn) renew() error {
 	if c.timeout > 0 && !c.pinned.Load() {
 		now := c.now()
 		if due := c.due.Load(); due == 0 || due-now < c.timeout/2 {
 			if err := c.Conn.SetWriteDeadline(time.Now().Add(time.Duration(c.timeout))); err != nil {
-				return 0, err
+				return err
 			}
 			c.due.Store(now + c.timeout)
 		}
 	}
-	return c.Conn.Write(p)
+	return nil
 }
 
 // SetWriteDeadline sets the write deadline as given and stops the

@@ -17,6 +17,6 @@
 // One write per answer (write.go). net/http buffers 4 KiB per
 // connection: a cached page of 8 KiB leaves in two system calls, the
 // header and the start of the body, then the rest, each waking the
-// client. Write sends a whole answer of up to MaxCoalesced bytes of body
-// in one.
+// client. Write sends a whole answer in one writev: what net/http
+// buffered, copied, and the body, by reference.
 package serveconn

@@ -11,11 +11,13 @@ import (
 	"testing"
 )
 
-// countingListener counts the writes its connections make.
+// countingListener counts the system calls its connections write with:
+// each Write, and each writev of sendBuffers (swapped in by countWrites).
 type countingListener struct {
 	net.Listener
-	mu     sync.Mutex
-	writes int
+	mu             sync.Mutex
+	writes, writev int
+	segs           []net.Buffers // what each writev sent
 }
 
 type countingConn struct {
@@ -38,10 +40,25 @@ func (c *countingConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-func (l *countingListener) count() int {
+func (l *countingListener) calls() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.writes
+	return l.writes + l.writev
+}
+
+// countWrites makes sendBuffers count its writevs on the listener's
+// connections (and write them as one, to the TCP connection).
+func countWrites(t *testing.T) {
+	orig := sendBuffers
+	t.Cleanup(func() { sendBuffers = orig })
+	sendBuffers = func(c net.Conn, b *net.Buffers) (int64, error) {
+		cc := c.(*countingConn)
+		cc.l.mu.Lock()
+		cc.l.writev++
+		cc.l.segs = append(cc.l.segs, append(net.Buffers(nil), *b...))
+		cc.l.mu.Unlock()
+		return b.WriteTo(cc.Conn)
+	}
 }
 
 // serve starts a server whose handler answers with body through Write
@@ -72,15 +89,16 @@ func serve(t *testing.T, body []byte, plain bool) (string, *countingListener) {
 }
 
 func TestWrite_OneWritePerAnswer(t *testing.T) {
+	countWrites(t)
 	sizes := []struct {
 		n      int
 		writes int // per answer, through Write
 	}{
-		{100, 1},              // net/http's buffer holds it all
-		{minCoalesced, 1},     // the smallest held
-		{8 << 10, 1},          // a page: two writes without Write
-		{MaxCoalesced, 1},     // the largest held
-		{MaxCoalesced + 1, 2}, // too large to copy: header, then body
+		{100, 1},          // net/http's buffer holds it all
+		{minCoalesced, 1}, // the smallest held
+		{8 << 10, 1},      // a page: two writes without Write
+		{117 << 10, 1},    // a feed
+		{4 << 20, 1},      // more than a socket buffer: one writev, written in parts
 	}
 	for _, s := range sizes {
 		body := bytes.Repeat([]byte("abcdefgh"), s.n/8+1)[:s.n]
@@ -105,15 +123,27 @@ func TestWrite_OneWritePerAnswer(t *testing.T) {
 				}
 			}
 			c.Close()
-			want := s.writes * answers
 			if plain {
-				if s.n > 4<<10 && cl.count() <= answers {
-					t.Fatalf("%d bytes without Write: %d writes for %d answers; the case shows nothing", s.n, cl.count(), answers)
+				if s.n > 4<<10 && cl.calls() <= answers {
+					t.Fatalf("%d bytes without Write: %d writes for %d answers; the case shows nothing", s.n, cl.calls(), answers)
 				}
 				continue
 			}
-			if got := cl.count(); got != want {
+			if got, want := cl.calls(), s.writes*answers; got != want {
 				t.Errorf("%d bytes: %d writes for %d answers, want %d", s.n, got, answers, want)
+			}
+			// The body goes by reference: all but what net/http's buffer
+			// took is one piece of it.
+			for _, segs := range cl.segs {
+				ref := 0
+				for _, seg := range segs {
+					if within(seg, body) {
+						ref += len(seg)
+					}
+				}
+				if ref < len(body)-8<<10 {
+					t.Errorf("%d bytes: %d of the body sent by reference, the rest copied", s.n, ref)
+				}
 			}
 		}
 	}
@@ -132,14 +162,38 @@ func TestWrite_HEADWritesNoBody(t *testing.T) {
 	}
 }
 
+func TestWithin(t *testing.T) {
+	b := make([]byte, 10)
+	other := make([]byte, 10)
+	cases := []struct {
+		name string
+		p    []byte
+		want bool
+	}{
+		{"all of it", b, true},
+		{"a middle piece", b[3:7], true},
+		{"the tail", b[9:], true},
+		{"empty", b[:0], false},
+		{"another slice", other, false},
+		{"past its end", b[5:10:10], true},
+	}
+	for _, c := range cases {
+		if got := within(c.p, b); got != c.want {
+			t.Errorf("%s: within = %v, want %v", c.name, got, c.want)
+		}
+	}
+	if within(b[5:], b[:5]) {
+		t.Error("a piece after b is within it")
+	}
+}
+
 // A failed held write fails the writes after it and closes the
 // connection.
 func TestConn_FailedReleaseClosesTheConnection(t *testing.T) {
 	a, b := net.Pipe()
 	b.Close() // every write to a fails
 	c := newConn(a, 0, monotonic)
-	held := make([]byte, 0, 8)
-	c.held = &held
+	c.held = &held{}
 	if _, err := c.Write([]byte("kept")); err != nil {
 		t.Fatalf("a held write failed: %v", err)
 	}

@@ -157,10 +157,18 @@ func ShortHash(s string) string {
 }
 
 // IsAbsoluteIRI reports whether s can serve as an Atom id on its own
-// (RFC 4287 §4.2.6): an http(s) URL with a host, a tag: URI (RFC 4151:
-// an authority, a date and a colon) or a URN (RFC 8141: a namespace id of
-// 2 to 32 letters, digits and hyphens, then a non-empty specific string).
-// Anything else (urn:d:1, tag:x, a guid with spaces) is no id to publish.
+// (RFC 4287 §4.2.6): an http(s) URL with a host name, a tag: URI (RFC 4151:
+// an authority, a date and a colon) or a URN (a namespace id of 2 to 32
+// letters, digits and hyphens, then a non-empty specific string). Anything
+// else (urn:d:1, tag:x, a guid with spaces) is no id to publish.
+//
+// The grammar is the one feed validators and strict readers check, which
+// is narrower than the RFCs' latest words: a tag's authority is lower case
+// (RFC 4151 §2.1 asks for it) and a URN's specific string holds only
+// RFC 2141's characters (no "/", "?", "#", "&" or "~"), a urn:uuid: id is a
+// UUID, and an http(s) host is a name or an IPv4 address (an IPv6 literal's
+// brackets are no RFC 2396 URI). A partner id outside it is not kept as
+// ours: the entry takes its canonical URL instead, and the feed validates.
 func IsAbsoluteIRI(s string) bool {
 	if s == "" || len(s) > 4096 || !uriText(s) {
 		return false
@@ -171,10 +179,13 @@ func IsAbsoluteIRI(s string) bool {
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
-		return u.Host != "" && u.Opaque == ""
+		return u.Host != "" && u.Opaque == "" && !strings.HasPrefix(u.Host, "[")
 	case "tag":
 		return tagURI.MatchString(s)
 	case "urn":
+		if strings.EqualFold(u.Opaque[:min(len(u.Opaque), 5)], "uuid:") {
+			return uuidURN.MatchString(s)
+		}
 		return urnRe.MatchString(s)
 	}
 	return false
@@ -216,8 +227,9 @@ func isHexDigit(c byte) bool {
 }
 
 var (
-	tagURI = regexp.MustCompile(`^(?i:tag):(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[^@\s:,]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?),\d{4}(?:-\d{2}(?:-\d{2})?)?:[^\s#]*(?:#.*)?$`)
-	urnRe  = regexp.MustCompile(`^(?i:urn):[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:[^\s]+$`)
+	tagURI  = regexp.MustCompile(`^tag:(?:[a-z0-9._-]+@)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?,\d{4}(?:-\d{2}(?:-\d{2})?)?:[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,]*(?:#[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,]*)?$`)
+	urnRe   = regexp.MustCompile(`^(?i:urn):[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:(?:[A-Za-z0-9()+,.:=@;$_!*'-]|%[0-9A-Fa-f]{2})+$`)
+	uuidURN = regexp.MustCompile(`^(?i:urn:uuid):[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 )
 
 // mediaTypes maps the file extensions of the media feeds carry to their

@@ -170,7 +170,7 @@ func TestNormalize_FileFeedURL(t *testing.T) {
 func TestNormalize_OtherURLHosts(t *testing.T) {
 	doc := `{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"1","url":"https://partner.example/a",` +
 		`"content_html":"x","image":"https://Bücher.Example/i.jpg","authors":[{"name":"A","url":"https://user:pw@EXAMPLE.com/p"}],` +
-		`"attachments":[{"url":"http://[2001:DB8::1]:80/a.mp3","mime_type":"audio/mpeg"},{"url":"https://a\"b.example/x"}]}]}`
+		`"attachments":[{"url":"http://CDN.Example:8080/a.mp3","mime_type":"audio/mpeg"},{"url":"https://a\"b.example/x"},{"url":"http://[2001:DB8::1]/b.mp3"}]}]}`
 	a := MustNormalizeDoc(t, doc, clock).Entries[0].Article
 	if a.Image != "https://xn--bcher-kva.example/i.jpg" {
 		t.Errorf("image %q", a.Image)
@@ -178,7 +178,7 @@ func TestNormalize_OtherURLHosts(t *testing.T) {
 	if len(a.Authors) != 1 || a.Authors[0].URL != "https://example.com/p" {
 		t.Errorf("authors %+v", a.Authors)
 	}
-	if len(a.Enclosures) != 1 || a.Enclosures[0].URL != "http://[2001:db8::1]:80/a.mp3" {
+	if len(a.Enclosures) != 1 || a.Enclosures[0].URL != "http://cdn.example:8080/a.mp3" {
 		t.Errorf("enclosures %+v", a.Enclosures)
 	}
 }

@@ -72,6 +72,11 @@ func Canonical(raw string, base *url.URL, strip []string) (string, error) {
 // canonicalHost lower-cases a host and turns an internationalized name
 // into its ASCII form (UTS #46, as browsers look it up), so that both
 // spellings of one host give one canonical URL.
+//
+// An IPv6 address is refused: its brackets are no RFC 2396 URI, which is
+// what the W3C feed validator and older readers check an RSS <link>,
+// <guid> and <comments> against, so one such partner link made the whole
+// feed invalid. No public article lives at an address literal.
 func canonicalHost(host string) (string, error) {
 	if host == "" {
 		return "", fmt.Errorf("no host")
@@ -81,7 +86,7 @@ func canonicalHost(host string) (string, error) {
 		if net.ParseIP(addr) == nil {
 			return "", fmt.Errorf("bad host %q", host)
 		}
-		return strings.ToLower(host), nil
+		return "", fmt.Errorf("an IPv6 address as host (feeds cannot publish it)")
 	}
 	h := host
 	for i := 0; i < len(host); i++ {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -222,7 +223,9 @@ func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 				}
 				continue
 			}
-			startTag(&tok, base, &growth)
+			if !startTag(&tok, base, &growth) {
+				continue // an image with no usable source (a void element: no end tag follows)
+			}
 			b.WriteString(tok.String())
 		case html.EndTagToken:
 			if tok.DataAtom == atom.Iframe && skipping > 0 {
@@ -261,8 +264,11 @@ func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 
 // startTag rewrites a start tag the pass keeps: its name as rename gives
 // it, no id, URLs made absolute against base while *growth (the bytes they
-// may still add) lasts, an image's sizes only in pixels.
-func startTag(tok *html.Token, base *url.URL, growth *int) {
+// may still add) lasts, http(s) URLs that are no address dropped and their
+// credentials removed (httpURL), an image's sizes only in pixels. It
+// reports false for an image left without a source, which the pass drops:
+// the policy would keep <img alt="…"> without src, which HTML forbids.
+func startTag(tok *html.Token, base *url.URL, growth *int) bool {
 	rename(tok)
 	// ids go: the page an article is shown on has its own (#comments,
 	// #respond, #comment-{id}), several fragments share a page, and
@@ -283,9 +289,52 @@ func startTag(tok *html.Token, base *url.URL, growth *int) {
 		}
 		tok.Attr[i].Val = r
 	}
+	kept := tok.Attr[:0]
+	for _, a := range tok.Attr {
+		if urlAttrs[a.Key] {
+			var ok bool
+			if a.Val, ok = httpURL(a.Val); !ok {
+				continue
+			}
+		}
+		kept = append(kept, a)
+	}
+	tok.Attr = kept
 	if tok.DataAtom == atom.Img {
 		tok.Attr = pixelSizes(tok.Attr)
+		return slices.ContainsFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "src" && strings.TrimSpace(a.Val) != "" })
 	}
+	return true
+}
+
+// httpURL vets an http(s) URL of an attribute as browsers and HTML
+// checkers read it: one without a host ("http:///x", "https:h.example")
+// or with a port past 65535 is no address and reports false; a user and
+// password are removed (an HTML checker rejects a URL that carries
+// credentials, and a partner's would be published). Other schemes, and
+// what does not parse, are returned as they are, for the policy to judge.
+func httpURL(v string) (string, bool) {
+	t := strings.TrimSpace(v)
+	if len(t) < 5 || !strings.EqualFold(t[:5], "http:") && (len(t) < 6 || !strings.EqualFold(t[:6], "https:")) {
+		return v, true
+	}
+	u, err := url.Parse(t)
+	if err != nil {
+		return v, true
+	}
+	if u.Host == "" || u.Opaque != "" || strings.HasPrefix(u.Host, ":") {
+		return v, false
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n > 65535 {
+			return v, false
+		}
+	}
+	if u.User != nil {
+		u.User = nil
+		return u.String(), true
+	}
+	return v, true
 }
 
 // contentDropped are the elements whose content the policy drops with

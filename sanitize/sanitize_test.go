@@ -377,3 +377,31 @@ func TestPolicy_HTML_DropsIDs(t *testing.T) {
 		t.Errorf("HTML(%s)\n = %s\nwant %s", in, got, want)
 	}
 }
+
+// An http(s) URL that is no address (no host, a port past 65535) is
+// dropped, and a partner's credentials leave its URLs: the Nu Html
+// Checker rejected each, on the article page and in every feed's HTML.
+// An image left without a source goes: HTML requires src.
+func TestPolicy_HTML_URLsHTMLAccepts(t *testing.T) {
+	p := sanitize.New(sanitize.Options{})
+	for _, tc := range []struct{ in, want string }{
+		{`<a href="http:///nohost">a</a>`, `a`},
+		{`<a href="https:partner.example/x">a</a>`, `a`},
+		{`<a href="https://partner.example:99999/x">a</a>`, `a`},
+		{`<a href="https://user:pw@partner.example/x">a</a>`, `<a href="https://partner.example/x">a</a>`},
+		{`<p><img src="http:///x.png" alt="x">t</p>`, `<p>t</p>`},
+		{`<p><img src="https://user@cdn.example/x.png" alt="x"></p>`, `<p><img src="https://cdn.example/x.png" alt="x"></p>`},
+		{`<p><img alt="no source">t</p>`, `<p>t</p>`},
+		// Good URLs stay byte for byte.
+		{`<a href="https://partner.example:8443/x?a=1#f">a</a>`, `<a href="https://partner.example:8443/x?a=1#f">a</a>`},
+		{`<a href="mailto:desk@partner.example">m</a>`, `<a href="mailto:desk@partner.example">m</a>`},
+	} {
+		if got := p.HTML(tc.in, base); got != tc.want {
+			t.Errorf("HTML(%s)\n = %s\nwant %s", tc.in, got, tc.want)
+		}
+	}
+	c := sanitize.Comment()
+	if got := c.HTML(`<a href="https://u:p@reader.example/">r</a>`, nil); strings.Contains(got, "u:p@") {
+		t.Errorf("comment kept credentials: %s", got)
+	}
+}

@@ -91,8 +91,17 @@ type openElement struct {
 	name               string
 	a                  atom.Atom
 	p, li, dx, ln, phr int
-	wrapper            bool // a <figure> balance put around a bare <figcaption>
+	// The open cell, row and row group of the innermost table, which a
+	// new cell, row or row group closes as the HTML parser does.
+	cell, row, group int
+	wrapper          bool // a <figure> balance put around a bare <figcaption>
 }
+
+// tablePart are the elements that belong inside a <table>: outside one an
+// HTML parser ignores their tags (keeping their content), and an HTML
+// checker calls them stray.
+var tablePart = map[atom.Atom]bool{atom.Caption: true, atom.Colgroup: true, atom.Col: true, atom.Thead: true,
+	atom.Tbody: true, atom.Tfoot: true, atom.Tr: true, atom.Td: true, atom.Th: true}
 
 // balance returns sanitized HTML as a self-contained fragment: every end
 // tag closes an element the fragment opened (stray ones are dropped),
@@ -127,7 +136,7 @@ func balance(s string) string {
 	count := map[string]int{}
 	top := func() openElement {
 		if len(stack) == 0 {
-			return openElement{p: -1, li: -1, dx: -1, ln: -1, phr: -1}
+			return openElement{p: -1, li: -1, dx: -1, ln: -1, phr: -1, cell: -1, row: -1, group: -1}
 		}
 		return stack[len(stack)-1]
 	}
@@ -154,6 +163,16 @@ func balance(s string) string {
 			e.ln = n
 		case linkMarker[a]:
 			e.ln = -1
+		}
+		switch a {
+		case atom.Table:
+			e.cell, e.row, e.group = -1, -1, -1
+		case atom.Td, atom.Th:
+			e.cell = n
+		case atom.Tr:
+			e.row, e.cell = n, -1
+		case atom.Thead, atom.Tbody, atom.Tfoot:
+			e.group, e.row, e.cell = n, -1, -1
 		}
 		switch {
 		case phrasingOnly[a]:
@@ -183,6 +202,17 @@ func balance(s string) string {
 			raw := string(z.Raw())
 			name, hasAttr := z.TagName()
 			a := atom.Lookup(name)
+			if tablePart[a] && count["table"] == 0 {
+				continue // its end tag, if any, is stray too and goes
+			}
+			switch t := top(); {
+			case (a == atom.Td || a == atom.Th) && t.cell >= 0:
+				closeTo(t.cell)
+			case a == atom.Tr && outermost(t.row, t.cell) >= 0:
+				closeTo(outermost(t.row, t.cell))
+			case (a == atom.Thead || a == atom.Tbody || a == atom.Tfoot) && outermost(t.group, t.row, t.cell) >= 0:
+				closeTo(outermost(t.group, t.row, t.cell))
+			}
 			switch {
 			case a == atom.Li && top().li >= 0:
 				closeTo(top().li)
@@ -246,6 +276,18 @@ func balance(s string) string {
 	}
 	closeTo(0)
 	return b.String()
+}
+
+// outermost is the smallest of the stack indexes that are set (>= 0), or
+// -1 when none is.
+func outermost(idx ...int) int {
+	out := -1
+	for _, i := range idx {
+		if i >= 0 && (out < 0 || i < out) {
+			out = i
+		}
+	}
+	return out
 }
 
 // hasAlt reports whether the start tag z is at has an alt attribute.

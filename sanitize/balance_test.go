@@ -144,6 +144,20 @@ func TestBalanceImpliedEndTags(t *testing.T) {
 		// A line break between list items or rows goes.
 		{`<ul><li>a</li><br><li>b</li></ul>`, `<ul><li>a</li><li>b</li></ul>`},
 		{`<ul><li>a<br>b</li></ul>`, `<ul><li>a<br>b</li></ul>`},
+		// A new cell ends the open one, a new row its row, a new row
+		// group its group (partners leave <td> and <tr> unclosed, as HTML
+		// allows; nested, the Nu Html Checker found stray end tags).
+		{`<table><tr><td>a<td>b<tr><th>c<td>d</table>`,
+			`<table><tr><td>a</td><td>b</td></tr><tr><th>c</th><td>d</td></tr></table>`},
+		{`<table><thead><tr><th>h<tbody><tr><td><p>x<td>y</table>`,
+			`<table><thead><tr><th>h</th></tr></thead><tbody><tr><td><p>x</p></td><td>y</td></tr></tbody></table>`},
+		// A table inside a cell has cells of its own.
+		{`<table><tr><td><table><tr><td>in<td>in2</table>out<td>next</table>`,
+			`<table><tr><td><table><tr><td>in</td><td>in2</td></tr></table>out</td><td>next</td></tr></table>`},
+		// Table parts outside any table are tags a parser ignores: they go,
+		// their text stays.
+		{`<p>a</p><tbody><tr><td>orphan</td></tr></tbody><caption>c</caption>`, `<p>a</p>orphanc`},
+		{`<div><td>x</td></div>`, `<div>x</div>`},
 	} {
 		if out := p.HTML(c.in, base); out != c.want {
 			t.Errorf("%q\n  => %q\n want %q", c.in, out, c.want)

@@ -269,6 +269,27 @@ func TestArticle_HeadingsSkipNoLevel(t *testing.T) {
 	}
 }
 
+// A partner comment's headings sit below the thread's: its <h1> before
+// the reply form's <h3> (under the thread's <h2>; on the embeddable page
+// an <h2> under its <h1>) skipped a level.
+func TestThread_CommentHeadingsBelowTheThreads(t *testing.T) {
+	f := newFixture(t, pages.CommentRules{Enabled: true})
+	if _, _, err := f.st.AddPartnerComments(t.Context(), f.wire, []*syndicate.Comment{
+		{GUID: "h1", Author: syndicate.Author{Name: "Loud"}, Content: "<h1>Shouting</h1><p>text</p>", Published: t0.Add(time.Hour)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/articles/" + f.wire + ".html":     "<h3>Shouting</h3>",
+		"/articles/" + f.wire + "/comments": "<h2>Shouting</h2>",
+	} {
+		body := f.get(t, path).Body.String()
+		if !strings.Contains(body, want) || strings.Contains(body, "<h1>Shouting") {
+			t.Errorf("%s: the comment's <h1> is not shown as %s:\n%s", path, want, body)
+		}
+	}
+}
+
 func TestArticle_SEOAndMetadata(t *testing.T) {
 	f := newFixture(t, pages.CommentRules{Enabled: true})
 	for _, tc := range []struct {

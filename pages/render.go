@@ -479,11 +479,18 @@ func (s *Server) thread(ctx context.Context, k Key, v *variant, av store.Article
 	if k.Page > 1 {
 		pageQuery = "comments=" + strconv.Itoa(k.Page) + "&"
 	}
+	// The thread's heading is the embeddable page's h1, else an h2 under
+	// the article's title: a comment's own headings sit below it.
+	under := 2
+	if t.Embed {
+		under = 1
+	}
 	byID := map[string]*commentView{}
 	var walk func([]*commentView)
 	walk = func(list []*commentView) {
 		for _, c := range list {
 			byID[c.ID] = c
+			c.Content = template.HTML(sanitize.SubHeadings(string(c.Content), under))
 			if closed == "" && c.Level < s.opts.Comments.MaxDepth {
 				c.ReplyURL = pageURL + "?" + pageQuery + "replytocom=" + url.QueryEscape(c.ID) + "#respond"
 			}

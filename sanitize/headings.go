@@ -36,6 +36,22 @@ var headingTag = [...]string{"", "h1", "h2", "h3", "h4", "h5", "h6"}
 // readers navigate by it. Headings that skip no level come out as they
 // went in, and so does HTML with no heading.
 func ContiguousHeadings(s string, after int) string {
+	return headings(s, after, false)
+}
+
+// SubHeadings is ContiguousHeadings for HTML that is a part of the section
+// under a heading of level under (a comment in the thread under the page's
+// "N comments" heading): every heading in it is shown at least one level
+// below, so a partner comment's <h1> cannot end the thread's section. The
+// page's own heading after the thread (the reply form's, one below) then
+// follows a heading no higher than its own level, which HTML checkers ask.
+func SubHeadings(s string, under int) string {
+	return headings(s, under, true)
+}
+
+// headings shows each heading of s one below the section it is in (or, but
+// for sub, at its own level when that skips none).
+func headings(s string, after int, sub bool) string {
 	if !strings.Contains(s, "<h") && !strings.Contains(s, "<H") {
 		return s
 	}
@@ -70,6 +86,9 @@ func ContiguousHeadings(s string, after int) string {
 					outline = outline[:len(outline)-1]
 				}
 				open, shown = l, min(l, outline[len(outline)-1].shown+1)
+				if sub {
+					open, shown = l, min(6, outline[len(outline)-1].shown+1)
+				}
 				outline = append(outline, section{l, shown})
 				if shown != l {
 					changed = true

@@ -20,3 +20,28 @@ func TestContiguousHeadings(t *testing.T) {
 		}
 	}
 }
+
+// A part of a section (a comment under the thread's heading) has its
+// headings below that heading, however high the partner wrote them: a
+// comment's <h1> followed by the page's reply heading (<h3> under the
+// thread's <h2>) skipped a level for the Nu Html Checker.
+func TestSubHeadings(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		under int
+		want  string
+	}{
+		{`<h1>loud</h1><p>x</p>`, 2, `<h3>loud</h3><p>x</p>`},
+		{`<h1>a</h1><h2>b</h2><h1>c</h1>`, 2, `<h3>a</h3><h4>b</h4><h3>c</h3>`},
+		{`<h5>deep</h5>`, 2, `<h3>deep</h3>`},
+		{`<h2>a</h2><h4>b</h4><h3>c</h3>`, 2, `<h3>a</h3><h4>b</h4><h4>c</h4>`},
+		{`<h3>fine</h3><h4>fine</h4>`, 2, `<h3>fine</h3><h4>fine</h4>`},
+		{`<h1>embedded</h1>`, 1, `<h2>embedded</h2>`},
+		{`<h1>floor</h1>`, 6, `<h6>floor</h6>`},
+		{`<p>no heading</p>`, 2, `<p>no heading</p>`},
+	} {
+		if got := sanitize.SubHeadings(c.in, c.under); got != c.want {
+			t.Errorf("SubHeadings(%q, %d)\n  => %q\n want %q", c.in, c.under, got, c.want)
+		}
+	}
+}

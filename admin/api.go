@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -142,18 +143,24 @@ func (a *API) tooMany(w http.ResponseWriter, d time.Duration) {
 
 const maxBody = 1 << 20
 
-// decode reads a JSON body strictly: unknown fields and trailing data are
-// errors that say where, in JSON's words (never a Go type name).
+// decode reads a JSON body strictly: unknown fields, a key given twice
+// and trailing data are errors that say where, in JSON's words (never a
+// Go type name).
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	var me *http.MaxBytesError
+	if errors.As(err, &me) {
+		return syndicate.FieldError("body", "larger than %d bytes", maxBody)
+	}
+	if err != nil {
+		return syndicate.FieldError("body", "cannot be read: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
-		var me *http.MaxBytesError
 		switch {
-		case errors.As(err, &me):
-			return syndicate.FieldError("body", "larger than %d bytes", maxBody)
 		case errors.As(err, &se):
 			return syndicate.FieldError("body", "malformed JSON at byte %d: %v", se.Offset, se)
 		case errors.As(err, &te):
@@ -175,6 +182,9 @@ func decode(r *http.Request, v any) error {
 	// More() is false before a stray ']' or '}': read a token instead.
 	if _, err := dec.Token(); err != io.EOF {
 		return syndicate.FieldError("body", "unexpected data after the JSON object")
+	}
+	if k := jsonhttp.DuplicateKey(body); k != "" {
+		return syndicate.FieldError(k, "given twice: send each field once")
 	}
 	return nil
 }

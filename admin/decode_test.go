@@ -21,6 +21,12 @@ func TestAPI_MalformedBodies(t *testing.T) {
 		{`{"id":"a","categories":[1]}`, "categories", "a string, not a number"},
 		{`{"id":"a","comments":"yes"}`, "comments", "true or false, not a string"},
 		{`{"id":5}`, "id", "a string, not a number"},
+		// encoding/json would keep the last of a repeated key silently.
+		{`{"id":"partner-daily","name":"P","url":"https://partner.example/feed","id":"other"}`, "id", "given twice"},
+		{`{"id":"a","categories":["x"],"categories":null}`, "categories", "given twice"},
+		// Within the bound as JSON, past it with what follows: the bound
+		// is the reason, not "data after the object".
+		{goodSource + strings.Repeat(" ", 1<<20), "body", "larger than"},
 	} {
 		code, body, _ := f.call(t, "POST", "/api/sources", tok.Value, c.body)
 		msg, _ := body["error"].(string)

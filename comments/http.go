@@ -1,6 +1,7 @@
 package comments
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -249,15 +250,16 @@ func (h *Handler) read(r *http.Request) (in *Submission, honeypot, redirect stri
 		return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "Content-Type %s is not read here: send the form as application/x-www-form-urlencoded or a JSON object as application/json", mt)
 	}
 	if mt == "application/json" {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, "", "", err // over the bound, or the client went away
+		}
 		var m map[string]any
-		dec := json.NewDecoder(r.Body)
+		dec := json.NewDecoder(bytes.NewReader(body))
 		if err := dec.Decode(&m); err != nil {
-			var me *http.MaxBytesError
 			var te *json.UnmarshalTypeError
 			var se *json.SyntaxError
 			switch {
-			case errors.As(err, &me):
-				return nil, "", "", err
 			case errors.As(err, &te):
 				return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "the request must be a JSON object, not %s", jsonValue(te.Value))
 			case errors.As(err, &se):
@@ -273,6 +275,10 @@ func (h *Handler) read(r *http.Request) (in *Submission, honeypot, redirect stri
 		}
 		if _, err := dec.Token(); err != io.EOF {
 			return nil, "", "", syndicate.Errorf(syndicate.EInvalid, "unexpected data after the JSON object")
+		}
+		if k := jsonhttp.DuplicateKey(body); k != "" {
+			// encoding/json keeps the last, a form the first: neither guess.
+			return nil, "", "", syndicate.FieldError(k, "given twice: send each field once")
 		}
 		get := func(k string) (string, error) {
 			switch v := m[k].(type) {

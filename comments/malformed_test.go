@@ -73,3 +73,23 @@ func TestSubmit_ContentTypes(t *testing.T) {
 		}
 	}
 }
+
+// A field given twice is refused, naming it: encoding/json keeps the last
+// and a form the first, so the same request read two ways would differ.
+func TestSubmit_DuplicateKey(t *testing.T) {
+	f := newFixture(t, nil)
+	in := `{"author":"Ann Reader","email":"ann@example.com","body":"Great piece.","author":"Someone Else"}`
+	req, _ := http.NewRequest("POST", f.srv.URL+"/articles/"+f.aid+"/comments", strings.NewReader(in))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var out map[string]any
+	json.Unmarshal(raw, &out)
+	if msg, _ := out["error"].(string); resp.StatusCode != 400 || out["field"] != "author" || !strings.Contains(msg, "twice") {
+		t.Errorf("= %d %s, want 400 on author saying it is given twice", resp.StatusCode, raw)
+	}
+}

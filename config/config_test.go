@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -534,6 +535,35 @@ sources:
 	want := config.SourceConfig{ID: "b", Name: "A", URL: "https://b.example/feed", Schedule: "@hourly", Comments: true, Enabled: true}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+// Aliases and merge keys that expand to ten million values (a file of a
+// few hundred bytes) are refused with a problem: walked, they kept
+// check-config busy for a minute, and two more levels of ten for hours.
+func TestLoad_AliasBomb(t *testing.T) {
+	for name, text := range map[string]string{
+		"merge keys": func() string {
+			s := "x0: &a0 {title: t}\n"
+			for i := 1; i <= 6; i++ {
+				s += fmt.Sprintf("x%d: &a%d {<<: [%s]}\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d,", i-1), 10), ","))
+			}
+			return s + "site: {<<: [" + strings.TrimSuffix(strings.Repeat("*a6,", 10), ",") + "]}\n"
+		}(),
+		"merged sources": func() string {
+			s := "x0: &a0 {name: A}\n"
+			for i := 1; i <= 6; i++ {
+				s += fmt.Sprintf("x%d: &a%d {<<: [%s]}\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d,", i-1), 10), ","))
+			}
+			return s + "sources: [{<<: [*a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6], id: a, url: \"https://a.example/f\"}]\n"
+		}(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, errs := MustProblems(t, text, nil)
+			if out := errs.Error(); !strings.Contains(out, "alias bomb") {
+				t.Errorf("problems:\n%s\nwant one about the expansion", out)
+			}
+		})
 	}
 }
 

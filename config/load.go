@@ -81,6 +81,26 @@ type loader struct {
 	lines    map[string]int    // key path → line in the file
 	envs     map[string]string // key path → the variable that set it
 	failed   map[string]bool   // key paths that did not decode
+	// steps counts the nodes walked: aliases and merge keys reuse nodes,
+	// so a few hundred bytes can name 10^9 of them (a "billion laughs"),
+	// which yaml's own alias check does not see when the loader walks the
+	// node tree itself.
+	steps int
+}
+
+// maxSteps bounds the nodes the loader walks, aliases and merges
+// expanded: far above any real configuration (a thousand sources of
+// twenty keys are 40,000), far below what would keep a start-up busy.
+const maxSteps = 1_000_000
+
+// step counts one node walked and reports false, once with a problem at
+// line, when the file has expanded past maxSteps.
+func (l *loader) step(line int) bool {
+	l.steps++
+	if l.steps == maxSteps+1 {
+		l.problems = append(l.problems, Problem{File: l.file, Line: line, Message: fmt.Sprintf("the file expands to more than %d values through its aliases (*name) and merge keys (<<): refused, as a YAML alias bomb would be", maxSteps)})
+	}
+	return l.steps <= maxSteps
 }
 
 // fileProblem records a problem at a known line of the file.
@@ -147,6 +167,9 @@ type scalarDecoder interface{ decodeScalar(string) }
 // decode sets v from n. A null node leaves v as it is: the default.
 func (l *loader) decode(n *yaml.Node, v reflect.Value, path string) {
 	n = resolve(n)
+	if !l.step(n.Line) {
+		return
+	}
 	if n.ShortTag() == "!!null" {
 		return
 	}
@@ -230,6 +253,9 @@ func (l *loader) decodeMapping(n *yaml.Node, v reflect.Value, path string) {
 // mappings of which the earlier win.
 func (l *loader) merge(n *yaml.Node, v reflect.Value, path string) {
 	n = resolve(n)
+	if !l.step(n.Line) {
+		return
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		l.decodeMapping(n, v, path)

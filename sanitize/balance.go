@@ -95,6 +95,7 @@ type openElement struct {
 	// new cell, row or row group closes as the HTML parser does.
 	cell, row, group int
 	wrapper          bool // a <figure> balance put around a bare <figcaption>
+	terms            bool // a <dl> that has a term (<dt>) already
 }
 
 // tablePart are the elements that belong inside a <table>: outside one an
@@ -242,6 +243,14 @@ func balance(s string) string {
 				b.WriteString("<" + parent.String() + ">")
 				push(parent.String(), parent)
 				stack[len(stack)-1].wrapper = parent == atom.Figure
+			}
+			if (a == atom.Dd || a == atom.Dt) && len(stack) > 0 && stack[len(stack)-1].a == atom.Dl {
+				// HTML's description list starts with a term: a partner's
+				// (or a wrapped) description without one gets an empty one.
+				if a == atom.Dd && !stack[len(stack)-1].terms {
+					b.WriteString("<dt></dt>")
+				}
+				stack[len(stack)-1].terms = true
 			}
 			if a == atom.Img && !hasAlt(z, hasAttr) && strings.HasPrefix(raw, "<img") {
 				raw = `<img alt=""` + raw[len("<img"):]

@@ -158,6 +158,11 @@ func TestBalanceImpliedEndTags(t *testing.T) {
 		// their text stays.
 		{`<p>a</p><tbody><tr><td>orphan</td></tr></tbody><caption>c</caption>`, `<p>a</p>orphanc`},
 		{`<div><td>x</td></div>`, `<div>x</div>`},
+		// A description list begins with a term (the Nu Html Checker
+		// rejected <dl><dd>): an empty one goes first when it has none.
+		{`<dl><dd>x</dl>`, `<dl><dt></dt><dd>x</dd></dl>`},
+		{`<p>a</p><dd>bare</dd>`, `<p>a</p><dl><dt></dt><dd>bare</dd></dl>`},
+		{`<dl><dt>t</dt><dd>d</dd><dd>e</dd></dl>`, `<dl><dt>t</dt><dd>d</dd><dd>e</dd></dl>`},
 	} {
 		if out := p.HTML(c.in, base); out != c.want {
 			t.Errorf("%q\n  => %q\n want %q", c.in, out, c.want)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-serve.sh [embedded|redis|both] [feed|page|article|partner]: the serving load run of
+# bench-serve.sh [embedded|redis|both] [feed|page|article|json|front|partner]: the serving load run of
 # the README's performance section. Serves a cached 50-item feed (the kit's
 # perf-feed-50.xml as a file: source) and runs the kit's serve-bench with
 # wrk against it, against the reference Go server (same bytes, precomputed)
@@ -8,6 +8,7 @@
 # of the feed's first article, /articles/{id}/comments; with "article" that
 # article's page, /articles/{id}.html (the page a browser gets at
 # /articles/{id}; wrk sends no Accept header, which gets the JSON there);
+# with "json" that JSON, /articles/{id}; with "front" the front page, /;
 # with "partner" a partner's private feed, /partners/bench/feed.rss?key=….
 # Only the printed ratios mean anything on a shared machine.
 set -euo pipefail
@@ -17,7 +18,7 @@ kit="${BENCH_KIT:-}"
 [ -d "$kit" ] || { echo "bench-serve: no benchmark kit at $kit (set BENCH_KIT)" >&2; exit 2; }
 which="${1:-both}"
 what="${2:-feed}"
-case "$what" in feed|page|article|partner) ;; *) echo "bench-serve: second argument: feed, page, article or partner" >&2; exit 2 ;; esac
+case "$what" in feed|page|article|json|front|partner) ;; *) echo "bench-serve: second argument: feed, page, article, json, front or partner" >&2; exit 2 ;; esac
 partner_key="bench-partner-key-$(date +%s)-0123456789"
 tmp="$(mktemp -d)"
 pids=()
@@ -60,13 +61,17 @@ YAML
 	case "$what" in
 	page) path="$id/comments" ;;
 	article) path="$id.html" ;;
+	json) path="$id" ;;
+	front) path="/" ;;
 	partner) path="/partners/bench/feed.rss?key=$partner_key" ;;
 	esac
 	local code # cached before the first run, and a 200: never load an error page
 	code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")"
 	[ "$code" = 200 ] || { echo "bench-serve: $path answered $code, not 200" >&2; exit 1; }
 	echo "== $1 store: $path"
-	"$kit/serve-bench" -d "${BENCH_SECONDS:-5}" -n "${BENCH_RUNS:-3}" --vs-go --vs-nginx "http://127.0.0.1:$port" "$path"
+	local vs=(--vs-go --vs-nginx)
+	[ "$what" = front ] && vs=(--vs-go) # the kit's nginx serves files: "/" has no ETag there
+	"$kit/serve-bench" -d "${BENCH_SECONDS:-5}" -n "${BENCH_RUNS:-3}" "${vs[@]}" "http://127.0.0.1:$port" "$path"
 }
 
 if [ "$which" = embedded ] || [ "$which" = both ]; then

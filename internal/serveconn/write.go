@@ -8,9 +8,10 @@ import (
 	"unsafe"
 )
 
-// minCoalesced is the body below which net/http's own buffer takes the
-// header and the body together already.
-const minCoalesced = 3 << 10
+// minCoalesced is the body below which net/http's 4 KiB buffer takes
+// the header (a few hundred bytes) and the body together already: holding
+// such an answer would only add a copy.
+const minCoalesced = 3584
 
 type connKey struct{}
 

@@ -179,20 +179,37 @@ func (s *Source) Validate(allowFile bool) []*Error {
 	add("id", ValidateSourceID(s.ID))
 	if strings.TrimSpace(s.Name) == "" {
 		add("name", fmt.Errorf("is required"))
+	} else if n := utf8.RuneCountInString(s.Name); n > MaxSourceName {
+		add("name", fmt.Errorf("is %d characters long; at most %d", n, MaxSourceName))
 	} else if i := strings.IndexFunc(s.Name, disguising); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(s.Name[i:])
 		add("name", fmt.Errorf("contains %U, a control or bidi override character that would disguise the text where it is shown", r))
 	}
-	add("url", ValidateFeedURL(s.URL, allowFile))
-	if s.SiteURL != "" {
+	// A URL past the bound is refused as such, not quoted whole by the
+	// URL checks.
+	long := func(field, v string) bool {
+		if len(v) <= MaxSourceURL {
+			return false
+		}
+		add(field, fmt.Errorf("is %d bytes long; at most %d", len(v), MaxSourceURL))
+		return true
+	}
+	if !long("url", s.URL) {
+		add("url", ValidateFeedURL(s.URL, allowFile))
+	}
+	switch {
+	case long("site_url", s.SiteURL):
+	case s.SiteURL != "":
 		add("site_url", ValidateHTTPURL(s.SiteURL))
-	} else if IsFileURL(s.URL) {
+	case IsFileURL(s.URL):
 		add("site_url", fmt.Errorf("is required for a file: source (its relative links resolve against it, and it is published in place of the file URL)"))
 	}
-	if s.PublicFeed != "" {
+	if s.PublicFeed != "" && !long("public_feed_url", s.PublicFeed) {
 		add("public_feed_url", ValidatePublicURL(s.PublicFeed))
 	}
-	if s.Attribution != "" {
+	if len(s.Attribution) > MaxAttribution {
+		add("attribution", fmt.Errorf("is %d bytes long; at most %d", len(s.Attribution), MaxAttribution))
+	} else if s.Attribution != "" {
 		_, err := ParseAttribution(s.Attribution)
 		add("attribution", err)
 	}
@@ -202,13 +219,30 @@ func (s *Source) Validate(allowFile bool) []*Error {
 		add("seo", fmt.Errorf("%q must be canonical, noindex or self", s.SEO))
 	}
 	errs = append(errs, s.validateRights()...)
+	if len(s.Categories) > MaxSourceCategories {
+		add("categories", fmt.Errorf("has %d entries; at most %d", len(s.Categories), MaxSourceCategories))
+		return errs
+	}
 	for i, c := range s.Categories {
-		if Slug(c) == "" {
+		if n := utf8.RuneCountInString(c); n > MaxCategoryName {
+			add(fmt.Sprintf("categories[%d]", i), fmt.Errorf("is %d characters long; at most %d", n, MaxCategoryName))
+		} else if Slug(c) == "" {
 			add(fmt.Sprintf("categories[%d]", i), fmt.Errorf("%q has no letters or digits to make a slug from", c))
 		}
 	}
 	return errs
 }
+
+// Bounds of what an editor may configure for a source (its name and
+// categories are shown on every copy; its URLs are fetched and
+// published).
+const (
+	MaxSourceName       = 200  // characters
+	MaxSourceURL        = 2048 // bytes, each of url, site_url, public_feed_url
+	MaxAttribution      = 1000 // bytes of template
+	MaxSourceCategories = 50
+	MaxCategoryName     = 100 // characters
+)
 
 // disguising reports characters a name is refused for: controls (a name
 // is one line) and the bidi embeddings, overrides and isolates

@@ -2,6 +2,7 @@ package syndicate_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,25 @@ func TestSource_Validate(t *testing.T) {
 		{"BadTemplate", func(s *syndicate.Source) { s.Attribution = "{{.Nope}}" }, false, "attribution"},
 		{"UnclosedTemplate", func(s *syndicate.Source) { s.Attribution = "{{.SourceName" }, false, "attribution"},
 		{"EmptyCategory", func(s *syndicate.Source) { s.Categories = []string{"ok", "!!"} }, false, "categories[1]"},
+		{"LongestName", func(s *syndicate.Source) { s.Name = strings.Repeat("é", syndicate.MaxSourceName) }, false, ""},
+		{"LongName", func(s *syndicate.Source) { s.Name = strings.Repeat("é", syndicate.MaxSourceName+1) }, false, "name"},
+		{"LongURL", func(s *syndicate.Source) { s.URL = "https://wj.example/" + strings.Repeat("a", syndicate.MaxSourceURL) }, false, "url"},
+		{"LongSiteURL", func(s *syndicate.Source) {
+			s.SiteURL = "https://wj.example/" + strings.Repeat("a", syndicate.MaxSourceURL)
+		}, false, "site_url"},
+		{"LongPublicFeed", func(s *syndicate.Source) {
+			s.PublicFeed = "https://wj.example/" + strings.Repeat("a", syndicate.MaxSourceURL)
+		}, false, "public_feed_url"},
+		{"LongAttribution", func(s *syndicate.Source) { s.Attribution = strings.Repeat("a", syndicate.MaxAttribution+1) }, false, "attribution"},
+		{"ManyCategories", func(s *syndicate.Source) {
+			s.Categories = make([]string, syndicate.MaxSourceCategories+1)
+			for i := range s.Categories {
+				s.Categories[i] = "c" + strconv.Itoa(i)
+			}
+		}, false, "categories"},
+		{"LongCategory", func(s *syndicate.Source) {
+			s.Categories = []string{"ok", strings.Repeat("x", syndicate.MaxCategoryName+1)}
+		}, false, "categories[1]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -168,7 +168,11 @@ func (s *Service) ImportOPML(ctx context.Context, who string, r io.Reader) (*Imp
 			n++
 			pos := "outline " + strconv.Itoa(n) + " (" + strings.Join(append(clone(folders), name), "/") + ")"
 			src := syndicate.Source{Name: name, URL: strings.TrimSpace(o.XMLURL), SiteURL: strings.TrimSpace(o.HTMLURL), Enabled: true, Managed: syndicate.ManagedAPI}
-			src.Categories = append(src.Categories, folders...)
+			for _, c := range folders {
+				if c != "" && !containsFold(src.Categories, c) {
+					src.Categories = append(src.Categories, c)
+				}
+			}
 			for _, c := range strings.Split(o.Category, ",") {
 				// OPML categories are slash-delimited paths.
 				c = strings.Trim(strings.TrimSpace(c), "/")

@@ -127,12 +127,18 @@ func newTransport(isPublic func(net.IP) bool, proxy *url.URL) *http.Transport {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 0, // the request context bounds it
 		ExpectContinueTimeout: time.Second,
+		// A partner's response header is a few KB; net/http would take
+		// 10 MiB of it.
+		MaxResponseHeaderBytes: MaxHeaderBytes,
 	}
 	if proxy != nil {
 		tr.Proxy = http.ProxyURL(proxy)
 	}
 	return tr
 }
+
+// MaxHeaderBytes bounds the header of a partner's response.
+const MaxHeaderBytes = 1 << 20
 
 // proxyAddress is the host:port the transport dials for proxy.
 func proxyAddress(proxy *url.URL) string {

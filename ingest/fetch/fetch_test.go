@@ -729,3 +729,19 @@ func TestFetch_Headers(t *testing.T) {
 		t.Errorf("User-Agent %q Accept %q", ua, accept)
 	}
 }
+
+// A partner's response header is bounded (fetch.MaxHeaderBytes), far
+// below net/http's 10 MiB: a 2 MiB header fails the fetch.
+func TestFetch_HugeHeader(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 64 {
+			w.Header().Set(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("a", 32<<10))
+		}
+		io.WriteString(w, feedBody)
+	}))
+	defer srv.Close()
+	f := MustFetcher(t, fetch.Options{})
+	if _, err := f.Fetch(t.Context(), fetch.Request{URL: srv.URL}); err == nil || !strings.Contains(err.Error(), "header") {
+		t.Fatalf("err = %v, want the header refused", err)
+	}
+}

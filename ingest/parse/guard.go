@@ -124,6 +124,9 @@ func newDecoder(body []byte) *xml.Decoder {
 // xmlScan is what the streaming pass learned about an XML feed.
 type xmlScan struct {
 	root string // the root element's local name, lower case
+	// broken is the syntax error that stopped the pass before the root
+	// element was read (a malformed root tag, say).
+	broken error
 	// items counts the items (or entries) completed before the pass stopped.
 	items int
 	// cut is the byte offset just after the last complete item, and
@@ -217,6 +220,8 @@ func scanXML(body []byte) (*xmlScan, error) {
 		if err != nil {
 			if seenRoot {
 				s.stop = err
+			} else {
+				s.broken = err
 			}
 			return s, nil
 		}

@@ -173,6 +173,11 @@ func readXML(body []byte, doc *Document) (*gofeed.Feed, error) {
 		return nil, err
 	}
 	if !feedRoot(scan.root) {
+		if scan.broken != nil && feedRoot(writtenRoot(body)) {
+			// <rss version="2.0" without its '>': say what is wrong
+			// and where, not that this is no feed.
+			return nil, fmt.Errorf("the feed's root element is malformed: %w", scan.broken)
+		}
 		if wrapped := entryAsFeed(body, scan.root); wrapped != nil {
 			doc.Repairs = append(doc.Repairs, "an Atom entry document (RFC 4287 §5.1 allows one entry alone): read as a feed of that entry")
 			return readXML(wrapped, doc)
@@ -303,6 +308,31 @@ func (d *Document) skipRest(kept, total int, err error) {
 
 func feedRoot(local string) bool {
 	return local == "rss" || local == "rdf" || local == "feed"
+}
+
+// writtenRoot is the lower-case local name of the first element written
+// in b, read from the bytes alone (past the prolog, comments and a
+// doctype), for a document whose first tag the XML decoder refused.
+func writtenRoot(b []byte) string {
+	for {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 || i+1 >= len(b) {
+			return ""
+		}
+		b = b[i+1:]
+		if b[0] != '?' && b[0] != '!' {
+			break
+		}
+	}
+	end := bytes.IndexAny(b, " \t\r\n/>")
+	if end < 0 {
+		end = len(b)
+	}
+	name := b[:min(end, 64)]
+	if j := bytes.LastIndexByte(name, ':'); j >= 0 {
+		name = name[j+1:]
+	}
+	return strings.ToLower(string(name))
 }
 
 // readJSON checks a JSON body's nesting, reads it leniently (see

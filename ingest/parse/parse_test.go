@@ -359,3 +359,23 @@ func TestParse_XMLBaseRecorded(t *testing.T) {
 		t.Error("a base recorded for a feed without xml:base")
 	}
 }
+
+// A feed whose root tag itself is malformed fails with the XML error and
+// its line, not "not an RSS, Atom or JSON feed".
+func TestParse_MalformedRoot(t *testing.T) {
+	for _, tc := range []struct{ name, body string }{
+		{"RSSUnclosedTag", "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"<channel><title>T</title></channel></rss>"},
+		{"AtomAfterComment", "<?xml version=\"1.0\"?>\n<!-- a feed -->\n<feed xmlns=\"http://www.w3.org/2005/Atom\" <title>T</title></feed>"},
+		{"RDFBadAttribute", "<?xml version=\"1.0\"?>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" =\"x\"><channel/></rdf:RDF>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse.Parse([]byte(tc.body), "application/xml")
+			if err == nil || errors.Is(err, parse.ErrNotAFeed) {
+				t.Fatalf("err %v; want the root element's syntax error", err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "root element is malformed") || !strings.Contains(msg, "line") {
+				t.Errorf("error %q should say the root element is malformed, and on which line", msg)
+			}
+		})
+	}
+}

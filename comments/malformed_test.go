@@ -20,19 +20,10 @@ func TestSubmit_MalformedJSON(t *testing.T) {
 		{good + `]`, "after the JSON object"},
 		{good + `{"body":"again"}`, "after the JSON object"},
 	} {
-		req, _ := http.NewRequest("POST", f.srv.URL+"/articles/"+f.aid+"/comments", strings.NewReader(c.in))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultTransport.RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var out map[string]any
-		json.Unmarshal(raw, &out)
+		code, raw, out := postJSON(t, f, c.in)
 		msg, _ := out["error"].(string)
-		if resp.StatusCode != 400 || out["field"] == "body" || !strings.Contains(msg, c.says) || strings.Contains(msg, "interface") {
-			t.Errorf("%s: = %d %s, want 400 saying %q", c.in, resp.StatusCode, raw, c.says)
+		if code != 400 || out["field"] == "body" || !strings.Contains(msg, c.says) || strings.Contains(msg, "interface") {
+			t.Errorf("%s: = %d %s, want 400 saying %q", c.in, code, raw, c.says)
 		}
 	}
 }
@@ -79,7 +70,17 @@ func TestSubmit_ContentTypes(t *testing.T) {
 func TestSubmit_DuplicateKey(t *testing.T) {
 	f := newFixture(t, nil)
 	in := `{"author":"Ann Reader","email":"ann@example.com","body":"Great piece.","author":"Someone Else"}`
-	req, _ := http.NewRequest("POST", f.srv.URL+"/articles/"+f.aid+"/comments", strings.NewReader(in))
+	code, raw, out := postJSON(t, f, in)
+	if msg, _ := out["error"].(string); code != 400 || out["field"] != "author" || !strings.Contains(msg, "twice") {
+		t.Errorf("= %d %s, want 400 on author saying it is given twice", code, raw)
+	}
+}
+
+// postJSON posts body as a comment on the fixture's article and returns
+// the status, the answer and the answer read as a JSON object.
+func postJSON(t *testing.T, f *fixture, body string) (int, []byte, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", f.srv.URL+"/articles/"+f.aid+"/comments", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
@@ -89,7 +90,5 @@ func TestSubmit_DuplicateKey(t *testing.T) {
 	resp.Body.Close()
 	var out map[string]any
 	json.Unmarshal(raw, &out)
-	if msg, _ := out["error"].(string); resp.StatusCode != 400 || out["field"] != "author" || !strings.Contains(msg, "twice") {
-		t.Errorf("= %d %s, want 400 on author saying it is given twice", resp.StatusCode, raw)
-	}
+	return resp.StatusCode, raw, out
 }

@@ -291,7 +291,7 @@ func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request, id string,
 	q := query(r)
 	page, ok := pageParam(q, "comments")
 	if !ok {
-		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
+		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1 to "+maxPageText)
 		return true
 	}
 	k := Key{Kind: KindArticle, ID: id, Page: page}
@@ -307,7 +307,7 @@ func (s *Server) ServeArticle(w http.ResponseWriter, r *http.Request, id string,
 func (s *Server) ServeFront(w http.ResponseWriter, r *http.Request) {
 	page, ok := pageParam(query(r), "page")
 	if !ok {
-		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
+		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1 to "+maxPageText)
 		return
 	}
 	s.serve(w, r, Key{Kind: KindFront, Page: page})
@@ -316,7 +316,7 @@ func (s *Server) ServeFront(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSource(w http.ResponseWriter, r *http.Request) {
 	page, ok := pageParam(query(r), "page")
 	if !ok {
-		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
+		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1 to "+maxPageText)
 		return
 	}
 	s.serve(w, r, Key{Kind: KindSource, ID: route.Value(r, "id"), Page: page})
@@ -325,7 +325,7 @@ func (s *Server) handleSource(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
 	page, ok := pageParam(query(r), "page")
 	if !ok {
-		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1")
+		s.plainError(w, http.StatusBadRequest, "page must be a whole number from 1 to "+maxPageText)
 		return
 	}
 	s.serve(w, r, Key{Kind: KindCategory, ID: route.Value(r, "slug"), Page: page})
@@ -335,7 +335,7 @@ func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
 	q := query(r)
 	page, ok := pageParam(q, "comments")
 	if !ok {
-		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1")
+		s.plainError(w, http.StatusBadRequest, "comments must be a page number from 1 to "+maxPageText)
 		return
 	}
 	k := Key{Kind: KindThread, ID: route.Value(r, "id"), Page: page}
@@ -364,13 +364,19 @@ func query(r *http.Request) url.Values {
 }
 
 // pageParam reads a page number; absent is page 1.
+// maxPage bounds the page numbers a list or thread may be asked for.
+const (
+	maxPage     = 1_000_000
+	maxPageText = "1000000"
+)
+
 func pageParam(q url.Values, name string) (int, bool) {
 	v := q.Get(name)
 	if v == "" {
 		return 1, true
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 1_000_000 {
+	if err != nil || n < 1 || n > maxPage {
 		return 0, false
 	}
 	return n, true

@@ -152,7 +152,7 @@ func benchStack(b *testing.B, parallel bool) {
 		return resp.Header.Get("ETag")
 	}
 	const partner = "/partners/bench/feed.rss?key=bench-partner-key-0123456789abcdef"
-	pageTag, articleTag, partnerTag := etagOf(page), etagOf(id+".html"), etagOf(partner)
+	pageTag, articleTag, jsonTag, partnerTag := etagOf(page), etagOf(id+".html"), etagOf(id), etagOf(partner)
 	for _, tc := range []struct {
 		name, path string
 		hdr        map[string]string
@@ -164,6 +164,8 @@ func benchStack(b *testing.B, parallel bool) {
 		{"page-304", page, map[string]string{"If-None-Match": pageTag}},
 		{"article", id + ".html", nil},
 		{"article-304", id + ".html", map[string]string{"If-None-Match": articleTag}},
+		{"json", id, nil},
+		{"json-304", id, map[string]string{"If-None-Match": jsonTag}},
 		{"partner", partner, nil},
 		{"partner-304", partner, map[string]string{"If-None-Match": partnerTag}},
 	} {

@@ -315,7 +315,10 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, status *synd
 	for _, r := range doc.Repairs {
 		log.Warn("partner document repaired", "repair", r)
 	}
-	now := in.opts.Now().UTC().Truncate(time.Second)
+	// To the millisecond: undated entries are dated from it (a millisecond
+	// apart within a pass), and sources ingested in the same second must
+	// not date theirs alike.
+	now := in.opts.Now().UTC().Truncate(time.Millisecond)
 	plan := in.plan(norm, now)
 	logProblems(log, norm, plan.skipped)
 	status.TTLAdvice = norm.TTLAdvice
@@ -624,7 +627,7 @@ func (in *Ingester) Try(ctx context.Context, src syndicate.Source) (*Trial, erro
 		return tr, fmt.Errorf("parse %s: %w", target, err)
 	}
 	tr.Repairs = doc.Repairs
-	now := in.opts.Now().UTC().Truncate(time.Second)
+	now := in.opts.Now().UTC().Truncate(time.Millisecond)
 	plan := in.plan(norm, now)
 	tr.Title, tr.Read, tr.Republish, tr.Undated = norm.Title, norm.Read, len(plan.entries), norm.Undated
 	tr.Lost = maps.Clone(norm.Lost)

@@ -777,3 +777,31 @@ func TestIngester_WritesInChunks(t *testing.T) {
 		})
 	}
 }
+
+// Undated entries are dated from the pass's clock to the millisecond:
+// two sources ingested within one second do not date theirs alike (a
+// site feed would show both at one atom:updated).
+func TestIngester_UndatedAcrossSourcesInOneSecond(t *testing.T) {
+	env := MustIngestEnv(t, fetch.Options{})
+	env.site.handle("/a", serveBody(rssOf(rssItem("a1", "A one", ""))))
+	env.site.handle("/b", serveBody(rssOf(rssItem("b1", "B one", ""))))
+	ctx := t.Context()
+	if sum := env.in.Run(ctx, env.source("a", "/a"), true); sum.New != 1 {
+		t.Fatalf("a: %s", sum)
+	}
+	env.clock.Add(300 * time.Millisecond)
+	if sum := env.in.Run(ctx, env.source("b", "/b"), true); sum.New != 1 {
+		t.Fatalf("b: %s", sum)
+	}
+	dates := map[string]time.Time{}
+	for _, id := range []string{"a", "b"} {
+		page, err := env.store.Articles(ctx, store.SourceFeed(id), 0, 10)
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("%s: %v, %d articles", id, err, len(page.Items))
+		}
+		dates[id] = page.Items[0].Published
+	}
+	if !dates["a"].Before(dates["b"]) {
+		t.Errorf("undated entries dated %v (a) and %v (b): want b's later, within the same second", dates["a"], dates["b"])
+	}
+}

@@ -16,7 +16,7 @@ import (
 // NormalizerVersion is the version of the normalization rules. Articles
 // stored by an older version are re-normalized (without bumping Updated)
 // when their source is next ingested.
-const NormalizerVersion = 7
+const NormalizerVersion = 8
 
 // Author is a person credited on an article or comment. Email is kept
 // private: it is stored but never republished.

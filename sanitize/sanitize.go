@@ -275,6 +275,9 @@ func startTag(tok *html.Token, base *url.URL, growth *int) bool {
 	// nothing points at a partner's ids (its fragment links are made
 	// absolute, to its own page).
 	tok.Attr = slices.DeleteFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "id" })
+	if tok.DataAtom == atom.Img {
+		lazySource(tok)
+	}
 	// srcset is not resolved: the policy drops it, as bluemonday cannot vet
 	// the URLs inside it.
 	for i, a := range tok.Attr {
@@ -302,9 +305,63 @@ func startTag(tok *html.Token, base *url.URL, growth *int) bool {
 	tok.Attr = kept
 	if tok.DataAtom == atom.Img {
 		tok.Attr = pixelSizes(tok.Attr)
-		return slices.ContainsFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "src" && strings.TrimSpace(a.Val) != "" })
+		// Only an http(s) or relative source survives the policy
+		// (javascript:, data: and the rest are removed from the element,
+		// not the element).
+		return slices.ContainsFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "src" && imageSource(a.Val) })
 	}
 	return true
+}
+
+// imageSource reports whether v can be an image's source: an http(s) URL
+// or a relative one (left so where resolving was bounded).
+func imageSource(v string) bool {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return false
+	}
+	i := strings.IndexAny(v, ":/?#")
+	if i < 0 || v[i] != ':' {
+		return true // no scheme
+	}
+	scheme := strings.ToLower(v[:i])
+	return scheme == "http" || scheme == "https"
+}
+
+// lazyAttrs are where lazy-loading scripts keep an image's real source
+// (lazysizes and most WordPress plugins data-src, WP Rocket
+// data-lazy-src, jQuery Lazy Load data-original), in the order they are
+// believed; the src beside them is a placeholder.
+var lazyAttrs = []string{"data-src", "data-lazy-src", "data-original", "data-lazy", "data-url"}
+
+// lazySource gives a lazy-loaded image its real source: the script that
+// would have swapped it in never runs in a republished copy, and the
+// policy keeps no data-* attribute. A data: URL source (a placeholder,
+// which the policy refuses anyway) goes, so an image with nothing else is
+// then dropped rather than kept without a source.
+func lazySource(tok *html.Token) {
+	real := ""
+	for _, k := range lazyAttrs {
+		i := slices.IndexFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == k })
+		if i >= 0 && !isDataURL(tok.Attr[i].Val) && strings.TrimSpace(tok.Attr[i].Val) != "" {
+			real = strings.TrimSpace(tok.Attr[i].Val)
+			break
+		}
+	}
+	src := slices.IndexFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "src" })
+	switch {
+	case real != "" && src >= 0:
+		tok.Attr[src].Val = real
+	case real != "":
+		tok.Attr = append(tok.Attr, html.Attribute{Key: "src", Val: real})
+	case src >= 0 && isDataURL(tok.Attr[src].Val):
+		tok.Attr = slices.Delete(tok.Attr, src, src+1)
+	}
+}
+
+func isDataURL(v string) bool {
+	v = strings.TrimSpace(v)
+	return len(v) >= 5 && strings.EqualFold(v[:5], "data:")
 }
 
 // httpURL vets an http(s) URL of an attribute as browsers and HTML

@@ -405,3 +405,28 @@ func TestPolicy_HTML_URLsHTMLAccepts(t *testing.T) {
 		t.Errorf("comment kept credentials: %s", got)
 	}
 }
+
+// A lazy-loaded image gets its real source (the script that swaps it in
+// never runs in a republished copy), and a data: placeholder is no
+// source: an image with nothing else goes rather than stay without src.
+func TestPolicy_HTML_LazyImages(t *testing.T) {
+	p := sanitize.New(sanitize.Options{})
+	for _, tc := range []struct{ name, in, want string }{
+		{"PlaceholderAndDataSrc", `<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="https://cdn.example/a.jpg" alt="A"></p>`,
+			`<p><img src="https://cdn.example/a.jpg" alt="A"></p>`},
+		{"OnlyDataSrcRelative", `<p><img data-src="/b.jpg" alt="B"></p>`, `<p><img alt="B" src="https://partner.example/b.jpg"></p>`},
+		{"WPRocket", `<p><img src="https://partner.example/blank.gif" data-lazy-src="https://cdn.example/c.jpg" alt="C"></p>`,
+			`<p><img src="https://cdn.example/c.jpg" alt="C"></p>`},
+		{"JQueryLazyLoad", `<p><img class="lazy" data-original="https://cdn.example/d.jpg" alt="D"></p>`, `<p><img alt="D" src="https://cdn.example/d.jpg"></p>`},
+		{"DataPlaceholderOnly", `<p><img src="data:image/png;base64,iVBORw0KGgo=" alt="E">t</p>`, `<p>t</p>`},
+		{"LazyAttrIsADataURL", `<p><img data-src="data:image/png;base64,iVBORw0KGgo=" alt="F">t</p>`, `<p>t</p>`},
+		{"UnsafeLazySource", `<p><img data-src="javascript:alert(1)" alt="G">t</p>`, `<p>t</p>`},
+		{"UnsafeSource", `<p><img src="javascript:alert(1)" alt="I">t</p>`, `<p>t</p>`},
+		{"OtherScheme", `<p><img src="ftp://cdn.example/j.jpg" alt="J">t</p>`, `<p>t</p>`},
+		{"PlainImageUntouched", `<p><img src="https://cdn.example/h.jpg" alt="H"></p>`, `<p><img src="https://cdn.example/h.jpg" alt="H"></p>`},
+	} {
+		if got := p.HTML(tc.in, base); got != tc.want {
+			t.Errorf("%s: HTML(%s)\n = %s\nwant %s", tc.name, tc.in, got, tc.want)
+		}
+	}
+}

@@ -41,6 +41,10 @@ func Canonical(raw string, base *url.URL, strip []string) (string, error) {
 			return "", fmt.Errorf("relative link %q and no base to resolve it", raw)
 		}
 		u = base.ResolveReference(u)
+	} else if dotSegments(u.EscapedPath()) {
+		// /a/../b/./c is /b/c (RFC 3986 §5.2.4), as resolving a
+		// relative link makes it: one URL, one spelling.
+		u = u.ResolveReference(&url.URL{})
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	if u.Scheme != "http" && u.Scheme != "https" {
@@ -67,6 +71,16 @@ func Canonical(raw string, base *url.URL, strip []string) (string, error) {
 	u.RawQuery = syndicate.EscapeURIChars(stripQuery(u.RawQuery, strip))
 	u.ForceQuery = false
 	return EscapeURI(u.String()), nil
+}
+
+// dotSegments reports whether an escaped path has a "." or ".." segment.
+func dotSegments(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // canonicalHost lower-cases a host and turns an internationalized name

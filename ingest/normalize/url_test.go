@@ -16,6 +16,10 @@ func TestCanonical(t *testing.T) {
 		want  string // "" = an error
 	}{
 		{"Absolute", "https://partner.example/a/b", nil, "https://partner.example/a/b"},
+		{"AbsoluteDotSegments", "https://partner.example/a/../b/./c", nil, "https://partner.example/b/c"},
+		{"AbsoluteDotSegmentsKeepQuery", "https://partner.example/a/b/..?x=1#f", nil, "https://partner.example/a/?x=1"},
+		{"AbsoluteAboveRoot", "https://partner.example/../a", nil, "https://partner.example/a"},
+		{"DotsInANameKept", "https://partner.example/a.../..b/.c", nil, "https://partner.example/a.../..b/.c"},
 		{"RelativePath", "../other", nil, "https://partner.example/blog/other"},
 		{"RelativeFile", "next", nil, "https://partner.example/blog/post/next"},
 		{"RootRelative", "/a?b=1", nil, "https://partner.example/a?b=1"},

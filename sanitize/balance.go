@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -94,8 +95,73 @@ type openElement struct {
 	// The open cell, row and row group of the innermost table, which a
 	// new cell, row or row group closes as the HTML parser does.
 	cell, row, group int
+	tbl              int  // the innermost table's index in balance's tables
 	wrapper          bool // a <figure> balance put around a bare <figcaption>
 	terms            bool // a <dl> that has a term (<dt>) already
+}
+
+// tableWidth follows a table's column count as its rows go by: the
+// first row establishes it (the HTML table model), and a later cell's
+// colspan is cut so that its row does not go past it (a partner's footer
+// cell spanning 173 columns of a 6-column table made 167 columns without
+// a cell beginning in them, an error for HTML checkers). Rowspans are not
+// followed: a row is only ever judged narrower than it is, so a colspan
+// is never cut where it was right.
+type tableWidth struct {
+	cols, rowCols    int
+	started, counted bool // the first row has begun; it has ended, and cols holds its width
+}
+
+// row starts a row.
+func (t *tableWidth) row() {
+	if t.started && !t.counted {
+		t.cols, t.counted = t.rowCols, true
+	}
+	t.started, t.rowCols = true, 0
+}
+
+// cell counts a cell spanning span columns and returns the span it may
+// have.
+func (t *tableWidth) cell(span int) int {
+	if !t.started {
+		t.row()
+	}
+	if t.counted && t.cols > 0 && t.rowCols+span > t.cols {
+		span = max(1, t.cols-t.rowCols)
+	}
+	t.rowCols += span
+	return span
+}
+
+// colspan reads a cell's colspan (1 when absent or no number; HTML's
+// maximum, 1000, at most).
+func colspan(z *html.Tokenizer, more bool) int {
+	for more {
+		var k, v []byte
+		k, v, more = z.TagAttr()
+		if string(k) == "colspan" {
+			n, err := strconv.Atoi(strings.TrimSpace(string(v)))
+			if err != nil || n < 1 {
+				return 1
+			}
+			return min(n, 1000)
+		}
+	}
+	return 1
+}
+
+// withColspan returns a cell's start tag with its colspan set to n.
+func withColspan(raw string, n int) string {
+	i := strings.Index(raw, `colspan="`)
+	if i < 0 {
+		return raw
+	}
+	j := i + len(`colspan="`)
+	k := strings.IndexByte(raw[j:], '"')
+	if k < 0 {
+		return raw
+	}
+	return raw[:j] + strconv.Itoa(n) + raw[j+k:]
 }
 
 // tablePart are the elements that belong inside a <table>: outside one an
@@ -134,10 +200,11 @@ func balance(s string) string {
 	// cost a million squared), and what a start tag implicitly closes is
 	// kept on each level for the same reason.
 	var stack []openElement
+	var tables []tableWidth
 	count := map[string]int{}
 	top := func() openElement {
 		if len(stack) == 0 {
-			return openElement{p: -1, li: -1, dx: -1, ln: -1, phr: -1, cell: -1, row: -1, group: -1}
+			return openElement{p: -1, li: -1, dx: -1, ln: -1, phr: -1, cell: -1, row: -1, group: -1, tbl: -1}
 		}
 		return stack[len(stack)-1]
 	}
@@ -168,6 +235,8 @@ func balance(s string) string {
 		switch a {
 		case atom.Table:
 			e.cell, e.row, e.group = -1, -1, -1
+			tables = append(tables, tableWidth{})
+			e.tbl = len(tables) - 1
 		case atom.Td, atom.Th:
 			e.cell = n
 		case atom.Tr:
@@ -254,6 +323,17 @@ func balance(s string) string {
 			}
 			if a == atom.Img && !hasAlt(z, hasAttr) && strings.HasPrefix(raw, "<img") {
 				raw = `<img alt=""` + raw[len("<img"):]
+			}
+			if t := top().tbl; t >= 0 {
+				switch a {
+				case atom.Tr:
+					tables[t].row()
+				case atom.Td, atom.Th:
+					span := colspan(z, hasAttr)
+					if got := tables[t].cell(span); got != span {
+						raw = withColspan(raw, got)
+					}
+				}
 			}
 			b.WriteString(raw)
 			if tt == html.StartTagToken && !void[a] {

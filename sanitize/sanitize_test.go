@@ -430,3 +430,29 @@ func TestPolicy_HTML_LazyImages(t *testing.T) {
 		}
 	}
 }
+
+// A cell's colspan is cut so that its row does not go past the column
+// count the table's first row established (a footer cell spanning 173
+// columns of a 6-column table was an HTML error: columns without a cell
+// beginning in them); a table that is right stays byte for byte.
+func TestPolicy_HTML_ColspanWithinTheTable(t *testing.T) {
+	p := sanitize.New(sanitize.Options{})
+	for _, tc := range []struct{ name, in, want string }{
+		{"FooterOvershoot",
+			`<table><tr><td>a</td><td>b</td><td>c</td></tr><tr><td colspan="173">total</td></tr></table>`,
+			`<table><tr><td>a</td><td>b</td><td>c</td></tr><tr><td colspan="3">total</td></tr></table>`},
+		{"AfterOtherCells",
+			`<table><tr><td colspan="2">a</td><td>b</td></tr><tr><td>x</td><td colspan="5">y</td></tr></table>`,
+			`<table><tr><td colspan="2">a</td><td>b</td></tr><tr><td>x</td><td colspan="2">y</td></tr></table>`},
+		{"RightTableUntouched",
+			`<table><thead><tr><th colspan="2">h</th></tr></thead><tbody><tr><td>a</td><td>b</td></tr><tr><td colspan="2">c</td></tr></tbody></table>`,
+			`<table><thead><tr><th colspan="2">h</th></tr></thead><tbody><tr><td>a</td><td>b</td></tr><tr><td colspan="2">c</td></tr></tbody></table>`},
+		{"NestedTablesCountedApart",
+			`<table><tr><td>a</td><td><table><tr><td>1</td><td>2</td><td>3</td></tr></table></td></tr><tr><td colspan="9">z</td></tr></table>`,
+			`<table><tr><td>a</td><td><table><tr><td>1</td><td>2</td><td>3</td></tr></table></td></tr><tr><td colspan="2">z</td></tr></table>`},
+	} {
+		if got := p.HTML(tc.in, base); got != tc.want {
+			t.Errorf("%s: HTML(%s)\n = %s\nwant %s", tc.name, tc.in, got, tc.want)
+		}
+	}
+}

@@ -226,6 +226,14 @@ func (p *Policy) rewrite(s string, base *url.URL, max int) (string, bool) {
 			if !startTag(&tok, base, &growth) {
 				continue // an image with no usable source (a void element: no end tag follows)
 			}
+			if tt == html.SelfClosingTagToken && !voidElement(tok.DataAtom) {
+				// XHTML's empty element (<span/>, <a name="x"/>): to an
+				// HTML parser the slash means nothing and the element
+				// stays open over what follows, so it is written empty.
+				tok.Type = html.StartTagToken
+				b.WriteString(tok.String() + "</" + tok.Data + ">")
+				continue
+			}
 			b.WriteString(tok.String())
 		case html.EndTagToken:
 			if tok.DataAtom == atom.Iframe && skipping > 0 {

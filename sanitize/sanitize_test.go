@@ -156,6 +156,10 @@ func TestPolicy_HTML(t *testing.T) {
 		{"ListingIsPre", `<listing>a &lt; b</listing>`, []string{"<pre>a &lt; b</pre>"}, nil},
 		{"TableFooterBeforeBodyIsABody", `<table><tfoot><tr><td>f</td></tr></tfoot><tbody><tr><td>b</td></tr></tbody></table>`,
 			[]string{`<table><tbody><tr><td>f</td></tr></tbody><tbody><tr><td>b</td></tr></tbody></table>`}, []string{"tfoot"}},
+		// An XHTML empty element is open to an HTML parser: it is written
+		// empty, void elements stay as they are.
+		{"SelfClosingNonVoidWrittenEmpty", `<div><span/><br/><span class="x" />t<a href="/x"/>u</div>`,
+			[]string{"<div><span></span><br/><span></span>t", `"></a>u</div>`}, []string{"/>t", "/>u"}},
 		{"AltQuoteBreakoutInert", `<img src="a.jpg" alt='x" onerror="alert(1)'>`, []string{`alt="x&#34; onerror=&#34;alert(1)"`}, []string{`" onerror`}},
 	}
 	for _, tt := range tests {

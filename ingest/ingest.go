@@ -410,7 +410,11 @@ func (in *Ingester) plan(norm *normalize.Result, now time.Time) passPlan {
 	seen := make(map[string]int, len(norm.Entries))
 	for i, e := range norm.Entries {
 		if first, dup := seen[e.Key]; dup {
-			p.skipped = append(p.skipped, skip{pos: pos[i], reason: fmt.Sprintf("the same entry as position %d (same id or link): the first is kept", first)})
+			same := "same id or link"
+			if e.Article.GUID == "" && e.Article.CanonicalURL == "" {
+				same = "no id or link, the same title and content" // keyed by their hash
+			}
+			p.skipped = append(p.skipped, skip{pos: pos[i], reason: fmt.Sprintf("the same entry as position %d (%s): the first is kept", first, same)})
 			continue
 		}
 		seen[e.Key] = pos[i]

@@ -805,3 +805,32 @@ func TestIngester_UndatedAcrossSourcesInOneSecond(t *testing.T) {
 		t.Errorf("undated entries dated %v (a) and %v (b): want b's later, within the same second", dates["a"], dates["b"])
 	}
 }
+
+// A repeated entry's skip says why it is the same: its id or link, or,
+// with neither, its title and content (the podcast feed that lists one
+// episode twice with only an enclosure was told "same id or link").
+func TestIngester_RepeatedEntryReason(t *testing.T) {
+	bare := `<item><title>Episode</title><enclosure url="http://p.example/e.mp3" type="audio/mpeg" length="1"/></item>`
+	for _, tc := range []struct {
+		name, items, reason string
+	}{
+		{"same guid", rssItem("a", "A", "") + rssItem("a", "A again", ""), "the same entry as position 0 (same id or link)"},
+		{"same link", `<item><title>A</title><link>http://p.example/x</link></item><item><title>A</title><link>http://p.example/x</link></item>`,
+			"the same entry as position 0 (same id or link)"},
+		{"neither", bare + bare, "the same entry as position 0 (no id or link, the same title and content)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := MustIngestEnv(t, fetch.Options{})
+			logs := &syncBuffer{}
+			in := ingest.New(env.store, ingest.Options{Fetcher: fetch.New(fetch.Options{AllowPrivate: true}), Now: env.clock.Now,
+				Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			env.site.handle("/feed", serveBody(rssOf(tc.items)))
+			if sum := in.Run(t.Context(), env.source("p", "/feed"), true); sum.New != 1 || sum.Skipped != 1 {
+				t.Fatalf("pass: %s", sum)
+			}
+			if want := `position=1 reason="` + tc.reason + `: the first is kept"`; !strings.Contains(logs.String(), want) {
+				t.Errorf("log lacks %s:\n%s", want, logs.String())
+			}
+		})
+	}
+}

@@ -101,3 +101,44 @@ func HasActive(s string) bool {
 		}
 	}
 }
+
+// htmlElements are the names of HTML's elements, current and obsolete
+// (those feeds still carry: font, center, tt, …).
+var htmlElements = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range strings.Fields(`a abbr acronym address applet area article aside audio b base basefont
+		bdi bdo bgsound big blink blockquote body br button canvas caption center cite code col colgroup data
+		datalist dd del details dfn dialog dir div dl dt em embed fieldset figcaption figure font footer form
+		frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins isindex kbd keygen
+		label legend li link listing main map mark marquee math menu menuitem meta meter nav nobr noembed
+		noframes noscript object ol optgroup option output p param picture plaintext pre progress q rb rp rt
+		rtc ruby s samp script search section select slot small source spacer span strike strong style sub
+		summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var video
+		wbr xmp`) {
+		m[n] = true
+	}
+	return m
+}()
+
+// HasElement reports whether s, read as HTML, holds a tag of an HTML
+// element, a comment or a declaration. An RSS title is HTML by custom, but
+// "Vec<T>" or "Nice <gorilla>" holds none: its angle brackets are text
+// (feedparser reads titles so too).
+func HasElement(s string) bool {
+	if !strings.Contains(s, "<") {
+		return false
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return false
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+			if name, _ := z.TagName(); htmlElements[strings.ToLower(string(name))] {
+				return true
+			}
+		case html.CommentToken, html.DoctypeToken:
+			return true
+		}
+	}
+}

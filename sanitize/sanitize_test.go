@@ -297,6 +297,27 @@ func TestBidiAndTextLine(t *testing.T) {
 	}
 }
 
+func TestHasElement(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"Nice <gorilla> what's he weigh?", false},
+		{"Why Vec<T> beats []T", false},
+		{"1 < 2 and 3 > 2", false},
+		{"Tom &amp; Jerry", false},
+		{"<b>Bold</b> name", true},
+		{"Use <IMG> tags", true},
+		{"a <br/> b", true},
+		{"a <!-- hidden --> b", true},
+		{"<gorilla>x</gorilla> and <em>y</em>", true},
+	} {
+		if got := sanitize.HasElement(tc.in); got != tc.want {
+			t.Errorf("HasElement(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestHasActive(t *testing.T) {
 	for _, tc := range []struct {
 		in   string

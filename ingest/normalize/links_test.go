@@ -85,6 +85,25 @@ func TestNormalize_DoubleEscapedScriptTitle(t *testing.T) {
 	}
 }
 
+// An RSS title's angle brackets that make no HTML element are text, as
+// feedparser reads them; one with an element or a character reference
+// is HTML, as before.
+func TestNormalize_RSSTitleBracketsWithoutElement(t *testing.T) {
+	for _, tc := range []struct{ title, want string }{
+		{`Nice &#x3C;gorilla&#x3E; what's he weigh?`, "Nice <gorilla> what's he weigh?"},
+		{`Why Vec&lt;T&gt; beats []T`, "Why Vec<T> beats []T"},
+		{`&lt;b&gt;Bold&lt;/b&gt; &lt;gorilla&gt; name`, "Bold name"},
+		{`Vec&lt;T&gt; &amp;amp; more`, "Vec & more"},
+		{`The &#x26;amp; entity`, "The & entity"},
+		{`&lt;gorilla onclick="x()"&gt; hi`, "hi"},
+	} {
+		doc := strings.Replace(rssItem(""), "<title>Dated</title>", "<title>"+tc.title+"</title>", 1)
+		if a := MustNormalizeDoc(t, doc, clock).Entries[0].Article; a.Title != tc.want {
+			t.Errorf("title %s: got %q, want %q", tc.title, a.Title, tc.want)
+		}
+	}
+}
+
 // Atom content of type "text" (the default) is plain text: angle brackets
 // in it are characters, not tags to strip.
 func TestNormalize_AtomTextContentEscaped(t *testing.T) {

@@ -421,10 +421,21 @@ func firstNonEmpty(ss ...string) string {
 }
 
 // title is the entry's title as plain text. An Atom title of type text
-// is text: markup in it is shown as written, never read as HTML.
+// is text: markup in it is shown as written, never read as HTML. So is
+// another title whose angle brackets make no HTML element and that has no
+// character reference ("Nice <gorilla>", "Vec<T>"): read as HTML, its
+// words would go.
+// charRef is a character reference: a title escaped once more than XML
+// needs ("&amp;amp;") is HTML.
+var charRef = regexp.MustCompile(`&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);`)
+
 func (n *normalizer) title(i int, it *gofeed.Item, ae *atom.Entry) string {
 	raw := it.Title
-	if ae != nil && n.raw != nil && n.raw.titleIsText(i) && strings.ContainsAny(raw, "<&") && !sanitize.HasActive(raw) {
+	textTitle := ae != nil && n.raw != nil && n.raw.titleIsText(i) && strings.ContainsAny(raw, "<&")
+	if ae == nil && strings.Contains(raw, "<") && !sanitize.HasElement(raw) && !charRef.MatchString(raw) {
+		textTitle = true
+	}
+	if textTitle && !sanitize.HasActive(raw) {
 		// Inert markup stays as written; anything that would run if a
 		// reader took the title for HTML is stripped like an HTML title.
 		return sanitize.Truncate(sanitize.TextLine(raw), MaxTitleLength)

@@ -51,6 +51,7 @@ type rssChannel struct {
 // rssItem extends gorilla's item; same-named fields shadow the embedded
 // ones that cannot carry what RSS needs.
 type rssItem struct {
+	Title rssText `xml:"title"` // before the embedded item: written first, where gorilla writes its own
 	*gfeeds.RssItem
 	Source        *rssSource `xml:"source,omitempty"` // gorilla writes no url attribute
 	Categories    []string   `xml:"category"`         // gorilla has one at most
@@ -207,6 +208,27 @@ func textAsHTML(s string) string {
 
 var htmlTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
+// rssText is plain text in an RSS element (an item's title). RSS has no
+// type for it and many readers take it for HTML: text that would read as
+// markup ("Nice <gorilla>", "&#169;" written out) has its "&" and "<" as
+// hexadecimal character references, as the RSS Best Practices Profile
+// asks (the W3C validator warns otherwise); other text is escaped as
+// encoding/xml does.
+type rssText struct {
+	Inner string `xml:",innerxml"`
+}
+
+var looksLikeMarkup = regexp.MustCompile(`&#[x0-9]|<[/a-zA-Z]`)
+
+func plainRSS(s string) rssText {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder does not fail
+	if !looksLikeMarkup.MatchString(s) {
+		return rssText{b.String()}
+	}
+	return rssText{strings.NewReplacer("&amp;", "&#x26;", "&lt;", "&#x3C;").Replace(b.String())}
+}
+
 // permaLink is RSS guid isPermaLink (docs/decisions/identity.md).
 func permaLink(guid, link string) string {
 	if guid == link && syndicate.ValidateHTTPURL(guid) == nil {
@@ -246,6 +268,7 @@ func (r *Renderer) rssArticles(doc Doc, items []store.ArticleView, sources map[s
 		n := v.CommentCount
 		it := &rssItem{
 			RssItem:       base,
+			Title:         plainRSS(base.Title),
 			Source:        &rssSource{URL: src.PublicFeedURL(), Name: src.Name},
 			Categories:    a.Categories,
 			Creators:      authorNames(a),
@@ -284,7 +307,7 @@ func (r *Renderer) rssComments(doc Doc, items []CommentItem, global bool) ([]byt
 		if c.Author.Name != "" {
 			creators = []string{c.Author.Name}
 		}
-		ch.Items = append(ch.Items, &rssItem{RssItem: ri, Creators: creators})
+		ch.Items = append(ch.Items, &rssItem{RssItem: ri, Title: plainRSS(ri.Title), Creators: creators})
 	}
 	return marshalRSS(&rssRoot{Channel: ch})
 }

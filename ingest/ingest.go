@@ -80,6 +80,11 @@ type Ingester struct {
 	opts  Options
 	log   *slog.Logger
 	sem   chan struct{} // global fetch concurrency
+
+	// undatedMu guards undatedTop: the newest instant a pass of this
+	// process dated an undated entry at (see undatedClock).
+	undatedMu  sync.Mutex
+	undatedTop time.Time
 }
 
 // New returns an Ingester writing to st.
@@ -320,6 +325,7 @@ func (in *Ingester) pass(ctx context.Context, src syndicate.Source, status *synd
 	// not date theirs alike.
 	now := in.opts.Now().UTC().Truncate(time.Millisecond)
 	plan := in.plan(norm, now)
+	now = in.undatedClock(now, plan.entries)
 	logProblems(log, norm, plan.skipped)
 	status.TTLAdvice = norm.TTLAdvice
 	status.ItemsRead, status.ItemsSkipped, status.ItemsUndated = norm.Read, len(plan.skipped), norm.Undated
@@ -446,6 +452,30 @@ func (in *Ingester) plan(norm *normalize.Result, now time.Time) passPlan {
 	}
 	slices.SortStableFunc(p.skipped, func(a, b skip) int { return a.pos - b.pos })
 	return p
+}
+
+// undatedClock is the instant a pass stores its entries at. An undated
+// entry is dated from it, minus its position in milliseconds; passes
+// that run at once (the workers of one ingest) would date theirs alike
+// within one millisecond, so the instant moves just past the range the
+// previous pass of this process used.
+func (in *Ingester) undatedClock(now time.Time, entries []*store.Entry) time.Time {
+	undated, last := false, 0
+	for _, e := range entries {
+		if e.Article.Published.IsZero() {
+			undated, last = true, max(last, e.Order)
+		}
+	}
+	if !undated {
+		return now
+	}
+	in.undatedMu.Lock()
+	defer in.undatedMu.Unlock()
+	if floor := in.undatedTop.Add(time.Duration(last+1) * time.Millisecond); now.Before(floor) {
+		now = floor
+	}
+	in.undatedTop = now
+	return now
 }
 
 // entryPositions returns each entry's position in the partner's

@@ -834,3 +834,37 @@ func TestIngester_RepeatedEntryReason(t *testing.T) {
 		})
 	}
 }
+
+// Passes that run at once (one ingest's workers, one clock reading) do
+// not date their undated entries alike: each takes the milliseconds past
+// the previous one's, so no two entries share a
+// date in the site feed (one atom:updated for two, a validator warning).
+func TestIngester_UndatedPassesAtOneInstant(t *testing.T) {
+	env := MustIngestEnv(t, fetch.Options{})
+	env.site.handle("/a", serveBody(rssOf(rssItem("a1", "A one", ""), rssItem("a2", "A two", ""))))
+	env.site.handle("/b", serveBody(rssOf(rssItem("b1", "B one", ""), rssItem("b2", "B two", ""))))
+	env.site.handle("/c", serveBody(rssOf(rssItem("c1", "C one", "Tue, 24 Nov 2026 09:00:00 +0000"))))
+	ctx := t.Context()
+	for _, id := range []string{"a", "b", "c"} {
+		if sum := env.in.Run(ctx, env.source(id, "/"+id), true); sum.New == 0 {
+			t.Fatalf("%s: %s", id, sum)
+		}
+	}
+	seen := map[time.Time]string{}
+	for _, id := range []string{"a", "b"} {
+		page, err := env.store.Articles(ctx, store.SourceFeed(id), 0, 10)
+		if err != nil || len(page.Items) != 2 {
+			t.Fatalf("%s: %v, %d articles", id, err, len(page.Items))
+		}
+		for _, v := range page.Items {
+			if other, dup := seen[v.Published]; dup {
+				t.Errorf("%s and %s both dated %v", other, v.Title, v.Published)
+			}
+			seen[v.Published] = v.Title
+		}
+	}
+	page, err := env.store.Articles(ctx, store.SourceFeed("c"), 0, 10)
+	if err != nil || len(page.Items) != 1 || !page.Items[0].Published.Equal(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)) {
+		t.Errorf("a dated entry keeps its date: %v %+v", err, page.Items)
+	}
+}

@@ -75,28 +75,42 @@ var activeTags = map[string]bool{"script": true, "style": true, "iframe": true, 
 // javascript:, vbscript: or data: URL. Text titles keep inert markup
 // ("<img>", "<b>") as written, but not this.
 func HasActive(s string) bool {
+	return anyToken(s, func(z *html.Tokenizer, tt html.TokenType) bool {
+		if tt == html.CommentToken || tt == html.DoctypeToken {
+			return false
+		}
+		name, more := z.TagName()
+		if activeTags[strings.ToLower(string(name))] {
+			return true
+		}
+		for more {
+			var k, v []byte
+			k, v, more = z.TagAttr()
+			key := strings.ToLower(string(k))
+			val := strings.ToLower(strings.Join(strings.Fields(string(v)), ""))
+			if strings.HasPrefix(key, "on") || key == "style" || key == "srcdoc" || key == "formaction" ||
+				strings.Contains(val, "javascript:") || strings.Contains(val, "vbscript:") || strings.HasPrefix(val, "data:") {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// anyToken reports whether f holds for one of the tags, comments or
+// doctypes of s read as HTML (f reads the tokenizer's current token).
+func anyToken(s string, f func(z *html.Tokenizer, tt html.TokenType) bool) bool {
 	if !strings.Contains(s, "<") {
 		return false
 	}
 	z := html.NewTokenizer(strings.NewReader(s))
 	for {
-		switch z.Next() {
+		switch tt := z.Next(); tt {
 		case html.ErrorToken:
 			return false
-		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			name, more := z.TagName()
-			if activeTags[strings.ToLower(string(name))] {
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken, html.CommentToken, html.DoctypeToken:
+			if f(z, tt) {
 				return true
-			}
-			for more {
-				var k, v []byte
-				k, v, more = z.TagAttr()
-				key := strings.ToLower(string(k))
-				val := strings.ToLower(strings.Join(strings.Fields(string(v)), ""))
-				if strings.HasPrefix(key, "on") || key == "style" || key == "srcdoc" || key == "formaction" ||
-					strings.Contains(val, "javascript:") || strings.Contains(val, "vbscript:") || strings.HasPrefix(val, "data:") {
-					return true
-				}
 			}
 		}
 	}
@@ -125,20 +139,11 @@ var htmlElements = func() map[string]bool {
 // "Vec<T>" or "Nice <gorilla>" holds none: its angle brackets are text
 // (feedparser reads titles so too).
 func HasElement(s string) bool {
-	if !strings.Contains(s, "<") {
-		return false
-	}
-	z := html.NewTokenizer(strings.NewReader(s))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return false
-		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			if name, _ := z.TagName(); htmlElements[strings.ToLower(string(name))] {
-				return true
-			}
-		case html.CommentToken, html.DoctypeToken:
+	return anyToken(s, func(z *html.Tokenizer, tt html.TokenType) bool {
+		if tt == html.CommentToken || tt == html.DoctypeToken {
 			return true
 		}
-	}
+		name, _ := z.TagName()
+		return htmlElements[strings.ToLower(string(name))]
+	})
 }

@@ -779,9 +779,11 @@ func TestIngester_WritesInChunks(t *testing.T) {
 }
 
 // Undated entries are dated from the pass's clock to the millisecond:
-// two sources ingested within one second do not date theirs alike (a
-// site feed would show both at one atom:updated).
-func TestIngester_UndatedAcrossSourcesInOneSecond(t *testing.T) {
+// two replicas (two Ingesters, which do not share the range one process
+// keeps apart, see TestIngester_UndatedPassesAtOneInstant) ingesting
+// within one second do not date theirs alike (a site feed would show
+// both at one atom:updated).
+func TestIngester_UndatedAcrossReplicasInOneSecond(t *testing.T) {
 	env := MustIngestEnv(t, fetch.Options{})
 	env.site.handle("/a", serveBody(rssOf(rssItem("a1", "A one", ""))))
 	env.site.handle("/b", serveBody(rssOf(rssItem("b1", "B one", ""))))
@@ -790,7 +792,8 @@ func TestIngester_UndatedAcrossSourcesInOneSecond(t *testing.T) {
 		t.Fatalf("a: %s", sum)
 	}
 	env.clock.Add(300 * time.Millisecond)
-	if sum := env.in.Run(ctx, env.source("b", "/b"), true); sum.New != 1 {
+	replica := ingest.New(env.store, ingest.Options{Fetcher: fetch.New(fetch.Options{AllowPrivate: true}), Now: env.clock.Now})
+	if sum := replica.Run(ctx, env.source("b", "/b"), true); sum.New != 1 {
 		t.Fatalf("b: %s", sum)
 	}
 	dates := map[string]time.Time{}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -14,15 +12,7 @@ import (
 // them to the handlers, which send an answer in one write through them.
 func TestServe_ConnectionsCarryTheWriteTimeout(t *testing.T) {
 	path, _ := writeConfig(t, "file:testdata/wordpress.rss", "http:\n  write_timeout: 7s\n")
-	m, _, errb := testMain(nil)
-	cfg, code := m.loadConfig(path)
-	if cfg == nil {
-		t.Fatalf("config: %d %s", code, errb.String())
-	}
-	a, err := m.build(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := buildApp(t, path)
 	defer a.Close()
 	ln, ok := a.ln.(serveconn.Listener)
 	if !ok || ln.Timeout != 7*time.Second {

@@ -54,15 +54,7 @@ sources:
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	m, _, errb := testMain(nil)
-	cfg, code := m.loadConfig(cfgPath)
-	if cfg == nil {
-		b.Fatalf("config: %d %s", code, errb.String())
-	}
-	a, err := m.build(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
+	a := buildApp(b, cfgPath)
 	addr := make(chan string, 1)
 	a.ready = func(s string) { addr <- s }
 	ctx, cancel := context.WithCancel(context.Background())
@@ -84,6 +76,22 @@ sources:
 		time.Sleep(50 * time.Millisecond)
 	}
 	return a.srv.Handler, base
+}
+
+// buildApp loads the config at path and builds the app `serve` would
+// run, without running it.
+func buildApp(tb testing.TB, path string) *app {
+	tb.Helper()
+	m, _, errb := testMain(nil)
+	cfg, code := m.loadConfig(path)
+	if cfg == nil {
+		tb.Fatalf("config: %d %s", code, errb.String())
+	}
+	a, err := m.build(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
 }
 
 func benchPath(b *testing.B, h http.Handler, path string, hdr map[string]string, parallel bool) {
